@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/catalog"
+	"github.com/hubreport/hubreport/internal/collect"
+	"github.com/hubreport/hubreport/internal/collect/demo"
+	"github.com/hubreport/hubreport/internal/render"
+	"github.com/hubreport/hubreport/internal/store"
+)
+
+type demoOptions struct {
+	db       string
+	out      string
+	accounts int
+	days     int
+	seed     int64
+	end      string
+}
+
+func runDemo(ctx context.Context, e *env, args []string) error {
+	fs, cfgPath := newFlagSet(e, "demo", "demo [--db PATH] [--out DIR] [--accounts N] [--days N] [--seed N] [--end TIME]")
+	var o demoOptions
+	fs.StringVar(&o.db, "db", "out/demo/reporter.duckdb", "database file to (re)build")
+	fs.StringVar(&o.out, "out", "out/demo", "directory for the reports")
+	fs.IntVar(&o.accounts, "accounts", 50, "number of member accounts")
+	fs.IntVar(&o.days, "days", 90, "number of daily snapshots")
+	fs.Int64Var(&o.seed, "seed", 1, "random seed (the same seed gives the same organization)")
+	fs.StringVar(&o.end, "end", "", "time of the last snapshot (default: a fixed date, so output is reproducible)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if o.accounts < 1 || o.days < 1 {
+		return usagef("--accounts and --days must be at least 1")
+	}
+	cfg, err := loadConfig(e, *cfgPath)
+	if err != nil {
+		return err
+	}
+	var end time.Time
+	if o.end != "" {
+		if end, err = parseTime(o.end, false); err != nil {
+			return usagef("--end: %v", err)
+		}
+	}
+	cat, err := catalog.Default()
+	if err != nil {
+		return err
+	}
+	org, err := demo.New(demo.Config{Accounts: o.accounts, Days: o.days, Seed: o.seed, End: end, Catalog: cat})
+	if err != nil {
+		return err
+	}
+	// Build into a new file and move it into place at the end: a failed or interrupted demo run
+	// leaves the previous demo database as it was.
+	building := o.db + ".building"
+	for _, p := range []string{building, building + ".wal"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	if err := buildDemo(ctx, e, org, cat, building, cfg.Store.MemoryLimit); err != nil {
+		os.Remove(building)
+		os.Remove(building + ".wal")
+		return err
+	}
+	os.Remove(o.db + ".wal")
+	if err := os.Rename(building, o.db); err != nil {
+		return err
+	}
+
+	st, err := store.Open(ctx, o.db, store.Options{ReadOnly: true, MemoryLimit: cfg.Store.MemoryLimit})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	snap, err := st.SnapshotAt(ctx, zeroTime)
+	if err != nil {
+		return err
+	}
+	opts := analyzeOptions(cfg)
+	if o.end == "" {
+		// A fixed clock too, so two demo runs give byte-identical reports.
+		opts.Now = func() time.Time { return snap.TakenAt.Add(time.Hour) }
+	}
+	r, err := analyze.Build(ctx, st, snap, opts)
+	if err != nil {
+		return err
+	}
+	written, err := writeReports(ctx, e, r, render.Formats(), o.out)
+	if err != nil {
+		return err
+	}
+	summary := "n/a"
+	if r.SummaryScore != nil {
+		summary = fmt.Sprintf("%.1f%%", *r.SummaryScore)
+	}
+	fmt.Fprintf(e.stdout, "demo organization %s: %d accounts, %d daily snapshots, %d findings in the latest, summary score %s\n",
+		r.Organization, snap.AccountsCollected, o.days, snap.Findings, summary)
+	for _, p := range written {
+		fmt.Fprintf(e.stdout, "  %s\n", p)
+	}
+	if snap.Status == store.StatusPartial {
+		return fmt.Errorf("snapshot %d: %w", snap.ID, errPartial)
+	}
+	return nil
+}
+
+func buildDemo(ctx context.Context, e *env, org *demo.Org, cat *catalog.Catalog, path, memoryLimit string) error {
+	st, err := store.Open(ctx, path, store.Options{MemoryLimit: memoryLimit})
+	if err != nil {
+		return err
+	}
+	stds, ctls := cat.ForSnapshot(org.Standards())
+	start := time.Now()
+	times := org.SnapshotTimes()
+	for d, at := range times {
+		meta := store.SnapshotMeta{TakenAt: at, Source: "demo", Organization: org.Organization(),
+			AdministratorAccount: org.AdministratorAccount(), AccountsExpected: len(org.Accounts())}
+		day := d
+		snap, err := collect.Snapshot(ctx, st, meta, stds, ctls, collect.SourceFunc(func(ctx context.Context, sink collect.Sink) error {
+			return org.Snapshot(ctx, day, sink)
+		}))
+		if err != nil {
+			return errors.Join(fmt.Errorf("demo day %d: %w", d, err), st.Close())
+		}
+		if (d+1)%10 == 0 || d == len(times)-1 {
+			e.log.Info("demo snapshot stored", "snapshot", snap.ID, "day", d+1, "of", len(times),
+				"findings", snap.Findings, "duration_ms", time.Since(start).Milliseconds())
+		}
+	}
+	return st.Close()
+}

@@ -1,0 +1,209 @@
+// Command reporter turns AWS Security Hub findings of a whole AWS Organization into compliance
+// reports: it snapshots findings into a DuckDB file, computes scores AWS's way, and writes reports.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/hubreport/hubreport/internal/config"
+	"github.com/hubreport/hubreport/internal/store"
+)
+
+// Exit codes, as documented in --help and the README.
+const (
+	exitOK        = 0
+	exitError     = 1
+	exitUsage     = 2
+	exitPartial   = 3 // reports written, but some account/region could not be collected
+	exitCancelled = 130
+)
+
+const exitCodesHelp = `Exit codes:
+  0    success
+  1    error (nothing was stored or written for the failed step)
+  2    usage error (bad flag, argument or config value)
+  3    reports written, but the snapshot is partial: some account/region could not be collected
+  130  cancelled by SIGINT or SIGTERM (nothing partial is stored)`
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	// Everything we create (the database, its WAL, reports) holds findings of the whole
+	// organization: no access for others, whatever the inherited umask.
+	syscall.Umask(0o027)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// env is what a command needs from the process, passed in so tests can run commands in-process.
+type env struct {
+	vars   []string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	log    *slog.Logger
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"demo", "build the demo organization's history and write every report", runDemo},
+		{"import", "store one snapshot from exported ASFF files", runImport},
+		{"report", "write reports for a stored snapshot", runReport},
+		{"snapshots", "list stored snapshots", runSnapshots},
+		{"version", "print the version", func(_ context.Context, e *env, _ []string) error {
+			fmt.Fprintf(e.stdout, "reporter %s (schema %d)\n", version, store.SchemaVersion())
+			return nil
+		}},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: reporter COMMAND [flags]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'reporter COMMAND --help' for a command's flags.\n\n%s\n", exitCodesHelp)
+}
+
+func run(ctx context.Context, args []string, vars []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{vars: vars, stdin: stdin, stdout: stdout, stderr: stderr, log: newLogger(stderr, vars)}
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+		usage(stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return exitCode(e, c.run(ctx, e, args[1:]))
+		}
+	}
+	fmt.Fprintf(stderr, "reporter: unknown command %q\n\n", name)
+	usage(stderr)
+	return exitUsage
+}
+
+// usageError is a mistake in how the command was called.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+// errPartial means the work was done and written, but the snapshot did not cover everything.
+var errPartial = errors.New("snapshot is partial: some account/region pairs were not collected")
+
+func exitCode(e *env, err error) int {
+	var ue *usageError
+	var ve *config.ValidationError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(e.stderr, "reporter: cancelled; nothing partial was stored")
+		return exitCancelled
+	case errors.Is(err, errPartial):
+		fmt.Fprintln(e.stderr, "reporter: warning:", err)
+		return exitPartial
+	case errors.As(err, &ue), errors.As(err, &ve):
+		fmt.Fprintln(e.stderr, "reporter:", err)
+		return exitUsage
+	default:
+		fmt.Fprintln(e.stderr, "reporter:", err)
+		return exitError
+	}
+}
+
+// newLogger logs to stderr (stdout carries reports and listings): JSON for CloudWatch and other
+// collectors, text on a terminal, level from LOG_LEVEL.
+func newLogger(w io.Writer, vars []string) *slog.Logger {
+	level := slog.LevelInfo
+	for _, kv := range vars {
+		if v, ok := strings.CutPrefix(kv, "LOG_LEVEL="); ok {
+			_ = level.UnmarshalText([]byte(v))
+		}
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return slog.New(slog.NewTextHandler(w, opts))
+		}
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// newFlagSet makes a command's flag set, with --config and --help text that lists exit codes.
+func newFlagSet(e *env, name, synopsis string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	cfgPath := fs.String("config", "", "configuration file (YAML); see configs/reporter.yaml")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: reporter %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "\n%s\n", exitCodesHelp)
+	}
+	return fs, cfgPath
+}
+
+// parseFlags parses args; a bad flag is a usage error (the flag package already printed why).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{err.Error()}
+	}
+	return nil
+}
+
+// loadConfig reads the config file (if any) and the environment.
+func loadConfig(e *env, path string) (config.Config, error) {
+	if path == "" {
+		return config.Load(nil, e.vars)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return config.Config{}, &usageError{fmt.Sprintf("config: %v", err)}
+	}
+	defer f.Close()
+	cfg, err := config.Load(f, e.vars)
+	if err != nil {
+		// Any config mistake is a usage error (exit 2), whatever its kind.
+		return cfg, &usageError{fmt.Sprintf("%s: %v", path, err)}
+	}
+	return cfg, nil
+}
+
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
+}

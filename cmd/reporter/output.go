@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/config"
+	"github.com/hubreport/hubreport/internal/render"
+)
+
+// reportFileMode keeps reports readable by the owner and its group only: they list every failing
+// resource of the organization.
+const reportFileMode = 0o640
+
+// parseFormats splits a comma-separated list and checks every name.
+func parseFormats(list []string) ([]string, error) {
+	known := map[string]bool{}
+	for _, f := range render.Formats() {
+		known[f] = true
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, item := range list {
+		for _, f := range strings.Split(item, ",") {
+			f = strings.ToLower(strings.TrimSpace(f))
+			if f == "" || seen[f] {
+				continue
+			}
+			if !known[f] {
+				return nil, usagef("unknown report format %q (known: %s)", f, strings.Join(render.Formats(), ", "))
+			}
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		return nil, usagef("no report format given (known: %s)", strings.Join(render.Formats(), ", "))
+	}
+	return out, nil
+}
+
+// writeReports renders r in each format into dir, or to stdout when dir is "-" (one format only).
+// Each file is written to a temporary name and renamed, so a reader never sees half a report and
+// a failed render leaves the previous file in place.
+func writeReports(ctx context.Context, e *env, r *analyze.Report, formats []string, dir string) ([]string, error) {
+	if dir == "-" {
+		if len(formats) != 1 {
+			return nil, usagef("--out - writes one format to stdout; got %d formats (%s)", len(formats), strings.Join(formats, ","))
+		}
+		return nil, render.Render(ctx, formats[0], e.stdout, r)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, err
+	}
+	var written []string
+	for _, f := range formats {
+		path := filepath.Join(dir, render.FileName(f))
+		if err := writeFileAtomic(path, func(w *os.File) error { return render.Render(ctx, f, w, r) }); err != nil {
+			return written, fmt.Errorf("write %s report %s: %w", f, path, err)
+		}
+		written = append(written, path)
+	}
+	return written, nil
+}
+
+func writeFileAtomic(path string, fill func(*os.File) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if err := tmp.Chmod(reportFileMode); err != nil {
+		return errors.Join(err, tmp.Close())
+	}
+	if err := fill(tmp); err != nil {
+		return errors.Join(err, tmp.Close())
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// analyzeOptions maps the configuration onto the analysis knobs.
+func analyzeOptions(cfg config.Config) analyze.Options {
+	return analyze.Options{
+		Now:               time.Now,
+		WindowDays:        cfg.Report.WindowDays,
+		TargetScore:       cfg.Report.TargetScore,
+		TopControls:       cfg.Report.TopControls,
+		AutomationMarkers: cfg.Report.AutomationMarkers,
+	}
+}
+
+// parseTime accepts a date (meaning the end of that day, UTC) or an RFC 3339 time.
+func parseTime(s string, endOfDay bool) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		if endOfDay {
+			return t.Add(24*time.Hour - time.Microsecond), nil
+		}
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q is neither a date (2025-02-23) nor an RFC 3339 time (2025-02-23T06:00:00Z)", s)
+}

@@ -1,0 +1,150 @@
+// Package analyze turns a stored snapshot and its history into a Report. All compliance math lives
+// here, as SQL over the store plus a little Go, following AWS's documented method:
+//
+//   - Control status in a scope, from the scope's control findings that are ACTIVE and not
+//     SUPPRESSED: FAILED if any is FAILED; else UNKNOWN if any is WARNING or NOT_AVAILABLE; else
+//     PASSED if any is PASSED; else NO_DATA. Disabled controls are out of scope.
+//   - A finding counts for every standard in its associated standards, so a control shared by
+//     several standards counts once in each.
+//   - Standard score = PASSED / (PASSED + FAILED + UNKNOWN); the summary score is the mean of the
+//     standard scores.
+package analyze
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hubreport/hubreport/internal/store"
+)
+
+// Options are the knobs of the analysis. The zero value is completed by Defaults.
+type Options struct {
+	// Now is the clock stamped into the report (GeneratedAt); pinned in tests.
+	Now func() time.Time
+	// WindowDays is the progress window ending at the report's snapshot (default 90).
+	WindowDays int
+	// TargetScore is the score to project a date for, in percent (default 90).
+	TargetScore float64
+	// TopControls is how many failed controls to list (default 25).
+	TopControls int
+	// AutomationMarkers identify automated remediations: matched case-insensitively as substrings
+	// of Note.UpdatedBy and of the UserDefinedFields keys and values of the remediating change.
+	AutomationMarkers []string
+	// ChangeWindow is how far back the "change since" comparison of top failed controls looks
+	// (default 7 days; the snapshot nearest to that moment within a day is used).
+	ChangeWindow time.Duration
+}
+
+// DefaultAutomationMarkers match the role and document names of the common auto-remediation set-ups
+// (Security Hub automation rules with EventBridge + Lambda, SSM Automation).
+var DefaultAutomationMarkers = []string{"AutoRemediation", "SSM-Automation"}
+
+func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.WindowDays <= 0 {
+		o.WindowDays = 90
+	}
+	if o.TargetScore <= 0 {
+		o.TargetScore = 90
+	}
+	if o.TopControls <= 0 {
+		o.TopControls = 25
+	}
+	if o.AutomationMarkers == nil {
+		o.AutomationMarkers = DefaultAutomationMarkers
+	}
+	if o.ChangeWindow <= 0 {
+		o.ChangeWindow = 7 * 24 * time.Hour
+	}
+	return o
+}
+
+const dateLayout = "2006-01-02"
+
+// Build computes the report for snapshot snap. It only reads the store, and given the same store
+// and a pinned clock it returns the same report.
+func Build(ctx context.Context, st *store.Store, snap store.Snapshot, opt Options) (*Report, error) {
+	opt = opt.withDefaults()
+	a := &analyzer{st: st, snap: snap, opt: opt}
+	r := &Report{
+		GeneratedAt:          opt.Now().UTC().Truncate(time.Second),
+		Organization:         snap.Organization,
+		AdministratorAccount: snap.AdministratorAccount,
+		ReportDate:           snap.TakenAt.UTC().Format(dateLayout),
+		Snapshot: SnapshotInfo{ID: snap.ID, TakenAt: snap.TakenAt.UTC(), Source: snap.Source, Status: snap.Status,
+			Findings: snap.Findings, AccountsCollected: snap.AccountsCollected, AccountsExpected: snap.AccountsExpected},
+	}
+	steps := []struct {
+		name string
+		fn   func(context.Context, *Report) error
+	}{
+		{"standard scores", a.standards},
+		{"account scores", a.accounts},
+		{"top failed controls", a.topFailed},
+		{"finding summary", a.findingSummary},
+		{"progress", a.progress},
+		{"coverage", a.coverage},
+	}
+	for _, s := range steps {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := s.fn(ctx, r); err != nil {
+			return nil, fmt.Errorf("analyze snapshot %d: %s: %w", snap.ID, s.name, err)
+		}
+	}
+	return r, nil
+}
+
+type analyzer struct {
+	st   *store.Store
+	snap store.Snapshot
+	opt  Options
+}
+
+// markerPattern is an RE2 regular expression (Go's and DuckDB's dialects agree on it) matching any
+// automation marker, for lower-cased text.
+func markerPattern(markers []string) string {
+	var alts []string
+	for _, m := range markers {
+		if m = strings.TrimSpace(m); m != "" {
+			alts = append(alts, regexp.QuoteMeta(strings.ToLower(m)))
+		}
+	}
+	if len(alts) == 0 {
+		return "a^" // matches nothing
+	}
+	return strings.Join(alts, "|")
+}
+
+// score is PASSED / (PASSED + FAILED + UNKNOWN) in percent; nil when no control had data.
+func score(passed, failed, unknown int) *float64 {
+	d := passed + failed + unknown
+	if d == 0 {
+		return nil
+	}
+	s := 100 * float64(passed) / float64(d)
+	return &s
+}
+
+// mean of the non-nil scores; nil when there are none.
+func mean(xs []*float64) *float64 {
+	var sum float64
+	var n int
+	for _, x := range xs {
+		if x != nil {
+			sum += *x
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	m := sum / float64(n)
+	return &m
+}

@@ -1,0 +1,268 @@
+package analyze
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sort"
+	"time"
+)
+
+// severityRank orders severity labels for ranking ties.
+var severityRank = map[string]int{"CRITICAL": 4, "HIGH": 3, "MEDIUM": 2, "LOW": 1, "INFORMATIONAL": 0}
+
+// controlAccountsSQL counts, per control, the accounts and resources where the control is FAILED in
+// snapshot $1, over all the control's findings whatever the standard (ACTIVE, not SUPPRESSED).
+const controlAccountsSQL = `
+SELECT control_id,
+       count(DISTINCT account_id) AS failed_accounts,
+       count(DISTINCT (account_id, region, resource_id)) AS failed_resources
+FROM snapshot_findings($1)
+WHERE control_id <> '' AND record_state = 'ACTIVE' AND workflow_status <> 'SUPPRESSED'
+  AND compliance_status = 'FAILED'
+  -- A control disabled in every standard that catalogs it is out of scope.
+  AND control_id NOT IN (SELECT control_id FROM snapshot_controls WHERE snapshot_id = $1
+                         GROUP BY control_id HAVING bool_and(disabled))
+GROUP BY control_id`
+
+type controlFailures struct {
+	accounts, resources int
+}
+
+func (a *analyzer) controlFailures(ctx context.Context, sid int64) (map[string]controlFailures, error) {
+	rows, err := a.st.DB().QueryContext(ctx, controlAccountsSQL, sid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]controlFailures{}
+	for rows.Next() {
+		var id string
+		var c controlFailures
+		if err := rows.Scan(&id, &c.accounts, &c.resources); err != nil {
+			return nil, err
+		}
+		out[id] = c
+	}
+	return out, rows.Err()
+}
+
+// controlInfo is a control's title, severity and standards: from the snapshot's catalog, else from
+// its findings (a control AWS added after our catalog was written still gets a name).
+type controlInfo struct {
+	title, severity string
+	standards       []string
+}
+
+func (a *analyzer) controlInfos(ctx context.Context, sid int64) (map[string]controlInfo, error) {
+	rows, err := a.st.DB().QueryContext(ctx, `
+WITH cat AS (SELECT control_id, any_value(title) AS title, any_value(severity) AS severity,
+                    list(DISTINCT standard_id ORDER BY standard_id) AS stds
+             FROM snapshot_controls WHERE snapshot_id = $1 GROUP BY control_id),
+seen AS (SELECT control_id, max(title) AS title,
+                arg_max(severity_label, severity_normalized) AS severity,
+                list_sort(list_distinct(flatten(list(standards)))) AS stds
+         FROM snapshot_findings($1) WHERE control_id <> '' GROUP BY control_id)
+SELECT control_id, coalesce(cat.title, seen.title), coalesce(cat.severity, seen.severity),
+       list_sort(list_distinct(list_concat(coalesce(cat.stds, []), coalesce(seen.stds, []))))
+FROM cat FULL JOIN seen USING (control_id)`, sid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]controlInfo{}
+	for rows.Next() {
+		var id string
+		var ci controlInfo
+		var stds []any
+		if err := rows.Scan(&id, &ci.title, &ci.severity, &stds); err != nil {
+			return nil, err
+		}
+		for _, s := range stds {
+			if str, ok := s.(string); ok {
+				ci.standards = append(ci.standards, str)
+			}
+		}
+		out[id] = ci
+	}
+	return out, rows.Err()
+}
+
+// snapshotNear returns the snapshot taken nearest to t within a day either side, before snapshot
+// sid; ok is false when there is none.
+func (a *analyzer) snapshotNear(ctx context.Context, t time.Time) (id int64, ok bool, err error) {
+	err = a.st.DB().QueryRowContext(ctx, `SELECT id FROM snapshots
+		WHERE taken_at BETWEEN $1::TIMESTAMP - INTERVAL 1 DAY AND $1::TIMESTAMP + INTERVAL 1 DAY AND id <> $2
+		  AND taken_at < $3
+		ORDER BY abs(epoch(taken_at) - epoch($1::TIMESTAMP)), id DESC LIMIT 1`, t.UTC(), a.snap.ID, a.snap.TakenAt.UTC()).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
+// topFailed ranks controls by accounts failing, then severity, then failed resources.
+func (a *analyzer) topFailed(ctx context.Context, r *Report) error {
+	now, err := a.controlFailures(ctx, a.snap.ID)
+	if err != nil {
+		return err
+	}
+	infos, err := a.controlInfos(ctx, a.snap.ID)
+	if err != nil {
+		return err
+	}
+	var before map[string]controlFailures
+	prev, ok, err := a.snapshotNear(ctx, a.snap.TakenAt.Add(-a.opt.ChangeWindow))
+	if err != nil {
+		return err
+	}
+	if ok {
+		if before, err = a.controlFailures(ctx, prev); err != nil {
+			return err
+		}
+	}
+	r.TopFailedControls = []FailedControl{}
+	for id, c := range now {
+		info := infos[id]
+		fc := FailedControl{ControlID: id, Title: info.title, Severity: info.severity,
+			FailedAccounts: c.accounts, TotalAccounts: a.snap.AccountsCollected,
+			FailedResources: c.resources, Standards: info.standards}
+		if fc.Standards == nil {
+			fc.Standards = []string{}
+		}
+		if before != nil {
+			d := c.accounts - before[id].accounts
+			fc.Change7d = &d
+		}
+		r.TopFailedControls = append(r.TopFailedControls, fc)
+	}
+	sort.Slice(r.TopFailedControls, func(i, j int) bool {
+		x, y := r.TopFailedControls[i], r.TopFailedControls[j]
+		if x.FailedAccounts != y.FailedAccounts {
+			return x.FailedAccounts > y.FailedAccounts
+		}
+		if sx, sy := severityRank[x.Severity], severityRank[y.Severity]; sx != sy {
+			return sx > sy
+		}
+		if x.FailedResources != y.FailedResources {
+			return x.FailedResources > y.FailedResources
+		}
+		return x.ControlID < y.ControlID
+	})
+	if len(r.TopFailedControls) > a.opt.TopControls {
+		r.TopFailedControls = r.TopFailedControls[:a.opt.TopControls]
+	}
+	return nil
+}
+
+// activeSQL is the definition of an active finding: an ACTIVE record, workflow NEW or NOTIFIED, and
+// either no compliance status (GuardDuty, Inspector, ...) or FAILED/WARNING.
+const activeSQL = `(record_state = 'ACTIVE' AND workflow_status IN ('NEW', 'NOTIFIED')
+  AND (compliance_status = '' OR compliance_status IN ('FAILED', 'WARNING')))`
+
+func (a *analyzer) findingSummary(ctx context.Context, r *Report) error {
+	s := &r.Findings
+	err := a.st.DB().QueryRowContext(ctx, `SELECT
+		  count(*) FILTER (WHERE `+activeSQL+`),
+		  count(*) FILTER (WHERE `+activeSQL+` AND severity_label = 'CRITICAL'),
+		  count(*) FILTER (WHERE `+activeSQL+` AND severity_label = 'HIGH'),
+		  count(*) FILTER (WHERE `+activeSQL+` AND severity_label = 'MEDIUM'),
+		  count(*) FILTER (WHERE `+activeSQL+` AND severity_label = 'LOW'),
+		  count(*) FILTER (WHERE `+activeSQL+` AND severity_label = 'INFORMATIONAL'),
+		  count(*) FILTER (WHERE record_state = 'ACTIVE' AND workflow_status = 'SUPPRESSED')
+		FROM snapshot_findings($1)`, a.snap.ID).
+		Scan(&s.Active, &s.Critical, &s.High, &s.Medium, &s.Low, &s.Informational, &s.Suppressed)
+	if err != nil {
+		return err
+	}
+	monthStart := time.Date(a.snap.TakenAt.Year(), a.snap.TakenAt.Month(), 1, 0, 0, 0, 0, time.UTC)
+	rem, err := a.remediations(ctx, monthStart)
+	if err != nil {
+		return err
+	}
+	// A finding fixed twice in the month (it failed again in between) counts once; it counts as
+	// automated when any of its fixes was.
+	auto := map[string]bool{}
+	for _, x := range rem {
+		auto[x.finding] = auto[x.finding] || x.auto
+	}
+	for _, isAuto := range auto {
+		s.RemediatedThisMonth++
+		if isAuto {
+			s.AutoRemediatedThisMonth++
+		}
+	}
+	return nil
+}
+
+// remediation is a finding seen FAILED and then, in a later snapshot, PASSED, RESOLVED or archived.
+type remediation struct {
+	finding string // id_key: Id and ProductArn
+	at   time.Time // taken_at of the snapshot that first showed the fix
+	days float64   // since the finding started failing
+	auto bool      // the fixing change carries an automation marker
+}
+
+// remediationsSQL finds the fixes up to snapshot $1 shown by snapshots taken at or after $2. A
+// finding's history is its state rows across versions, keyed by id_key (Id and ProductArn); a run of
+// FAILED rows starts failing at the earliest of its first snapshot and AWS's UpdatedAt.
+const remediationsSQL = `
+WITH h AS (
+  SELECT f.id_key, s.valid_from, sn.taken_at, s.updated_at,
+         s.compliance_status = 'FAILED' AND s.record_state = 'ACTIVE' AS failing,
+         s.compliance_status = 'PASSED' OR s.workflow_status = 'RESOLVED' OR s.record_state = 'ARCHIVED' AS fixed,
+         regexp_matches(lower(s.note_updated_by || ' ' || s.user_defined_fields), $3) AS auto
+  FROM finding_states s JOIN findings f ON f.fkey = s.fkey JOIN snapshots sn ON sn.id = s.valid_from
+  WHERE f.control_id <> '' AND s.valid_from <= $1),
+t AS (
+  SELECT *, lag(failing) OVER w AS prev_failing,
+         sum(CASE WHEN failing THEN 0 ELSE 1 END) OVER (w ROWS UNBOUNDED PRECEDING) AS grp
+  FROM h WINDOW w AS (PARTITION BY id_key ORDER BY valid_from)),
+runs AS (
+  SELECT id_key, grp, min(least(taken_at, coalesce(updated_at, taken_at))) AS fail_start
+  FROM t WHERE failing GROUP BY ALL)
+SELECT t.id_key::VARCHAR, t.taken_at, epoch(t.taken_at - r.fail_start) / 86400.0, t.auto
+FROM t JOIN runs r ON r.id_key = t.id_key AND r.grp = t.grp - 1
+WHERE t.prev_failing AND t.fixed AND t.taken_at >= $2`
+
+func (a *analyzer) remediations(ctx context.Context, since time.Time) ([]remediation, error) {
+	rows, err := a.st.DB().QueryContext(ctx, remediationsSQL, a.snap.ID, since.UTC(), markerPattern(a.opt.AutomationMarkers))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []remediation
+	for rows.Next() {
+		var x remediation
+		if err := rows.Scan(&x.finding, &x.at, &x.days, &x.auto); err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
+
+func (a *analyzer) coverage(ctx context.Context, r *Report) error {
+	rows, err := a.st.DB().QueryContext(ctx, `SELECT account_id, region, status, reason FROM coverage
+		WHERE snapshot_id = $1 ORDER BY account_id, region`, a.snap.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	c := &r.Coverage
+	c.Gaps = []CoverageGap{}
+	for rows.Next() {
+		var g CoverageGap
+		if err := rows.Scan(&g.AccountID, &g.Region, &g.Status, &g.Reason); err != nil {
+			return err
+		}
+		c.Expected++
+		if g.Status == "collected" {
+			c.Collected++
+			continue
+		}
+		c.Gaps = append(c.Gaps, g)
+	}
+	c.Complete = len(c.Gaps) == 0 && a.snap.Status == "complete"
+	return rows.Err()
+}

@@ -1,0 +1,266 @@
+package analyze
+
+import (
+	"context"
+	"database/sql"
+	"math"
+	"sort"
+	"time"
+)
+
+type windowSnap struct {
+	id      int64
+	takenAt time.Time
+}
+
+// window lists the snapshots taken in the progress window (WindowDays ending at the report's
+// snapshot), oldest first, the report's snapshot last.
+func (a *analyzer) window(ctx context.Context) ([]windowSnap, error) {
+	from := a.snap.TakenAt.Add(-time.Duration(a.opt.WindowDays) * 24 * time.Hour)
+	rows, err := a.st.DB().QueryContext(ctx, `SELECT id, taken_at FROM snapshots
+		WHERE taken_at > $1 AND taken_at <= $2 AND id <> $3 ORDER BY taken_at, id`,
+		from.UTC(), a.snap.TakenAt.UTC(), a.snap.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []windowSnap
+	for rows.Next() {
+		var w windowSnap
+		if err := rows.Scan(&w.id, &w.takenAt); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return append(out, windowSnap{a.snap.ID, a.snap.TakenAt}), rows.Err()
+}
+
+func (a *analyzer) progress(ctx context.Context, r *Report) error {
+	win, err := a.window(ctx)
+	if err != nil {
+		return err
+	}
+	p := &r.Progress
+	p.WindowDays, p.TargetScore, p.Snapshots = a.opt.WindowDays, a.opt.TargetScore, len(win)
+	p.From, p.To = win[0].takenAt.UTC().Format(dateLayout), r.ReportDate
+	sids := make([]int64, len(win))
+	for i, w := range win {
+		sids[i] = w.id
+	}
+	t, err := a.statusTallies(ctx, sids, false)
+	if err != nil {
+		return err
+	}
+	p.Standards = make([]StandardProgress, 0, len(r.Standards))
+	for _, s := range r.Standards {
+		sp := StandardProgress{ID: s.ID, Name: s.Name, ShortName: s.ShortName, Series: make([]ScorePoint, 0, len(win))}
+		for _, w := range win {
+			c, _ := t.get(scoreKey{sid: w.id, standard: s.ID})
+			sp.Series = append(sp.Series, ScorePoint{Date: w.takenAt.UTC().Format(dateLayout), Score: score(c.passed, c.failed, c.unknown)})
+		}
+		sp.BaselineScore = sp.Series[0].Score
+		// The current score is the headline score, by construction the same computation.
+		sp.CurrentScore = s.Score
+		if sp.BaselineScore != nil && sp.CurrentScore != nil {
+			d := *sp.CurrentScore - *sp.BaselineScore
+			sp.Change = &d
+		}
+		sp.ProjectedDate, sp.OnTrack = project(win, sp.Series, a.opt.TargetScore)
+		p.Standards = append(p.Standards, sp)
+	}
+	if p.Series, err = a.riskSeries(ctx, win); err != nil {
+		return err
+	}
+	if err := a.controlChanges(ctx, win[0].id, p); err != nil {
+		return err
+	}
+	rem, err := a.remediations(ctx, win[0].takenAt.Add(time.Second))
+	if err != nil {
+		return err
+	}
+	if len(rem) > 0 {
+		days := make([]float64, len(rem))
+		for i, x := range rem {
+			days[i] = x.days
+		}
+		m := median(days)
+		p.MedianDaysToRemediate = &m
+	}
+	return nil
+}
+
+// project fits a least-squares line to the score series (score against days) and returns when it
+// reaches the target. Already at or above the target: the report date. Not improving: nil, false.
+func project(win []windowSnap, series []ScorePoint, target float64) (*string, bool) {
+	last := win[len(win)-1].takenAt
+	cur := series[len(series)-1].Score
+	if cur == nil {
+		return nil, false
+	}
+	if *cur >= target {
+		d := last.UTC().Format(dateLayout)
+		return &d, true
+	}
+	var n, sx, sy, sxx, sxy float64
+	for i, pt := range series {
+		if pt.Score == nil {
+			continue
+		}
+		x := win[i].takenAt.Sub(win[0].takenAt).Hours() / 24
+		n++
+		sx += x
+		sy += *pt.Score
+		sxx += x * x
+		sxy += x * *pt.Score
+	}
+	den := n*sxx - sx*sx
+	if n < 2 || den == 0 {
+		return nil, false
+	}
+	slope := (n*sxy - sx*sy) / den // points per day
+	if slope <= 1e-9 {
+		return nil, false
+	}
+	days := (target - *cur) / slope
+	if days > 3650 { // a decade out is not a plan
+		return nil, false
+	}
+	d := last.Add(time.Duration(math.Ceil(days)) * 24 * time.Hour).UTC().Format(dateLayout)
+	return &d, true
+}
+
+func median(xs []float64) float64 {
+	sort.Float64s(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
+}
+
+// riskSeries counts, per window snapshot, the distinct (control, account) pairs FAILED and the open
+// critical and high findings.
+func (a *analyzer) riskSeries(ctx context.Context, win []windowSnap) ([]ProgressPoint, error) {
+	sids := make([]int64, len(win))
+	for i, w := range win {
+		sids[i] = w.id
+	}
+	byID := map[int64]ProgressPoint{}
+	err := a.withScope(ctx, sids, func(conn *sql.Conn) error {
+		rows, err := conn.QueryContext(ctx, `
+SELECT w.sid,
+       count(DISTINCT (f.control_id, f.account_id)) FILTER (WHERE f.control_id <> '' AND s.record_state = 'ACTIVE'
+             AND s.workflow_status <> 'SUPPRESSED' AND s.compliance_status = 'FAILED'),
+       count(*) FILTER (WHERE `+activeSQLQualified+` AND s.severity_label = 'CRITICAL'),
+       count(*) FILTER (WHERE `+activeSQLQualified+` AND s.severity_label = 'HIGH')
+FROM scope_snaps w
+JOIN finding_states s ON s.valid_from <= w.sid AND (s.valid_to IS NULL OR s.valid_to > w.sid)
+JOIN findings f ON f.fkey = s.fkey
+GROUP BY w.sid`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var pt ProgressPoint
+			if err := rows.Scan(&id, &pt.FailedControlAccount, &pt.OpenCritical, &pt.OpenHigh); err != nil {
+				return err
+			}
+			byID[id] = pt
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ProgressPoint, len(win))
+	for i, w := range win {
+		out[i] = byID[w.id]
+		out[i].Date = w.takenAt.UTC().Format(dateLayout)
+	}
+	return out, nil
+}
+
+// activeSQLQualified is activeSQL for the join of finding_states s and findings f.
+const activeSQLQualified = `(s.record_state = 'ACTIVE' AND s.workflow_status IN ('NEW', 'NOTIFIED')
+  AND (s.compliance_status = '' OR s.compliance_status IN ('FAILED', 'WARNING')))`
+
+// controlChanges compares the window's first snapshot with the report's: control-account pairs
+// fixed and newly failing, and the controls whose failing accounts went down or up the most.
+func (a *analyzer) controlChanges(ctx context.Context, baseline int64, p *Progress) error {
+	rows, err := a.st.DB().QueryContext(ctx, `
+WITH pairs AS (
+  SELECT DISTINCT snap, control_id, account_id FROM (
+    SELECT 'base' AS snap, * FROM snapshot_findings($1) UNION ALL BY NAME SELECT 'now' AS snap, * FROM snapshot_findings($2))
+  WHERE control_id <> '' AND record_state = 'ACTIVE' AND workflow_status <> 'SUPPRESSED' AND compliance_status = 'FAILED')
+SELECT count(*) FILTER (WHERE snap = 'base' AND NOT EXISTS (SELECT 1 FROM pairs n WHERE n.snap = 'now' AND n.control_id = p.control_id AND n.account_id = p.account_id)),
+       count(*) FILTER (WHERE snap = 'now' AND NOT EXISTS (SELECT 1 FROM pairs b WHERE b.snap = 'base' AND b.control_id = p.control_id AND b.account_id = p.account_id))
+FROM pairs p`, baseline, a.snap.ID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		if err := rows.Scan(&p.Fixed, &p.NewlyFailing); err != nil {
+			rows.Close()
+			return err
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	before, err := a.controlFailures(ctx, baseline)
+	if err != nil {
+		return err
+	}
+	now, err := a.controlFailures(ctx, a.snap.ID)
+	if err != nil {
+		return err
+	}
+	infos, err := a.controlInfos(ctx, a.snap.ID)
+	if err != nil {
+		return err
+	}
+	p.FixedControls, p.RegressedControls = []ControlChange{}, []ControlChange{}
+	ids := map[string]bool{}
+	for id := range before {
+		ids[id] = true
+	}
+	for id := range now {
+		ids[id] = true
+	}
+	for id := range ids {
+		b, n := before[id].accounts, now[id].accounts
+		cc := ControlChange{ControlID: id, Title: infos[id].title, Severity: infos[id].severity, AccountsBefore: b, AccountsNow: n}
+		switch {
+		case n < b:
+			p.FixedControls = append(p.FixedControls, cc)
+		case n > b:
+			p.RegressedControls = append(p.RegressedControls, cc)
+		}
+	}
+	byDelta := func(cs []ControlChange) func(i, j int) bool {
+		return func(i, j int) bool {
+			di := abs(cs[i].AccountsNow - cs[i].AccountsBefore)
+			dj := abs(cs[j].AccountsNow - cs[j].AccountsBefore)
+			if di != dj {
+				return di > dj
+			}
+			if si, sj := severityRank[cs[i].Severity], severityRank[cs[j].Severity]; si != sj {
+				return si > sj
+			}
+			return cs[i].ControlID < cs[j].ControlID
+		}
+	}
+	sort.Slice(p.FixedControls, byDelta(p.FixedControls))
+	sort.Slice(p.RegressedControls, byDelta(p.RegressedControls))
+	return nil
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -1,0 +1,168 @@
+package analyze
+
+import "time"
+
+// Report is everything a renderer needs, as plain data. Build fills it from the store; renderers
+// never query the store. Scores are percentages 0-100, unrounded; a nil *float64 means "no score"
+// (no control of the standard had data in that scope), which is not the same as 0%.
+// The JSON tags are the documented report.json format (docs/report-json.md).
+type Report struct {
+	GeneratedAt          time.Time `json:"generated_at"`
+	Organization         string    `json:"organization"`
+	AdministratorAccount string    `json:"administrator_account"`
+	// ReportDate is the date of the snapshot reported on, in UTC.
+	ReportDate string       `json:"report_date"`
+	Snapshot   SnapshotInfo `json:"snapshot"`
+
+	SummaryScore                    *float64 `json:"summary_score"`
+	SummaryScoreWithoutSuppressions *float64 `json:"summary_score_without_suppressions"`
+
+	Standards         []StandardScore `json:"standards"`
+	TopFailedControls []FailedControl `json:"top_failed_controls"`
+	Findings          FindingSummary  `json:"findings"`
+	Accounts          []AccountScores `json:"accounts"`
+	Progress          Progress        `json:"progress"`
+	Coverage          Coverage        `json:"coverage"`
+}
+
+// SnapshotInfo identifies the snapshot a report was built from.
+type SnapshotInfo struct {
+	ID                int64     `json:"id"`
+	TakenAt           time.Time `json:"taken_at"`
+	Source            string    `json:"source"`
+	Status            string    `json:"status"` // complete or partial
+	Findings          int64     `json:"findings"`
+	AccountsCollected int       `json:"accounts_collected"`
+	AccountsExpected  int       `json:"accounts_expected"`
+}
+
+// StandardScore is one standard's organization-wide result. Counts are controls.
+type StandardScore struct {
+	ID                       string   `json:"id"` // resource id, e.g. standards/pci-dss/v/3.2.1
+	Name                     string   `json:"name"`
+	ShortName                string   `json:"short_name"`
+	Score                    *float64 `json:"score"`
+	ScoreWithoutSuppressions *float64 `json:"score_without_suppressions"`
+	Passed                   int      `json:"passed"`
+	Failed                   int      `json:"failed"`
+	Unknown                  int      `json:"unknown"`
+	NoData                   int      `json:"no_data"`
+}
+
+// FailedControl is one row of the top failed controls.
+type FailedControl struct {
+	ControlID       string   `json:"control_id"`
+	Title           string   `json:"title"`
+	Severity        string   `json:"severity"`
+	FailedAccounts  int      `json:"failed_accounts"`
+	TotalAccounts   int      `json:"total_accounts"`
+	FailedResources int      `json:"failed_resources"`
+	Change7d        *int     `json:"change_7d"` // failed accounts now minus 7 days earlier; nil without such a snapshot
+	Standards       []string `json:"standards"`
+}
+
+// FindingSummary counts findings of the snapshot.
+type FindingSummary struct {
+	Active                  int64 `json:"active"`
+	Critical                int64 `json:"critical"`
+	High                    int64 `json:"high"`
+	Medium                  int64 `json:"medium"`
+	Low                     int64 `json:"low"`
+	Informational           int64 `json:"informational"`
+	Suppressed              int64 `json:"suppressed"`
+	RemediatedThisMonth     int64 `json:"remediated_this_month"`
+	AutoRemediatedThisMonth int64 `json:"auto_remediated_this_month"`
+}
+
+// AccountScores is one account's score per standard.
+type AccountScores struct {
+	AccountID string `json:"account_id"`
+	Name      string `json:"name"`
+	OU        string `json:"ou"`
+	// Score is the mean of the account's standard scores (nil when it has none).
+	Score     *float64               `json:"score"`
+	Failed    int                    `json:"failed_controls"` // distinct controls FAILED in the account
+	Standards []AccountStandardScore `json:"standards"`
+}
+
+// AccountStandardScore is one account's result for one standard.
+type AccountStandardScore struct {
+	ID      string   `json:"id"`
+	Score   *float64 `json:"score"`
+	Passed  int      `json:"passed"`
+	Failed  int      `json:"failed"`
+	Unknown int      `json:"unknown"`
+}
+
+// Progress is the trend over the window (default 90 days) ending at the report's snapshot.
+type Progress struct {
+	WindowDays  int                `json:"window_days"`
+	TargetScore float64            `json:"target_score"`
+	From        string             `json:"from"` // date of the window's first snapshot
+	To          string             `json:"to"`
+	Snapshots   int                `json:"snapshots"`
+	Standards   []StandardProgress `json:"standards"`
+	Series      []ProgressPoint    `json:"series"`
+	// Fixed and NewlyFailing count control-account pairs FAILED at the window's start and not now,
+	// and not FAILED at the start but FAILED now.
+	Fixed        int `json:"fixed"`
+	NewlyFailing int `json:"newly_failing"`
+	// MedianDaysToRemediate is over findings remediated in the window; nil when none were.
+	MedianDaysToRemediate *float64        `json:"median_days_to_remediate"`
+	FixedControls         []ControlChange `json:"fixed_controls"`
+	RegressedControls     []ControlChange `json:"regressed_controls"`
+}
+
+// StandardProgress is one standard's score over the window.
+type StandardProgress struct {
+	ID            string       `json:"id"`
+	Name          string       `json:"name"`
+	ShortName     string       `json:"short_name"`
+	BaselineScore *float64     `json:"baseline_score"`
+	CurrentScore  *float64     `json:"current_score"`
+	Change        *float64     `json:"change"` // current - baseline, percentage points
+	Series        []ScorePoint `json:"series"`
+	// ProjectedDate is when the target is reached at the current rate (already reached: the report
+	// date); nil with OnTrack false when the score is not improving.
+	ProjectedDate *string `json:"projected_date"`
+	OnTrack       bool    `json:"on_track"`
+}
+
+// ScorePoint is one snapshot's score.
+type ScorePoint struct {
+	Date  string   `json:"date"`
+	Score *float64 `json:"score"`
+}
+
+// ProgressPoint is one snapshot's risk counts.
+type ProgressPoint struct {
+	Date                 string `json:"date"`
+	FailedControlAccount int    `json:"failed_control_accounts"` // distinct (control, account) FAILED
+	OpenCritical         int64  `json:"open_critical"`
+	OpenHigh             int64  `json:"open_high"`
+}
+
+// ControlChange is a control whose failing accounts changed over the window.
+type ControlChange struct {
+	ControlID      string `json:"control_id"`
+	Title          string `json:"title"`
+	Severity       string `json:"severity"`
+	AccountsBefore int    `json:"accounts_before"` // accounts FAILED at the window's start
+	AccountsNow    int    `json:"accounts_now"`
+}
+
+// Coverage is what the snapshot could and could not read.
+type Coverage struct {
+	Complete  bool          `json:"complete"`
+	Collected int           `json:"collected"` // account/region pairs collected
+	Expected  int           `json:"expected"`  // pairs attempted
+	Gaps      []CoverageGap `json:"gaps"`
+}
+
+// CoverageGap is one account/region pair that was not collected.
+type CoverageGap struct {
+	AccountID string `json:"account_id"`
+	Region    string `json:"region"`
+	Status    string `json:"status"`
+	Reason    string `json:"reason"`
+}

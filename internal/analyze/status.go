@@ -1,0 +1,311 @@
+package analyze
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// controlFindingsSQL selects, for the snapshots in temp table scope_snaps(sid), one row per control
+// finding and associated standard, with the finding's compliance status and whether it is
+// suppressed. Archived records are not part of any control status.
+const controlFindingsSQL = `
+SELECT sid, account_id, region, control_id, standard_id, cs, suppressed
+FROM (
+  SELECT w.sid, f.account_id, f.region, f.control_id, unnest(f.standards) AS standard_id,
+         s.compliance_status AS cs, s.workflow_status = 'SUPPRESSED' AS suppressed
+  FROM scope_snaps w
+  JOIN finding_states s ON s.valid_from <= w.sid AND (s.valid_to IS NULL OR s.valid_to > w.sid)
+  JOIN findings f ON f.fkey = s.fkey
+  WHERE f.control_id <> '' AND s.record_state = 'ACTIVE'
+) cf
+-- A control disabled for a standard in the snapshot's catalog is out of that standard's scope.
+WHERE NOT EXISTS (SELECT 1 FROM snapshot_controls d
+                  WHERE d.snapshot_id = cf.sid AND d.disabled
+                    AND d.standard_id = cf.standard_id AND d.control_id = cf.control_id)`
+
+// statusSQL aggregates AWS's rule over the rows of a group: the first CASE ignores suppressed
+// findings (the score), the second counts them (the score without suppressions).
+const statusSQL = `
+  CASE WHEN bool_or(cs = 'FAILED') FILTER (WHERE NOT suppressed) THEN 'FAILED'
+       WHEN bool_or(cs IN ('WARNING', 'NOT_AVAILABLE')) FILTER (WHERE NOT suppressed) THEN 'UNKNOWN'
+       WHEN bool_or(cs = 'PASSED') FILTER (WHERE NOT suppressed) THEN 'PASSED'
+       ELSE 'NO_DATA' END AS status,
+  CASE WHEN bool_or(cs = 'FAILED') THEN 'FAILED'
+       WHEN bool_or(cs IN ('WARNING', 'NOT_AVAILABLE')) THEN 'UNKNOWN'
+       WHEN bool_or(cs = 'PASSED') THEN 'PASSED'
+       ELSE 'NO_DATA' END AS status_all`
+
+// counts tallies control statuses.
+type counts struct {
+	passed, failed, unknown, noData int
+}
+
+func (c *counts) add(status string) {
+	switch status {
+	case "PASSED":
+		c.passed++
+	case "FAILED":
+		c.failed++
+	case "UNKNOWN":
+		c.unknown++
+	default:
+		c.noData++
+	}
+}
+
+// scoreKey identifies a tally: a snapshot, a standard, and an account ("" for the organization).
+type scoreKey struct {
+	sid      int64
+	standard string
+	account  string
+}
+
+// tallies are the control-status counts per scope, with and without suppressions counted.
+type tallies struct {
+	scored, all map[scoreKey]*counts
+}
+
+func (t tallies) get(k scoreKey) (counts, counts) {
+	var s, a counts
+	if c := t.scored[k]; c != nil {
+		s = *c
+	}
+	if c := t.all[k]; c != nil {
+		a = *c
+	}
+	return s, a
+}
+
+// withScope runs fn on a dedicated connection holding temp table scope_snaps with the given ids.
+func (a *analyzer) withScope(ctx context.Context, sids []int64, fn func(*sql.Conn) error) error {
+	conn, err := a.st.DB().Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ids := make([]string, len(sids))
+	for i, id := range sids {
+		ids[i] = fmt.Sprintf("(%d)", id)
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE scope_snaps AS SELECT * FROM (VALUES `+
+		strings.Join(ids, ", ")+`) v(sid)`); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.scope_snaps`)
+	return fn(conn)
+}
+
+// statusTallies computes control statuses of every standard for the snapshots sids, for the
+// organization, and per account when byAccount is set. Controls without data in a scope are not
+// tallied (NO_DATA is added from the catalog where it is reported).
+func (a *analyzer) statusTallies(ctx context.Context, sids []int64, byAccount bool) (tallies, error) {
+	t := tallies{scored: map[scoreKey]*counts{}, all: map[scoreKey]*counts{}}
+	accountCol := "''"
+	if byAccount {
+		accountCol = "account_id"
+	}
+	q := `WITH cf AS (` + controlFindingsSQL + `)
+SELECT sid, standard_id, ` + accountCol + ` AS account, status, status_all, count(*) AS n
+FROM (SELECT sid, standard_id, ` + accountCol + ` AS account_id, control_id, ` + statusSQL + `
+      FROM cf GROUP BY ALL)
+GROUP BY ALL`
+	err := a.withScope(ctx, sids, func(conn *sql.Conn) error {
+		rows, err := conn.QueryContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k scoreKey
+			var status, statusAll string
+			var n int
+			if err := rows.Scan(&k.sid, &k.standard, &k.account, &status, &statusAll, &n); err != nil {
+				return err
+			}
+			for _, m := range []struct {
+				tally  map[scoreKey]*counts
+				status string
+			}{{t.scored, status}, {t.all, statusAll}} {
+				c := m.tally[k]
+				if c == nil {
+					c = &counts{}
+					m.tally[k] = c
+				}
+				for range n {
+					c.add(m.status)
+				}
+			}
+		}
+		return rows.Err()
+	})
+	return t, err
+}
+
+// standardInfo is a standard reported on, in report order.
+type standardInfo struct {
+	id, name, shortName string
+	controls            int // enabled controls in the catalog
+}
+
+// reportedStandards are the snapshot's catalog standards that have findings, plus standards that
+// findings name but the catalog lacks (named by their id), in a stable order: catalog order of
+// the well-known ones first (CIS, FSBP, PCI, NIST), then by id.
+func (a *analyzer) reportedStandards(ctx context.Context) ([]standardInfo, error) {
+	rows, err := a.st.DB().QueryContext(ctx, `
+WITH seen AS (SELECT DISTINCT unnest(standards) AS standard_id FROM snapshot_findings($1) WHERE control_id <> ''),
+cat AS (SELECT standard_id, name, short_name FROM snapshot_standards WHERE snapshot_id = $1),
+ctl AS (SELECT standard_id, count(*) FILTER (WHERE NOT disabled) AS n FROM snapshot_controls WHERE snapshot_id = $1 GROUP BY ALL)
+SELECT s.standard_id, coalesce(c.name, s.standard_id), coalesce(c.short_name, s.standard_id), coalesce(ctl.n, 0)
+FROM seen s LEFT JOIN cat c USING (standard_id) LEFT JOIN ctl USING (standard_id)`, a.snap.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []standardInfo
+	for rows.Next() {
+		var s standardInfo
+		if err := rows.Scan(&s.id, &s.name, &s.shortName, &s.controls); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		ri, rj := standardRank(out[i].id), standardRank(out[j].id)
+		if ri != rj {
+			return ri < rj
+		}
+		return out[i].id < out[j].id
+	})
+	return out, rows.Err()
+}
+
+// standardRank orders standards the way compliance reports usually list them.
+func standardRank(id string) int {
+	for i, prefix := range []string{"standards/cis-aws-foundations-benchmark", "ruleset/cis-aws-foundations-benchmark",
+		"standards/aws-foundational-security-best-practices", "standards/pci-dss", "standards/nist-800-53"} {
+		if strings.HasPrefix(id, prefix) {
+			return i
+		}
+	}
+	return 99
+}
+
+// standards fills the organization's score per standard and the summary score.
+func (a *analyzer) standards(ctx context.Context, r *Report) error {
+	stds, err := a.reportedStandards(ctx)
+	if err != nil {
+		return err
+	}
+	t, err := a.statusTallies(ctx, []int64{a.snap.ID}, false)
+	if err != nil {
+		return err
+	}
+	// Controls that have data, per standard, to derive NO_DATA from the catalog's control count.
+	withData, err := a.controlsWithData(ctx)
+	if err != nil {
+		return err
+	}
+	var scores, scoresAll []*float64
+	r.Standards = make([]StandardScore, 0, len(stds))
+	for _, s := range stds {
+		c, all := t.get(scoreKey{sid: a.snap.ID, standard: s.id})
+		ss := StandardScore{ID: s.id, Name: s.name, ShortName: s.shortName,
+			Score:                    score(c.passed, c.failed, c.unknown),
+			ScoreWithoutSuppressions: score(all.passed, all.failed, all.unknown),
+			Passed:                   c.passed, Failed: c.failed, Unknown: c.unknown,
+			NoData: c.noData + max(0, s.controls-withData[s.id]),
+		}
+		r.Standards = append(r.Standards, ss)
+		scores = append(scores, ss.Score)
+		scoresAll = append(scoresAll, ss.ScoreWithoutSuppressions)
+	}
+	r.SummaryScore = mean(scores)
+	r.SummaryScoreWithoutSuppressions = mean(scoresAll)
+	return nil
+}
+
+// controlsWithData counts, per standard, the catalog's enabled controls that have any active
+// control finding in the snapshot (suppressed or not).
+func (a *analyzer) controlsWithData(ctx context.Context) (map[string]int, error) {
+	rows, err := a.st.DB().QueryContext(ctx, `
+WITH cf AS (SELECT DISTINCT control_id, unnest(standards) AS standard_id
+            FROM snapshot_findings($1) WHERE control_id <> '' AND record_state = 'ACTIVE')
+SELECT c.standard_id, count(*) FROM snapshot_controls c SEMI JOIN cf USING (standard_id, control_id)
+WHERE c.snapshot_id = $1 AND NOT c.disabled GROUP BY ALL`, a.snap.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// accounts fills each account's score per standard.
+func (a *analyzer) accounts(ctx context.Context, r *Report) error {
+	t, err := a.statusTallies(ctx, []int64{a.snap.ID}, true)
+	if err != nil {
+		return err
+	}
+	failedControls, err := a.failedControlsPerAccount(ctx)
+	if err != nil {
+		return err
+	}
+	rows, err := a.st.DB().QueryContext(ctx, `SELECT account_id, name, ou FROM snapshot_accounts
+		WHERE snapshot_id = $1 ORDER BY account_id`, a.snap.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	r.Accounts = []AccountScores{}
+	for rows.Next() {
+		var acc AccountScores
+		if err := rows.Scan(&acc.AccountID, &acc.Name, &acc.OU); err != nil {
+			return err
+		}
+		var scores []*float64
+		acc.Standards = make([]AccountStandardScore, 0, len(r.Standards))
+		for _, s := range r.Standards {
+			c, _ := t.get(scoreKey{sid: a.snap.ID, standard: s.ID, account: acc.AccountID})
+			as := AccountStandardScore{ID: s.ID, Score: score(c.passed, c.failed, c.unknown),
+				Passed: c.passed, Failed: c.failed, Unknown: c.unknown}
+			acc.Standards = append(acc.Standards, as)
+			scores = append(scores, as.Score)
+		}
+		acc.Score = mean(scores)
+		acc.Failed = failedControls[acc.AccountID]
+		r.Accounts = append(r.Accounts, acc)
+	}
+	return rows.Err()
+}
+
+func (a *analyzer) failedControlsPerAccount(ctx context.Context) (map[string]int, error) {
+	rows, err := a.st.DB().QueryContext(ctx, `SELECT account_id, count(DISTINCT control_id)
+		FROM snapshot_findings($1)
+		WHERE control_id <> '' AND record_state = 'ACTIVE' AND workflow_status <> 'SUPPRESSED' AND compliance_status = 'FAILED'
+		GROUP BY ALL`, a.snap.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,59 @@
+// Package collect reads findings from a source (exported ASFF files, the demo organization, and
+// later the AWS APIs) and hands them to a Sink, normally a store.SnapshotWriter. A source never
+// decides whether a snapshot is kept: it returns an error and the caller rolls the snapshot back.
+package collect
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hubreport/hubreport/internal/store"
+)
+
+// Sink receives one snapshot's data. store.SnapshotWriter implements it.
+type Sink interface {
+	AddFinding(f *store.Finding) error
+	AddAccount(a store.Account) error
+	AddCoverage(c store.Coverage) error
+}
+
+var _ Sink = (*store.SnapshotWriter)(nil)
+
+// Source yields one snapshot's findings (and, when it knows them, accounts and coverage).
+type Source interface {
+	Collect(ctx context.Context, sink Sink) error
+}
+
+// SourceFunc adapts a function to Source.
+type SourceFunc func(ctx context.Context, sink Sink) error
+
+// Collect calls f.
+func (f SourceFunc) Collect(ctx context.Context, sink Sink) error { return f(ctx, sink) }
+
+// Snapshot runs src into a new snapshot of st. The snapshot is stored only if src and the commit
+// succeed; on any error or cancellation nothing is stored.
+func Snapshot(ctx context.Context, st *store.Store, meta store.SnapshotMeta, stds []store.Standard, ctls []store.Control, src Source) (store.Snapshot, error) {
+	w, err := st.BeginSnapshot(ctx, meta, stds, ctls)
+	if err != nil {
+		return store.Snapshot{}, err
+	}
+	if err := src.Collect(ctx, w); err != nil {
+		return store.Snapshot{}, errors.Join(err, w.Rollback())
+	}
+	if err := ctx.Err(); err != nil {
+		return store.Snapshot{}, errors.Join(err, w.Rollback())
+	}
+	return w.Commit(ctx)
+}
+
+// SinkFunc is a Sink that receives findings only; accounts and coverage are dropped.
+type SinkFunc func(f *store.Finding) error
+
+// AddFinding calls f.
+func (f SinkFunc) AddFinding(x *store.Finding) error { return f(x) }
+
+// AddAccount drops the account.
+func (SinkFunc) AddAccount(store.Account) error { return nil }
+
+// AddCoverage drops the coverage.
+func (SinkFunc) AddCoverage(store.Coverage) error { return nil }

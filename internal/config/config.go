@@ -1,0 +1,283 @@
+// Package config loads reporter's configuration: defaults, then a YAML file, then environment
+// variables, then validation. Flags are applied by the caller after Load. There is no global
+// configuration state: every command gets its own Config value.
+//
+// Environment variables: REPORTER_ followed by the key's YAML path in upper case, joined with "_"
+// (store.path -> REPORTER_STORE_PATH, report.formats -> REPORTER_REPORT_FORMATS). Lists are
+// comma-separated. REPORTER_DB is kept as a short alias of REPORTER_STORE_PATH.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	// Organization names the organization in reports.
+	Organization string `yaml:"organization"`
+	// AdministratorAccount is shown in reports when the source does not tell it (file imports).
+	AdministratorAccount string  `yaml:"administrator_account"`
+	Store                Store   `yaml:"store"`
+	Collect              Collect `yaml:"collect"`
+	Report               Report  `yaml:"report"`
+}
+
+// Store configures the DuckDB file.
+type Store struct {
+	Path string `yaml:"path"`
+	// MemoryLimit caps DuckDB's buffer pool, e.g. "2GB"; beyond it DuckDB spills to disk. The
+	// default keeps an import's memory flat whatever the file size; empty means 80% of RAM.
+	MemoryLimit string `yaml:"memory_limit"`
+}
+
+// Collect configures where findings come from.
+type Collect struct {
+	Source string `yaml:"source"` // aws | file | demo
+}
+
+// Report configures the analysis and the outputs.
+type Report struct {
+	Formats []string `yaml:"formats"`
+	Out     string   `yaml:"out"`
+	// TargetScore is the score (percent) the progress section projects a date for.
+	TargetScore float64 `yaml:"target_score"`
+	WindowDays  int     `yaml:"window_days"`
+	TopControls int     `yaml:"top_controls"`
+	// AutomationMarkers mark a remediation as automated when found (case-insensitively) in the
+	// fixing change's Note.UpdatedBy or UserDefinedFields.
+	AutomationMarkers []string `yaml:"automation_markers"`
+}
+
+// Default returns the configuration used when nothing overrides it.
+func Default() Config {
+	return Config{
+		Organization: "my-organization",
+		Store:        Store{Path: "data/reporter.duckdb", MemoryLimit: "256MB"},
+		Collect:      Collect{Source: "aws"},
+		Report: Report{
+			Formats:           []string{"text", "json"},
+			Out:               "out/",
+			TargetScore:       90,
+			WindowDays:        90,
+			TopControls:       25,
+			AutomationMarkers: []string{"AutoRemediation", "SSM-Automation"},
+		},
+	}
+}
+
+// ValidationError names the key that is wrong.
+type ValidationError struct {
+	Key    string // YAML path, e.g. "report.target_score"
+	Source string // where the bad value came from: "file", "environment REPORTER_X", or ""
+	Msg    string
+}
+
+func (e *ValidationError) Error() string {
+	if e.Source != "" {
+		return fmt.Sprintf("config %s (from %s): %s", e.Key, e.Source, e.Msg)
+	}
+	return fmt.Sprintf("config %s: %s", e.Key, e.Msg)
+}
+
+// Load reads YAML from r (nil: no file) over the defaults, applies environment variables from
+// env (as os.Environ gives them), and validates the result.
+func Load(r io.Reader, env []string) (Config, error) {
+	cfg := Default()
+	if r != nil {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return cfg, fmt.Errorf("config: %w", err)
+		}
+		if len(bytes.TrimSpace(data)) > 0 {
+			var doc yaml.Node
+			if err := yaml.Unmarshal(data, &doc); err != nil {
+				return cfg, fmt.Errorf("config: %w", err)
+			}
+			if len(doc.Content) > 0 {
+				if err := decodeNode(doc.Content[0], reflect.ValueOf(&cfg).Elem(), ""); err != nil {
+					return cfg, err
+				}
+			}
+		}
+	}
+	if err := applyEnv(&cfg, env); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate checks every value and returns the first bad one as a *ValidationError.
+func (c Config) Validate() error {
+	if strings.TrimSpace(c.Store.Path) == "" {
+		return &ValidationError{Key: "store.path", Msg: "must not be empty"}
+	}
+	switch c.Collect.Source {
+	case "aws", "file", "demo":
+	default:
+		return &ValidationError{Key: "collect.source", Msg: fmt.Sprintf("%q is not one of aws, file, demo", c.Collect.Source)}
+	}
+	if c.Report.TargetScore <= 0 || c.Report.TargetScore > 100 {
+		return &ValidationError{Key: "report.target_score", Msg: fmt.Sprintf("%v is not a percentage in (0, 100]", c.Report.TargetScore)}
+	}
+	if c.Report.WindowDays < 1 || c.Report.WindowDays > 3660 {
+		return &ValidationError{Key: "report.window_days", Msg: fmt.Sprintf("%d is not between 1 and 3660", c.Report.WindowDays)}
+	}
+	if c.Report.TopControls < 1 {
+		return &ValidationError{Key: "report.top_controls", Msg: "must be at least 1"}
+	}
+	if len(c.Report.Formats) == 0 {
+		return &ValidationError{Key: "report.formats", Msg: "must name at least one format"}
+	}
+	return nil
+}
+
+// decodeNode decodes a YAML mapping into the struct v key by key, so that an unknown key or a value
+// of the wrong type is reported with its full key path (yaml's own errors give only a line).
+func decodeNode(n *yaml.Node, v reflect.Value, prefix string) error {
+	if n.Kind != yaml.MappingNode {
+		key := prefix
+		if key == "" {
+			key = "(top level)"
+		}
+		return &ValidationError{Key: key, Source: "file", Msg: fmt.Sprintf("line %d: expected a mapping of keys", n.Line)}
+	}
+	fields := map[string]reflect.Value{}
+	t := v.Type()
+	for i := range t.NumField() {
+		if tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]; tag != "" && tag != "-" {
+			fields[tag] = v.Field(i)
+		}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		name, val := n.Content[i].Value, n.Content[i+1]
+		key := name
+		if prefix != "" {
+			key = prefix + "." + name
+		}
+		f, ok := fields[name]
+		if !ok {
+			return &ValidationError{Key: key, Source: "file", Msg: fmt.Sprintf("line %d: unknown key", n.Content[i].Line)}
+		}
+		if f.Kind() == reflect.Struct {
+			if err := decodeNode(val, f, key); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := val.Decode(f.Addr().Interface()); err != nil {
+			msg := err.Error()
+			var te *yaml.TypeError
+			if errors.As(err, &te) && len(te.Errors) > 0 {
+				msg = strings.Join(te.Errors, "; ")
+			}
+			return &ValidationError{Key: key, Source: "file", Msg: msg}
+		}
+	}
+	return nil
+}
+
+// applyEnv walks the yaml-tagged fields and sets those named by REPORTER_* variables.
+func applyEnv(cfg *Config, env []string) error {
+	vars := map[string]string{}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "REPORTER_") {
+			vars[k] = v
+		}
+	}
+	if v, ok := vars["REPORTER_DB"]; ok {
+		if _, both := vars["REPORTER_STORE_PATH"]; !both {
+			vars["REPORTER_STORE_PATH"] = v
+		}
+	}
+	return walk(reflect.ValueOf(cfg).Elem(), "", func(key string, f reflect.Value) error {
+		name := "REPORTER_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+		v, ok := vars[name]
+		if !ok {
+			return nil
+		}
+		if err := setFromString(f, v); err != nil {
+			return &ValidationError{Key: key, Source: "environment " + name, Msg: err.Error()}
+		}
+		return nil
+	})
+}
+
+func walk(v reflect.Value, prefix string, fn func(key string, f reflect.Value) error) error {
+	t := v.Type()
+	for i := range t.NumField() {
+		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		if tag == "" || tag == "-" {
+			continue
+		}
+		key := tag
+		if prefix != "" {
+			key = prefix + "." + tag
+		}
+		f := v.Field(i)
+		if f.Kind() == reflect.Struct {
+			if err := walk(f, key, fn); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := fn(key, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setFromString(f reflect.Value, s string) error {
+	switch f.Kind() {
+	case reflect.String:
+		f.SetString(s)
+	case reflect.Int:
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", s)
+		}
+		f.SetInt(int64(n))
+	case reflect.Float64:
+		x, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", s)
+		}
+		f.SetFloat(x)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", s)
+		}
+		f.SetBool(b)
+	case reflect.Slice:
+		var items []string
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				items = append(items, p)
+			}
+		}
+		f.Set(reflect.ValueOf(items))
+	default:
+		return fmt.Errorf("cannot be set from the environment")
+	}
+	return nil
+}
+
+// Keys lists every configuration key (YAML path), for documentation and tests.
+func Keys() []string {
+	var keys []string
+	cfg := Default()
+	_ = walk(reflect.ValueOf(&cfg).Elem(), "", func(key string, _ reflect.Value) error {
+		keys = append(keys, key)
+		return nil
+	})
+	return keys
+}

@@ -1,0 +1,103 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestLoadLayers(t *testing.T) {
+	yml := "organization: acme-corp\nstore:\n  path: /var/lib/r.duckdb\nreport:\n  target_score: 85\n"
+	tests := []struct {
+		name  string
+		env   []string
+		check func(Config) string
+	}{
+		{"file over defaults", nil, func(c Config) string {
+			if c.Organization != "acme-corp" || c.Store.Path != "/var/lib/r.duckdb" || c.Report.TargetScore != 85 || c.Report.WindowDays != 90 {
+				return "file values not applied over defaults"
+			}
+			return ""
+		}},
+		{"environment over file", []string{"REPORTER_STORE_PATH=/tmp/x.duckdb", "REPORTER_REPORT_FORMATS=json, text", "REPORTER_REPORT_WINDOW_DAYS=30"}, func(c Config) string {
+			if c.Store.Path != "/tmp/x.duckdb" || strings.Join(c.Report.Formats, "|") != "json|text" || c.Report.WindowDays != 30 {
+				return "environment not applied"
+			}
+			return ""
+		}},
+		{"REPORTER_DB alias", []string{"REPORTER_DB=/tmp/alias.duckdb"}, func(c Config) string {
+			if c.Store.Path != "/tmp/alias.duckdb" {
+				return "REPORTER_DB not applied"
+			}
+			return ""
+		}},
+		{"REPORTER_STORE_PATH wins over the alias", []string{"REPORTER_DB=/a", "REPORTER_STORE_PATH=/b"}, func(c Config) string {
+			if c.Store.Path != "/b" {
+				return "precedence wrong: " + c.Store.Path
+			}
+			return ""
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(strings.NewReader(yml), tt.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if msg := tt.check(c); msg != "" {
+				t.Error(msg)
+			}
+		})
+	}
+}
+
+func TestErrorsNameTheKey(t *testing.T) {
+	tests := []struct {
+		name, yml string
+		env       []string
+		wantKey   string // in the message
+	}{
+		{"unknown key", "report:\n  target_scor: 80\n", nil, "target_scor"},
+		{"bad source", "collect:\n  source: ftp\n", nil, "collect.source"},
+		{"target out of range", "report:\n  target_score: 120\n", nil, "report.target_score"},
+		{"bad env number", "", []string{"REPORTER_REPORT_WINDOW_DAYS=ninety"}, "REPORTER_REPORT_WINDOW_DAYS"},
+		{"wrong type in file", "report:\n  window_days: lots\n", nil, "window_days"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(strings.NewReader(tt.yml), tt.env)
+			if err == nil || !strings.Contains(err.Error(), tt.wantKey) {
+				t.Fatalf("got %v, want an error naming %s", err, tt.wantKey)
+			}
+		})
+	}
+	var ve *ValidationError
+	if _, err := Load(strings.NewReader("collect:\n  source: ftp\n"), nil); !errors.As(err, &ve) || ve.Key != "collect.source" {
+		t.Errorf("not a ValidationError for collect.source: %v", err)
+	}
+}
+
+func TestKeysCoverEveryField(t *testing.T) {
+	keys := strings.Join(Keys(), " ")
+	for _, k := range []string{"organization", "store.path", "collect.source", "report.formats", "report.automation_markers"} {
+		if !strings.Contains(keys, k) {
+			t.Errorf("Keys() lacks %s: %s", k, keys)
+		}
+	}
+}
+
+func TestShippedExampleLoads(t *testing.T) {
+	f, err := os.Open("../../configs/reporter.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c, err := Load(f, nil)
+	if err != nil {
+		t.Fatalf("configs/reporter.yaml: %v", err)
+	}
+	if c.Organization != "acme-corp" {
+		t.Errorf("organization %q", c.Organization)
+	}
+}

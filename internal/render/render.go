@@ -1,0 +1,118 @@
+// Package render turns an analyze.Report into report files. Each format has its own file and the
+// same signature, and Render chooses among them in one switch. Renderers print the Report and
+// nothing else: they never query the store.
+package render
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hubreport/hubreport/internal/analyze"
+)
+
+// knownFormats are the formats Render knows, in the order the CLI lists them. Keep them in step
+// with the switches in Render and FileName (TestFormats checks it).
+var knownFormats = []string{"text", "json"}
+
+// Formats returns the formats Render knows, in order.
+func Formats() []string { return slices.Clone(knownFormats) }
+
+// FileName returns the conventional file name of a format's report ("report.txt"), or "" for a
+// format Render does not know.
+func FileName(format string) string {
+	switch format {
+	case "text":
+		return "report.txt"
+	case "json":
+		return "report.json"
+	}
+	return ""
+}
+
+// Render writes r to w in the named format. An unknown format is an *UnknownFormatError.
+func Render(ctx context.Context, format string, w io.Writer, r *analyze.Report) error {
+	switch format {
+	case "text":
+		return Text(ctx, w, r)
+	case "json":
+		return JSON(ctx, w, r)
+	}
+	return &UnknownFormatError{Format: format}
+}
+
+// UnknownFormatError is returned by Render for a format it does not know; the CLI reports it as
+// a usage error.
+type UnknownFormatError struct {
+	Format string
+}
+
+func (e *UnknownFormatError) Error() string {
+	return fmt.Sprintf("unknown report format %q (known: %s)", e.Format, strings.Join(knownFormats, ", "))
+}
+
+// check is what every renderer verifies before writing.
+func check(ctx context.Context, r *analyze.Report) error {
+	if r == nil {
+		return fmt.Errorf("nil report")
+	}
+	return ctx.Err()
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// copyReport returns a deep copy of r prepared for output, leaving r untouched: nil slices become
+// empty ones (report.json promises [] rather than null), times are in UTC, and when clean is not
+// nil every string goes through it. It walks the type by reflection so that a field added to
+// the Report is covered without an edit here.
+func copyReport(r *analyze.Report, clean func(string) string) *analyze.Report {
+	return copyValue(reflect.ValueOf(r), clean).Interface().(*analyze.Report)
+}
+
+func copyValue(v reflect.Value, clean func(string) string) reflect.Value {
+	t := v.Type()
+	switch {
+	case t == timeType:
+		return reflect.ValueOf(v.Interface().(time.Time).UTC())
+	case t.Kind() == reflect.Pointer:
+		if v.IsNil() {
+			return v
+		}
+		p := reflect.New(t.Elem())
+		p.Elem().Set(copyValue(v.Elem(), clean))
+		return p
+	case t.Kind() == reflect.Slice:
+		s := reflect.MakeSlice(t, v.Len(), v.Len())
+		for i := range v.Len() {
+			s.Index(i).Set(copyValue(v.Index(i), clean))
+		}
+		return s
+	case t.Kind() == reflect.Map:
+		if v.IsNil() {
+			return reflect.MakeMap(t)
+		}
+		m := reflect.MakeMapWithSize(t, v.Len())
+		for it := v.MapRange(); it.Next(); {
+			m.SetMapIndex(it.Key(), copyValue(it.Value(), clean))
+		}
+		return m
+	case t.Kind() == reflect.Struct:
+		s := reflect.New(t).Elem()
+		s.Set(v)
+		for i := range t.NumField() {
+			if t.Field(i).IsExported() {
+				s.Field(i).Set(copyValue(v.Field(i), clean))
+			}
+		}
+		return s
+	case t.Kind() == reflect.String && clean != nil:
+		s := reflect.New(t).Elem()
+		s.SetString(clean(v.String()))
+		return s
+	}
+	return v
+}

@@ -1,0 +1,254 @@
+// Package store keeps snapshots of findings in one DuckDB file: the schema and its migrations, the
+// transactional write of a snapshot, and the SQL that reads a snapshot back. It is the only package
+// that imports the DuckDB driver, and it imports no other package of ours.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// ErrInUse is returned by Open when another process holds the database file.
+var ErrInUse = errors.New("in use by another process")
+
+// InUseError names the database file another process holds.
+type InUseError struct {
+	Path   string
+	Detail string // DuckDB's message, which names the holding process
+}
+
+func (e *InUseError) Error() string {
+	return fmt.Sprintf("database %s is in use by another process (%s)", e.Path, e.Detail)
+}
+
+func (e *InUseError) Unwrap() error { return ErrInUse }
+
+// Options tune Open.
+type Options struct {
+	// ReadOnly opens the file without taking the write lock, so several readers (reports) can
+	// share it; it fails if the file does not exist.
+	ReadOnly bool
+	// MemoryLimit caps DuckDB's buffer pool, e.g. "1GB"; empty keeps DuckDB's default (80% of RAM).
+	MemoryLimit string
+}
+
+// Store is an open database.
+type Store struct {
+	db   *sql.DB
+	path string
+	ro   bool
+}
+
+// macros are created on every connection as TEMP objects: they are derived SQL, not schema, so a
+// fix to them needs no migration, and they work on read-only connections.
+const macros = `
+CREATE OR REPLACE TEMP MACRO snapshot_findings(sid) AS TABLE
+SELECT f.fkey, f.finding_id, f.product_arn, f.product_name, f.company_name, f.generator_id,
+       f.account_id, f.region, f.type, f.title, f.resource_type, f.resource_id, f.control_id,
+       f.standards, f.first_observed_at, f.created_at,
+       s.valid_from, s.updated_at, s.severity_label, s.severity_normalized, s.compliance_status,
+       s.workflow_status, s.record_state, s.note_text, s.note_updated_by, s.note_updated_at,
+       s.user_defined_fields
+FROM finding_states s JOIN findings f ON f.fkey = s.fkey
+WHERE s.valid_from <= sid AND (s.valid_to IS NULL OR s.valid_to > sid);
+`
+
+// Open opens (creating when needed, unless read-only) the database at path and brings its schema
+// up to date. It needs a file: an in-memory database would not outlive the migration connection.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	if path == "" || path == ":memory:" {
+		return nil, errors.New("open database: a file path is required")
+	}
+	dsn := path
+	if opt.ReadOnly {
+		if _, err := os.Stat(dsn); err != nil {
+			return nil, fmt.Errorf("open database %s: %w", path, err)
+		}
+	} else if dir := filepath.Dir(dsn); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("open database %s: %w", path, err)
+		}
+	}
+	var params []string
+	if opt.ReadOnly {
+		params = append(params, "access_mode=READ_ONLY")
+	}
+	if opt.MemoryLimit != "" {
+		params = append(params, "memory_limit="+opt.MemoryLimit)
+	}
+	if len(params) > 0 {
+		dsn += "?" + strings.Join(params, "&")
+	}
+	if !opt.ReadOnly {
+		// Macros bind to their tables when created, so the schema must exist first: migrate on a
+		// connection of its own, then open the pool whose connections define the macros.
+		if err := migrateFile(ctx, path, dsn); err != nil {
+			return nil, err
+		}
+	}
+	connector, err := duckdb.NewConnector(dsn, func(ex driver.ExecerContext) error {
+		_, err := ex.ExecContext(ctx, macros, nil)
+		return err
+	})
+	if err != nil {
+		return nil, classifyOpenError(path, err)
+	}
+	s := &Store{db: sql.OpenDB(connector), path: path, ro: opt.ReadOnly}
+	if err := s.checkVersion(ctx); err != nil {
+		return nil, errors.Join(err, s.db.Close())
+	}
+	return s, nil
+}
+
+// classifyOpenError turns DuckDB's lock conflict into InUseError. DuckDB reports it only as an IO
+// error whose text says "Conflicting lock"; there is no code to test, so the text is what we have.
+func classifyOpenError(path string, err error) error {
+	var de *duckdb.Error
+	if errors.As(err, &de) && de.Type == duckdb.ErrorTypeIO && strings.Contains(de.Msg, "Conflicting lock") {
+		return &InUseError{Path: path, Detail: lockHolder(de.Msg)}
+	}
+	if strings.Contains(err.Error(), "Conflicting lock") {
+		return &InUseError{Path: path, Detail: lockHolder(err.Error())}
+	}
+	return fmt.Errorf("open database %s: %w", path, err)
+}
+
+func lockHolder(msg string) string {
+	if i := strings.Index(msg, "(PID "); i >= 0 {
+		if j := strings.Index(msg[i:], ")"); j > 0 {
+			return "held by " + msg[i+1:i+j]
+		}
+	}
+	return "locked"
+}
+
+func migrateFile(ctx context.Context, path, dsn string) error {
+	connector, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		return classifyOpenError(path, err)
+	}
+	db := sql.OpenDB(connector)
+	m := &Store{db: db, path: path}
+	return errors.Join(m.migrate(ctx), db.Close())
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// DB exposes the connection pool for read queries of internal/analyze. The temp macro
+// snapshot_findings(id) is defined on every connection.
+func (s *Store) DB() *sql.DB { return s.db }
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		v, err := strconv.Atoi(strings.SplitN(e.Name(), "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("migration file %s: name must start with a version number", e.Name())
+		}
+		b, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	return ms, nil
+}
+
+// SchemaVersion is the newest schema this build knows.
+func SchemaVersion() int {
+	ms, err := migrations()
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].version
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate %s: %w", s.path, err)
+	}
+	current, err := s.version(ctx)
+	if err != nil {
+		return err
+	}
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	if last := ms[len(ms)-1].version; current > last {
+		return fmt.Errorf("database %s has schema version %d, newer than this build's %d: upgrade reporter", s.path, current, last)
+	}
+	for _, m := range ms {
+		if m.version <= current {
+			continue
+		}
+		// Each migration and its bookkeeping row commit together or not at all.
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return errors.Join(fmt.Errorf("migrate %s to %s: %w", s.path, m.name, err), tx.Rollback())
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, ?, ?)`,
+			m.version, m.name, time.Now().UTC()); err != nil {
+			return errors.Join(err, tx.Rollback())
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate %s to %s: %w", s.path, m.name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) version(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read schema version of %s: %w", s.path, err)
+	}
+	return int(v.Int64), nil
+}
+
+// checkVersion refuses a read-only database that needs migrating: reading it would give wrong answers.
+func (s *Store) checkVersion(ctx context.Context) error {
+	v, err := s.version(ctx)
+	if err != nil {
+		return fmt.Errorf("database %s has no hubreport schema: %w", s.path, err)
+	}
+	if want := SchemaVersion(); v != want {
+		return fmt.Errorf("database %s has schema version %d, this build needs %d: open it read-write once (e.g. reporter snapshots) to migrate", s.path, v, want)
+	}
+	return nil
+}

@@ -1,0 +1,361 @@
+package store
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2025, 2, 1, 6, 0, 0, 0, time.UTC)
+
+func finding(id, account, status string) *Finding {
+	return &Finding{
+		ID: id, ProductARN: "arn:aws:securityhub:us-east-1::product/aws/securityhub", ProductName: "Security Hub",
+		CompanyName: "AWS", GeneratorID: "security-control/S3.1", AccountID: account, Region: "us-east-1",
+		Title: "S3.1 title", ResourceType: "AwsAccount", ResourceID: "AWS::::Account:" + account, ControlID: "S3.1",
+		Standards: []string{"standards/aws-foundational-security-best-practices/v/1.0.0"}, UpdatedAt: t0,
+		SeverityLabel: "MEDIUM", SeverityNormalized: 40, ComplianceStatus: status, WorkflowStatus: "NEW", RecordState: "ACTIVE",
+	}
+}
+
+func openTemp(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "r.duckdb")
+	s, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func write(t *testing.T, s *Store, at time.Time, fs ...*Finding) Snapshot {
+	t.Helper()
+	ctx := context.Background()
+	w, err := s.BeginSnapshot(ctx, SnapshotMeta{TakenAt: at, Source: "test", Organization: "org"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		if err := w.AddFinding(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap, err := w.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
+}
+
+func count(t *testing.T, s *Store, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := s.DB().QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func TestHistoryStoresStateOnlyWhenItChanges(t *testing.T) {
+	s, _ := openTemp(t)
+	a, b := finding("a", "111111111111", "FAILED"), finding("b", "111111111111", "PASSED")
+	s1 := write(t, s, t0, a, b)
+	// Day 2: nothing changes except AWS's UpdatedAt on a: no new rows.
+	a2 := *a
+	a2.UpdatedAt = t0.Add(24 * time.Hour)
+	s2 := write(t, s, t0.Add(24*time.Hour), &a2, b)
+	if got := count(t, s, `SELECT count(*) FROM finding_states`); got != 2 {
+		t.Fatalf("after an unchanged day: %d state rows, want 2", got)
+	}
+	// Day 3: a passes, b disappears, c appears.
+	a3 := *a
+	a3.ComplianceStatus = "PASSED"
+	c := finding("c", "222222222222", "FAILED")
+	s3 := write(t, s, t0.Add(48*time.Hour), &a3, c)
+
+	tests := []struct {
+		snap Snapshot
+		want string // id:status, sorted
+	}{
+		{s1, "a:FAILED b:PASSED"},
+		{s2, "a:FAILED b:PASSED"},
+		{s3, "a:PASSED c:FAILED"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.snap.ID), func(t *testing.T) {
+			rows, err := s.DB().Query(`SELECT finding_id, compliance_status FROM snapshot_findings(?) ORDER BY 1`, tt.snap.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var got []string
+			for rows.Next() {
+				var id, st string
+				if err := rows.Scan(&id, &st); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, id+":"+st)
+			}
+			if g := strings.Join(got, " "); g != tt.want {
+				t.Errorf("snapshot %d: got %q, want %q", tt.snap.ID, g, tt.want)
+			}
+		})
+	}
+	if got := count(t, s, `SELECT count(*) FROM findings`); got != 3 {
+		t.Errorf("finding versions: %d, want 3", got)
+	}
+	if s3.Findings != 2 || s3.AccountsCollected != 2 || s3.Status != StatusComplete {
+		t.Errorf("snapshot 3 row: %+v", s3)
+	}
+}
+
+func TestChangedAttributesMakeANewVersion(t *testing.T) {
+	s, _ := openTemp(t)
+	a := finding("a", "111111111111", "FAILED")
+	s1 := write(t, s, t0, a)
+	a2 := *a
+	a2.Title = "renamed by AWS"
+	s2 := write(t, s, t0.Add(24*time.Hour), &a2)
+	for _, tt := range []struct {
+		id   int64
+		want string
+	}{{s1.ID, "S3.1 title"}, {s2.ID, "renamed by AWS"}} {
+		var title string
+		if err := s.DB().QueryRow(`SELECT title FROM snapshot_findings(?)`, tt.id).Scan(&title); err != nil {
+			t.Fatal(err)
+		}
+		if title != tt.want {
+			t.Errorf("snapshot %d title %q, want %q", tt.id, title, tt.want)
+		}
+	}
+}
+
+func TestDuplicateFindingKeptOnce(t *testing.T) {
+	s, _ := openTemp(t)
+	old := finding("a", "111111111111", "FAILED")
+	newer := *old
+	newer.ComplianceStatus = "PASSED"
+	newer.UpdatedAt = t0.Add(time.Hour)
+	snap := write(t, s, t0, &newer, old) // the newer one first: latest UpdatedAt wins, not order
+	var st string
+	if err := s.DB().QueryRow(`SELECT compliance_status FROM snapshot_findings(?)`, snap.ID).Scan(&st); err != nil {
+		t.Fatal(err)
+	}
+	if snap.Findings != 1 || st != "PASSED" {
+		t.Errorf("findings %d status %s, want 1 PASSED", snap.Findings, st)
+	}
+}
+
+func TestRollbackLeavesNothing(t *testing.T) {
+	s, _ := openTemp(t)
+	write(t, s, t0, finding("a", "111111111111", "FAILED"))
+	before := tableCounts(t, s)
+	ctx := context.Background()
+	w, err := s.BeginSnapshot(ctx, SnapshotMeta{TakenAt: t0.Add(time.Hour), Source: "test"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.AddFinding(finding("b", "111111111111", "FAILED"))
+	if err := w.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	// A cancelled context fails the merge itself, which must roll back too.
+	w, err = s.BeginSnapshot(ctx, SnapshotMeta{TakenAt: t0.Add(time.Hour), Source: "test"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.AddFinding(finding("c", "111111111111", "PASSED"))
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := w.Commit(cctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("commit with cancelled context: %v", err)
+	}
+	if after := tableCounts(t, s); after != before {
+		t.Errorf("tables changed: before %v after %v", before, after)
+	}
+}
+
+func tableCounts(t *testing.T, s *Store) string {
+	var parts []string
+	for _, tb := range []string{"snapshots", "snapshot_accounts", "coverage", "snapshot_standards", "snapshot_controls", "findings", "finding_states"} {
+		parts = append(parts, fmt.Sprintf("%s=%d", tb, count(t, s, "SELECT count(*) FROM "+tb)))
+	}
+	return strings.Join(parts, " ")
+}
+
+func TestCoverageAndAccounts(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	w, err := s.BeginSnapshot(ctx, SnapshotMeta{TakenAt: t0, Source: "aws", AccountsExpected: 3}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.AddAccount(Account{AccountID: "111111111111", Name: "payments-prod", OU: "Prod"})
+	w.AddFinding(finding("a", "111111111111", "FAILED"))
+	w.AddCoverage(Coverage{AccountID: "111111111111", Region: "us-east-1", Status: CoverageCollected})
+	w.AddCoverage(Coverage{AccountID: "222222222222", Region: "us-east-1", Status: CoverageDenied, Reason: "AccessDenied"})
+	snap, err := w.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Status != StatusPartial || snap.AccountsCollected != 1 || snap.AccountsExpected != 3 {
+		t.Errorf("snapshot %+v: want partial, 1 collected of 3", snap)
+	}
+	if got := count(t, s, `SELECT findings FROM coverage WHERE account_id = '111111111111'`); got != 1 {
+		t.Errorf("coverage findings %d, want 1 (filled from the findings)", got)
+	}
+	// A file import the next day knows no names: they carry over.
+	snap2 := write(t, s, t0.Add(24*time.Hour), finding("a", "111111111111", "PASSED"))
+	var name string
+	if err := s.DB().QueryRow(`SELECT name FROM snapshot_accounts WHERE snapshot_id = ?`, snap2.ID).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	if name != "payments-prod" || snap2.Status != StatusComplete {
+		t.Errorf("carried name %q status %s", name, snap2.Status)
+	}
+	if err := w.AddCoverage(Coverage{Status: "weird"}); err == nil {
+		t.Error("unknown coverage status accepted")
+	}
+}
+
+func TestSnapshotLookup(t *testing.T) {
+	s, _ := openTemp(t)
+	if _, err := s.SnapshotAt(context.Background(), time.Time{}); !errors.Is(err, ErrNoSnapshot) {
+		t.Fatalf("empty db: %v", err)
+	}
+	write(t, s, t0, finding("a", "1", "FAILED"))
+	s2 := write(t, s, t0.Add(48*time.Hour), finding("a", "1", "PASSED"))
+	got, err := s.SnapshotAt(context.Background(), t0.Add(50*time.Hour))
+	if err != nil || got.ID != s2.ID {
+		t.Errorf("SnapshotAt: %v %v", got.ID, err)
+	}
+	if _, err := s.SnapshotAt(context.Background(), t0.Add(-time.Hour)); !errors.Is(err, ErrNoSnapshot) {
+		t.Errorf("before the first snapshot: %v", err)
+	}
+	list, err := s.Snapshots(context.Background())
+	if err != nil || len(list) != 2 {
+		t.Fatalf("Snapshots: %d %v", len(list), err)
+	}
+}
+
+// TestHelperProcess is not a test: the tests below run it in a child process to hold the database
+// or to be killed in the middle of a snapshot.
+func TestHelperProcess(t *testing.T) {
+	mode := os.Getenv("STORE_HELPER")
+	if mode == "" {
+		return
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, os.Getenv("STORE_DB"), Options{})
+	if err != nil {
+		fmt.Println("open:", err)
+		os.Exit(1)
+	}
+	if mode == "hold" {
+		fmt.Println("ready")
+		time.Sleep(time.Minute)
+		os.Exit(0)
+	}
+	// mode "import": stage many findings and wait to be killed before committing.
+	w, err := s.BeginSnapshot(ctx, SnapshotMeta{TakenAt: t0.Add(72 * time.Hour), Source: "test"}, nil, nil)
+	if err != nil {
+		fmt.Println("begin:", err)
+		os.Exit(1)
+	}
+	for i := range 200000 {
+		w.AddFinding(finding(fmt.Sprintf("k%d", i), "333333333333", "FAILED"))
+	}
+	fmt.Println("ready")
+	_, _ = w.Commit(ctx) // usually killed before or during this
+	time.Sleep(time.Minute)
+}
+
+func startHelper(t *testing.T, mode, db string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
+	cmd.Env = append(os.Environ(), "STORE_HELPER="+mode, "STORE_DB="+db)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "ready" {
+		t.Fatalf("helper: %q %v", line, err)
+	}
+	return cmd
+}
+
+func TestInUseByAnotherProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.duckdb")
+	startHelper(t, "hold", path)
+	_, err := Open(context.Background(), path, Options{})
+	if !errors.Is(err, ErrInUse) {
+		t.Fatalf("got %v, want ErrInUse", err)
+	}
+	if want := "database " + path + " is in use by another process"; !strings.Contains(err.Error(), want) {
+		t.Errorf("message %q lacks %q", err, want)
+	}
+}
+
+func TestKilledMidImportLeavesNoTrace(t *testing.T) {
+	s, path := openTemp(t)
+	write(t, s, t0, finding("a", "111111111111", "FAILED"), finding("b", "111111111111", "PASSED"))
+	before := tableCounts(t, s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cmd := startHelper(t, "import", path)
+	time.Sleep(300 * time.Millisecond) // let the commit start on some runs
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	s2, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	after := tableCounts(t, s2)
+	// The kill may land after COMMIT on a fast machine; then the snapshot is whole, never half.
+	if after != before {
+		if n := count(t, s2, `SELECT count(*) FROM snapshot_findings(2)`); n != 200000 {
+			t.Fatalf("half-written snapshot: before %v after %v (%d findings in snapshot 2)", before, after, n)
+		}
+		t.Logf("the helper committed before the kill: snapshot 2 is whole")
+	}
+	if n := count(t, s2, `SELECT count(*) FROM snapshot_findings(1)`); n != 2 {
+		t.Errorf("snapshot 1 has %d findings, want 2", n)
+	}
+}
+
+func TestReadOnlySharesTheFile(t *testing.T) {
+	s, path := openTemp(t)
+	write(t, s, t0, finding("a", "1", "FAILED"))
+	s.Close()
+	r1, err := Open(context.Background(), path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r1.Close()
+	if n := count(t, r1, `SELECT count(*) FROM snapshot_findings(1)`); n != 1 {
+		t.Errorf("read-only sees %d findings", n)
+	}
+	if _, err := r1.BeginSnapshot(context.Background(), SnapshotMeta{TakenAt: t0, Source: "x"}, nil, nil); err == nil {
+		t.Error("read-only store accepted a snapshot")
+	}
+	if _, err := Open(context.Background(), filepath.Join(t.TempDir(), "none.duckdb"), Options{ReadOnly: true}); err == nil {
+		t.Error("read-only open of a missing file succeeded")
+	}
+}

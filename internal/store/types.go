@@ -1,0 +1,114 @@
+package store
+
+import "time"
+
+// Finding is one Security Hub finding, normalized from ASFF. Collectors produce it; the store
+// splits it into attributes that never change for a finding version (stored once) and state that is
+// stored again only when it changes (see schema.sql).
+type Finding struct {
+	// Identity and unchanging attributes.
+	ID              string // ASFF Id
+	ProductARN      string
+	ProductName     string // e.g. "Security Hub", "GuardDuty"
+	CompanyName     string
+	GeneratorID     string
+	AccountID       string
+	Region          string
+	Type            string // first of Types
+	Title           string
+	ResourceType    string // first resource
+	ResourceID      string
+	ControlID       string   // security control id (e.g. "S3.1"); empty for non-control findings
+	Standards       []string // associated standards as resource ids, e.g. "standards/pci-dss/v/3.2.1"
+	FirstObservedAt time.Time
+	CreatedAt       time.Time
+
+	// State. A new state row is written when any of these except UpdatedAt changes. UpdatedAt is kept
+	// as of the change: AWS bumps it on every periodic evaluation, and counting that as a change
+	// would store every control finding again every day.
+	UpdatedAt          time.Time
+	SeverityLabel      string // CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL
+	SeverityNormalized int    // 0-100
+	ComplianceStatus   string // PASSED, FAILED, WARNING, NOT_AVAILABLE; empty for non-control findings
+	WorkflowStatus     string // NEW, NOTIFIED, SUPPRESSED, RESOLVED
+	RecordState        string // ACTIVE, ARCHIVED
+	NoteText           string
+	NoteUpdatedBy      string
+	NoteUpdatedAt      time.Time         // zero when there is no note
+	UserDefinedFields  map[string]string // nil when absent
+}
+
+// Account is an account in scope of a snapshot.
+type Account struct {
+	AccountID string
+	Name      string
+	OU        string // organizational unit path or name, "" when unknown
+	Email     string
+}
+
+// Coverage statuses: what happened to one account/region pair in a run.
+const (
+	CoverageCollected  = "collected"
+	CoverageDenied     = "denied"      // role could not be assumed, access denied
+	CoverageNotEnabled = "not_enabled" // Security Hub not enabled in the region
+	CoverageThrottled  = "throttled"   // still throttled after the retry budget
+	CoverageError      = "error"       // anything else
+	CoverageMissing    = "missing"     // expected but not attempted / not present
+)
+
+// Coverage records the outcome for one account/region pair of a snapshot.
+type Coverage struct {
+	AccountID string
+	Region    string
+	Status    string // one of the Coverage* constants
+	Reason    string // human-readable cause for anything but collected
+	Findings  int64  // findings read for the pair (filled in by the store when zero and collected)
+}
+
+// Standard is an enabled standard in a snapshot's catalog.
+type Standard struct {
+	ID        string // resource id, e.g. "standards/aws-foundational-security-best-practices/v/1.0.0"
+	Name      string // e.g. "AWS Foundational Security Best Practices v1.0.0"
+	ShortName string // e.g. "AWS FSBP v1.0"
+}
+
+// Control is a security control as it applies to one standard in a snapshot's catalog.
+type Control struct {
+	StandardID string
+	ControlID  string // security control id
+	Title      string
+	Severity   string
+	Disabled   bool // disabled controls are out of scope for the score
+	// RemediationURL points at the AWS documentation for the control.
+	RemediationURL string
+}
+
+// SnapshotMeta describes a snapshot being written.
+type SnapshotMeta struct {
+	TakenAt              time.Time
+	Source               string // "aws", "file", "demo"
+	Organization         string
+	AdministratorAccount string
+	// AccountsExpected is the number of accounts the run meant to read (0: same as collected).
+	AccountsExpected int
+}
+
+// Snapshot statuses.
+const (
+	StatusComplete = "complete"
+	StatusPartial  = "partial" // some account/region pair was not collected
+)
+
+// Snapshot is a stored snapshot as listed by the store.
+type Snapshot struct {
+	ID                   int64
+	TakenAt              time.Time
+	Source               string
+	Organization         string
+	AdministratorAccount string
+	Status               string
+	Findings             int64
+	AccountsCollected    int
+	AccountsExpected     int
+	CreatedAt            time.Time
+}

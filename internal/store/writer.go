@@ -1,0 +1,385 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// SnapshotWriter writes one snapshot. Findings are appended to a TEMP staging table as they come
+// (memory does not grow with the input), and Commit merges them into the history tables in a single
+// transaction: until Commit returns, nothing of the snapshot is visible, and a crash or Rollback
+// leaves the database exactly as it was.
+type SnapshotWriter struct {
+	store    *Store
+	conn     *sql.Conn
+	appender *duckdb.Appender
+	meta     SnapshotMeta
+	stds     []Standard
+	ctls     []Control
+	accounts []Account
+	coverage []Coverage
+	n        int64
+	done     bool
+}
+
+const stagingDDL = `CREATE OR REPLACE TEMP TABLE stage_findings (
+    ord BIGINT, finding_id VARCHAR, product_arn VARCHAR, product_name VARCHAR, company_name VARCHAR,
+    generator_id VARCHAR, account_id VARCHAR, region VARCHAR, type VARCHAR, title VARCHAR,
+    resource_type VARCHAR, resource_id VARCHAR, control_id VARCHAR, standards VARCHAR[],
+    first_observed_at TIMESTAMP, created_at TIMESTAMP, updated_at TIMESTAMP,
+    severity_label VARCHAR, severity_normalized SMALLINT, compliance_status VARCHAR,
+    workflow_status VARCHAR, record_state VARCHAR, note_text VARCHAR, note_updated_by VARCHAR,
+    note_updated_at TIMESTAMP, user_defined_fields VARCHAR)`
+
+// BeginSnapshot starts a snapshot with its catalog: the enabled standards and their controls.
+func (s *Store) BeginSnapshot(ctx context.Context, meta SnapshotMeta, stds []Standard, ctls []Control) (*SnapshotWriter, error) {
+	if s.ro {
+		return nil, fmt.Errorf("database %s is open read-only", s.path)
+	}
+	if meta.TakenAt.IsZero() {
+		return nil, errors.New("snapshot: taken_at is required")
+	}
+	if meta.Source == "" {
+		return nil, errors.New("snapshot: source is required")
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := &SnapshotWriter{store: s, conn: conn, meta: meta, stds: stds, ctls: ctls}
+	if _, err := conn.ExecContext(ctx, stagingDDL); err != nil {
+		return nil, errors.Join(fmt.Errorf("snapshot: staging table: %w", err), conn.Close())
+	}
+	err = conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "stage_findings")
+		w.appender = a
+		return err
+	})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("snapshot: appender: %w", err), conn.Close())
+	}
+	return w, nil
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+// AddFinding stages one finding. A finding seen twice in a snapshot (same Id and ProductArn) is
+// kept once: the copy with the latest UpdatedAt, then the last one added.
+func (w *SnapshotWriter) AddFinding(f *Finding) error {
+	if f.ID == "" || f.AccountID == "" {
+		return fmt.Errorf("snapshot: finding %q: Id and AwsAccountId are required", f.ID)
+	}
+	udf := ""
+	if len(f.UserDefinedFields) > 0 {
+		// encoding/json sorts map keys, so equal fields hash equal.
+		b, err := json.Marshal(f.UserDefinedFields)
+		if err != nil {
+			return err
+		}
+		udf = string(b)
+	}
+	stds := f.Standards
+	if stds == nil {
+		stds = []string{}
+	}
+	w.n++
+	return w.appender.AppendRow(w.n, f.ID, f.ProductARN, f.ProductName, f.CompanyName, f.GeneratorID,
+		f.AccountID, f.Region, f.Type, f.Title, f.ResourceType, f.ResourceID, f.ControlID, stds,
+		nullTime(f.FirstObservedAt), nullTime(f.CreatedAt), nullTime(f.UpdatedAt),
+		f.SeverityLabel, int16(f.SeverityNormalized), f.ComplianceStatus, f.WorkflowStatus,
+		f.RecordState, f.NoteText, f.NoteUpdatedBy, nullTime(f.NoteUpdatedAt), udf)
+}
+
+// AddAccount records an account in scope. Accounts that only appear in findings or coverage are
+// added at Commit with the name they had in the previous snapshot.
+func (w *SnapshotWriter) AddAccount(a Account) error {
+	w.accounts = append(w.accounts, a)
+	return nil
+}
+
+// AddCoverage records what happened to one account/region pair. Without any coverage (file
+// imports), Commit records every pair present in the findings as collected.
+func (w *SnapshotWriter) AddCoverage(c Coverage) error {
+	switch c.Status {
+	case CoverageCollected, CoverageDenied, CoverageNotEnabled, CoverageThrottled, CoverageError, CoverageMissing:
+	default:
+		return fmt.Errorf("snapshot: coverage %s/%s: unknown status %q", c.AccountID, c.Region, c.Status)
+	}
+	w.coverage = append(w.coverage, c)
+	return nil
+}
+
+// Rollback abandons the snapshot. It is safe to call after Commit (it does nothing then).
+func (w *SnapshotWriter) Rollback() error {
+	if w.done {
+		return nil
+	}
+	w.done = true
+	var errs []error
+	if w.appender != nil {
+		errs = append(errs, w.appender.Close())
+	}
+	_, err := w.conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.stage_findings`)
+	errs = append(errs, err, w.conn.Close())
+	return errors.Join(errs...)
+}
+
+// Commit merges the staged findings into the history and records the snapshot, all in one
+// transaction, and returns the new snapshot's id.
+func (w *SnapshotWriter) Commit(ctx context.Context) (Snapshot, error) {
+	if w.done {
+		return Snapshot{}, errors.New("snapshot: already committed or rolled back")
+	}
+	if err := w.appender.Close(); err != nil {
+		return Snapshot{}, errors.Join(fmt.Errorf("snapshot: flush findings: %w", err), w.Rollback())
+	}
+	w.appender = nil
+	snap, err := w.merge(ctx)
+	if err != nil {
+		return Snapshot{}, errors.Join(err, w.Rollback())
+	}
+	w.done = true
+	_, dropErr := w.conn.ExecContext(ctx, `DROP TABLE IF EXISTS temp.stage_findings`)
+	return snap, errors.Join(dropErr, w.conn.Close())
+}
+
+func (w *SnapshotWriter) merge(ctx context.Context) (snap Snapshot, err error) {
+	c := w.conn
+	if _, err := c.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
+		return snap, err
+	}
+	defer func() {
+		if err != nil {
+			_, rbErr := c.ExecContext(context.Background(), `ROLLBACK`)
+			err = errors.Join(err, rbErr)
+		}
+	}()
+	var id int64
+	if err := c.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM snapshots`).Scan(&id); err != nil {
+		return snap, err
+	}
+	steps := []struct{ name, sql string }{
+		// One narrow row per finding: its identity key, the hashes that tell a new version or a
+		// new state, and ord to reach the staged columns. Joins below run on these integers.
+		{"dedupe", `CREATE OR REPLACE TEMP TABLE k AS
+			SELECT ord, id_key, attrs_hash, state_hash FROM (
+			  SELECT ord, updated_at, md5_number(product_arn || '|' || finding_id) AS id_key,
+			    hash(product_name, company_name, generator_id, account_id, region, type, title,
+			         resource_type, resource_id, control_id, list_sort(standards), first_observed_at, created_at) AS attrs_hash,
+			    hash(severity_label, severity_normalized, compliance_status, workflow_status, record_state,
+			         note_text, note_updated_by, note_updated_at, user_defined_fields) AS state_hash
+			  FROM temp.stage_findings)
+			QUALIFY row_number() OVER (PARTITION BY id_key ORDER BY updated_at DESC NULLS LAST, ord DESC) = 1`},
+		{"new versions", `INSERT INTO findings
+			SELECT (SELECT coalesce(max(fkey), 0) FROM findings) + row_number() OVER (ORDER BY k.ord),
+			       k.id_key, s.finding_id, s.product_arn, k.attrs_hash, s.product_name, s.company_name,
+			       s.generator_id, s.account_id, s.region, s.type, s.title, s.resource_type,
+			       s.resource_id, s.control_id, list_sort(s.standards), s.first_observed_at, s.created_at
+			FROM k JOIN temp.stage_findings s USING (ord)
+			ANTI JOIN findings f ON f.id_key = k.id_key AND f.attrs_hash = k.attrs_hash`},
+		{"keys", `CREATE OR REPLACE TEMP TABLE kk AS
+			SELECT k.ord, k.state_hash, f.fkey FROM k JOIN findings f ON f.id_key = k.id_key AND f.attrs_hash = k.attrs_hash`},
+		// Close every current state the new snapshot does not repeat: the finding changed state,
+		// became another version, or was not seen.
+		{"close states", fmt.Sprintf(`UPDATE finding_states s SET valid_to = %d
+			WHERE s.valid_to IS NULL
+			  AND NOT EXISTS (SELECT 1 FROM kk WHERE kk.fkey = s.fkey AND kk.state_hash = s.state_hash)`, id)},
+		{"open states", fmt.Sprintf(`INSERT INTO finding_states
+			SELECT kk.fkey, %d, NULL, kk.state_hash, s.updated_at, s.severity_label, s.severity_normalized,
+			       s.compliance_status, s.workflow_status, s.record_state, s.note_text,
+			       s.note_updated_by, s.note_updated_at, s.user_defined_fields
+			FROM kk JOIN temp.stage_findings s USING (ord)
+			ANTI JOIN (SELECT fkey FROM finding_states WHERE valid_to IS NULL) o ON o.fkey = kk.fkey`, id)},
+	}
+	for _, st := range steps {
+		if err := ctx.Err(); err != nil {
+			return snap, err
+		}
+		if _, err := c.ExecContext(ctx, st.sql); err != nil {
+			return snap, fmt.Errorf("snapshot: %s: %w", st.name, err)
+		}
+	}
+	if err := w.writeScope(ctx, id); err != nil {
+		return snap, err
+	}
+	if err := w.writeCatalog(ctx, id); err != nil {
+		return snap, err
+	}
+	snap, err = w.writeSnapshotRow(ctx, id)
+	if err != nil {
+		return snap, err
+	}
+	for _, t := range []string{"k", "kk"} {
+		if _, err := c.ExecContext(ctx, `DROP TABLE temp.`+t); err != nil {
+			return snap, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return snap, err
+	}
+	if _, err := c.ExecContext(ctx, `COMMIT`); err != nil {
+		return snap, fmt.Errorf("snapshot: commit: %w", err)
+	}
+	return snap, nil
+}
+
+// writeScope records the snapshot's accounts and coverage.
+func (w *SnapshotWriter) writeScope(ctx context.Context, id int64) error {
+	c := w.conn
+	if _, err := c.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE given_accounts (account_id VARCHAR, name VARCHAR, ou VARCHAR, email VARCHAR)`); err != nil {
+		return err
+	}
+	if _, err := c.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE given_coverage (account_id VARCHAR, region VARCHAR, status VARCHAR, reason VARCHAR, findings BIGINT)`); err != nil {
+		return err
+	}
+	err := c.Raw(func(dc any) error {
+		a, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "given_accounts")
+		if err != nil {
+			return err
+		}
+		for _, acc := range w.accounts {
+			if err := a.AppendRow(acc.AccountID, acc.Name, acc.OU, acc.Email); err != nil {
+				return errors.Join(err, a.Close())
+			}
+		}
+		if err := a.Close(); err != nil {
+			return err
+		}
+		a, err = duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "given_coverage")
+		if err != nil {
+			return err
+		}
+		for _, cv := range w.coverage {
+			if err := a.AppendRow(cv.AccountID, cv.Region, cv.Status, cv.Reason, cv.Findings); err != nil {
+				return errors.Join(err, a.Close())
+			}
+		}
+		return a.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("snapshot: scope: %w", err)
+	}
+	stmts := []string{
+		// Coverage: what the source reported, with counts filled from the findings; without any
+		// report (file imports), every pair present in the findings counts as collected.
+		fmt.Sprintf(`INSERT INTO coverage
+			WITH counts AS (SELECT account_id, region, count(*) AS n FROM k JOIN temp.stage_findings USING (ord) GROUP BY ALL)
+			SELECT %[1]d, g.account_id, g.region, g.status, g.reason,
+			       CASE WHEN g.findings = 0 THEN coalesce(n.n, 0) ELSE g.findings END
+			FROM (SELECT * FROM given_coverage QUALIFY row_number() OVER (PARTITION BY account_id, region) = 1) g
+			LEFT JOIN counts n USING (account_id, region)
+			UNION ALL
+			SELECT %[1]d, n.account_id, n.region, 'collected', '', n.n
+			FROM counts n WHERE NOT EXISTS (SELECT 1 FROM given_coverage)`, id),
+		// Accounts: those given, plus any seen only in findings or coverage, named as in the most
+		// recent earlier snapshot that knew them.
+		fmt.Sprintf(`INSERT INTO snapshot_accounts
+			WITH ids AS (
+			  SELECT account_id FROM given_accounts
+			  UNION SELECT account_id FROM coverage WHERE snapshot_id = %[1]d
+			  UNION SELECT DISTINCT account_id FROM k JOIN temp.stage_findings USING (ord)),
+			known AS (
+			  SELECT account_id, name, ou, email FROM snapshot_accounts WHERE snapshot_id < %[1]d AND name <> ''
+			  QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY snapshot_id DESC) = 1),
+			given AS (SELECT * FROM given_accounts QUALIFY row_number() OVER (PARTITION BY account_id) = 1)
+			SELECT %[1]d, ids.account_id,
+			       coalesce(nullif(g.name, ''), k.name, ''), coalesce(nullif(g.ou, ''), k.ou, ''),
+			       coalesce(nullif(g.email, ''), k.email, '')
+			FROM ids LEFT JOIN given g USING (account_id) LEFT JOIN known k USING (account_id)`, id),
+		`DROP TABLE temp.given_accounts`,
+		`DROP TABLE temp.given_coverage`,
+	}
+	for _, q := range stmts {
+		if _, err := c.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("snapshot: scope: %w", err)
+		}
+	}
+	return nil
+}
+
+func (w *SnapshotWriter) writeCatalog(ctx context.Context, id int64) error {
+	// Sorted and deduplicated so the same catalog always writes the same rows.
+	stds := append([]Standard(nil), w.stds...)
+	sort.SliceStable(stds, func(i, j int) bool { return stds[i].ID < stds[j].ID })
+	ctls := append([]Control(nil), w.ctls...)
+	sort.SliceStable(ctls, func(i, j int) bool {
+		if ctls[i].StandardID != ctls[j].StandardID {
+			return ctls[i].StandardID < ctls[j].StandardID
+		}
+		return ctls[i].ControlID < ctls[j].ControlID
+	})
+	return w.conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppender(dc.(driver.Conn), "", "main", "snapshot_standards")
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, s := range stds {
+			if seen[s.ID] {
+				continue
+			}
+			seen[s.ID] = true
+			if err := a.AppendRow(id, s.ID, s.Name, s.ShortName); err != nil {
+				return errors.Join(err, a.Close())
+			}
+		}
+		if err := a.Close(); err != nil {
+			return err
+		}
+		a, err = duckdb.NewAppender(dc.(driver.Conn), "", "main", "snapshot_controls")
+		if err != nil {
+			return err
+		}
+		seen = map[string]bool{}
+		for _, ct := range ctls {
+			if k := ct.StandardID + "\x00" + ct.ControlID; seen[k] {
+				continue
+			} else {
+				seen[k] = true
+			}
+			if err := a.AppendRow(id, ct.StandardID, ct.ControlID, ct.Title, ct.Severity, ct.Disabled, ct.RemediationURL); err != nil {
+				return errors.Join(err, a.Close())
+			}
+		}
+		return a.Close()
+	})
+}
+
+func (w *SnapshotWriter) writeSnapshotRow(ctx context.Context, id int64) (Snapshot, error) {
+	c := w.conn
+	snap := Snapshot{ID: id, TakenAt: w.meta.TakenAt.UTC().Truncate(time.Microsecond), Source: w.meta.Source,
+		Organization: w.meta.Organization, AdministratorAccount: w.meta.AdministratorAccount,
+		CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	var gaps int
+	err := c.QueryRowContext(ctx, fmt.Sprintf(`SELECT
+		  (SELECT count(*) FROM k),
+		  (SELECT count(DISTINCT account_id) FROM coverage WHERE snapshot_id = %[1]d AND status = 'collected'),
+		  (SELECT count(DISTINCT account_id) FROM snapshot_accounts WHERE snapshot_id = %[1]d),
+		  (SELECT count(*) FROM coverage WHERE snapshot_id = %[1]d AND status <> 'collected')`, id)).
+		Scan(&snap.Findings, &snap.AccountsCollected, &snap.AccountsExpected, &gaps)
+	if err != nil {
+		return snap, err
+	}
+	snap.AccountsExpected = max(snap.AccountsExpected, w.meta.AccountsExpected)
+	snap.Status = StatusComplete
+	if gaps > 0 || snap.AccountsCollected < snap.AccountsExpected {
+		snap.Status = StatusPartial
+	}
+	_, err = c.ExecContext(ctx, `INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		snap.ID, snap.TakenAt, snap.Source, snap.Organization, snap.AdministratorAccount, snap.Status,
+		snap.Findings, snap.AccountsCollected, snap.AccountsExpected, snap.CreatedAt)
+	return snap, err
+}
