@@ -197,10 +197,10 @@ func (a *analyzer) findingSummary(ctx context.Context, r *Report) error {
 
 // remediation is a finding seen FAILED and then, in a later snapshot, PASSED, RESOLVED or archived.
 type remediation struct {
-	finding string // id_key: Id and ProductArn
-	at   time.Time // taken_at of the snapshot that first showed the fix
-	days float64   // since the finding started failing
-	auto bool      // the fixing change carries an automation marker
+	finding string    // id_key: Id and ProductArn
+	at      time.Time // taken_at of the snapshot that first showed the fix
+	days    float64   // since the finding started failing
+	auto    bool      // the fixing change carries an automation marker
 }
 
 // remediationsSQL finds the fixes up to snapshot $1 shown by snapshots taken at or after $2. A

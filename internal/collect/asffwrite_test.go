@@ -17,8 +17,8 @@ import (
 type sliceSink struct{ fs []*store.Finding }
 
 func (s *sliceSink) AddFinding(f *store.Finding) error { c := *f; s.fs = append(s.fs, &c); return nil }
-func (s *sliceSink) AddAccount(store.Account) error   { return nil }
-func (s *sliceSink) AddCoverage(store.Coverage) error { return nil }
+func (s *sliceSink) AddAccount(store.Account) error    { return nil }
+func (s *sliceSink) AddCoverage(store.Coverage) error  { return nil }
 
 // TestASFFRoundTrip writes a demo day (every product, status, workflow, note and field the demo
 // makes) as ASFF and decodes it back: every finding must come back equal.
