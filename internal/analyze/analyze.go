@@ -89,6 +89,8 @@ func Build(ctx context.Context, st *store.Store, snap store.Snapshot, opt Option
 		{"finding summary", a.findingSummary},
 		{"progress", a.progress},
 		{"coverage", a.coverage},
+		{"failed findings", a.failedFindings},
+		{"suppressed findings", a.suppressed},
 	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {

@@ -171,6 +171,18 @@ func TestHandComputedFixture(t *testing.T) {
 	if r.Findings != wantF {
 		t.Errorf("findings %+v, want %+v", r.Findings, wantF)
 	}
+	// The active FAILED control findings (f1, f7; f5b is suppressed, f8 archived), ordered by
+	// severity then control; and the one suppression with its justification.
+	var failed []string
+	for _, f := range r.FailedFindings {
+		failed = append(failed, f.ControlID+"@"+f.AccountID)
+	}
+	if got, want := strings.Join(failed, " "), "KMS.4@"+acc2+" S3.1@"+acc1; got != want {
+		t.Errorf("failed findings %q, want %q", got, want)
+	}
+	if len(r.Suppressed) != 1 || r.Suppressed[0].Note != "Risk accepted: RISK-1" || r.Suppressed[0].NoteBy != "jane@example.com" || r.Suppressed[0].ControlID != "CloudTrail.2" {
+		t.Errorf("suppressed %+v", r.Suppressed)
+	}
 
 	// Day 7: S3.1 in acc1 is fixed by automation; EC2.2 in acc2 regresses to FAILED.
 	day7 := fixtureDay0()

@@ -23,6 +23,43 @@ type Report struct {
 	Accounts          []AccountScores `json:"accounts"`
 	Progress          Progress        `json:"progress"`
 	Coverage          Coverage        `json:"coverage"`
+
+	// FailedFindings lists every active FAILED control finding, most severe first, and Suppressed
+	// every suppressed finding with its justification. They can run to a million rows, so
+	// report.json leaves them out; the workbook and the evidence package carry them.
+	FailedFindings []FailedFinding     `json:"-"`
+	Suppressed     []SuppressedFinding `json:"-"`
+}
+
+// FailedFinding is an active control finding that is FAILED in the snapshot.
+type FailedFinding struct {
+	AccountID      string
+	AccountName    string
+	Region         string
+	ControlID      string
+	Title          string
+	Severity       string
+	ResourceType   string
+	ResourceID     string
+	FirstObserved  time.Time // zero when the finding does not say
+	DaysOpen       int       // whole days from FirstObserved (else CreatedAt) to the snapshot
+	WorkflowStatus string
+}
+
+// SuppressedFinding is an ACTIVE finding whose workflow is SUPPRESSED: an accepted exception.
+type SuppressedFinding struct {
+	AccountID   string
+	AccountName string
+	Region      string
+	ControlID   string // empty for findings of other products (GuardDuty, ...)
+	Title       string
+	Severity    string
+	ResourceID  string
+	Compliance  string
+	Note        string // the justification
+	NoteBy      string
+	NoteAt      time.Time // zero when there is no note
+	ProductName string
 }
 
 // SnapshotInfo identifies the snapshot a report was built from.

@@ -1,0 +1,78 @@
+package analyze
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// severityOrderSQL sorts most severe first.
+const severityOrderSQL = `CASE severity_label WHEN 'CRITICAL' THEN 0 WHEN 'HIGH' THEN 1 WHEN 'MEDIUM' THEN 2
+  WHEN 'LOW' THEN 3 ELSE 4 END`
+
+func nullableTime(t sql.NullTime) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
+
+// failedFindings lists the active FAILED control findings of the snapshot (the same definition of
+// active as the finding summary), most severe first.
+func (a *analyzer) failedFindings(ctx context.Context, r *Report) error {
+	rows, err := a.st.DB().QueryContext(ctx, `
+SELECT f.account_id, coalesce(acc.name, ''), f.region, f.control_id, f.title, f.severity_label,
+       f.resource_type, f.resource_id, coalesce(f.first_observed_at, f.created_at),
+       f.workflow_status
+FROM snapshot_findings($1) f
+LEFT JOIN snapshot_accounts acc ON acc.snapshot_id = $1 AND acc.account_id = f.account_id
+WHERE f.control_id <> '' AND f.compliance_status = 'FAILED' AND f.record_state = 'ACTIVE'
+  AND f.workflow_status IN ('NEW', 'NOTIFIED')
+ORDER BY `+severityOrderSQL+`, f.control_id, f.account_id, f.region, f.resource_id`, a.snap.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	r.FailedFindings = []FailedFinding{}
+	for rows.Next() {
+		var x FailedFinding
+		var first sql.NullTime
+		if err := rows.Scan(&x.AccountID, &x.AccountName, &x.Region, &x.ControlID, &x.Title, &x.Severity,
+			&x.ResourceType, &x.ResourceID, &first, &x.WorkflowStatus); err != nil {
+			return err
+		}
+		x.FirstObserved = nullableTime(first)
+		if !x.FirstObserved.IsZero() {
+			x.DaysOpen = max(0, int(a.snap.TakenAt.Sub(x.FirstObserved).Hours()/24))
+		}
+		r.FailedFindings = append(r.FailedFindings, x)
+	}
+	return rows.Err()
+}
+
+// suppressed lists the ACTIVE, SUPPRESSED findings with who suppressed them and why.
+func (a *analyzer) suppressed(ctx context.Context, r *Report) error {
+	rows, err := a.st.DB().QueryContext(ctx, `
+SELECT f.account_id, coalesce(acc.name, ''), f.region, f.control_id, f.title, f.severity_label,
+       f.resource_id, f.compliance_status, f.note_text, f.note_updated_by, f.note_updated_at, f.product_name
+FROM snapshot_findings($1) f
+LEFT JOIN snapshot_accounts acc ON acc.snapshot_id = $1 AND acc.account_id = f.account_id
+WHERE f.record_state = 'ACTIVE' AND f.workflow_status = 'SUPPRESSED'
+ORDER BY `+severityOrderSQL+`, f.account_id, f.control_id, f.resource_id`, a.snap.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	r.Suppressed = []SuppressedFinding{}
+	for rows.Next() {
+		var x SuppressedFinding
+		var at sql.NullTime
+		if err := rows.Scan(&x.AccountID, &x.AccountName, &x.Region, &x.ControlID, &x.Title, &x.Severity,
+			&x.ResourceID, &x.Compliance, &x.Note, &x.NoteBy, &at, &x.ProductName); err != nil {
+			return err
+		}
+		x.NoteAt = nullableTime(at)
+		r.Suppressed = append(r.Suppressed, x)
+	}
+	return rows.Err()
+}
