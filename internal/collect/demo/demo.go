@@ -7,6 +7,7 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -423,7 +424,7 @@ func (o *Org) buildAccounts() {
 		}
 	}
 	for i := 0; i < sandboxes; i++ {
-		who := strings.SplitN(people[(len(people)-1-i+len(people))%len(people)], ".", 2)[0]
+		who := strings.SplitN(people[len(people)-1-i%len(people)], ".", 2)[0]
 		if i >= len(people) {
 			who += strconv.Itoa(i / len(people))
 		}
@@ -433,7 +434,7 @@ func (o *Org) buildAccounts() {
 		}
 		a := &account{bu: "sandbox", env: envSandbox, nouns: []string{"poc", "test", "demo", "spike", "lab", "scratch"},
 			quality: 0.3, primary: primary, secondary: -1, enabled: -30 - rng.IntN(370),
-			lead: people[(len(people)-1-i+len(people))%len(people)]}
+			lead: people[len(people)-1-i%len(people)]}
 		a.Name, a.OU = "sandbox-"+who, "Sandbox"
 		add(a)
 	}
@@ -508,7 +509,13 @@ func (a *account) factor(k kind) (presence, count float64) {
 	case envDev:
 		c = 0.8
 	case envSandbox:
-		p, c = 0.6, 0.5
+		// Experiments: instances, buckets, functions and their plumbing, rarely a managed
+		// database or a data pipeline.
+		p, c = 0.15, 0.5
+		switch k {
+		case kindCompute, kindStorage, kindNetwork, kindIdentity, kindSecurity:
+			p = 0.8
+		}
 	}
 	if a.data && k == kindData {
 		p, c = p*1.4, c*1.4
@@ -564,7 +571,6 @@ func (o *Org) buildControls() {
 		c.service, _, _ = strings.Cut(cc.ID, ".")
 		c.generatorID = "security-control/" + cc.ID
 		h := hash2(o.seedKey, c.key)
-		o.classify(c, h)
 		c.enabled = -200 - int(unit(hash2(h, 2))*700)
 		if cc.ResourceType != "AwsAccount" {
 			c.res = lookupType(cc.ResourceType, c.service)
@@ -582,62 +588,126 @@ func (o *Org) buildControls() {
 			}
 			c.autoProdOnly = unit(hash2(h, 7)) < 0.35
 		}
-		switch _, curated := hardControls[cc.ID]; {
-		case c.class == classCampaign && c.autoDoc != "":
-			// The campaign is the auto-remediation's rollout, to every account.
-			c.autoDay, c.autoProdOnly = c.orgFix, false
-		case curated:
-			// What makes them hard: no runbook can fix them without breaking something.
-			c.autoDoc, c.autoDay = "", never
-		}
 		o.controls = append(o.controls, c)
 	}
+	o.classify()
 }
 
-// classify decides how the organization fares with a control: the curated tables first, then a
-// draw in which controls of the smaller, configuration-heavy standards (CIS, PCI) are more often
-// hard than the long tail of service-specific best practices.
-func (o *Org) classify(c *control, h uint64) {
+// Shares of the controls outside the curated tables that are hard, and that are fixed in an
+// organization-wide campaign during the window. Quotas rather than independent draws keep the
+// scores of every seed and catalog close.
+const (
+	hardShare     = 0.18
+	campaignShare = 0.17
+)
+
+// classify decides how the organization fares with each control: the curated tables first, then
+// the quotas. Hard controls are drawn with weight on resources every account has (the controls
+// that fail widely are on buckets, security groups and account settings, not on the odd Neptune
+// cluster) and away from CIS and PCI, whose hard controls the curated table already holds.
+func (o *Org) classify() {
 	days := o.cfg.Days
-	c.orgFix = never
-	c.flaky = unit(hash2(h, 8)) < 0.025
-	if hc, ok := hardControls[c.ID]; ok {
-		c.class, c.spread, c.nonProd = classHard, hc.spread, hc.nonProd
-		return
-	}
-	if cc, ok := campaignControls[c.ID]; ok {
-		c.class, c.spread, c.campaign = classCampaign, 0.3+0.2*unit(hash2(h, 9)), cc.name
-		c.orgFix = max(1, int(cc.at*float64(days)))
-		return
-	}
-	// The curated tables already hold most of what fails in CIS and PCI.
-	pHard, pCampaign := 0.5, 0.2
+	var cisPCI []string
 	for _, k := range []string{"cis5", "pci321"} {
-		if s, ok := o.cfg.Catalog.Standard(k); ok && slices.Contains(c.standards, s.ID) {
-			pHard, pCampaign = 0.15, 0.1
+		if s, ok := o.cfg.Catalog.Standard(k); ok {
+			cisPCI = append(cisPCI, s.ID)
 		}
 	}
-	// Controls on resources every account has are the ones that fail widely.
-	common := 1.0
-	if c.res != nil {
-		common = min(1, c.res.presence)
+	type candidate struct {
+		c      *control
+		common float64
+		key    float64
 	}
-	pHard *= common * common
-	switch u := unit(hash2(h, 10)); {
-	case u < pHard:
+	var rest []candidate
+	for _, c := range o.controls {
+		h := hash2(o.seedKey, c.key)
+		c.orgFix = never
+		c.flaky = unit(hash2(h, 8)) < 0.015
+		if hc, ok := hardControls[c.ID]; ok {
+			// What makes these hard: no runbook fixes them without breaking workloads.
+			c.class, c.spread, c.nonProd = classHard, hc.spread, hc.nonProd
+			c.autoDoc, c.autoDay = "", never
+			continue
+		}
+		if cc, ok := campaignControls[c.ID]; ok {
+			c.class, c.spread, c.campaign = classCampaign, 0.3+0.2*unit(hash2(h, 9)), cc.name
+			c.orgFix = max(1, int(cc.at*float64(days)))
+			continue
+		}
+		common := 1.0
+		if c.res != nil && c.res.every == 0 {
+			common = min(1, c.res.presence)
+		}
+		w := common * common
+		if slices.ContainsFunc(c.standards, func(s string) bool { return slices.Contains(cisPCI, s) }) {
+			w = 0 // the curated tables cover CIS and PCI
+		}
+		rest = append(rest, candidate{c, common, sampleKey(hash2(h, 10), w)})
+	}
+	byKey := func(a, b candidate) int {
+		if a.key != b.key {
+			return cmp.Compare(b.key, a.key)
+		}
+		return strings.Compare(a.c.ID, b.c.ID)
+	}
+	slices.SortFunc(rest, byKey)
+	nHard := int(math.Round(hardShare * float64(len(rest))))
+	for _, x := range rest[:nHard] {
+		c, v := x.c, unit(hash2(hash2(o.seedKey, x.c.key), 11))
 		c.class = classHard
-		// Mostly a few accounts, now and then most of them.
-		v := unit(hash2(h, 11))
-		c.spread = 0.25 + 0.35*v
-		c.nonProd = unit(hash2(h, 12)) < 0.15
-	case u < pHard+pCampaign:
+		// Spread over the accounts that have the resource: about as many accounts fail a
+		// control on a rarer resource as one on a resource every account has.
+		c.spread = min(0.75, (0.45+0.2*v)/math.Sqrt(max(x.common, 0.2)))
+		if x.common == 1 {
+			c.spread = 0.38 + 0.15*v // every account has data
+		}
+		c.nonProd = unit(hash2(hash2(o.seedKey, c.key), 12)) < 0.15
+		// No organization-wide rollout of a runbook: it would break too much. Teams opt in
+		// account by account (see pair).
+		c.autoDay = never
+		if doc, known := automationDocs[c.ID]; known {
+			c.autoDoc = doc
+		} else if automatableServices[c.service] {
+			c.autoDoc = "ASR-AFSBP_1.0.0_" + c.ID
+		}
+	}
+	rest = rest[nHard:]
+	for i := range rest {
+		c, w := rest[i].c, 1.0
+		if slices.ContainsFunc(c.standards, func(s string) bool { return slices.Contains(cisPCI, s) }) {
+			w = 0 // here too
+		}
+		rest[i].key = sampleKey(hash2(hash2(o.seedKey, c.key), 14), w)
+	}
+	slices.SortFunc(rest, byKey)
+	nCampaign := int(math.Round(campaignShare * float64(len(rest)+nHard)))
+	for _, x := range rest[:min(nCampaign, len(rest))] {
+		c, h := x.c, hash2(o.seedKey, x.c.key)
 		c.class = classCampaign
 		c.spread = 0.2 + 0.4*unit(hash2(h, 9))
 		c.orgFix = between(hash2(h, 13), max(1, days*4/100), days*95/100)
 		c.campaign = "fix " + c.ID + " in every account"
-	default:
-		c.class = classClean
 	}
+	for _, c := range o.controls {
+		h := hash2(o.seedKey, c.key)
+		if c.class == classCampaign && c.autoDoc == "" && unit(hash2(h, 15)) < 0.6 {
+			// Most campaigns ship as an Automated Security Response runbook.
+			c.autoDoc = "ASR-AFSBP_1.0.0_" + c.ID
+			if doc, ok := automationDocs[c.ID]; ok {
+				c.autoDoc = doc
+			}
+		}
+		if c.class == classCampaign && c.autoDoc != "" {
+			// The campaign is the auto-remediation's rollout, to every account.
+			c.autoDay, c.autoProdOnly = c.orgFix, false
+		}
+	}
+}
+
+// sampleKey is a key for weighted sampling without replacement: the items with the largest keys
+// u^(1/w) are a sample drawn with probabilities proportional to w (Efraimidis-Spirakis).
+func sampleKey(h uint64, w float64) float64 {
+	return math.Pow(unit(h), 1/max(w, 1e-3))
 }
 
 func lookupType(asff, service string) *resType {
@@ -940,8 +1010,11 @@ func (o *Org) pair(a *account, c *control) pairState {
 	h := hash2(a.key, c.key)
 	ps := pairState{campaign: never, guard: never, auto: never, disabled: never, suppress: never}
 	// Mature accounts get a control wrong far less often than sandboxes.
-	p := c.spread * math.Exp((0.55-a.quality)*3)
-	if c.nonProd && (a.env == envProd || a.env == envFoundation) {
+	p := c.spread * math.Exp((0.55-a.quality)*1.2)
+	switch {
+	case a.env == envSandbox:
+		p *= 1.5 // nobody looks
+	case c.nonProd && (a.env == envProd || a.env == envFoundation):
 		p *= 0.15
 	}
 	ps.problematic = unit(hash2(h, 1)) < min(0.95, p)
@@ -957,8 +1030,12 @@ func (o *Org) pair(a *account, c *control) pairState {
 			ps.campaign, ps.orgWide = ps.guard, true
 		}
 	case classHard:
-		if ps.problematic && unit(hash2(h, 3)) < 0.05+0.3*a.quality {
+		if ps.problematic && unit(hash2(h, 3)) < 0.03+0.15*a.quality {
 			ps.campaign = between(hash2(h, 4), 2, o.cfg.Days-3)
+			if c.autoDoc != "" && unit(hash2(h, 8)) < 0.85 {
+				// The team fixes it by turning the auto-remediation on for its account.
+				ps.auto, ps.campaign = ps.campaign, never
+			}
 		}
 	}
 	switch {
@@ -976,7 +1053,7 @@ func (o *Org) pair(a *account, c *control) pairState {
 	if ps.problematic && unit(hash2(h, 5)) < 0.007 {
 		ps.suppress = between(hash2(h, 6), -200, o.cfg.Days-5)
 	}
-	ps.regress = 0.005
+	ps.regress = 0.003
 	if ps.problematic {
 		ps.regress = 0.07
 	}
@@ -988,7 +1065,7 @@ func (o *Org) pair(a *account, c *control) pairState {
 	case envProd, envFoundation:
 		ps.regress *= 0.8
 	}
-	ps.fixAlone = 0.06 + 0.12*a.quality
+	ps.fixAlone = 0.05 + 0.1*a.quality
 	return ps
 }
 
@@ -1112,7 +1189,7 @@ func (o *Org) planCompliance(h *history, s0 int, a *account, ri int, c *control,
 	case s0 >= ps.guard:
 		// Enforced: only a new resource now and then slips through, for a few days.
 		if !old {
-			pFail = 0.012
+			pFail = 0.005
 		}
 	case ps.problematic && old:
 		pFail = ps.failShare
@@ -1125,9 +1202,9 @@ func (o *Org) planCompliance(h *history, s0 int, a *account, ri int, c *control,
 		// without block public access).
 		pFail = 0.45
 	case old && c.class == classHard:
-		pFail = 0.003
+		pFail = 0.001
 	case c.class == classHard:
-		pFail = 0.03
+		pFail = 0.01
 	case !old:
 		pFail = 0.02
 	}
@@ -1136,9 +1213,15 @@ func (o *Org) planCompliance(h *history, s0 int, a *account, ri int, c *control,
 		status = stFailed
 	}
 	since := s0
-	if old && s0 < -1 && h.u(3) < 0.35 {
-		// The status flipped once before the window.
-		since = s0 + 1 + int(hash2(h.fk, 4)%uint64(-s0-1))
+	flip := 0.35
+	if status == stFailed {
+		// Most failures start with a change to a resource that once passed.
+		flip = 0.6
+	}
+	if old && s0 < -1 && h.u(3) < flip {
+		// The status flipped once before the window, within the year before it.
+		lo := max(s0+1, -365)
+		since = lo + int(hash2(h.fk, 4)%uint64(-lo))
 		h.add(event{day: s0, kind: evCreate, status: 1 - status})
 		h.add(event{day: since, kind: evStatus, status: status})
 	} else {
@@ -1183,15 +1266,26 @@ func (o *Org) planCompliance(h *history, s0 int, a *account, ri int, c *control,
 		}
 		regressed = true
 		lo := max(since+1, 1)
-		if lo > days-1 || h.u(40) >= ps.regress {
+		if lo > days-1 {
 			break
 		}
-		since = between(hash2(h.fk, 41), lo, days-1)
+		day := between(hash2(h.fk, 41), lo, days-1)
+		p := ps.regress
+		if day >= ps.guard || day >= ps.campaign {
+			// Once the templates are fixed or a guardrail watches, changes rarely undo it.
+			p = min(p, 0.004)
+		}
+		if h.u(40) >= p {
+			break
+		}
+		since = day
 		status = stFailed
 		h.add(event{day: since, kind: evStatus, status: stFailed})
 	}
-	blip := 0.001
-	if ps.problematic || c.flaky {
+	// Evaluations that briefly fail concentrate on flaky controls and on resources that are
+	// failing anyway; elsewhere they would make a clean control UNKNOWN for the day.
+	blip := 0.0005
+	if c.flaky || ps.problematic && c.class == classHard {
 		blip = 0.08
 	}
 	if h.u(50) < blip {
@@ -1726,7 +1820,8 @@ func normalized(label string) int {
 
 // ---------------------------------------------------------------------------------------------
 // Hashing: every decision is a hash of stable keys, so any day can be computed on its own and
-// adding a control or an account leaves the others' histories unchanged.
+// adding a control or an account leaves the others' histories unchanged (but for the class quotas
+// of classify, where a new control can push one other across a quota's edge).
 
 // mix is the splitmix64 finalizer.
 func mix(z uint64) uint64 {

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -696,6 +697,9 @@ func passRates(s *memSink, o *Org) (rate, map[string]rate) {
 	return all, by
 }
 
+// TestImprovingTrend checks the share of passing findings. It is not the score the product shows
+// (TestOrganizationScoresAreRealistic checks that one): failures concentrate on a minority of
+// controls, so most findings pass, and the share rises as campaigns and teams fix them.
 func TestImprovingTrend(t *testing.T) {
 	forCatalogs(t, func(t *testing.T, cat *catalog.Catalog) {
 		o := newOrg(t, Config{Catalog: cat})
@@ -704,15 +708,15 @@ func TestImprovingTrend(t *testing.T) {
 		t.Logf("pass rate day 0 %.1f%%, day 89 %.1f%%; prod %.1f%% staging %.1f%% dev %.1f%% sandbox %.1f%% core %.1f%%",
 			first.pct(), last.pct(), byEnv[envProd].pct(), byEnv[envStaging].pct(), byEnv[envDev].pct(),
 			byEnv[envSandbox].pct(), byEnv[envFoundation].pct())
-		if last.pct()-first.pct() < 10 {
-			t.Errorf("pass rate rose from %.1f%% to %.1f%%, want at least 10 points", first.pct(), last.pct())
+		if last.pct()-first.pct() < 4 {
+			t.Errorf("pass rate rose from %.1f%% to %.1f%%, want at least 4 points", first.pct(), last.pct())
 		}
-		if byEnv[envProd].pct() <= byEnv[envSandbox].pct() {
-			t.Errorf("prod %.1f%% is not better than sandbox %.1f%%", byEnv[envProd].pct(), byEnv[envSandbox].pct())
+		if byEnv[envProd].pct() <= byEnv[envSandbox].pct()+10 {
+			t.Errorf("prod %.1f%% is not clearly better than sandbox %.1f%%", byEnv[envProd].pct(), byEnv[envSandbox].pct())
 		}
 		if len(cat.Controls) >= 120 {
-			if first.pct() < 55 || first.pct() > 70 || last.pct() < 72 || last.pct() > 85 {
-				t.Errorf("pass rate %.1f%% -> %.1f%%, want about 60-65%% -> 75-80%%", first.pct(), last.pct())
+			if first.pct() < 70 || first.pct() > 85 || last.pct() < 80 || last.pct() > 92 {
+				t.Errorf("pass rate %.1f%% -> %.1f%%, want about 75-80%% -> 85-90%%", first.pct(), last.pct())
 			}
 		}
 	})
@@ -962,14 +966,15 @@ const (
 	ctlFailed
 )
 
-// controlStatuses is AWS's control status per standard and control over the findings for which
-// in(f) holds: FAILED if any active, unsuppressed finding FAILED; else UNKNOWN if any is WARNING
-// or NOT_AVAILABLE; else PASSED if any PASSED. Controls without such findings have no data and
-// are absent.
-func controlStatuses(findings []*store.Finding, in func(*store.Finding) bool) map[string]map[string]int {
+// controlStatuses is AWS's control status per standard and control over findings (a scope: the
+// organization, or one account): FAILED if any active, unsuppressed control finding FAILED; else
+// UNKNOWN if any is WARNING or NOT_AVAILABLE; else PASSED if any PASSED. Controls without such
+// findings have no data and are absent. It is an independent reference for the analyze package's
+// scoring (see DESIGN.md, "Compliance math"), kept here to tune the demo against.
+func controlStatuses(findings []*store.Finding) map[string]map[string]int {
 	out := map[string]map[string]int{}
 	for _, f := range findings {
-		if !isControl(f) || f.RecordState != "ACTIVE" || f.WorkflowStatus == "SUPPRESSED" || !in(f) {
+		if !isControl(f) || f.RecordState != "ACTIVE" || f.WorkflowStatus == "SUPPRESSED" {
 			continue
 		}
 		var st int
@@ -996,7 +1001,7 @@ func controlStatuses(findings []*store.Finding, in func(*store.Finding) bool) ma
 }
 
 // standardScores is the score of each standard, PASSED / (PASSED + FAILED + UNKNOWN) controls in
-// percent, and their mean. Standards without data are left out of both.
+// percent, and the summary score, their mean. Standards without data are left out of both.
 func standardScores(statuses map[string]map[string]int, standards []string) (map[string]float64, float64) {
 	scores := map[string]float64{}
 	sum := 0.0
@@ -1015,4 +1020,171 @@ func standardScores(statuses map[string]map[string]int, standards []string) (map
 		sum += scores[s]
 	}
 	return scores, sum / float64(max(1, len(scores)))
+}
+
+// TestOrganizationScoresAreRealistic checks the score the product shows, AWS's control-level
+// score, rather than the share of passing findings: for the organization a control fails if any
+// of its findings fails anywhere, so the demo must concentrate failures on a minority of hard
+// controls and improve by making controls clean everywhere. The figures are those a security
+// lead would believe of a 50-account organization.
+func TestOrganizationScoresAreRealistic(t *testing.T) {
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := newOrg(t, Config{Catalog: cat})
+	stds := o.Standards()
+	name := map[string]string{}
+	for _, k := range enabledStandards {
+		if s, ok := cat.Standard(k); ok {
+			name[s.ID] = k
+		}
+	}
+	cis, fsbp := stds[slices.IndexFunc(stds, func(s string) bool { return name[s] == "cis5" })],
+		stds[slices.IndexFunc(stds, func(s string) bool { return name[s] == "fsbp" })]
+
+	// 1. Organization scores per standard: from about 60% to about 78%, rising.
+	days := []int{0, 45, 89}
+	org := make([]map[string]float64, len(days))
+	summary := make([]float64, len(days))
+	for i, d := range days {
+		org[i], summary[i] = standardScores(controlStatuses(cachedSnapshot(t, cat, d).findings), stds)
+		line := fmt.Sprintf("day %2d: summary %.1f%%", d, summary[i])
+		for _, s := range stds {
+			line += fmt.Sprintf(", %s %.1f%%", name[s], org[i][s])
+		}
+		t.Log("organization " + line)
+	}
+	for _, s := range stds {
+		first, mid, last := org[0][s], org[1][s], org[2][s]
+		if first < 55 || first > 68 {
+			t.Errorf("%s: organization score %.1f%% on day 0, want 55-68%%", name[s], first)
+		}
+		if last < 72 || last > 84 {
+			t.Errorf("%s: organization score %.1f%% on day 89, want 72-84%%", name[s], last)
+		}
+		if mid < first-3 || mid > last+3 {
+			t.Errorf("%s: organization score %.1f%% on day 45 is not on the way from %.1f%% to %.1f%%", name[s], mid, first, last)
+		}
+	}
+	if summary[0] >= summary[1] || summary[1] >= summary[2] {
+		t.Errorf("summary score %.1f%% -> %.1f%% -> %.1f%% does not rise", summary[0], summary[1], summary[2])
+	}
+	if org[0][cis] > org[0][fsbp] || org[2][cis] > org[2][fsbp] {
+		t.Errorf("CIS (%.1f%%, %.1f%%) scores above FSBP (%.1f%%, %.1f%%): CIS is the stricter benchmark",
+			org[0][cis], org[2][cis], org[0][fsbp], org[2][fsbp])
+	}
+
+	// 2. Account scores on day 89, by environment.
+	last := cachedSnapshot(t, cat, 89)
+	byAccount := map[string][]*store.Finding{}
+	for _, f := range last.findings {
+		byAccount[f.AccountID] = append(byAccount[f.AccountID], f)
+	}
+	type envScores struct{ min, max, sum, n float64 }
+	envs := map[string]*envScores{}
+	failedIn := map[string]int{} // control -> accounts where it is FAILED
+	for _, a := range o.accounts {
+		statuses := controlStatuses(byAccount[a.AccountID])
+		_, score := standardScores(statuses, stds)
+		if score < 40 || score > 98 {
+			t.Errorf("account %s (%s): score %.1f%%, want 40-98%%", a.Name, a.env, score)
+		}
+		e := envs[a.env]
+		if e == nil {
+			e = &envScores{min: 100}
+			envs[a.env] = e
+		}
+		e.min, e.max, e.sum, e.n = min(e.min, score), max(e.max, score), e.sum+score, e.n+1
+		failed := map[string]bool{}
+		for _, m := range statuses {
+			for c, st := range m {
+				if st == ctlFailed {
+					failed[c] = true
+				}
+			}
+		}
+		for c := range failed {
+			failedIn[c]++
+		}
+	}
+	for _, env := range []string{envFoundation, envProd, envStaging, envDev, envSandbox} {
+		e := envs[env]
+		t.Logf("day 89 %-8s accounts: %.1f-%.1f%%, mean %.1f%%", env, e.min, e.max, e.sum/e.n)
+	}
+	want := map[string][4]float64{ // mean range, then the range every account must be in
+		envProd:    {80, 92, 78, 96},
+		envSandbox: {55, 70, 50, 78},
+	}
+	for env, w := range want {
+		e := envs[env]
+		if mean := e.sum / e.n; mean < w[0] || mean > w[1] || e.min < w[2] || e.max > w[3] {
+			t.Errorf("%s accounts: %.1f-%.1f%%, mean %.1f%%; want a mean of %.0f-%.0f%%, all in %.0f-%.0f%%",
+				env, e.min, e.max, mean, w[0], w[1], w[2], w[3])
+		}
+	}
+	if envs[envProd].sum/envs[envProd].n < envs[envSandbox].sum/envs[envSandbox].n+12 {
+		t.Error("prod accounts are not clearly ahead of sandboxes")
+	}
+
+	// 3. Top failed controls: the worst fails in about half the accounts, with a long tail, and
+	// about a quarter of the controls with data fail somewhere.
+	type count struct {
+		id string
+		n  int
+	}
+	var top []count
+	for c, n := range failedIn {
+		top = append(top, count{c, n})
+	}
+	slices.SortFunc(top, func(a, b count) int { return cmp.Or(b.n-a.n, strings.Compare(a.id, b.id)) })
+	withData := map[string]bool{}
+	for _, m := range controlStatuses(last.findings) {
+		for c := range m {
+			withData[c] = true
+		}
+	}
+	share := 100 * float64(len(top)) / float64(len(withData))
+	var b strings.Builder
+	tail := 0
+	for i, c := range top {
+		if i < 10 {
+			fmt.Fprintf(&b, " %s %d/50,", c.id, c.n)
+		}
+		if c.n <= 10 {
+			tail++
+		}
+	}
+	t.Logf("day 89: %d of %d controls with data FAILED somewhere (%.1f%%), %d of them in at most 10 accounts; top:%s",
+		len(top), len(withData), share, tail, strings.TrimSuffix(b.String(), ","))
+	if len(top) == 0 || top[0].n < 20 || top[0].n > 30 {
+		t.Errorf("top failed control %v, want one failing in 20-30 of 50 accounts", top[:min(1, len(top))])
+	}
+	if share < 20 || share > 28 {
+		t.Errorf("%.1f%% of the controls with data FAILED somewhere, want 20-28%%", share)
+	}
+	if tail < len(top)/8 {
+		t.Errorf("only %d of %d failed controls fail in at most 10 accounts: no long tail", tail, len(top))
+	}
+}
+
+// TestLargeOrganizations: the scale benchmarks build 1,000-account organizations; every size must
+// build, with unique account ids and names.
+func TestLargeOrganizations(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 572, 1000, 2000} {
+		org, err := New(Config{Accounts: n, Days: 2})
+		if err != nil {
+			t.Fatalf("%d accounts: %v", n, err)
+		}
+		ids, names := map[string]bool{}, map[string]bool{}
+		for _, a := range org.Accounts() {
+			if ids[a.AccountID] || names[a.Name] {
+				t.Fatalf("%d accounts: duplicate %s / %s", n, a.AccountID, a.Name)
+			}
+			ids[a.AccountID], names[a.Name] = true, true
+		}
+		if len(ids) < n {
+			t.Errorf("%d accounts asked, %d made", n, len(ids))
+		}
+	}
 }

@@ -525,37 +525,45 @@ var automationDocs = map[string]string{
 	"CloudTrail.2": "ASR-EnableCloudTrailEncryption",
 }
 
+// automatableServices are services whose controls an auto-remediation pipeline typically covers.
+var automatableServices = map[string]bool{
+	"S3": true, "EC2": true, "IAM": true, "KMS": true, "RDS": true, "CloudTrail": true,
+	"SNS": true, "SQS": true, "Lambda": true, "Config": true, "GuardDuty": true, "ECR": true,
+}
+
 // hardControls are the controls that fail widely in real estates: settings every account has to
 // get right on every resource or in every region, that no SCP or default enforces. spread is the
 // share of accounts of average maturity that get the control wrong; nonProd controls are mostly
-// wrong outside production (Inspector and Macie left off in dev and sandbox accounts).
+// wrong outside production (Inspector and Macie left off in dev and sandbox accounts). Together
+// with campaignControls they decide the CIS and PCI scores, which the random draw leaves alone.
 var hardControls = map[string]struct {
 	spread  float64
 	nonProd bool
 }{
-	"S3.1":         {0.75, false}, // account-level Block Public Access, off in unused regions
-	"EC2.2":        {0.55, false}, // default security groups keep their default rules
+	"S3.1":         {0.6, false},  // account-level Block Public Access, off in unused regions
+	"EC2.2":        {0.52, false}, // default security groups keep their default rules
+	"EC2.21":       {0.45, false}, // default network ACLs open to the world
 	"IAM.6":        {0.6, false},  // root hardware MFA (virtual MFA devices everywhere)
-	"EC2.19":       {0.4, false},  // high-risk ports open to the world
-	"KMS.4":        {0.5, false},  // customer managed keys without rotation
-	"CloudTrail.4": {0.5, false},  // account trails without log file validation
-	"SSM.1":        {0.5, false},  // instances without the SSM agent or instance profile
-	"EC2.6":        {0.45, false}, // VPC flow logs
-	"EC2.8":        {0.45, false}, // IMDSv1 still allowed
-	"EC2.18":       {0.3, false},
-	"EC2.53":       {0.3, false},
-	"S3.9":         {0.35, false},
-	"S3.22":        {0.4, false},
+	"EC2.13":       {0.4, false},  // SSH open to the world
+	"EC2.19":       {0.45, false}, // high-risk ports open to the world
+	"KMS.4":        {0.65, false}, // customer managed keys without rotation
+	"CloudTrail.4": {0.65, false}, // account trails without log file validation
+	"SSM.1":        {0.65, false}, // instances without the SSM agent or instance profile
+	"EC2.6":        {0.5, false},  // VPC flow logs
+	"EC2.8":        {0.65, false}, // IMDSv1 still allowed
+	"EC2.18":       {0.42, false},
+	"S3.9":         {0.6, false},
+	"S3.22":        {0.38, false}, // S3 data events not logged
 	"S3.23":        {0.4, false},
-	"CloudWatch.1": {0.4, false},
-	"Lambda.2":     {0.4, false},
-	"IAM.3":        {0.3, false},
-	"Inspector.1":  {0.5, true},
-	"Inspector.2":  {0.5, true},
-	"Inspector.3":  {0.45, true},
-	"Inspector.4":  {0.45, true},
-	"Macie.1":      {0.55, true},
-	"Macie.2":      {0.55, true},
+	"CloudWatch.1": {0.45, false},
+	"Lambda.2":     {0.6, false},
+	"Lambda.3":     {0.5, false}, // functions outside a VPC
+	"Inspector.1":  {0.65, true},
+	"Inspector.2":  {0.65, true},
+	"Inspector.3":  {0.6, true},
+	"Inspector.4":  {0.6, true},
+	"Macie.1":      {0.7, true},
+	"Macie.2":      {0.7, true},
 }
 
 // campaignControls are fixed organization-wide during the window: the security team rolls a
@@ -565,18 +573,18 @@ var campaignControls = map[string]struct {
 	at   float64
 	name string
 }{
+	"Account.1":    {0.08, "register the security contact on every account"},
+	"IAM.10":       {0.14, "apply the password policy StackSet to every account"},
+	"IAM.18":       {0.2, "create the AWS Support incident role in every account"},
+	"Config.1":     {0.27, "record every resource type in every region"},
 	"EC2.7":        {0.38, "enable EBS default encryption everywhere"},
-	"Account.1":    {0.12, "register the security contact on every account"},
-	"IAM.18":       {0.22, "create the AWS Support incident role in every account"},
-	"GuardDuty.1":  {0.55, "enable GuardDuty in every region"},
+	"EC2.1":        {0.5, "block public sharing of EBS snapshots"},
+	"GuardDuty.1":  {0.56, "enable GuardDuty in every region"},
+	"S3.5":         {0.63, "deny non-TLS requests on every bucket"},
 	"EC2.15":       {0.7, "turn off public IP auto-assignment on all subnets"},
-	"CloudTrail.2": {0.82, "encrypt every trail with the organization KMS key"},
-}
-
-// automatableServices are services whose controls an auto-remediation pipeline typically covers.
-var automatableServices = map[string]bool{
-	"S3": true, "EC2": true, "IAM": true, "KMS": true, "RDS": true, "CloudTrail": true,
-	"SNS": true, "SQS": true, "Lambda": true, "Config": true, "GuardDuty": true, "ECR": true,
+	"IAM.19":       {0.76, "enforce MFA for the remaining IAM users"},
+	"CloudTrail.5": {0.8, "send every trail to CloudWatch Logs"},
+	"CloudTrail.2": {0.86, "encrypt every trail with the organization KMS key"},
 }
 
 // cve is a package vulnerability Inspector reports.
