@@ -5,12 +5,19 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
+	"github.com/hubreport/hubreport/internal/analyze"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -56,7 +63,7 @@ func TestMain(m *testing.M) {
 
 func TestDemoWritesEveryReport(t *testing.T) {
 	dir := smallDemo(t)
-	for _, name := range []string{"report.txt", "report.json"} {
+	for _, name := range []string{"report.txt", "report.json", "report.pdf", "report.xlsx"} {
 		fi, err := os.Stat(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
@@ -252,5 +259,62 @@ func TestConfigErrorsAreUsageErrors(t *testing.T) {
 	code, _, stderr := call(t, "", "report", "--config", cfg)
 	if code != exitUsage || !strings.Contains(stderr, "report.target_score") {
 		t.Errorf("exit %d stderr %q", code, stderr)
+	}
+}
+
+// TestDemoReportsAgree reads the demo's PDF (pdftotext) and workbook (excelize) back and checks
+// them against its report.json: every standard's score as the reports round it, the top failed
+// controls, and the workbook's sheets.
+func TestDemoReportsAgree(t *testing.T) {
+	dir := smallDemo(t)
+	var r analyze.Report
+	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-layout", filepath.Join(dir, "report.pdf"), "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext (poppler-utils; .ci/run installs it): %v", err)
+	}
+	text := string(out)
+	for _, s := range r.Standards {
+		if s.Score == nil {
+			continue
+		}
+		want := fmt.Sprintf("%d%%", analyze.RoundPercent(*s.Score))
+		// The trend heading of each standard reads "CIS v5.0 ... 53% → 66% (+13 pts)".
+		if !regexp.MustCompile(regexp.QuoteMeta(s.ShortName) + `[^\n]*→ ` + regexp.QuoteMeta(want)).MatchString(text) {
+			t.Errorf("PDF does not show %s at %s", s.ShortName, want)
+		}
+	}
+	for _, c := range r.TopFailedControls[:min(10, len(r.TopFailedControls))] {
+		if !strings.Contains(text, c.ControlID) {
+			t.Errorf("PDF lacks top failed control %s", c.ControlID)
+		}
+	}
+	f, err := excelize.OpenFile(filepath.Join(dir, "report.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	want := []string{"Summary", "Scores by Standard", "Scores by Account", "Top Failed Controls", "Failed Findings", "Trend", "Suppressed", "Methodology"}
+	if got := f.GetSheetList(); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("sheets %q, want %q", got, want)
+	}
+	rows, err := f.GetRows("Failed Findings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) < 2 || len(rows)-1 > int(r.Findings.Active) {
+		t.Errorf("Failed Findings has %d rows; the snapshot has %d active findings", len(rows)-1, r.Findings.Active)
+	}
+	// Top Failed Controls row 2 is the first control of the JSON report, with its count as a number.
+	id, _ := f.GetCellValue("Top Failed Controls", "B2")
+	n, _ := f.GetCellValue("Top Failed Controls", "E2", excelize.Options{RawCellValue: true})
+	if len(r.TopFailedControls) > 0 && (id != r.TopFailedControls[0].ControlID || n != strconv.Itoa(r.TopFailedControls[0].FailedAccounts)) {
+		t.Errorf("workbook top control %s %s, JSON %s %d", id, n, r.TopFailedControls[0].ControlID, r.TopFailedControls[0].FailedAccounts)
 	}
 }

@@ -48,12 +48,13 @@ func parseFormats(list []string) ([]string, error) {
 // writeReports renders r in each format into dir, or to stdout when dir is "-" (one format only).
 // Each file is written to a temporary name and renamed, so a reader never sees half a report and
 // a failed render leaves the previous file in place.
-func writeReports(ctx context.Context, e *env, r *analyze.Report, formats []string, dir string) ([]string, error) {
+func writeReports(ctx context.Context, e *env, cfg config.Config, r *analyze.Report, formats []string, dir string) ([]string, error) {
+	rn := render.New(render.Options{PageSize: cfg.Report.PageSize})
 	if dir == "-" {
 		if len(formats) != 1 {
 			return nil, usagef("--out - writes one format to stdout; got %d formats (%s)", len(formats), strings.Join(formats, ","))
 		}
-		return nil, render.Render(ctx, formats[0], e.stdout, r)
+		return nil, rn.Render(ctx, formats[0], e.stdout, r)
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, err
@@ -61,7 +62,7 @@ func writeReports(ctx context.Context, e *env, r *analyze.Report, formats []stri
 	var written []string
 	for _, f := range formats {
 		path := filepath.Join(dir, render.FileName(f))
-		if err := writeFileAtomic(path, func(w *os.File) error { return render.Render(ctx, f, w, r) }); err != nil {
+		if err := writeFileAtomic(path, func(w *os.File) error { return rn.Render(ctx, f, w, r) }); err != nil {
 			return written, fmt.Errorf("write %s report %s: %w", f, path, err)
 		}
 		written = append(written, path)

@@ -1,6 +1,9 @@
 package analyze
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Report is everything a renderer needs, as plain data. Build fills it from the store; renderers
 // never query the store. Scores are percentages 0-100, unrounded; a nil *float64 means "no score"
@@ -202,4 +205,12 @@ type CoverageGap struct {
 	Region    string `json:"region"`
 	Status    string `json:"status"`
 	Reason    string `json:"reason"`
+}
+
+// RoundPercent is how every report displays a score: to a whole percent, half away from zero
+// (78.5 -> 79). It first rounds to 9 decimals so that a float such as 28.499999999999996 (an
+// exact half computed in binary) rounds as the half it is. Renderers share it so the text, PDF
+// and email never disagree on a number.
+func RoundPercent(x float64) int {
+	return int(math.Round(math.Round(x*1e9) / 1e9))
 }

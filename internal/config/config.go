@@ -47,6 +47,8 @@ type Collect struct {
 type Report struct {
 	Formats []string `yaml:"formats"`
 	Out     string   `yaml:"out"`
+	// PageSize of the PDF report: A4 or Letter.
+	PageSize string `yaml:"page_size"`
 	// TargetScore is the score (percent) the progress section projects a date for.
 	TargetScore float64 `yaml:"target_score"`
 	WindowDays  int     `yaml:"window_days"`
@@ -63,8 +65,9 @@ func Default() Config {
 		Store:        Store{Path: "data/reporter.duckdb", MemoryLimit: "256MB"},
 		Collect:      Collect{Source: "aws"},
 		Report: Report{
-			Formats:           []string{"text", "json"},
+			Formats:           []string{"text", "json", "pdf", "xlsx"},
 			Out:               "out/",
+			PageSize:          "A4",
 			TargetScore:       90,
 			WindowDays:        90,
 			TopControls:       25,
@@ -132,6 +135,9 @@ func (c Config) Validate() error {
 	}
 	if c.Report.TopControls < 1 {
 		return &ValidationError{Key: "report.top_controls", Msg: "must be at least 1"}
+	}
+	if c.Report.PageSize != "A4" && c.Report.PageSize != "Letter" {
+		return &ValidationError{Key: "report.page_size", Msg: fmt.Sprintf("%q is neither A4 nor Letter", c.Report.PageSize)}
 	}
 	if len(c.Report.Formats) == 0 {
 		return &ValidationError{Key: "report.formats", Msg: "must name at least one format"}

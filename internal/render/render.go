@@ -13,11 +13,13 @@ import (
 	"time"
 
 	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/render/pdf"
+	"github.com/hubreport/hubreport/internal/render/xlsx"
 )
 
 // knownFormats are the formats Render knows, in the order the CLI lists them. Keep them in step
 // with the switches in Render and FileName (TestFormats checks it).
-var knownFormats = []string{"text", "json"}
+var knownFormats = []string{"text", "json", "pdf", "xlsx"}
 
 // Formats returns the formats Render knows, in order.
 func Formats() []string { return slices.Clone(knownFormats) }
@@ -30,17 +32,42 @@ func FileName(format string) string {
 		return "report.txt"
 	case "json":
 		return "report.json"
+	case "pdf":
+		return "report.pdf"
+	case "xlsx":
+		return "report.xlsx"
 	}
 	return ""
 }
 
-// Render writes r to w in the named format. An unknown format is an *UnknownFormatError.
+// Options tune the renderers that have choices.
+type Options struct {
+	// PageSize of the PDF: "A4" (default) or "Letter".
+	PageSize string
+}
+
+// Renderer renders reports with fixed options.
+type Renderer struct{ opt Options }
+
+// New returns a Renderer with the given options.
+func New(opt Options) Renderer { return Renderer{opt: opt} }
+
+// Render writes r to w in the named format with the default options.
 func Render(ctx context.Context, format string, w io.Writer, r *analyze.Report) error {
+	return New(Options{}).Render(ctx, format, w, r)
+}
+
+// Render writes r to w in the named format. An unknown format is an *UnknownFormatError.
+func (rn Renderer) Render(ctx context.Context, format string, w io.Writer, r *analyze.Report) error {
 	switch format {
 	case "text":
 		return Text(ctx, w, r)
 	case "json":
 		return JSON(ctx, w, r)
+	case "pdf":
+		return pdf.Render(ctx, w, r, pdf.Options{PageSize: rn.opt.PageSize})
+	case "xlsx":
+		return xlsx.Render(ctx, w, r)
 	}
 	return &UnknownFormatError{Format: format}
 }

@@ -478,8 +478,8 @@ func TestRoundPercent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.in), func(t *testing.T) {
-			if got := roundPercent(tt.in); got != tt.want {
-				t.Errorf("roundPercent(%v): got %d, want %d", tt.in, got, tt.want)
+			if got := analyze.RoundPercent(tt.in); got != tt.want {
+				t.Errorf("RoundPercent(%v): got %d, want %d", tt.in, got, tt.want)
 			}
 		})
 	}
@@ -610,12 +610,12 @@ func TestFormats(t *testing.T) {
 
 func TestRenderUnknownFormat(t *testing.T) {
 	var buf bytes.Buffer
-	err := Render(context.Background(), "pdf", &buf, fullReport())
+	err := Render(context.Background(), "docx", &buf, fullReport())
 	var ufe *UnknownFormatError
-	if !errors.As(err, &ufe) || ufe.Format != "pdf" {
-		t.Fatalf("got %v, want an *UnknownFormatError for pdf", err)
+	if !errors.As(err, &ufe) || ufe.Format != "docx" {
+		t.Fatalf("got %v, want an *UnknownFormatError for docx", err)
 	}
-	for _, want := range append([]string{`"pdf"`}, Formats()...) {
+	for _, want := range append([]string{`"docx"`}, Formats()...) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %s", err, want)
 		}

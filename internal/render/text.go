@@ -79,15 +79,6 @@ func oneLine(s string) string {
 	}, s)
 }
 
-// roundPercent rounds a percentage (or a difference of percentages) to a whole number, half away
-// from zero: 78.5 -> 79, -0.5 -> -1; -0.4 gives 0, never -0. It is the only rounding of scores in
-// the text report. It first rounds to 9 decimals, so that the float error of a computed ratio
-// (0.285*100 = 28.499999999999996) does not turn an exact half into a round-down; a ratio of two
-// counts below a million never lies that close to a half without being one.
-func roundPercent(x float64) int {
-	return int(math.Round(math.Round(x*1e9) / 1e9))
-}
-
 // pct formats a score: float64 or *float64, "n/a" for nil.
 func pct(v any) (string, error) {
 	var x float64
@@ -105,7 +96,7 @@ func pct(v any) (string, error) {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return "", fmt.Errorf("pct: %v is not a percentage", x)
 	}
-	return strconv.Itoa(roundPercent(x)) + "%", nil
+	return strconv.Itoa(analyze.RoundPercent(x)) + "%", nil
 }
 
 // delta is the change from score a to score b in whole points, computed from the two scores as
@@ -115,7 +106,7 @@ func delta(a, b *float64) string {
 	if a == nil || b == nil {
 		return ""
 	}
-	return signedInt(int64(roundPercent(*b) - roundPercent(*a)))
+	return signedInt(int64(analyze.RoundPercent(*b) - analyze.RoundPercent(*a)))
 }
 
 // integer accepts the integer types of the Report.
