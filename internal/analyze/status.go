@@ -230,25 +230,11 @@ func (a *analyzer) standards(ctx context.Context, r *Report) error {
 // controlsWithData counts, per standard, the catalog's enabled controls that have any active
 // control finding in the snapshot (suppressed or not).
 func (a *analyzer) controlsWithData(ctx context.Context) (map[string]int, error) {
-	rows, err := a.st.DB().QueryContext(ctx, `
+	return a.countsBy(ctx, `
 WITH cf AS (SELECT DISTINCT control_id, unnest(standards) AS standard_id
             FROM snapshot_findings($1) WHERE control_id <> '' AND record_state = 'ACTIVE')
 SELECT c.standard_id, count(*) FROM snapshot_controls c SEMI JOIN cf USING (standard_id, control_id)
 WHERE c.snapshot_id = $1 AND NOT c.disabled GROUP BY ALL`, a.snap.ID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var id string
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, err
-		}
-		out[id] = n
-	}
-	return out, rows.Err()
 }
 
 // accounts fills each account's score per standard.
@@ -289,11 +275,17 @@ func (a *analyzer) accounts(ctx context.Context, r *Report) error {
 	return rows.Err()
 }
 
+// failedControlsPerAccount counts the distinct controls FAILED in each account.
 func (a *analyzer) failedControlsPerAccount(ctx context.Context) (map[string]int, error) {
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT account_id, count(DISTINCT control_id)
+	return a.countsBy(ctx, `SELECT account_id, count(DISTINCT control_id)
 		FROM snapshot_findings($1)
 		WHERE control_id <> '' AND record_state = 'ACTIVE' AND workflow_status <> 'SUPPRESSED' AND compliance_status = 'FAILED'
 		GROUP BY ALL`, a.snap.ID)
+}
+
+// countsBy runs a query returning (key, count) rows and collects them in a map.
+func (a *analyzer) countsBy(ctx context.Context, query string, args ...any) (map[string]int, error) {
+	rows, err := a.st.DB().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -208,9 +208,9 @@ func (d *doc) dateTicks(series []analyze.ScorePoint, x0, x1 float64) []tick {
 	days, ok := seriesDays(series)
 	if !ok || len(series) < 2 || days[len(days)-1] == days[0] {
 		if len(series) > 0 { // one point (or unparseable dates): label the ends only
-			out := []tick{{x1, shortDate(series[len(series)-1].Date)}}
+			out := []tick{{x1, dateAs(series[len(series)-1].Date, "Jan 2")}}
 			if len(series) > 1 {
-				out = append([]tick{{x0, shortDate(series[0].Date)}}, out...)
+				out = append([]tick{{x0, dateAs(series[0].Date, "Jan 2")}}, out...)
 			}
 			return out
 		}
@@ -254,14 +254,6 @@ func (d *doc) dateTicks(series []analyze.ScorePoint, x0, x1 float64) []tick {
 		}
 	}
 	return out
-}
-
-func shortDate(s string) string {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return s
-	}
-	return t.Format("Jan 2")
 }
 
 // Bars and gaps of the severity chart, in mm.

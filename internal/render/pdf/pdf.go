@@ -439,12 +439,13 @@ func shortName(short, name string) string {
 	return name
 }
 
-func longDate(s string) string {
+// dateAs rewrites a report date (YYYY-MM-DD) in layout; anything else is printed as it is.
+func dateAs(s, layout string) string {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		return s
 	}
-	return t.Format("2 January 2006")
+	return t.Format(layout)
 }
 
 func (d *doc) hasHistory() bool { return d.r.Progress.Snapshots > 1 }
@@ -467,7 +468,7 @@ func (d *doc) cover() {
 		y += lh(28)
 	}
 	d.font(sans, "", 15, onNavy)
-	d.text(marginX, y+2, d.cw, longDate(r.ReportDate), "L")
+	d.text(marginX, y+2, d.cw, dateAs(r.ReportDate, "2 January 2006"), "L")
 
 	y = band + 18
 	d.font(sans, "B", 12, muted)

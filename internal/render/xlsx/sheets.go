@@ -238,21 +238,11 @@ func (b *book) failedFindings(ctx context.Context, r *analyze.Report) error {
 	if err != nil {
 		return err
 	}
-	row := make([]any, 11)
-	for i, f := range r.FailedFindings[:min(len(r.FailedFindings), maxDataRows)] {
-		if i%ctxCheckEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
+	return streamRows(ctx, t, r.FailedFindings, func(row []any, f *analyze.FailedFinding) {
 		row[0], row[1], row[2], row[3] = b.text(f.AccountID), b.text(f.AccountName), b.text(f.Region), b.text(f.ControlID)
 		row[4], row[5], row[6], row[7] = b.text(f.Title), b.text(f.Severity), b.text(f.ResourceType), b.text(f.ResourceID)
 		row[8], row[9], row[10] = b.stamp(f.FirstObserved), b.count(int64(f.DaysOpen)), b.text(f.WorkflowStatus)
-		if err := t.add(row); err != nil {
-			return fmt.Errorf("row %d: %w", t.row, err)
-		}
-	}
-	return t.flush()
+	})
 }
 
 func (b *book) suppressed(ctx context.Context, r *analyze.Report) error {
@@ -264,16 +254,25 @@ func (b *book) suppressed(ctx context.Context, r *analyze.Report) error {
 	if err != nil {
 		return err
 	}
-	row := make([]any, 12)
-	for i, s := range r.Suppressed[:min(len(r.Suppressed), maxDataRows)] {
+	return streamRows(ctx, t, r.Suppressed, func(row []any, s *analyze.SuppressedFinding) {
+		row[0], row[1], row[2], row[3] = b.text(s.AccountID), b.text(s.AccountName), b.text(s.Region), b.text(s.ControlID)
+		row[4], row[5], row[6], row[7] = b.text(s.Title), b.text(s.Severity), b.text(s.ResourceID), b.text(s.Compliance)
+		row[8], row[9], row[10], row[11] = b.text(s.Note), b.text(s.NoteBy), b.stamp(s.NoteAt), b.text(s.ProductName)
+	})
+}
+
+// streamRows writes one row per item through t, at most maxDataRows (Excel's limit; the lists
+// are sorted most severe first, and the Summary says how many were left out), checking ctx as
+// it goes. fill sets the cells of the reused row, one per column of t.
+func streamRows[T any](ctx context.Context, t *streamTable, items []T, fill func(row []any, item *T)) error {
+	row := make([]any, t.width)
+	for i := range items[:min(len(items), maxDataRows)] {
 		if i%ctxCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		row[0], row[1], row[2], row[3] = b.text(s.AccountID), b.text(s.AccountName), b.text(s.Region), b.text(s.ControlID)
-		row[4], row[5], row[6], row[7] = b.text(s.Title), b.text(s.Severity), b.text(s.ResourceID), b.text(s.Compliance)
-		row[8], row[9], row[10], row[11] = b.text(s.Note), b.text(s.NoteBy), b.stamp(s.NoteAt), b.text(s.ProductName)
+		fill(row, &items[i])
 		if err := t.add(row); err != nil {
 			return fmt.Errorf("row %d: %w", t.row, err)
 		}
