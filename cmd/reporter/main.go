@@ -64,6 +64,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"collect", "store one snapshot of the organization's findings from AWS (or the demo organization)", runCollect},
 		{"demo", "build the demo organization's history and write every report", runDemo},
 		{"import", "store one snapshot from exported ASFF files", runImport},
 		{"report", "write reports for a stored snapshot", runReport},
@@ -147,10 +148,8 @@ func newLogger(w io.Writer, vars []string) *slog.Logger {
 		}
 	}
 	opts := &slog.HandlerOptions{Level: level}
-	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			return slog.New(slog.NewTextHandler(w, opts))
-		}
+	if isTerminal(w) {
+		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
 }

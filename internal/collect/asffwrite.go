@@ -106,8 +106,9 @@ func asffTimeString(t time.Time) string {
 	return t.UTC().Format(asffTime)
 }
 
-// legacyWorkflowState is the deprecated WorkflowState AWS still writes next to Workflow.Status.
-func legacyWorkflowState(status string) string {
+// LegacyWorkflowState is the deprecated ASFF WorkflowState that goes with a Workflow.Status:
+// exports and the emulator still carry it.
+func LegacyWorkflowState(status string) string {
 	switch status {
 	case "NOTIFIED":
 		return "ASSIGNED"
@@ -124,6 +125,25 @@ func (a *ASFFWriter) Write(f *store.Finding) error {
 	if a.err != nil {
 		return a.err
 	}
+	b, err := MarshalASFF(f)
+	if err != nil {
+		a.err = err
+		return err
+	}
+	if a.n > 0 {
+		if err := a.w.WriteByte(','); err != nil {
+			a.err = err
+			return err
+		}
+	}
+	a.n++
+	_, a.err = a.w.Write(b)
+	return a.err
+}
+
+// MarshalASFF encodes one finding as an ASFF JSON object (AwsSecurityFinding), the same bytes
+// ASFFWriter writes for it. The AWS emulator serves findings encoded this way.
+func MarshalASFF(f *store.Finding) ([]byte, error) {
 	o := outFinding{SchemaVersion: "2018-10-08", ID: f.ID, ProductArn: f.ProductARN, ProductName: f.ProductName,
 		CompanyName: f.CompanyName, Region: f.Region, GeneratorID: f.GeneratorID, AwsAccountID: f.AccountID,
 		FirstObservedAt: asffTimeString(f.FirstObservedAt), LastObservedAt: asffTimeString(f.UpdatedAt),
@@ -135,7 +155,7 @@ func (a *ASFFWriter) Write(f *store.Finding) error {
 			"aws/securityhub/ProductName": f.ProductName,
 			"aws/securityhub/CompanyName": f.CompanyName,
 		},
-		WorkflowState: legacyWorkflowState(f.WorkflowStatus), RecordState: f.RecordState,
+		WorkflowState: LegacyWorkflowState(f.WorkflowStatus), RecordState: f.RecordState,
 		UserDefinedFields: f.UserDefinedFields,
 	}
 	if o.CreatedAt == "" {
@@ -173,20 +193,7 @@ func (a *ASFFWriter) Write(f *store.Finding) error {
 	if f.NoteText != "" || f.NoteUpdatedBy != "" {
 		o.Note = &outNote{Text: f.NoteText, UpdatedBy: f.NoteUpdatedBy, UpdatedAt: asffTimeString(f.NoteUpdatedAt)}
 	}
-	b, err := json.Marshal(&o)
-	if err != nil {
-		a.err = err
-		return err
-	}
-	if a.n > 0 {
-		if err := a.w.WriteByte(','); err != nil {
-			a.err = err
-			return err
-		}
-	}
-	a.n++
-	_, a.err = a.w.Write(b)
-	return a.err
+	return json.Marshal(&o)
 }
 
 // Close ends the document and flushes it. It does not close the underlying writer.

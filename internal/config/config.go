@@ -41,6 +41,31 @@ type Store struct {
 // Collect configures where findings come from.
 type Collect struct {
 	Source string `yaml:"source"` // aws | file | demo
+	AWS    AWS    `yaml:"aws"`
+}
+
+// AWS configures collection from the AWS APIs.
+type AWS struct {
+	// Mode is "aggregator" (read every member from the delegated administrator's aggregation
+	// region) or "accounts" (assume RoleName in each member and read each account/region).
+	Mode string `yaml:"mode"`
+	// RoleName is the member-account role for accounts mode: a name, or an ARN with {account}.
+	RoleName string `yaml:"role_name"`
+	// Regions read in accounts mode; empty: the home region and the aggregator's linked regions.
+	Regions  []string    `yaml:"regions"`
+	Accounts AWSAccounts `yaml:"accounts"`
+	// MaxConcurrency bounds the account/region pairs read at once in accounts mode.
+	MaxConcurrency int `yaml:"max_concurrency"`
+	// AssumeRoleARN is assumed first with the default credentials (the security account's role).
+	AssumeRoleARN string `yaml:"assume_role_arn"`
+	// ProductNames narrows collection server-side to these products, e.g. ["Security Hub"].
+	ProductNames []string `yaml:"product_names"`
+}
+
+// AWSAccounts selects accounts by id.
+type AWSAccounts struct {
+	Include []string `yaml:"include"` // empty: every ACTIVE account
+	Exclude []string `yaml:"exclude"`
 }
 
 // Report configures the analysis and the outputs.
@@ -63,7 +88,7 @@ func Default() Config {
 	return Config{
 		Organization: "my-organization",
 		Store:        Store{Path: "data/reporter.duckdb", MemoryLimit: "256MB"},
-		Collect:      Collect{Source: "aws"},
+		Collect:      Collect{Source: "aws", AWS: AWS{Mode: "aggregator", RoleName: "HubReportReader", MaxConcurrency: 32}},
 		Report: Report{
 			Formats:           []string{"text", "json", "pdf", "xlsx"},
 			Out:               "out/",
@@ -127,6 +152,28 @@ func (c Config) Validate() error {
 	default:
 		return &ValidationError{Key: "collect.source", Msg: fmt.Sprintf("%q is not one of aws, file, demo", c.Collect.Source)}
 	}
+	if m := c.Collect.AWS.Mode; m != "aggregator" && m != "accounts" {
+		return &ValidationError{Key: "collect.aws.mode", Msg: fmt.Sprintf("%q is neither aggregator nor accounts", m)}
+	}
+	if strings.TrimSpace(c.Collect.AWS.RoleName) == "" {
+		return &ValidationError{Key: "collect.aws.role_name", Msg: "must not be empty"}
+	}
+	if n := c.Collect.AWS.MaxConcurrency; n < 1 || n > 1024 {
+		return &ValidationError{Key: "collect.aws.max_concurrency", Msg: fmt.Sprintf("%d is not between 1 and 1024", n)}
+	}
+	for _, list := range []struct {
+		key string
+		ids []string
+	}{{"collect.aws.accounts.include", c.Collect.AWS.Accounts.Include}, {"collect.aws.accounts.exclude", c.Collect.AWS.Accounts.Exclude}} {
+		for _, id := range list.ids {
+			if !isAccountID(id) {
+				return &ValidationError{Key: list.key, Msg: fmt.Sprintf("%q is not a 12-digit AWS account id", id)}
+			}
+		}
+	}
+	if a := c.Collect.AWS.AssumeRoleARN; a != "" && !strings.HasPrefix(a, "arn:") {
+		return &ValidationError{Key: "collect.aws.assume_role_arn", Msg: fmt.Sprintf("%q is not an ARN", a)}
+	}
 	if c.Report.TargetScore <= 0 || c.Report.TargetScore > 100 {
 		return &ValidationError{Key: "report.target_score", Msg: fmt.Sprintf("%v is not a percentage in (0, 100]", c.Report.TargetScore)}
 	}
@@ -144,6 +191,8 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
+
+func isAccountID(s string) bool { return len(s) == 12 && strings.Trim(s, "0123456789") == "" }
 
 // decodeNode decodes a YAML mapping into the struct v key by key, so that an unknown key or a value
 // of the wrong type is reported with its full key path (yaml's own errors give only a line).

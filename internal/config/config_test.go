@@ -63,6 +63,11 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"target out of range", "report:\n  target_score: 120\n", nil, "report.target_score"},
 		{"bad env number", "", []string{"REPORTER_REPORT_WINDOW_DAYS=ninety"}, "REPORTER_REPORT_WINDOW_DAYS"},
 		{"wrong type in file", "report:\n  window_days: lots\n", nil, "window_days"},
+		{"bad collect mode", "collect:\n  aws:\n    mode: everything\n", nil, "collect.aws.mode"},
+		{"unknown aws key", "collect:\n  aws:\n    regoins: [us-east-1]\n", nil, "collect.aws.regoins"},
+		{"bad account id in env", "", []string{"REPORTER_COLLECT_AWS_ACCOUNTS_EXCLUDE=111122223333,12345"}, "collect.aws.accounts.exclude"},
+		{"concurrency zero", "collect:\n  aws:\n    max_concurrency: 0\n", nil, "collect.aws.max_concurrency"},
+		{"assume role not an ARN", "", []string{"REPORTER_COLLECT_AWS_ASSUME_ROLE_ARN=SecurityAudit"}, "collect.aws.assume_role_arn"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -274,12 +274,14 @@ func (w *SnapshotWriter) writeScope(ctx context.Context, id int64) error {
 	}
 	stmts := []string{
 		// Coverage: what the source reported, with counts filled from the findings; without any
-		// report (file imports), every pair present in the findings counts as collected.
+		// report (file imports), every pair present in the findings counts as collected. A pair
+		// reported twice (read through the aggregator and again from the member) is collected if
+		// either read succeeded.
 		fmt.Sprintf(`INSERT INTO coverage
 			WITH counts AS (SELECT account_id, region, count(*) AS n FROM k JOIN temp.stage_findings USING (ord) GROUP BY ALL)
 			SELECT %[1]d, g.account_id, g.region, g.status, g.reason,
 			       CASE WHEN g.findings = 0 THEN coalesce(n.n, 0) ELSE g.findings END
-			FROM (SELECT * FROM given_coverage QUALIFY row_number() OVER (PARTITION BY account_id, region) = 1) g
+			FROM (SELECT * FROM given_coverage QUALIFY row_number() OVER (PARTITION BY account_id, region ORDER BY status = 'collected' DESC, status, reason) = 1) g
 			LEFT JOIN counts n USING (account_id, region)
 			UNION ALL
 			SELECT %[1]d, n.account_id, n.region, 'collected', '', n.n

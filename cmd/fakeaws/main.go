@@ -1,0 +1,128 @@
+// Command fakeaws serves the AWS emulator (internal/fakeaws) for trying the collector by hand:
+//
+//	fakeaws --accounts 20 &
+//	AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=x \
+//	  aws --endpoint-url http://127.0.0.1:PORT --region us-east-1 securityhub get-findings --max-items 5
+//
+// The first line on stdout is "listening on http://HOST:PORT", printed once the estate is built.
+// It serves until SIGINT or SIGTERM.
+//
+// Exit codes: 0 stopped by a signal, 1 fatal error (e.g. cannot listen), 2 usage.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hubreport/hubreport/internal/fakeaws"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `usage: fakeaws [flags]
+
+Serves a local emulator of Security Hub, Organizations and STS seeded from the demo organization.
+Requests signed with access key AKIAFAKE<account id> act as that account; any other key acts as
+the Security Hub administrator.
+
+Exit codes: 0 stopped by SIGINT/SIGTERM, 1 fatal error, 2 usage.
+
+Flags:
+`
+
+// listFlag is a comma-separated list flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(s string) error {
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			*l = append(*l, v)
+		}
+	}
+	return nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("fakeaws", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	var opts fakeaws.Options
+	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
+	fs.IntVar(&opts.Accounts, "accounts", fakeaws.DefaultAccounts, "number of accounts in the organization")
+	fs.IntVar(&opts.FindingsPerAccount, "findings-per-account", 0, "findings per account (0: what the demo generates)")
+	fs.Int64Var(&opts.Seed, "seed", fakeaws.DefaultSeed, "seed of the demo organization")
+	fs.BoolVar(&opts.Aggregator, "aggregator", true, "a finding aggregator in the home region links all regions")
+	fs.BoolVar(&opts.Unlimited, "unlimited", false, "turn off the per-account request quotas")
+	fs.Float64Var(&opts.ThrottleRate, "throttle-rate", 0, "fraction of Security Hub requests answered 429 TooManyRequestsException")
+	fs.Float64Var(&opts.ServerErrorRate, "server-error-rate", 0, "fraction of requests answered 500")
+	fs.Var((*listFlag)(&opts.DenyAssumeRole), "deny-assume-role", "comma-separated account ids whose role cannot be assumed")
+	fs.Var((*listFlag)(&opts.DisabledRegions), "disabled-regions", "comma-separated ACCOUNT:REGION or *:REGION where Security Hub is not enabled")
+	fs.DurationVar(&opts.Latency, "latency", 0, "latency added to every response")
+	fs.Int64Var(&opts.FaultSeed, "fault-seed", 0, "seed of the fault injection")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "fakeaws: unexpected arguments %q\n", fs.Args())
+		fs.Usage()
+		return 2
+	}
+	srv, err := fakeaws.New(opts)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		var oe *fakeaws.OptionsError
+		if errors.As(err, &oe) {
+			return 2
+		}
+		return 1
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "fakeaws: %v\n", err)
+		return 1
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+
+	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+	fmt.Fprintf(stderr, "fakeaws: %d accounts, %d findings, regions %s (home %s); administrator %s: any access key acts as it, AKIAFAKE<account> acts as <account> (e.g. %s)\n",
+		len(srv.Accounts()), len(srv.Findings()), strings.Join(srv.Regions(), ","), srv.HomeRegion(),
+		srv.AdministratorAccount(), fakeaws.AccessKeyFor(srv.AdministratorAccount()))
+
+	select {
+	case err := <-served:
+		fmt.Fprintf(stderr, "fakeaws: %v\n", err)
+		return 1
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil {
+		fmt.Fprintf(stderr, "fakeaws: shutdown: %v\n", err)
+	}
+	return 0
+}

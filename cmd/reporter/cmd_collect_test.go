@@ -1,0 +1,68 @@
+package main
+
+import (
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hubreport/hubreport/internal/fakeaws"
+)
+
+// awsEnv points the SDK's default configuration at the emulator, as a user would with
+// AWS_ENDPOINT_URL, and keeps this machine's own AWS configuration out of the test.
+func awsEnv(t *testing.T, srv *fakeaws.Server, url string) {
+	t.Helper()
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL":            url,
+		"AWS_REGION":                  srv.HomeRegion(),
+		"AWS_ACCESS_KEY_ID":           fakeaws.AccessKeyFor(srv.AdministratorAccount()),
+		"AWS_SECRET_ACCESS_KEY":       "not-a-secret",
+		"AWS_SESSION_TOKEN":           "",
+		"AWS_PROFILE":                 "",
+		"AWS_CONFIG_FILE":             filepath.Join(t.TempDir(), "none"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(t.TempDir(), "none"),
+		"AWS_EC2_METADATA_DISABLED":   "true",
+	} {
+		t.Setenv(k, v)
+	}
+}
+
+func TestCollectFromAWS(t *testing.T) {
+	probe, err := fakeaws.New(fakeaws.Options{Accounts: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	denied := probe.Accounts()[len(probe.Accounts())-1].AccountID
+	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 4, Aggregator: true, Unlimited: true, DenyAssumeRole: []string{denied}})
+	awsEnv(t, srv, hs.URL)
+	db := filepath.Join(t.TempDir(), "r.duckdb")
+
+	// Accounts mode: the denied account is a gap, the snapshot is stored and partial (exit 3).
+	code, stdout, stderr := call(t, "", "collect", "--db", db, "--mode", "accounts")
+	if code != exitPartial {
+		t.Fatalf("collect --mode accounts: exit %d, want %d\nstdout %s\nstderr %s", code, exitPartial, stdout, stderr)
+	}
+	if !regexp.MustCompile(`^snapshot 1: \d+ findings from 3 of 4 accounts`).MatchString(stdout) {
+		t.Errorf("stdout %q", stdout)
+	}
+	code, stdout, _ = call(t, "", "report", "--db", db, "--format", "text", "--out", "-")
+	if code != exitPartial || !strings.Contains(stdout, denied) || !strings.Contains(stdout, "denied") {
+		t.Errorf("report on the partial snapshot: exit %d, and the text report should name %s as denied:\n%s", code, denied, stdout)
+	}
+
+	// Aggregator mode reads the denied account too, through the administrator.
+	code, stdout, stderr = call(t, "", "collect", "--db", db)
+	if code != exitOK && code != exitPartial {
+		t.Fatalf("collect: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	if !regexp.MustCompile(`^snapshot 2: \d+ findings from 4 of 4 accounts`).MatchString(stdout) {
+		t.Errorf("stdout %q", stdout)
+	}
+
+	// A bad mode is a usage error naming the key.
+	code, _, stderr = call(t, "", "collect", "--db", db, "--mode", "everything")
+	if code != exitUsage || !strings.Contains(stderr, "collect.aws.mode") {
+		t.Errorf("bad --mode: exit %d, stderr %s", code, stderr)
+	}
+}

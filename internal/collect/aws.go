@@ -1,0 +1,683 @@
+package collect
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
+
+	"github.com/hubreport/hubreport/internal/catalog"
+	"github.com/hubreport/hubreport/internal/store"
+)
+
+// Collection modes of the AWS source.
+const (
+	// ModeAggregator reads every member's findings from the delegated administrator's finding
+	// aggregation (home) region in one stream.
+	ModeAggregator = "aggregator"
+	// ModeAccounts assumes a role in every member account and reads each account/region in
+	// parallel. Quotas are per account per region, so this is as many times faster as there are
+	// pairs read at once.
+	ModeAccounts = "accounts"
+)
+
+// AWSOptions configures the AWS source. Zero values take the defaults.
+type AWSOptions struct {
+	Mode string // ModeAggregator (default) or ModeAccounts
+	// RoleName is the role assumed in each member account in accounts mode: a name
+	// ("HubReportReader") or an ARN template with {account} in it.
+	RoleName string
+	// Regions read in accounts mode. Empty: the home region plus the regions the finding
+	// aggregator links, or just the home region when there is no aggregator.
+	Regions         []string
+	IncludeAccounts []string // empty: every ACTIVE account of the organization
+	ExcludeAccounts []string
+	// MaxConcurrency bounds the account/region pairs read at once in accounts mode (default 32).
+	MaxConcurrency int
+	// ProductNames, when set, narrows GetFindings server-side to these products
+	// (e.g. "Security Hub" for control findings only).
+	ProductNames []string
+	// GetFindingsQuota and CatalogQuota pace requests per account, region and API class; zero
+	// values take AWS's published quotas.
+	GetFindingsQuota, CatalogQuota Quota
+	// MaxAttempts per request, first try included (default 12): throttling and 5xx are retried
+	// with exponential backoff up to 20 s between attempts.
+	MaxAttempts int
+	// AssumeRoleARN, when set, is assumed first with the default credentials: the security
+	// account's role that every later call uses.
+	AssumeRoleARN string
+	Catalog       *catalog.Catalog // nil: catalog.Default()
+	Progress      *Progress        // nil: not reported
+	Log           *slog.Logger     // nil: discard
+}
+
+// DefaultRoleName is the member-account role assumed in accounts mode unless configured.
+const DefaultRoleName = "HubReportReader"
+
+// AWSSource reads Security Hub findings from an AWS Organization. Prepare finds out what to read
+// (caller, accounts, regions, enabled standards and their controls); Collect reads it.
+type AWSSource struct {
+	cfg   aws.Config
+	opts  AWSOptions
+	pace  *pacer
+	plan  *AWSPlan
+	ident identityAPI
+	home  *securityhub.Client
+}
+
+// AWSPlan is what a run will read, known before the snapshot is opened.
+type AWSPlan struct {
+	AdministratorAccount string
+	HomeRegion           string
+	// AggregatorRegions are the home region and the regions linked to it ([home] when there is no
+	// finding aggregator).
+	AggregatorRegions []string
+	Regions           []string // regions read (accounts mode) or expected in the stream (aggregator)
+	Accounts          []store.Account
+	Standards         []store.Standard
+	Controls          []store.Control
+	// ListedAccounts is false when Organizations could not be read (aggregator mode then takes
+	// the accounts from the findings).
+	ListedAccounts bool
+}
+
+// NewAWSSource returns a source using cfg's credentials and region (the home region). cfg
+// normally comes from config.LoadDefaultConfig, which honours AWS_ENDPOINT_URL.
+func NewAWSSource(cfg aws.Config, opts AWSOptions) (*AWSSource, error) {
+	opts.Mode = cmp.Or(opts.Mode, ModeAggregator)
+	if opts.Mode != ModeAggregator && opts.Mode != ModeAccounts {
+		return nil, fmt.Errorf("collect: mode %q is neither %s nor %s", opts.Mode, ModeAggregator, ModeAccounts)
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("collect: no AWS region: set AWS_REGION or a profile region (the Security Hub home region)")
+	}
+	opts.RoleName = cmp.Or(opts.RoleName, DefaultRoleName)
+	if opts.MaxConcurrency <= 0 {
+		opts.MaxConcurrency = 32
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 12
+	}
+	if opts.GetFindingsQuota == (Quota{}) {
+		opts.GetFindingsQuota = DefaultGetFindingsQuota
+	}
+	if opts.CatalogQuota == (Quota{}) {
+		opts.CatalogQuota = DefaultCatalogQuota
+	}
+	if opts.Catalog == nil {
+		cat, err := catalog.Default()
+		if err != nil {
+			return nil, err
+		}
+		opts.Catalog = cat
+	}
+	if opts.Progress == nil {
+		opts.Progress = &Progress{}
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	stsOpts := func(o *sts.Options) { o.Retryer = newRetryer(opts.MaxAttempts)() }
+	if opts.AssumeRoleARN != "" {
+		cfg = cfg.Copy()
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg, stsOpts), opts.AssumeRoleARN,
+			func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = "hubreport" }))
+	}
+	// The SDK logs to stderr by default; its few warnings belong in the run's structured log.
+	cfg.Logger = logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+		level := slog.LevelDebug
+		if c == logging.Warn {
+			level = slog.LevelWarn
+		}
+		opts.Log.Log(context.Background(), level, "aws sdk: "+fmt.Sprintf(format, v...))
+	})
+	if cfg.HTTPClient == nil {
+		// One connection pool for every client of the run, with room to keep a connection per
+		// account/region read at once (the SDK's default keeps 10 per host; every member's reads
+		// of a region go to the same regional endpoint).
+		cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+			tr.MaxIdleConns = 2 * opts.MaxConcurrency
+			tr.MaxIdleConnsPerHost = opts.MaxConcurrency
+		})
+	}
+	s := &AWSSource{cfg: cfg, opts: opts, pace: newPacer(opts.GetFindingsQuota, opts.CatalogQuota)}
+	s.ident = sts.NewFromConfig(cfg, stsOpts)
+	return s, nil
+}
+
+// hubClient is a Security Hub client for one account's credentials in one region, paced by the
+// run's shared token buckets.
+func (s *AWSSource) hubClient(creds aws.CredentialsProvider, account, region string) *securityhub.Client {
+	return securityhub.NewFromConfig(s.cfg, func(o *securityhub.Options) {
+		o.Region = region
+		o.Credentials = creds
+		o.Retryer = newRetryer(s.opts.MaxAttempts)()
+		o.APIOptions = append(o.APIOptions, s.pace.middleware(account, region))
+	})
+}
+
+// Prepare finds the caller, the organization's accounts, the regions and the enabled standards
+// with their controls. It stores nothing; Collect reads what it planned.
+func (s *AWSSource) Prepare(ctx context.Context) (*AWSPlan, error) {
+	id, err := s.ident.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil, fmt.Errorf("collect: who am I (sts GetCallerIdentity): %w", err)
+	}
+	p := &AWSPlan{AdministratorAccount: aws.ToString(id.Account), HomeRegion: s.cfg.Region}
+	s.home = s.hubClient(s.cfg.Credentials, p.AdministratorAccount, p.HomeRegion)
+
+	p.AggregatorRegions, err = aggregatorRegions(ctx, s.home, p.HomeRegion)
+	if err != nil {
+		return nil, fmt.Errorf("collect: finding aggregator in %s: %w", p.HomeRegion, err)
+	}
+	p.Regions = p.AggregatorRegions
+	if s.opts.Mode == ModeAccounts && len(s.opts.Regions) > 0 {
+		p.Regions = slices.Clone(s.opts.Regions)
+	}
+
+	org := organizations.NewFromConfig(s.cfg, func(o *organizations.Options) { o.Retryer = newRetryer(s.opts.MaxAttempts)() })
+	accounts, err := listAccounts(ctx, org)
+	switch {
+	case err == nil:
+		p.ListedAccounts = true
+		p.Accounts = s.filterAccounts(accounts)
+	case s.opts.Mode == ModeAggregator && isAccessDenied(err):
+		// A delegated administrator that is not also allowed to list the organization can still
+		// read every member's findings; the accounts then come from the findings themselves.
+		s.opts.Log.Warn("cannot list the organization's accounts; taking them from the findings", "err", err)
+	default:
+		return nil, fmt.Errorf("collect: list the organization's accounts (organizations ListAccounts): %w", err)
+	}
+	if s.opts.Mode == ModeAccounts && len(p.Accounts) == 0 {
+		return nil, errors.New("collect: no ACTIVE account left to read after collect.aws.accounts include/exclude")
+	}
+
+	p.Standards, p.Controls, err = s.standards(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("collect: enabled standards in %s: %w", p.HomeRegion, err)
+	}
+	s.plan = p
+	return p, nil
+}
+
+// aggregatorRegions returns the home region followed by the regions its finding aggregator links.
+func aggregatorRegions(ctx context.Context, hub hubCatalogAPI, home string) ([]string, error) {
+	regions := []string{home}
+	list, err := hub.ListFindingAggregators(ctx, &securityhub.ListFindingAggregatorsInput{})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range list.FindingAggregators {
+		agg, err := hub.GetFindingAggregator(ctx, &securityhub.GetFindingAggregatorInput{FindingAggregatorArn: a.FindingAggregatorArn})
+		if err != nil {
+			return nil, err
+		}
+		if aws.ToString(agg.FindingAggregationRegion) != home {
+			continue
+		}
+		// ALL_REGIONS lists no regions; the ones actually linked show up in the findings.
+		if aws.ToString(agg.RegionLinkingMode) == "SPECIFIED_REGIONS" || aws.ToString(agg.RegionLinkingMode) == "ALL_REGIONS" {
+			for _, r := range agg.Regions {
+				if !slices.Contains(regions, r) {
+					regions = append(regions, r)
+				}
+			}
+		}
+	}
+	return regions, nil
+}
+
+func listAccounts(ctx context.Context, org accountsAPI) ([]store.Account, error) {
+	var out []store.Account
+	pages := organizations.NewListAccountsPaginator(org, &organizations.ListAccountsInput{})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range page.Accounts {
+			if !accountActive(a) {
+				continue
+			}
+			out = append(out, store.Account{AccountID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Email: aws.ToString(a.Email)})
+		}
+	}
+	slices.SortFunc(out, func(a, b store.Account) int { return cmp.Compare(a.AccountID, b.AccountID) })
+	return out, nil
+}
+
+// accountActive reads State, which replaces the deprecated Status, falling back to Status for
+// older responses.
+func accountActive(a orgtypes.Account) bool {
+	if a.State != "" {
+		return a.State == orgtypes.AccountStateActive
+	}
+	return a.Status == orgtypes.AccountStatusActive
+}
+
+func (s *AWSSource) filterAccounts(all []store.Account) []store.Account {
+	var out []store.Account
+	for _, a := range all {
+		if s.wanted(a.AccountID) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func isAccessDenied(err error) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.ErrorCode() {
+	case "AccessDeniedException", "AccessDenied", "AWSOrganizationsNotInUseException":
+		return true
+	}
+	return false
+}
+
+// standards lists the standards enabled in the home region and, for each, its controls as
+// Security Hub defines them now: reports then name every control, even one no account has a
+// finding for, and controls newer than the embedded catalog keep their real titles.
+func (s *AWSSource) standards(ctx context.Context) ([]store.Standard, []store.Control, error) {
+	var enabled []string
+	var arns []string
+	pages := securityhub.NewGetEnabledStandardsPaginator(s.home, &securityhub.GetEnabledStandardsInput{})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, sub := range page.StandardsSubscriptions {
+			if sub.StandardsStatus == types.StandardsStatusFailed || sub.StandardsStatus == types.StandardsStatusDeleting {
+				continue
+			}
+			arns = append(arns, aws.ToString(sub.StandardsArn))
+			enabled = append(enabled, catalog.NormalizeStandardID(aws.ToString(sub.StandardsArn)))
+		}
+	}
+	stds, ctls := s.opts.Catalog.ForSnapshot(enabled)
+	known := map[string]bool{}
+	for _, st := range stds {
+		known[st.ID] = true
+	}
+	for _, id := range enabled {
+		if !known[id] {
+			// A standard newer than the catalog: named by its id until the catalog knows it.
+			stds = append(stds, store.Standard{ID: id, Name: id, ShortName: id})
+			known[id] = true
+		}
+	}
+	index := map[[2]string]int{}
+	for i, c := range ctls {
+		index[[2]string{c.StandardID, c.ControlID}] = i
+	}
+	for i, arn := range arns {
+		defs, err := s.controlDefinitions(ctx, arn)
+		if err != nil {
+			// The embedded catalog still names the controls; the run is not worse than an import.
+			s.opts.Log.Warn("cannot list the standard's controls; using the built-in catalog", "standard", enabled[i], "err", err)
+			continue
+		}
+		for _, d := range defs {
+			c := store.Control{StandardID: enabled[i], ControlID: aws.ToString(d.SecurityControlId), Title: aws.ToString(d.Title),
+				Severity: string(d.SeverityRating), RemediationURL: aws.ToString(d.RemediationUrl)}
+			if j, ok := index[[2]string{c.StandardID, c.ControlID}]; ok {
+				old := ctls[j]
+				c.Title, c.Severity = cmp.Or(c.Title, old.Title), cmp.Or(c.Severity, old.Severity)
+				c.RemediationURL, c.Disabled = cmp.Or(c.RemediationURL, old.RemediationURL), old.Disabled
+				ctls[j] = c
+				continue
+			}
+			index[[2]string{c.StandardID, c.ControlID}] = len(ctls)
+			ctls = append(ctls, c)
+		}
+	}
+	return stds, ctls, nil
+}
+
+func (s *AWSSource) controlDefinitions(ctx context.Context, standardsArn string) ([]types.SecurityControlDefinition, error) {
+	var out []types.SecurityControlDefinition
+	pages := securityhub.NewListSecurityControlDefinitionsPaginator(s.home, &securityhub.ListSecurityControlDefinitionsInput{
+		StandardsArn: aws.String(standardsArn), MaxResults: aws.Int32(100)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.SecurityControlDefinitions...)
+	}
+	return out, nil
+}
+
+// Meta describes the snapshot the plan fills.
+func (p *AWSPlan) Meta(organization string) store.SnapshotMeta {
+	return store.SnapshotMeta{Source: "aws", Organization: organization, AdministratorAccount: p.AdministratorAccount,
+		AccountsExpected: len(p.Accounts)}
+}
+
+// Collect reads the planned accounts and regions into sink. Prepare must have run. An
+// account/region that cannot be read is recorded in coverage and the run goes on; only an error
+// that makes the whole snapshot wrong (a broken aggregator stream, a failing sink, cancellation)
+// is returned.
+func (s *AWSSource) Collect(ctx context.Context, sink Sink) error {
+	if s.plan == nil {
+		return errors.New("collect: AWSSource.Collect before Prepare")
+	}
+	for _, a := range s.plan.Accounts {
+		if err := sink.AddAccount(a); err != nil {
+			return err
+		}
+	}
+	if s.opts.Mode == ModeAccounts {
+		return s.collectAccounts(ctx, sink)
+	}
+	return s.collectAggregator(ctx, sink)
+}
+
+// findingsFilters are the server-side filters of every GetFindings call: active records only
+// (archived findings are out of the score and AWS keeps them for 90 days, so they would be most
+// of the traffic), optionally only some products, and the account/region read in accounts mode.
+func (s *AWSSource) findingsFilters(account, region string) *types.AwsSecurityFindingFilters {
+	eq := func(v string) types.StringFilter {
+		return types.StringFilter{Comparison: types.StringFilterComparisonEquals, Value: aws.String(v)}
+	}
+	f := &types.AwsSecurityFindingFilters{RecordState: []types.StringFilter{eq("ACTIVE")}}
+	for _, p := range s.opts.ProductNames {
+		f.ProductName = append(f.ProductName, eq(p))
+	}
+	switch {
+	case account != "":
+		f.AwsAccountId = []types.StringFilter{eq(account)}
+	case len(s.opts.IncludeAccounts) > 0:
+		// Aggregator mode: the include list goes to the server when it fits in one filter
+		// (EQUALS values of a field are ORed). AWS rejects EQUALS and NOT_EQUALS on one field,
+		// so the exclude list is then applied as the findings arrive, as are longer lists.
+		if len(s.opts.IncludeAccounts) <= maxFilterValues {
+			for _, a := range s.opts.IncludeAccounts {
+				f.AwsAccountId = append(f.AwsAccountId, eq(a))
+			}
+		}
+	case len(s.opts.ExcludeAccounts) <= maxFilterValues:
+		for _, a := range s.opts.ExcludeAccounts {
+			f.AwsAccountId = append(f.AwsAccountId, types.StringFilter{Comparison: types.StringFilterComparisonNotEquals, Value: aws.String(a)})
+		}
+	}
+	if region != "" {
+		f.Region = []types.StringFilter{eq(region)}
+	}
+	return f
+}
+
+// maxFilterValues is how many values of one field this tool puts in a filter; AWS documents a
+// limit of 20 values per field.
+const maxFilterValues = 20
+
+// wanted applies the include and exclude lists to a finding's account.
+func (s *AWSSource) wanted(account string) bool {
+	if len(s.opts.IncludeAccounts) > 0 && !slices.Contains(s.opts.IncludeAccounts, account) {
+		return false
+	}
+	return !slices.Contains(s.opts.ExcludeAccounts, account)
+}
+
+// readFindings pages through GetFindings with one unchanging query, calling fn per page.
+func (s *AWSSource) readFindings(ctx context.Context, hub findingsAPI, filters *types.AwsSecurityFindingFilters, fn func([]*store.Finding) error) error {
+	in := &securityhub.GetFindingsInput{Filters: filters, MaxResults: aws.Int32(100)}
+	// The paginator stops on a repeated token (StopOnDuplicateToken) and sends the same
+	// filters with every page, as NextToken requires.
+	pages := securityhub.NewGetFindingsPaginator(hub, in, func(o *securityhub.GetFindingsPaginatorOptions) {
+		o.StopOnDuplicateToken = true
+	})
+	for pages.HasMorePages() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		batch := make([]*store.Finding, 0, len(page.Findings))
+		for i := range page.Findings {
+			f, err := fromSDK(&page.Findings[i], s.opts.Catalog)
+			if err != nil {
+				return err
+			}
+			batch = append(batch, f)
+		}
+		s.opts.Progress.addFindings(len(batch))
+		if err := fn(batch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// collectAggregator reads the home region of the delegated administrator, which holds every
+// member's findings of every linked region. Linked regions are not read again: that would count
+// their findings twice.
+func (s *AWSSource) collectAggregator(ctx context.Context, sink Sink) error {
+	p := s.plan
+	s.opts.Progress.begin(len(p.Accounts), 1)
+	seen := map[[2]string]int64{}
+	err := s.readFindings(ctx, s.home, s.findingsFilters("", ""), func(batch []*store.Finding) error {
+		for _, f := range batch {
+			if !s.wanted(f.AccountID) {
+				continue
+			}
+			seen[[2]string{f.AccountID, f.Region}]++
+			if err := sink.AddFinding(f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// One stream: a failure part-way leaves no account complete, so the snapshot is not kept.
+		return fmt.Errorf("collect: aggregator %s/%s: %w", p.AdministratorAccount, p.HomeRegion, err)
+	}
+	s.opts.Progress.pairDone()
+	accounts := p.Accounts
+	if !p.ListedAccounts {
+		ids := map[string]bool{}
+		for k := range seen {
+			ids[k[0]] = true
+		}
+		for id := range ids {
+			accounts = append(accounts, store.Account{AccountID: id})
+		}
+		slices.SortFunc(accounts, func(a, b store.Account) int { return cmp.Compare(a.AccountID, b.AccountID) })
+	}
+	regions := slices.Clone(p.Regions)
+	for k := range seen {
+		if !slices.Contains(regions, k[1]) {
+			regions = append(regions, k[1])
+		}
+	}
+	slices.Sort(regions)
+	for _, a := range accounts {
+		for _, r := range regions {
+			c := store.Coverage{AccountID: a.AccountID, Region: r, Status: store.CoverageCollected, Findings: seen[[2]string{a.AccountID, r}]}
+			if c.Findings == 0 {
+				// Every enabled standard evaluates controls in every enabled region, so an
+				// account/region with no finding at all is not being read.
+				c.Status = store.CoverageMissing
+				c.Reason = "no findings in the aggregation region: Security Hub not enabled there, the account not a member, or the region not linked to the aggregator"
+			}
+			if err := sink.AddCoverage(c); err != nil {
+				return err
+			}
+		}
+		s.opts.Progress.accountDone()
+	}
+	return nil
+}
+
+// pair is one account/region of accounts mode.
+type pair struct {
+	account *memberAccount
+	region  string
+}
+
+// memberAccount holds one account's credentials, assumed once and shared by its regions.
+type memberAccount struct {
+	id      string
+	once    sync.Once
+	creds   aws.CredentialsProvider
+	err     error
+	pending atomic.Int32 // regions not read yet
+}
+
+func (s *AWSSource) roleARN(account string) string {
+	if strings.HasPrefix(s.opts.RoleName, "arn:") {
+		return strings.ReplaceAll(s.opts.RoleName, "{account}", account)
+	}
+	return "arn:aws:iam::" + account + ":role/" + s.opts.RoleName
+}
+
+// credentials assumes the member role (the administrator account reads with its own credentials)
+// and checks it works before any region is read, so a denied role is one clear coverage reason.
+func (s *AWSSource) credentials(ctx context.Context, m *memberAccount) (aws.CredentialsProvider, error) {
+	m.once.Do(func() {
+		if m.id == s.plan.AdministratorAccount {
+			m.creds = s.cfg.Credentials
+			return
+		}
+		arn := s.roleARN(m.id)
+		provider := stscreds.NewAssumeRoleProvider(s.ident, arn, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = "hubreport"
+		})
+		cache := aws.NewCredentialsCache(provider)
+		if _, err := cache.Retrieve(ctx); err != nil {
+			m.err = fmt.Errorf("assume role %s: %w", arn, err)
+			return
+		}
+		m.creds = cache
+	})
+	return m.creds, m.err
+}
+
+// collectAccounts reads every account/region pair with a bounded pool of workers. A pair's
+// findings are held until the pair is read to the end, so a pair that fails half-way adds
+// nothing but its coverage row: the snapshot never holds a partial account/region.
+func (s *AWSSource) collectAccounts(ctx context.Context, sink Sink) error {
+	p := s.plan
+	// Region by region, home region first: the home region holds the global resources' findings
+	// and is usually every account's longest read, so those start first and the run is not left
+	// waiting on one long pair started last.
+	members := make([]*memberAccount, len(p.Accounts))
+	for i, a := range p.Accounts {
+		members[i] = &memberAccount{id: a.AccountID}
+		members[i].pending.Store(int32(len(p.Regions)))
+	}
+	var pairs []pair
+	for _, r := range p.Regions {
+		for _, m := range members {
+			pairs = append(pairs, pair{account: m, region: r})
+		}
+	}
+	s.opts.Progress.begin(len(p.Accounts), len(pairs))
+
+	var mu sync.Mutex // guards sink and firstErr
+	var firstErr error
+	work := make(chan pair)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range min(s.opts.MaxConcurrency, len(pairs)) {
+		wg.Go(func() {
+			for pr := range work {
+				err := s.collectPair(ctx, pr, sink, &mu)
+				s.opts.Progress.pairDone()
+				if pr.account.pending.Add(-1) == 0 {
+					s.opts.Progress.accountDone()
+				}
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+						cancel()
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+feed:
+	for _, pr := range pairs {
+		select {
+		case work <- pr:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// collectPair reads one account/region. It returns an error only for what must stop the run
+// (cancellation, a sink failure, a finding that cannot be converted); anything AWS answered is
+// recorded as the pair's coverage.
+func (s *AWSSource) collectPair(ctx context.Context, pr pair, sink Sink, mu *sync.Mutex) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	account, region := pr.account.id, pr.region
+	log := s.opts.Log.With("account", account, "region", region)
+	cov := store.Coverage{AccountID: account, Region: region, Status: store.CoverageCollected}
+	creds, err := s.credentials(ctx, pr.account)
+	var found []*store.Finding
+	if err == nil {
+		hub := s.hubClient(creds, account, region)
+		err = s.readFindings(ctx, hub, s.findingsFilters(account, region), func(batch []*store.Finding) error {
+			found = append(found, batch...)
+			return nil
+		})
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var conv *convertError
+		if errors.As(err, &conv) {
+			return fmt.Errorf("collect %s/%s: %w", account, region, err)
+		}
+		cov.Status, cov.Reason = coverageOf(err)
+		log.Warn("account/region not collected", "status", cov.Status, "reason", cov.Reason)
+		mu.Lock()
+		defer mu.Unlock()
+		return sink.AddCoverage(cov)
+	}
+	cov.Findings = int64(len(found))
+	mu.Lock()
+	defer mu.Unlock()
+	for _, f := range found {
+		if err := sink.AddFinding(f); err != nil {
+			return err
+		}
+	}
+	log.Debug("account/region collected", "findings", len(found))
+	return sink.AddCoverage(cov)
+}

@@ -1,0 +1,747 @@
+package fakeaws_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+
+	"github.com/hubreport/hubreport/internal/fakeaws"
+	"github.com/hubreport/hubreport/internal/store"
+)
+
+const home = "us-east-1"
+
+// clientOpts configures SDK clients for a test.
+type clientOpts struct {
+	region  string
+	creds   aws.CredentialsProvider
+	retryer aws.Retryer // nil: the SDK's standard retryer
+}
+
+func staticCreds(account string) aws.CredentialsProvider {
+	return credentials.NewStaticCredentialsProvider(fakeaws.AccessKeyFor(account), "secret", "")
+}
+
+func hubClient(url string, o clientOpts) *securityhub.Client {
+	return securityhub.New(securityhub.Options{Region: cmpOr(o.region, home), BaseEndpoint: aws.String(url),
+		Credentials: o.creds, Retryer: o.retryer})
+}
+
+func orgsClient(url string, o clientOpts) *organizations.Client {
+	return organizations.New(organizations.Options{Region: cmpOr(o.region, home), BaseEndpoint: aws.String(url),
+		Credentials: o.creds, Retryer: o.retryer})
+}
+
+func stsClient(url string, o clientOpts) *sts.Client {
+	return sts.New(sts.Options{Region: cmpOr(o.region, home), BaseEndpoint: aws.String(url),
+		Credentials: o.creds, Retryer: o.retryer})
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// allFindings pages through GetFindings with the SDK paginator and returns the finding ids in
+// order.
+func allFindings(t *testing.T, c *securityhub.Client, in *securityhub.GetFindingsInput) []string {
+	t.Helper()
+	var ids []string
+	p := securityhub.NewGetFindingsPaginator(c, in)
+	for p.HasMorePages() {
+		out, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("GetFindings: %v", err)
+		}
+		for _, f := range out.Findings {
+			ids = append(ids, aws.ToString(f.Id))
+		}
+	}
+	return ids
+}
+
+func idsWhere(s *fakeaws.Server, keep func(f *store.Finding) bool) []string {
+	var ids []string
+	for _, f := range s.Findings() {
+		if keep(f) {
+			ids = append(ids, f.ID)
+		}
+	}
+	return ids
+}
+
+// sameSet fails unless got holds exactly want's ids, each once.
+func sameSet(t *testing.T, got, want []string) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, id := range got {
+		seen[id]++
+	}
+	for id, n := range seen {
+		if n > 1 {
+			t.Errorf("finding %s returned %d times", id, n)
+		}
+	}
+	g, w := slices.Clone(got), slices.Clone(want)
+	slices.Sort(g)
+	g = slices.Compact(g)
+	slices.Sort(w)
+	if !slices.Equal(g, w) {
+		t.Errorf("got %d distinct findings, want %d", len(g), len(w))
+	}
+	if len(want) == 0 {
+		t.Errorf("the case selects no findings: it tests nothing")
+	}
+}
+
+func member(s *fakeaws.Server) string {
+	for _, a := range s.Accounts() {
+		if a.AccountID != s.AdministratorAccount() {
+			return a.AccountID
+		}
+	}
+	return ""
+}
+
+// workload is an account that is neither the administrator nor the management account.
+func workload(s *fakeaws.Server) string {
+	for _, a := range s.Accounts() {
+		if a.AccountID != s.AdministratorAccount() && a.AccountID != s.ManagementAccount() {
+			return a.AccountID
+		}
+	}
+	return ""
+}
+
+func apiCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+func httpStatus(err error) int {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+func TestGetFindingsVisibility(t *testing.T) {
+	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, Aggregator: true})
+	admin, mem := s.AdministratorAccount(), member(s)
+	if s.HomeRegion() != home || s.Regions()[0] != home {
+		t.Fatalf("home region %s, regions %v", s.HomeRegion(), s.Regions())
+	}
+	tests := []struct {
+		name    string
+		account string
+		region  string
+		want    func(f *store.Finding) bool
+	}{
+		{"admin home region aggregates all", admin, home, func(*store.Finding) bool { return true }},
+		{"admin other region", admin, "us-west-2", func(f *store.Finding) bool { return f.Region == "us-west-2" }},
+		{"member home region", mem, home, func(f *store.Finding) bool { return f.AccountID == mem && f.Region == home }},
+		{"member other region", mem, "eu-west-1", func(f *store.Finding) bool { return f.AccountID == mem && f.Region == "eu-west-1" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := hubClient(hs.URL, clientOpts{region: tt.region, creds: staticCreds(tt.account)})
+			got := allFindings(t, c, &securityhub.GetFindingsInput{})
+			sameSet(t, got, idsWhere(s, tt.want))
+		})
+	}
+	t.Run("other access keys act as the administrator", func(t *testing.T) {
+		t.Parallel()
+		c := hubClient(hs.URL, clientOpts{region: "us-west-2",
+			creds: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "x", "")})
+		got := allFindings(t, c, &securityhub.GetFindingsInput{})
+		sameSet(t, got, idsWhere(s, func(f *store.Finding) bool { return f.Region == "us-west-2" }))
+	})
+}
+
+func TestGetFindingsNoAggregator(t *testing.T) {
+	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true})
+	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount())})
+	sameSet(t, allFindings(t, c, &securityhub.GetFindingsInput{}), idsWhere(s, func(f *store.Finding) bool { return f.Region == home }))
+	out, err := c.ListFindingAggregators(context.Background(), &securityhub.ListFindingAggregatorsInput{})
+	if err != nil || len(out.FindingAggregators) != 0 {
+		t.Errorf("ListFindingAggregators = %v, %v; want none", out, err)
+	}
+}
+
+func eq(v string) types.StringFilter {
+	return types.StringFilter{Value: aws.String(v), Comparison: types.StringFilterComparisonEquals}
+}
+
+func sf(c types.StringFilterComparison, v string) types.StringFilter {
+	return types.StringFilter{Value: aws.String(v), Comparison: c}
+}
+
+func TestGetFindingsFilters(t *testing.T) {
+	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, Aggregator: true})
+	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount())})
+	accts := s.Accounts()
+	a1, a2 := accts[1].AccountID, accts[2].AccountID
+	fsbp := "standards/aws-foundational-security-best-practices/v/1.0.0"
+	now := s.Now()
+	start, end := now.Add(-10*24*time.Hour), now.Add(-2*24*time.Hour)
+	tests := []struct {
+		name    string
+		filters *types.AwsSecurityFindingFilters
+		want    func(f *store.Finding) bool
+	}{
+		{"positive filters on one field are ORed",
+			&types.AwsSecurityFindingFilters{AwsAccountId: []types.StringFilter{eq(a1), eq(a2)}},
+			func(f *store.Finding) bool { return f.AccountID == a1 || f.AccountID == a2 }},
+		{"negative filters on one field are ANDed",
+			&types.AwsSecurityFindingFilters{ComplianceStatus: []types.StringFilter{
+				sf(types.StringFilterComparisonNotEquals, "PASSED"), sf(types.StringFilterComparisonNotEquals, "NOT_AVAILABLE")}},
+			func(f *store.Finding) bool {
+				return f.ComplianceStatus != "PASSED" && f.ComplianceStatus != "NOT_AVAILABLE"
+			}},
+		{"fields are ANDed",
+			&types.AwsSecurityFindingFilters{
+				RecordState:      []types.StringFilter{eq("ACTIVE")},
+				WorkflowStatus:   []types.StringFilter{sf(types.StringFilterComparisonNotEquals, "SUPPRESSED")},
+				ComplianceStatus: []types.StringFilter{eq("FAILED")},
+				Region:           []types.StringFilter{eq("us-west-2"), eq("eu-west-1")}},
+			func(f *store.Finding) bool {
+				return f.RecordState == "ACTIVE" && f.WorkflowStatus != "SUPPRESSED" && f.ComplianceStatus == "FAILED" &&
+					(f.Region == "us-west-2" || f.Region == "eu-west-1")
+			}},
+		{"prefix then not-equals",
+			&types.AwsSecurityFindingFilters{ComplianceSecurityControlId: []types.StringFilter{
+				sf(types.StringFilterComparisonPrefix, "S3."), sf(types.StringFilterComparisonPrefix, "IAM."),
+				sf(types.StringFilterComparisonNotEquals, "S3.1"), sf(types.StringFilterComparisonPrefixNotEquals, "IAM.2")}},
+			func(f *store.Finding) bool {
+				id := f.ControlID
+				return (strings.HasPrefix(id, "S3.") || strings.HasPrefix(id, "IAM.")) && id != "S3.1" && !strings.HasPrefix(id, "IAM.2")
+			}},
+		{"contains and product name",
+			&types.AwsSecurityFindingFilters{GeneratorId: []types.StringFilter{
+				sf(types.StringFilterComparisonContains, "/EC2."), sf(types.StringFilterComparisonContains, "/S3.")},
+				ProductName: []types.StringFilter{eq("Security Hub")}},
+			func(f *store.Finding) bool {
+				return (strings.Contains(f.GeneratorID, "/EC2.") || strings.Contains(f.GeneratorID, "/S3.")) && f.ProductName == "Security Hub"
+			}},
+		{"not contains",
+			&types.AwsSecurityFindingFilters{GeneratorId: []types.StringFilter{
+				sf(types.StringFilterComparisonNotContains, "security-control"), sf(types.StringFilterComparisonNotContains, "guardduty")}},
+			func(f *store.Finding) bool {
+				return !strings.Contains(f.GeneratorID, "security-control") && !strings.Contains(f.GeneratorID, "guardduty")
+			}},
+		{"associated standard and severity",
+			&types.AwsSecurityFindingFilters{ComplianceAssociatedStandardsId: []types.StringFilter{eq(fsbp)},
+				SeverityLabel: []types.StringFilter{eq("HIGH"), eq("CRITICAL")}},
+			func(f *store.Finding) bool {
+				return f.ControlID != "" && slices.Contains(f.Standards, fsbp) && (f.SeverityLabel == "HIGH" || f.SeverityLabel == "CRITICAL")
+			}},
+		{"updated between start and end",
+			&types.AwsSecurityFindingFilters{UpdatedAt: []types.DateFilter{{
+				Start: aws.String(start.Format(time.RFC3339)), End: aws.String(end.Format(time.RFC3339Nano))}}},
+			func(f *store.Finding) bool { return !f.UpdatedAt.Before(start) && !f.UpdatedAt.After(end) }},
+		{"updated within a date range",
+			&types.AwsSecurityFindingFilters{UpdatedAt: []types.DateFilter{{
+				DateRange: &types.DateRange{Value: aws.Int32(3), Unit: types.DateRangeUnitDays}}}},
+			func(f *store.Finding) bool {
+				return !f.UpdatedAt.Before(now.Add(-3*24*time.Hour)) && !f.UpdatedAt.After(now)
+			}},
+		{"id and account",
+			&types.AwsSecurityFindingFilters{Id: []types.StringFilter{eq(s.Findings()[7].ID)}, AwsAccountId: []types.StringFilter{eq(s.Findings()[7].AccountID)}},
+			func(f *store.Finding) bool { return f.ID == s.Findings()[7].ID }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := allFindings(t, c, &securityhub.GetFindingsInput{Filters: tt.filters})
+			sameSet(t, got, idsWhere(s, tt.want))
+		})
+	}
+}
+
+func TestGetFindingsSort(t *testing.T) {
+	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, Aggregator: true})
+	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount())})
+	byID := map[string]*store.Finding{}
+	for _, f := range s.Findings() {
+		byID[f.ID] = f
+	}
+	filters := &types.AwsSecurityFindingFilters{Region: []types.StringFilter{eq("us-west-2")}}
+	got := allFindings(t, c, &securityhub.GetFindingsInput{Filters: filters,
+		SortCriteria: []types.SortCriterion{{Field: aws.String("SeverityNormalized"), SortOrder: types.SortOrderDescending},
+			{Field: aws.String("UpdatedAt"), SortOrder: types.SortOrderAscending}}})
+	for i := 1; i < len(got); i++ {
+		a, b := byID[got[i-1]], byID[got[i]]
+		if a.SeverityNormalized < b.SeverityNormalized ||
+			(a.SeverityNormalized == b.SeverityNormalized && a.UpdatedAt.After(b.UpdatedAt)) {
+			t.Fatalf("findings %d and %d out of order: %d %v then %d %v", i-1, i, a.SeverityNormalized, a.UpdatedAt, b.SeverityNormalized, b.UpdatedAt)
+		}
+	}
+	// Default order is stable: two runs give the same sequence.
+	first := allFindings(t, c, &securityhub.GetFindingsInput{Filters: filters, MaxResults: aws.Int32(37)})
+	second := allFindings(t, c, &securityhub.GetFindingsInput{Filters: filters, MaxResults: aws.Int32(37)})
+	if !slices.Equal(first, second) {
+		t.Errorf("identical queries gave different sequences")
+	}
+	sameSet(t, first, idsWhere(s, func(f *store.Finding) bool { return f.Region == "us-west-2" }))
+}
+
+func TestGetFindingsInvalidInput(t *testing.T) {
+	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, Aggregator: true})
+	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount()), retryer: aws.NopRetryer{}})
+	ctx := context.Background()
+	first, err := c.GetFindings(ctx, &securityhub.GetFindingsInput{MaxResults: aws.Int32(10)})
+	if err != nil || first.NextToken == nil {
+		t.Fatalf("first page: %v, token %v", err, first)
+	}
+	tests := []struct {
+		name string
+		in   *securityhub.GetFindingsInput
+	}{
+		{"MaxResults 101", &securityhub.GetFindingsInput{MaxResults: aws.Int32(101)}},
+		{"MaxResults 0", &securityhub.GetFindingsInput{MaxResults: aws.Int32(0)}},
+		{"token with other filters", &securityhub.GetFindingsInput{MaxResults: aws.Int32(10), NextToken: first.NextToken,
+			Filters: &types.AwsSecurityFindingFilters{RecordState: []types.StringFilter{eq("ACTIVE")}}}},
+		{"token with other MaxResults", &securityhub.GetFindingsInput{MaxResults: aws.Int32(11), NextToken: first.NextToken}},
+		{"garbage token", &securityhub.GetFindingsInput{NextToken: aws.String("nope")}},
+		{"EQUALS with NOT_EQUALS", &securityhub.GetFindingsInput{Filters: &types.AwsSecurityFindingFilters{
+			RecordState: []types.StringFilter{eq("ACTIVE"), sf(types.StringFilterComparisonNotEquals, "ARCHIVED")}}}},
+		{"unsupported sort field", &securityhub.GetFindingsInput{SortCriteria: []types.SortCriterion{{Field: aws.String("Confidence")}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := c.GetFindings(ctx, tt.in)
+			var iie *types.InvalidInputException
+			if !errors.As(err, &iie) {
+				t.Fatalf("err = %v, want InvalidInputException", err)
+			}
+			if got := httpStatus(err); got != http.StatusBadRequest {
+				t.Errorf("HTTP status %d, want 400", got)
+			}
+		})
+	}
+	t.Run("token with the same query", func(t *testing.T) {
+		a, err := c.GetFindings(ctx, &securityhub.GetFindingsInput{MaxResults: aws.Int32(10), NextToken: first.NextToken})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := c.GetFindings(ctx, &securityhub.GetFindingsInput{MaxResults: aws.Int32(10), NextToken: first.NextToken})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToString(a.Findings[0].Id) != aws.ToString(b.Findings[0].Id) || aws.ToString(a.NextToken) != aws.ToString(b.NextToken) {
+			t.Errorf("identical requests gave different pages")
+		}
+	})
+}
+
+func TestQuotaThrottles(t *testing.T) {
+	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5})
+	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount()), retryer: aws.NopRetryer{}})
+	var throttled error
+	for range 20 {
+		_, err := c.GetFindings(context.Background(), &securityhub.GetFindingsInput{MaxResults: aws.Int32(1)})
+		if err != nil {
+			throttled = err
+			break
+		}
+	}
+	if throttled == nil {
+		t.Fatal("20 GetFindings calls at once were not throttled (quota 3/s burst 6)")
+	}
+	if got := apiCode(throttled); got != "TooManyRequestsException" {
+		t.Errorf("error code %q (%v), want TooManyRequestsException", got, throttled)
+	}
+	if got := httpStatus(throttled); got != http.StatusTooManyRequests {
+		t.Errorf("HTTP status %d, want 429", got)
+	}
+	if !retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(throttled).Bool() {
+		t.Errorf("the SDK does not classify %v as throttling", throttled)
+	}
+	if s.Stats().Throttled == 0 {
+		t.Errorf("Stats().Throttled = 0")
+	}
+	// Another account's bucket is separate, and so is the other API class.
+	other := hubClient(hs.URL, clientOpts{creds: staticCreds(member(s)), retryer: aws.NopRetryer{}})
+	if _, err := other.GetFindings(context.Background(), &securityhub.GetFindingsInput{}); err != nil {
+		t.Errorf("member's first call: %v", err)
+	}
+	if _, err := c.GetEnabledStandards(context.Background(), &securityhub.GetEnabledStandardsInput{}); err != nil {
+		t.Errorf("GetEnabledStandards after GetFindings throttling: %v", err)
+	}
+}
+
+func fastRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 10
+		o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
+	})
+}
+
+func TestRetryThroughInjectedFaults(t *testing.T) {
+	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, FindingsPerAccount: 400, Unlimited: true,
+		ThrottleRate: 0.3, ServerErrorRate: 0.05, FaultSeed: 7, Aggregator: true})
+	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount()), retryer: fastRetryer()})
+	got := allFindings(t, c, &securityhub.GetFindingsInput{})
+	sameSet(t, got, idsWhere(s, func(*store.Finding) bool { return true }))
+	st := s.Stats()
+	if st.Throttled == 0 {
+		t.Errorf("no injected throttling in %d requests", st.Requests["GetFindings"])
+	}
+	// Every page was served at least once; a page can be asked again when the client retries a
+	// response it did not get whole (a connection reset under load), so this is not exact.
+	if served := st.Requests["GetFindings"] - st.Throttled - st.ServerErrors; served < 20 || served > 22 {
+		t.Errorf("stats: %d GetFindings requests, want 20 pages (a retried one or two at most) + %d throttled + %d server errors",
+			st.Requests["GetFindings"], st.Throttled, st.ServerErrors)
+	}
+}
+
+func TestServerErrors(t *testing.T) {
+	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, ServerErrorRate: 1})
+	opts := clientOpts{creds: staticCreds(s.AdministratorAccount()), retryer: aws.NopRetryer{}}
+	_, err := hubClient(hs.URL, opts).GetFindings(context.Background(), &securityhub.GetFindingsInput{})
+	var ie *types.InternalException
+	if !errors.As(err, &ie) || httpStatus(err) != 500 {
+		t.Errorf("GetFindings err = %v, want InternalException 500", err)
+	}
+	_, err = orgsClient(hs.URL, opts).ListAccounts(context.Background(), &organizations.ListAccountsInput{})
+	var se *orgtypes.ServiceException
+	if !errors.As(err, &se) {
+		t.Errorf("ListAccounts err = %v, want ServiceException", err)
+	}
+	_, err = stsClient(hs.URL, opts).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if httpStatus(err) != 500 {
+		t.Errorf("GetCallerIdentity err = %v, want a 500", err)
+	}
+	if got := s.Stats().ServerErrors; got != 3 {
+		t.Errorf("Stats().ServerErrors = %d, want 3", got)
+	}
+}
+
+func TestDisabledRegions(t *testing.T) {
+	probe, err := fakeaws.New(fakeaws.Options{Accounts: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := member(probe)
+	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, Aggregator: true,
+		DisabledRegions: []string{mem + ":us-west-2", "*:ap-southeast-2"}})
+	tests := []struct {
+		account, region string
+		disabled        bool
+	}{
+		{mem, "us-west-2", true},
+		{mem, "ap-southeast-2", true},
+		{s.AdministratorAccount(), "ap-southeast-2", true},
+		{mem, home, false},
+		{s.AdministratorAccount(), "us-west-2", false},
+	}
+	for _, tt := range tests {
+		c := hubClient(hs.URL, clientOpts{region: tt.region, creds: staticCreds(tt.account), retryer: aws.NopRetryer{}})
+		_, err := c.GetFindings(context.Background(), &securityhub.GetFindingsInput{})
+		var iae *types.InvalidAccessException
+		if got := errors.As(err, &iae); got != tt.disabled {
+			t.Errorf("%s/%s: err = %v, want InvalidAccessException: %v", tt.account, tt.region, err, tt.disabled)
+		}
+		_, err = c.DescribeHub(context.Background(), &securityhub.DescribeHubInput{})
+		if got := errors.As(err, &iae); got != tt.disabled {
+			t.Errorf("DescribeHub %s/%s: err = %v, want InvalidAccessException: %v", tt.account, tt.region, err, tt.disabled)
+		}
+	}
+	for _, f := range s.Findings() {
+		if f.Region == "ap-southeast-2" || (f.AccountID == mem && f.Region == "us-west-2") {
+			t.Fatalf("finding %s of a disabled region is in the estate", f.ID)
+		}
+	}
+}
+
+func TestListAccounts(t *testing.T) {
+	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true})
+	c := orgsClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount())})
+	var active, suspended []string
+	empty := 0
+	p := organizations.NewListAccountsPaginator(c, &organizations.ListAccountsInput{MaxResults: aws.Int32(2)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Accounts) == 0 {
+			empty++
+		}
+		for _, a := range out.Accounts {
+			if aws.ToString(a.Name) == "" || aws.ToString(a.Email) == "" || a.JoinedTimestamp == nil ||
+				!strings.HasPrefix(aws.ToString(a.Arn), "arn:aws:organizations::") {
+				t.Errorf("account %+v lacks fields", a)
+			}
+			switch a.Status {
+			case orgtypes.AccountStatusActive:
+				active = append(active, aws.ToString(a.Id))
+			case orgtypes.AccountStatusSuspended:
+				suspended = append(suspended, aws.ToString(a.Id))
+			default:
+				t.Errorf("account %s status %q", aws.ToString(a.Id), a.Status)
+			}
+		}
+	}
+	var want []string
+	for _, a := range s.Accounts() {
+		want = append(want, a.AccountID)
+	}
+	slices.Sort(active)
+	slices.Sort(want)
+	if !slices.Equal(active, want) {
+		t.Errorf("ACTIVE accounts %v, want %v", active, want)
+	}
+	if len(suspended) == 0 || empty == 0 {
+		t.Errorf("%d suspended accounts and %d empty pages; want some of each", len(suspended), empty)
+	}
+
+	nop := clientOpts{creds: staticCreds(s.AdministratorAccount()), retryer: aws.NopRetryer{}}
+	_, err := orgsClient(hs.URL, nop).ListAccounts(context.Background(), &organizations.ListAccountsInput{MaxResults: aws.Int32(21)})
+	var iie *orgtypes.InvalidInputException
+	if !errors.As(err, &iie) {
+		t.Errorf("MaxResults 21: err = %v, want InvalidInputException", err)
+	}
+	nop.creds = staticCreds(workload(s))
+	_, err = orgsClient(hs.URL, nop).ListAccounts(context.Background(), &organizations.ListAccountsInput{})
+	var ade *orgtypes.AccessDeniedException
+	if !errors.As(err, &ade) {
+		t.Errorf("member: err = %v, want AccessDeniedException", err)
+	}
+}
+
+func TestAssumeRole(t *testing.T) {
+	probe, err := fakeaws.New(fakeaws.Options{Accounts: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	accts := probe.Accounts()
+	denied := accts[len(accts)-1].AccountID
+	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, Aggregator: true, DenyAssumeRole: []string{denied}})
+	mem := member(s)
+	admin := stsClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount()), retryer: aws.NopRetryer{}})
+	ctx := context.Background()
+
+	id, err := admin.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(id.Account) != s.AdministratorAccount() {
+		t.Fatalf("GetCallerIdentity = %+v, %v", id, err)
+	}
+
+	roleARN := "arn:aws:iam::" + mem + ":role/hubreport-reader"
+	creds := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(admin, roleARN))
+	v, err := creds.Retrieve(ctx)
+	if err != nil {
+		t.Fatalf("AssumeRole: %v", err)
+	}
+	if !strings.HasPrefix(v.AccessKeyID, "ASIAFAKE"+mem) || v.SessionToken == "" || time.Until(v.Expires) < 50*time.Minute {
+		t.Errorf("credentials %+v", v)
+	}
+	memberID, err := stsClient(hs.URL, clientOpts{creds: creds}).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(memberID.Account) != mem ||
+		!strings.HasPrefix(aws.ToString(memberID.Arn), "arn:aws:sts::"+mem+":assumed-role/hubreport-reader/") {
+		t.Errorf("GetCallerIdentity as the member = %+v, %v", memberID, err)
+	}
+	// In the home region, where the administrator sees everything, the member sees its own.
+	c := hubClient(hs.URL, clientOpts{creds: creds})
+	sameSet(t, allFindings(t, c, &securityhub.GetFindingsInput{}),
+		idsWhere(s, func(f *store.Finding) bool { return f.AccountID == mem && f.Region == home }))
+
+	for _, target := range []string{denied, "999999999999"} {
+		_, err = admin.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + target + ":role/hubreport-reader"),
+			RoleSessionName: aws.String("test")})
+		if got := apiCode(err); got != "AccessDenied" || httpStatus(err) != http.StatusForbidden {
+			t.Errorf("AssumeRole into %s: code %q status %d (%v), want AccessDenied 403", target, got, httpStatus(err), err)
+		}
+	}
+	if got := s.Stats().AssumeRoleDenied; got != 2 {
+		t.Errorf("Stats().AssumeRoleDenied = %d, want 2", got)
+	}
+}
+
+func TestOtherSecurityHubOperations(t *testing.T) {
+	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, Aggregator: true})
+	ctx := context.Background()
+	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount()), retryer: aws.NopRetryer{}})
+
+	aggs, err := c.ListFindingAggregators(ctx, &securityhub.ListFindingAggregatorsInput{})
+	if err != nil || len(aggs.FindingAggregators) != 1 {
+		t.Fatalf("ListFindingAggregators = %+v, %v", aggs, err)
+	}
+	agg, err := c.GetFindingAggregator(ctx, &securityhub.GetFindingAggregatorInput{FindingAggregatorArn: aggs.FindingAggregators[0].FindingAggregatorArn})
+	if err != nil {
+		t.Fatalf("GetFindingAggregator: %v", err)
+	}
+	if aws.ToString(agg.FindingAggregationRegion) != home || aws.ToString(agg.RegionLinkingMode) != "SPECIFIED_REGIONS" ||
+		!slices.Equal(agg.Regions, s.Regions()[1:]) {
+		t.Errorf("aggregator %+v", agg)
+	}
+	_, err = c.GetFindingAggregator(ctx, &securityhub.GetFindingAggregatorInput{FindingAggregatorArn: aws.String(
+		"arn:aws:securityhub:us-east-1:" + s.AdministratorAccount() + ":finding-aggregator/00000000-0000-0000-0000-000000000000")})
+	var rnf *types.ResourceNotFoundException
+	if !errors.As(err, &rnf) {
+		t.Errorf("unknown aggregator: err = %v, want ResourceNotFoundException", err)
+	}
+
+	std, err := c.GetEnabledStandards(ctx, &securityhub.GetEnabledStandardsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotStd []string
+	for _, sub := range std.StandardsSubscriptions {
+		if sub.StandardsStatus != types.StandardsStatusReady || !strings.Contains(aws.ToString(sub.StandardsSubscriptionArn), ":subscription/") {
+			t.Errorf("subscription %+v", sub)
+		}
+		gotStd = append(gotStd, aws.ToString(sub.StandardsArn))
+	}
+	for _, id := range s.Standards() {
+		if !slices.ContainsFunc(gotStd, func(a string) bool { return strings.HasSuffix(a, "::"+id) }) {
+			t.Errorf("standard %s not in GetEnabledStandards %v", id, gotStd)
+		}
+	}
+
+	desc, err := c.DescribeStandards(ctx, &securityhub.DescribeStandardsInput{})
+	if err != nil || len(desc.Standards) < len(s.Standards()) {
+		t.Errorf("DescribeStandards = %d standards, %v", len(desc.Standards), err)
+	}
+
+	fsbp := "arn:aws:securityhub:us-east-1::standards/aws-foundational-security-best-practices/v/1.0.0"
+	var defs []types.SecurityControlDefinition
+	pages := 0
+	p := securityhub.NewListSecurityControlDefinitionsPaginator(c, &securityhub.ListSecurityControlDefinitionsInput{
+		StandardsArn: aws.String(fsbp), MaxResults: aws.Int32(40)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		defs = append(defs, out.SecurityControlDefinitions...)
+	}
+	if len(defs) < 50 || pages < 2 {
+		t.Errorf("%d FSBP control definitions in %d pages", len(defs), pages)
+	}
+	for _, d := range defs {
+		if aws.ToString(d.Title) == "" || d.SeverityRating == "" || !strings.HasPrefix(aws.ToString(d.RemediationUrl), "https://") ||
+			d.CurrentRegionAvailability != types.RegionAvailabilityStatusAvailable {
+			t.Errorf("definition %+v", d)
+			break
+		}
+	}
+	_, err = c.ListSecurityControlDefinitions(ctx, &securityhub.ListSecurityControlDefinitionsInput{MaxResults: aws.Int32(101)})
+	var iie *types.InvalidInputException
+	if !errors.As(err, &iie) {
+		t.Errorf("ListSecurityControlDefinitions MaxResults 101: err = %v, want InvalidInputException", err)
+	}
+
+	hub, err := c.DescribeHub(ctx, &securityhub.DescribeHubInput{})
+	if err != nil || !strings.HasSuffix(aws.ToString(hub.HubArn), ":"+s.AdministratorAccount()+":hub/default") {
+		t.Errorf("DescribeHub = %+v, %v", hub, err)
+	}
+	st := s.Stats()
+	for _, op := range []string{"ListFindingAggregators", "GetFindingAggregator", "GetEnabledStandards", "DescribeStandards",
+		"ListSecurityControlDefinitions", "DescribeHub"} {
+		if st.Requests[op] == 0 {
+			t.Errorf("Stats().Requests[%s] = 0", op)
+		}
+	}
+}
+
+func TestMissingAuthorization(t *testing.T) {
+	_, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true})
+	resp, err := http.Post(hs.URL+"/findings", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || resp.Header.Get("X-Amzn-ErrorType") == "" {
+		t.Errorf("unsigned request: %d %q", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"))
+	}
+}
+
+func TestFindingsPerAccount(t *testing.T) {
+	for _, n := range []int{40, 1500} {
+		a, err := fakeaws.New(fakeaws.Options{Accounts: 4, FindingsPerAccount: n, Seed: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := fakeaws.New(fakeaws.Options{Accounts: 4, FindingsPerAccount: n, Seed: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		per := map[string]int{}
+		regions := map[string]map[string]bool{}
+		ids := map[string]bool{}
+		for _, f := range a.Findings() {
+			per[f.AccountID]++
+			if regions[f.AccountID] == nil {
+				regions[f.AccountID] = map[string]bool{}
+			}
+			regions[f.AccountID][f.Region] = true
+			if ids[f.ID] {
+				t.Fatalf("n=%d: duplicate id %s", n, f.ID)
+			}
+			ids[f.ID] = true
+		}
+		for _, acct := range a.Accounts() {
+			if per[acct.AccountID] != n {
+				t.Errorf("n=%d: account %s has %d findings", n, acct.AccountID, per[acct.AccountID])
+			}
+			if len(regions[acct.AccountID]) < 2 {
+				t.Errorf("n=%d: account %s findings are in %d regions", n, acct.AccountID, len(regions[acct.AccountID]))
+			}
+		}
+		fa, fb := a.Findings(), b.Findings()
+		if len(fa) != len(fb) {
+			t.Fatalf("n=%d: not deterministic: %d and %d findings", n, len(fa), len(fb))
+		}
+		for i := range fa {
+			if fa[i].ID != fb[i].ID || fa[i].UpdatedAt != fb[i].UpdatedAt {
+				t.Fatalf("n=%d: not deterministic at %d: %s and %s", n, i, fa[i].ID, fb[i].ID)
+			}
+		}
+	}
+}
+
+func TestConcurrentClients(t *testing.T) {
+	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, Aggregator: true, ThrottleRate: 0.1})
+	var wg sync.WaitGroup
+	for _, a := range s.Accounts() {
+		for _, r := range s.Regions() {
+			wg.Go(func() {
+				c := hubClient(hs.URL, clientOpts{region: r, creds: staticCreds(a.AccountID), retryer: fastRetryer()})
+				p := securityhub.NewGetFindingsPaginator(c, &securityhub.GetFindingsInput{})
+				for p.HasMorePages() {
+					if _, err := p.NextPage(context.Background()); err != nil {
+						t.Errorf("%s/%s: %v", a.AccountID, r, err)
+						return
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+}
