@@ -93,7 +93,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	written, err := writeReports(ctx, e, cfg, r, render.Formats(), o.out)
+	written, err := writeReports(ctx, e, cfg, st, r, render.Formats(), o.out)
 	if err != nil {
 		return err
 	}

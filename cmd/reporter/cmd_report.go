@@ -68,7 +68,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	written, err := writeReports(ctx, e, cfg, r, formats, o.out)
+	written, err := writeReports(ctx, e, cfg, st, r, formats, o.out)
 	if err != nil {
 		return err
 	}

@@ -64,11 +64,13 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"auditmanager", "push evidence to an AWS Audit Manager assessment (auditmanager push --mapping FILE)", runAuditManager},
 		{"collect", "store one snapshot of the organization's findings from AWS (or the demo organization)", runCollect},
 		{"demo", "build the demo organization's history and write every report", runDemo},
 		{"import", "store one snapshot from exported ASFF files", runImport},
 		{"report", "write reports for a stored snapshot", runReport},
 		{"snapshots", "list stored snapshots", runSnapshots},
+		{"verify-evidence", "check an evidence package against its manifest", runVerifyEvidence},
 		{"version", "print the version", func(_ context.Context, e *env, _ []string) error {
 			fmt.Fprintf(e.stdout, "reporter %s (schema %d)\n", version, store.SchemaVersion())
 			return nil
@@ -79,7 +81,7 @@ func commands() []command {
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "Usage: reporter COMMAND [flags]\n\nCommands:\n")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun 'reporter COMMAND --help' for a command's flags.\n\n%s\n", exitCodesHelp)
 }

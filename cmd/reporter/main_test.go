@@ -63,7 +63,7 @@ func TestMain(m *testing.M) {
 
 func TestDemoWritesEveryReport(t *testing.T) {
 	dir := smallDemo(t)
-	for _, name := range []string{"report.txt", "report.json", "report.pdf", "report.xlsx"} {
+	for _, name := range []string{"report.txt", "report.json", "report.pdf", "report.xlsx", "evidence.zip"} {
 		fi, err := os.Stat(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)

@@ -4,14 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/config"
 	"github.com/hubreport/hubreport/internal/render"
+	"github.com/hubreport/hubreport/internal/render/evidence"
+	"github.com/hubreport/hubreport/internal/store"
 )
 
 // reportFileMode keeps reports readable by the owner and its group only: they list every failing
@@ -48,8 +52,12 @@ func parseFormats(list []string) ([]string, error) {
 // writeReports renders r in each format into dir, or to stdout when dir is "-" (one format only).
 // Each file is written to a temporary name and renamed, so a reader never sees half a report and
 // a failed render leaves the previous file in place.
-func writeReports(ctx context.Context, e *env, cfg config.Config, r *analyze.Report, formats []string, dir string) ([]string, error) {
-	rn := render.New(render.Options{PageSize: cfg.Report.PageSize})
+//
+// The evidence package carries the snapshot's findings, read from st, and the PDF and workbook
+// when those formats are asked for too.
+func writeReports(ctx context.Context, e *env, cfg config.Config, st *store.Store, r *analyze.Report, formats []string, dir string) ([]string, error) {
+	rn := render.New(render.Options{PageSize: cfg.Report.PageSize, ToolVersion: version, EvidenceReports: formats,
+		Findings: snapshotASFF(st, r.Snapshot.ID)})
 	if dir == "-" {
 		if len(formats) != 1 {
 			return nil, usagef("--out - writes one format to stdout; got %d formats (%s)", len(formats), strings.Join(formats, ","))
@@ -66,8 +74,44 @@ func writeReports(ctx context.Context, e *env, cfg config.Config, r *analyze.Rep
 			return written, fmt.Errorf("write %s report %s: %w", f, path, err)
 		}
 		written = append(written, path)
+		if f == "evidence" {
+			sum, err := evidenceManifestSum(path)
+			if err != nil {
+				return written, err
+			}
+			// Recorded where the package is filed, this hash makes any later edit detectable.
+			e.log.Info("evidence package written", "path", path, "snapshot", r.Snapshot.ID, "manifest_sha256", sum)
+		}
 	}
 	return written, nil
+}
+
+func evidenceManifestSum(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	sum, err := evidence.ManifestSHA256(f, fi.Size())
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return sum, nil
+}
+
+// snapshotASFF streams a snapshot's findings as ASFF JSON, in the store's fixed order.
+func snapshotASFF(st *store.Store, id int64) func(context.Context, io.Writer) error {
+	return func(ctx context.Context, w io.Writer) error {
+		aw := collect.NewASFFWriter(w)
+		if err := st.ForEachFinding(ctx, id, aw.Write); err != nil {
+			return err
+		}
+		return aw.Close()
+	}
 }
 
 func writeFileAtomic(path string, fill func(*os.File) error) error {

@@ -91,6 +91,7 @@ func Build(ctx context.Context, st *store.Store, snap store.Snapshot, opt Option
 		{"coverage", a.coverage},
 		{"failed findings", a.failedFindings},
 		{"suppressed findings", a.suppressed},
+		{"control statuses", a.controlStatuses},
 	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {

@@ -226,8 +226,10 @@ type reference struct {
 	without   map[string]*float64            // counting suppressions
 	accounts  map[string]map[string]*float64 // account -> standard -> score
 	failedAcc map[string]int                 // control -> failed accounts
-	active    int64
-	supp      int64
+	// controls: standard|control -> organization status and accounts passed/failed/unknown
+	controls map[string]string
+	active   int64
+	supp     int64
 }
 
 func computeReference(fs []*store.Finding, ctls []store.Control) reference {
@@ -320,14 +322,7 @@ func computeReference(fs []*store.Finding, ctls []store.Control) reference {
 		if who == "org" {
 			var c [3]int
 			for _, os := range controls {
-				switch status(os, false) {
-				case "PASSED":
-					c[0]++
-				case "FAILED":
-					c[1]++
-				case "UNKNOWN":
-					c[2]++
-				}
+				tallyStatus(&c, status(os, false))
 			}
 			ref.tally[std] = c
 			ref.standards[std] = scoreOf(controls, false)
@@ -339,11 +334,42 @@ func computeReference(fs []*store.Finding, ctls []store.Control) reference {
 		}
 		ref.accounts[who][std] = scoreOf(controls, false)
 	}
+	ref.controls = map[string]string{}
+	perAccount := map[string][3]int{}
+	for scope, controls := range groups {
+		who, std, _ := strings.Cut(scope, "|")
+		for control, os := range controls {
+			k := std + "|" + control
+			st := status(os, false)
+			if who == "org" {
+				ref.controls[k] = st
+				continue
+			}
+			c := perAccount[k]
+			tallyStatus(&c, st)
+			perAccount[k] = c
+		}
+	}
+	for k, st := range ref.controls {
+		ref.controls[k] = fmt.Sprint(st, perAccount[k])
+	}
 	ref.failedAcc = map[string]int{}
 	for c, accs := range failedAcc {
 		ref.failedAcc[c] = len(accs)
 	}
 	return ref
+}
+
+// tallyStatus counts a status into passed, failed, unknown.
+func tallyStatus(c *[3]int, status string) {
+	switch status {
+	case "PASSED":
+		c[0]++
+	case "FAILED":
+		c[1]++
+	case "UNKNOWN":
+		c[2]++
+	}
 }
 
 // randomEstate makes findings over 4 accounts, 2 regions and 8 controls with every status, workflow
@@ -418,6 +444,16 @@ func TestScoresMatchIndependentCalculation(t *testing.T) {
 			delete(ref.failedAcc, "KMS.4")
 			if fmt.Sprint(sortedPairs(got)) != fmt.Sprint(sortedPairs(ref.failedAcc)) {
 				t.Errorf("failed accounts per control: got %v, reference %v", sortedPairs(got), sortedPairs(ref.failedAcc))
+			}
+			gotControls := map[string]string{}
+			for _, c := range r.Controls {
+				if c.Status == "DISABLED" || (c.Status == "NO_DATA" && c.LastEvaluated.IsZero()) {
+					continue // the reference has no row for controls without findings
+				}
+				gotControls[c.StandardID+"|"+c.ControlID] = fmt.Sprint(c.Status, [3]int{c.AccountsPassed, c.AccountsFailed, c.AccountsUnknown})
+			}
+			if fmt.Sprint(gotControls) != fmt.Sprint(ref.controls) {
+				t.Errorf("control statuses:\n got %v\nwant %v", gotControls, ref.controls)
 			}
 			if r.Findings.Active != ref.active || r.Findings.Suppressed != ref.supp {
 				t.Errorf("active %d suppressed %d, reference %d %d", r.Findings.Active, r.Findings.Suppressed, ref.active, ref.supp)

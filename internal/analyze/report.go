@@ -1,7 +1,10 @@
 package analyze
 
 import (
+	"cmp"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -32,6 +35,52 @@ type Report struct {
 	// report.json leaves them out; the workbook and the evidence package carry them.
 	FailedFindings []FailedFinding     `json:"-"`
 	Suppressed     []SuppressedFinding `json:"-"`
+	// Controls is every control of every reported standard with its organization status, in
+	// report order of the standards and control id order within one (the evidence package's
+	// control-status files).
+	Controls []ControlStatus `json:"-"`
+}
+
+// ControlStatus is one control of one standard across the organization.
+type ControlStatus struct {
+	StandardID string
+	ControlID  string
+	Title      string
+	Severity   string
+	// Status is the organization's status by AWS's rule (any account FAILED: FAILED; else any
+	// UNKNOWN; else PASSED), NO_DATA when no active, unsuppressed finding evaluates it, and
+	// DISABLED when the control is disabled for the standard.
+	Status                                          string
+	AccountsPassed, AccountsFailed, AccountsUnknown int
+	// LastEvaluated is the newest UpdatedAt stored for the control's findings: the store keeps a
+	// finding's UpdatedAt as of its last state change, so this is the latest change observed.
+	// Zero when no finding evaluates the control.
+	LastEvaluated time.Time
+}
+
+// CompareControlIDs orders control ids the way AWS lists them: by service, then by number
+// (EC2.2 before EC2.10), with the plain string order as the tie-break.
+func CompareControlIDs(a, b string) int {
+	as, an, aok := splitControlID(a)
+	bs, bn, bok := splitControlID(b)
+	if aok && bok {
+		if c := strings.Compare(as, bs); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(an, bn); c != 0 {
+			return c
+		}
+	}
+	return strings.Compare(a, b)
+}
+
+func splitControlID(id string) (string, int, bool) {
+	i := strings.LastIndexByte(id, '.')
+	if i < 0 {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(id[i+1:])
+	return id[:i], n, err == nil
 }
 
 // FailedFinding is an active control finding that is FAILED in the snapshot.

@@ -71,6 +71,11 @@ type Options struct {
 	DisabledRegions []string      // "ACCOUNT:REGION" or "*:REGION": Security Hub is not enabled there
 	Latency         time.Duration // added to every response
 	FaultSeed       int64         // seeds the fault RNG
+
+	// AuditManager configures the emulated Audit Manager (see auditmanager.go); nil: the default
+	// assessment and AWS's limits. ThrottleRate, ServerErrorRate, Latency and the "other" quota
+	// apply to Audit Manager too (429 ThrottlingException, 500 InternalServerException).
+	AuditManager *AuditManagerOptions
 }
 
 // OptionsError is an invalid Options field.
@@ -87,6 +92,8 @@ type Stats struct {
 	Throttled        int            // 429s sent, quota or injected
 	ServerErrors     int            // 500s sent
 	AssumeRoleDenied int            // AssumeRole calls answered AccessDenied
+	Uploads          int            // evidence files PUT to Audit Manager presigned URLs
+	EvidenceImported int            // manual evidence items BatchImportEvidenceToAssessmentControl accepted
 }
 
 // orgAccount is an account as Organizations lists it.
@@ -127,6 +134,9 @@ type Server struct {
 	stats    Stats
 	cache    map[string][]int // query key -> matching positions, sorted
 	cacheLRU []string
+
+	amOnce  sync.Once
+	amState *amState // Audit Manager: assessments, uploads, imported evidence
 }
 
 // New builds the estate. It takes about 50 ms for 20 accounts.
@@ -471,6 +481,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if strings.HasPrefix(r.URL.Path, UploadPathPrefix) {
+		s.serveUpload(w, r) // presigned PUT from GetEvidenceFileUploadUrl: no SigV4 header
+		return
+	}
 	c, err := s.parseCaller(r)
 	service := c.service
 	if err != nil {
@@ -481,6 +495,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveOrganizations(w, r, c, err)
 	case "sts":
 		s.serveSTS(w, r, c, err)
+	case "auditmanager":
+		s.serveAuditManager(w, r, c, err)
 	default:
 		s.serveSecurityHub(w, r, c, err)
 	}

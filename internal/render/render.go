@@ -4,7 +4,9 @@
 package render
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -13,13 +15,14 @@ import (
 	"time"
 
 	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/render/evidence"
 	"github.com/hubreport/hubreport/internal/render/pdf"
 	"github.com/hubreport/hubreport/internal/render/xlsx"
 )
 
 // knownFormats are the formats Render knows, in the order the CLI lists them. Keep them in step
 // with the switches in Render and FileName (TestFormats checks it).
-var knownFormats = []string{"text", "json", "pdf", "xlsx"}
+var knownFormats = []string{"text", "json", "pdf", "xlsx", "evidence"}
 
 // Formats returns the formats Render knows, in order.
 func Formats() []string { return slices.Clone(knownFormats) }
@@ -36,6 +39,8 @@ func FileName(format string) string {
 		return "report.pdf"
 	case "xlsx":
 		return "report.xlsx"
+	case "evidence":
+		return "evidence.zip"
 	}
 	return ""
 }
@@ -44,6 +49,13 @@ func FileName(format string) string {
 type Options struct {
 	// PageSize of the PDF: "A4" (default) or "Letter".
 	PageSize string
+	// ToolVersion is recorded in the evidence package's manifest.
+	ToolVersion string
+	// EvidenceReports are the formats ("pdf", "xlsx") whose reports the evidence package carries.
+	EvidenceReports []string
+	// Findings writes the snapshot's findings as ASFF JSON for the evidence package; nil leaves
+	// them out. The caller reads them from the store: renderers never do.
+	Findings func(ctx context.Context, w io.Writer) error
 }
 
 // Renderer renders reports with fixed options.
@@ -68,8 +80,35 @@ func (rn Renderer) Render(ctx context.Context, format string, w io.Writer, r *an
 		return pdf.Render(ctx, w, r, pdf.Options{PageSize: rn.opt.PageSize})
 	case "xlsx":
 		return xlsx.Render(ctx, w, r)
+	case "evidence":
+		return rn.evidence(ctx, w, r)
 	}
 	return &UnknownFormatError{Format: format}
+}
+
+// evidence writes the evidence package. Everything in it is dated by the snapshot, not by the
+// clock, so the same snapshot always gives the same bytes.
+func (rn Renderer) evidence(ctx context.Context, w io.Writer, r *analyze.Report) error {
+	if r == nil {
+		return errors.New("render evidence: nil report")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	pinned := *r
+	pinned.GeneratedAt = r.Snapshot.TakenAt.UTC()
+	opt := evidence.Options{ToolVersion: rn.opt.ToolVersion, Findings: rn.opt.Findings}
+	for _, f := range rn.opt.EvidenceReports {
+		if f != "pdf" && f != "xlsx" {
+			continue
+		}
+		var buf bytes.Buffer
+		if err := rn.Render(ctx, f, &buf, &pinned); err != nil {
+			return fmt.Errorf("evidence: %s report: %w", f, err)
+		}
+		opt.Attachments = append(opt.Attachments, evidence.Attachment{Name: "reports/" + FileName(f), Data: buf.Bytes()})
+	}
+	return evidence.Write(ctx, w, &pinned, opt)
 }
 
 // UnknownFormatError is returned by Render for a format it does not know; the CLI reports it as

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -64,4 +66,53 @@ func (s *Store) SnapshotAt(ctx context.Context, t time.Time) (Snapshot, error) {
 		return snap, fmt.Errorf("no snapshot taken at or before %s: %w", t.UTC().Format(time.RFC3339), ErrNoSnapshot)
 	}
 	return snap, err
+}
+
+// ForEachFinding calls fn for every finding of snapshot id, in a fixed order (product ARN, then
+// finding id), so two reads of one snapshot give the same sequence. The *Finding is new for each
+// call. It streams: memory does not grow with the snapshot.
+func (s *Store) ForEachFinding(ctx context.Context, id int64, fn func(*Finding) error) error {
+	rows, err := s.db.QueryContext(ctx, `
+SELECT finding_id, product_arn, product_name, company_name, generator_id, account_id, region, type,
+       title, resource_type, resource_id, control_id, array_to_string(standards, chr(31)),
+       first_observed_at, created_at, updated_at, severity_label, severity_normalized,
+       compliance_status, workflow_status, record_state, note_text, note_updated_by,
+       note_updated_at, user_defined_fields
+FROM snapshot_findings(?) ORDER BY product_arn, finding_id`, id)
+	if err != nil {
+		return fmt.Errorf("snapshot %d findings: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f Finding
+		var stds, udf string
+		var first, created, updated, noteAt sql.NullTime
+		if err := rows.Scan(&f.ID, &f.ProductARN, &f.ProductName, &f.CompanyName, &f.GeneratorID, &f.AccountID,
+			&f.Region, &f.Type, &f.Title, &f.ResourceType, &f.ResourceID, &f.ControlID, &stds,
+			&first, &created, &updated, &f.SeverityLabel, &f.SeverityNormalized,
+			&f.ComplianceStatus, &f.WorkflowStatus, &f.RecordState, &f.NoteText, &f.NoteUpdatedBy,
+			&noteAt, &udf); err != nil {
+			return fmt.Errorf("snapshot %d findings: %w", id, err)
+		}
+		if stds != "" {
+			f.Standards = strings.Split(stds, "\x1f")
+		}
+		f.FirstObservedAt, f.CreatedAt, f.UpdatedAt, f.NoteUpdatedAt = utcTime(first), utcTime(created), utcTime(updated), utcTime(noteAt)
+		if udf != "" {
+			if err := json.Unmarshal([]byte(udf), &f.UserDefinedFields); err != nil {
+				return fmt.Errorf("snapshot %d finding %s: user defined fields: %w", id, f.ID, err)
+			}
+		}
+		if err := fn(&f); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func utcTime(t sql.NullTime) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
 }

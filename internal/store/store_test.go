@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -357,5 +358,34 @@ func TestReadOnlySharesTheFile(t *testing.T) {
 	}
 	if _, err := Open(context.Background(), filepath.Join(t.TempDir(), "none.duckdb"), Options{ReadOnly: true}); err == nil {
 		t.Error("read-only open of a missing file succeeded")
+	}
+}
+
+func TestForEachFindingReadsBackWhatWasWritten(t *testing.T) {
+	s, _ := openTemp(t)
+	a := finding("b-finding", "111122223333", "FAILED")
+	a.Standards = append(a.Standards, "standards/pci-dss/v/3.2.1")
+	a.FirstObservedAt, a.CreatedAt = t0.Add(-48*time.Hour), t0.Add(-47*time.Hour)
+	a.NoteText, a.NoteUpdatedBy, a.NoteUpdatedAt = "accepted risk", "alice", t0.Add(-time.Hour)
+	a.UserDefinedFields = map[string]string{"ticket": "SEC-1"}
+	b := finding("a-finding", "444455556666", "PASSED")
+	b.Standards, b.ControlID = nil, ""
+	snap := write(t, s, t0, a, b)
+	second := write(t, s, t0.Add(24*time.Hour), b) // a later snapshot must not leak into the first
+	var got []*Finding
+	if err := s.ForEachFinding(context.Background(), snap.ID, func(f *Finding) error { got = append(got, f); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != "a-finding" || got[1].ID != "b-finding" {
+		t.Fatalf("got %d findings in order %v", len(got), got)
+	}
+	for i, want := range []*Finding{b, a} {
+		if !reflect.DeepEqual(*got[i], *want) {
+			t.Errorf("finding %s:\n got %+v\nwant %+v", want.ID, *got[i], *want)
+		}
+	}
+	n := 0
+	if err := s.ForEachFinding(context.Background(), second.ID, func(*Finding) error { n++; return nil }); err != nil || n != 1 {
+		t.Errorf("second snapshot: %d findings, err %v", n, err)
 	}
 }

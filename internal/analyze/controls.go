@@ -1,0 +1,73 @@
+package analyze
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+)
+
+// controlStatuses fills Report.Controls: for every reported standard, every control of the
+// snapshot's catalog and every control findings name, its organization status by AWS's rule and
+// how many accounts it passed, failed or was unknown in.
+func (a *analyzer) controlStatuses(ctx context.Context, r *Report) error {
+	order := map[string]int{}
+	for i, s := range r.Standards {
+		order[s.ID] = i
+	}
+	// Per account first (statusSQL over the account's findings of the control), then the
+	// organization: AWS's precedence over all findings is the same precedence over the accounts'
+	// statuses, so both come from one pass.
+	rows, err := a.st.DB().QueryContext(ctx, `
+WITH cf AS (
+  SELECT account_id, control_id, unnest(standards) AS standard_id, compliance_status AS cs,
+         workflow_status = 'SUPPRESSED' AS suppressed, updated_at, title
+  FROM snapshot_findings($1) WHERE control_id <> '' AND record_state = 'ACTIVE'),
+per_account AS (
+  SELECT standard_id, control_id, account_id, `+statusSQL+`, max(updated_at) AS last, min(title) AS title
+  FROM cf GROUP BY ALL),
+observed AS (
+  SELECT standard_id, control_id,
+         CASE WHEN bool_or(status = 'FAILED') THEN 'FAILED' WHEN bool_or(status = 'UNKNOWN') THEN 'UNKNOWN'
+              WHEN bool_or(status = 'PASSED') THEN 'PASSED' ELSE 'NO_DATA' END AS status,
+         count(*) FILTER (WHERE status = 'PASSED') AS passed,
+         count(*) FILTER (WHERE status = 'FAILED') AS failed,
+         count(*) FILTER (WHERE status = 'UNKNOWN') AS unknown,
+         max(last) AS last, min(title) AS title
+  FROM per_account GROUP BY ALL),
+cat AS (SELECT standard_id, control_id, title, severity, disabled FROM snapshot_controls WHERE snapshot_id = $1)
+SELECT standard_id, control_id, coalesce(nullif(c.title, ''), o.title, ''), coalesce(c.severity, ''),
+       CASE WHEN c.disabled THEN 'DISABLED' ELSE coalesce(o.status, 'NO_DATA') END,
+       CASE WHEN c.disabled THEN 0 ELSE coalesce(o.passed, 0) END,
+       CASE WHEN c.disabled THEN 0 ELSE coalesce(o.failed, 0) END,
+       CASE WHEN c.disabled THEN 0 ELSE coalesce(o.unknown, 0) END,
+       o.last
+FROM cat c FULL JOIN observed o USING (standard_id, control_id)`, a.snap.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	r.Controls = []ControlStatus{}
+	for rows.Next() {
+		var c ControlStatus
+		var last sql.NullTime
+		if err := rows.Scan(&c.StandardID, &c.ControlID, &c.Title, &c.Severity, &c.Status,
+			&c.AccountsPassed, &c.AccountsFailed, &c.AccountsUnknown, &last); err != nil {
+			return err
+		}
+		if _, ok := order[c.StandardID]; !ok {
+			continue // a standard of the catalog no finding belongs to is not reported
+		}
+		c.LastEvaluated = nullableTime(last)
+		r.Controls = append(r.Controls, c)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	slices.SortFunc(r.Controls, func(x, y ControlStatus) int {
+		if d := order[x.StandardID] - order[y.StandardID]; d != 0 {
+			return d
+		}
+		return CompareControlIDs(x.ControlID, y.ControlID)
+	})
+	return nil
+}

@@ -1,0 +1,322 @@
+// Package evidence writes the audit evidence package: one zip holding the control status per
+// standard, the account scores, the failed and suppressed findings, the method, the reports and
+// the raw findings, with a manifest of every file's size and SHA-256. The same report gives the
+// same bytes, so a package can be rebuilt and compared, and verify checks one for tampering.
+package evidence
+
+import (
+	"archive/zip"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/templates"
+)
+
+// FormatVersion is the manifest's format_version; it changes when the package layout does.
+const FormatVersion = 1
+
+// ManifestName is the manifest's path in the zip.
+const ManifestName = "manifest.json"
+
+// Attachment is a file carried as it is, such as the PDF report.
+type Attachment struct {
+	Name string // path in the zip, e.g. "reports/report.pdf"
+	Data []byte
+}
+
+// Options are what the package holds besides the report.
+type Options struct {
+	ToolVersion string
+	Attachments []Attachment
+	// Findings writes the snapshot's findings as ASFF JSON to w; nil leaves them out.
+	Findings func(ctx context.Context, w io.Writer) error
+}
+
+// Manifest is manifest.json.
+type Manifest struct {
+	FormatVersion        int              `json:"format_version"`
+	Tool                 string           `json:"tool"`
+	ToolVersion          string           `json:"tool_version"`
+	Organization         string           `json:"organization"`
+	AdministratorAccount string           `json:"administrator_account"`
+	ReportDate           string           `json:"report_date"`
+	Snapshot             SnapshotRef      `json:"snapshot"`
+	SummaryScore         *float64         `json:"summary_score"`
+	Standards            []StandardRef    `json:"standards"`
+	Coverage             analyze.Coverage `json:"coverage"`
+	Files                []FileRef        `json:"files"`
+}
+
+// SnapshotRef identifies the snapshot the evidence is from.
+type SnapshotRef struct {
+	ID       int64     `json:"id"`
+	TakenAt  time.Time `json:"taken_at"`
+	Source   string    `json:"source"`
+	Status   string    `json:"status"`
+	Findings int64     `json:"findings"`
+}
+
+// StandardRef is a standard's score at the snapshot.
+type StandardRef struct {
+	ID    string   `json:"id"`
+	Name  string   `json:"name"`
+	Score *float64 `json:"score"`
+}
+
+// FileRef is one file of the package.
+type FileRef struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// Write writes the package for r to w. Entries carry the snapshot's time, not the clock's, and
+// come in a fixed order; the manifest comes last, after every file it lists.
+func Write(ctx context.Context, w io.Writer, r *analyze.Report, opt Options) error {
+	z := &zipper{zw: zip.NewWriter(w), modified: r.Snapshot.TakenAt.UTC()}
+	steps := []entry{{"methodology.md", func(w io.Writer) error { return methodology(w, r, opt.ToolVersion) }}}
+	for _, s := range r.Standards {
+		steps = append(steps, entry{"controls/" + Slug(s.ID) + ".csv", func(w io.Writer) error { return controlsCSV(w, r, s.ID) }})
+	}
+	steps = append(steps,
+		entry{"account-scores.csv", func(w io.Writer) error { return accountScoresCSV(w, r) }},
+		entry{"findings/failed.csv", func(w io.Writer) error { return failedCSV(w, r) }},
+		entry{"findings/suppressed.csv", func(w io.Writer) error { return suppressedCSV(w, r) }},
+	)
+	if opt.Findings != nil {
+		steps = append(steps, entry{"findings/findings.asff.json.gz", func(w io.Writer) error {
+			return gzipped(w, func(w io.Writer) error { return opt.Findings(ctx, w) })
+		}})
+	}
+	for _, a := range opt.Attachments {
+		steps = append(steps, entry{a.Name, func(w io.Writer) error { _, err := w.Write(a.Data); return err }})
+	}
+	for _, s := range steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := z.add(s.name, s.fill); err != nil {
+			return fmt.Errorf("evidence %s: %w", s.name, err)
+		}
+	}
+	m := Manifest{
+		FormatVersion: FormatVersion, Tool: "hubreport", ToolVersion: opt.ToolVersion,
+		Organization: r.Organization, AdministratorAccount: r.AdministratorAccount, ReportDate: r.ReportDate,
+		Snapshot: SnapshotRef{ID: r.Snapshot.ID, TakenAt: r.Snapshot.TakenAt.UTC(), Source: r.Snapshot.Source,
+			Status: r.Snapshot.Status, Findings: r.Snapshot.Findings},
+		SummaryScore: r.SummaryScore, Coverage: r.Coverage, Files: z.files,
+	}
+	if m.Coverage.Gaps == nil {
+		m.Coverage.Gaps = []analyze.CoverageGap{}
+	}
+	for _, s := range r.Standards {
+		m.Standards = append(m.Standards, StandardRef{ID: s.ID, Name: s.Name, Score: s.Score})
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := z.addRaw(ManifestName, append(b, '\n')); err != nil {
+		return err
+	}
+	return z.zw.Close()
+}
+
+// ManifestSHA256 returns the SHA-256 of the manifest in a package written by Write, to be
+// recorded outside the package.
+func ManifestSHA256(zipData io.ReaderAt, size int64) (string, error) {
+	zr, err := zip.NewReader(zipData, size)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range zr.File {
+		if f.Name == ManifestName {
+			sum, _, err := hashEntry(f)
+			return sum, err
+		}
+	}
+	return "", fmt.Errorf("no %s in the package", ManifestName)
+}
+
+// entry is a file of the package and how to write it.
+type entry struct {
+	name string
+	fill func(io.Writer) error
+}
+
+// zipper writes entries with fixed metadata and records each one's size and hash.
+type zipper struct {
+	zw       *zip.Writer
+	modified time.Time
+	files    []FileRef
+}
+
+func (z *zipper) header(name string) *zip.FileHeader {
+	h := &zip.FileHeader{Name: name, Method: zip.Deflate, Modified: z.modified}
+	h.SetMode(0o640)
+	return h
+}
+
+func (z *zipper) add(name string, fill func(io.Writer) error) error {
+	w, err := z.zw.CreateHeader(z.header(name))
+	if err != nil {
+		return err
+	}
+	h := sha256.New()
+	n := &countingWriter{}
+	if err := fill(io.MultiWriter(w, h, n)); err != nil {
+		return err
+	}
+	z.files = append(z.files, FileRef{Path: name, Size: n.n, SHA256: hex.EncodeToString(h.Sum(nil))})
+	return nil
+}
+
+// addRaw adds a file the manifest does not list (the manifest itself).
+func (z *zipper) addRaw(name string, data []byte) error {
+	w, err := z.zw.CreateHeader(z.header(name))
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+type countingWriter struct{ n int64 }
+
+func (c *countingWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// Slug turns a standard id into a file name: standards/pci-dss/v/3.2.1 -> pci-dss-v3.2.1.
+func Slug(id string) string {
+	id = strings.TrimPrefix(strings.TrimPrefix(id, "standards/"), "ruleset/")
+	id = strings.ReplaceAll(id, "/v/", "-v")
+	var b strings.Builder
+	for _, c := range id {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-':
+			b.WriteRune(c)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	return b.String()
+}
+
+func methodology(w io.Writer, r *analyze.Report, version string) error {
+	t, err := template.New("methodology.md.tmpl").Funcs(template.FuncMap{
+		"score": func(s *float64) string {
+			if s == nil {
+				return "n/a"
+			}
+			return strconv.Itoa(analyze.RoundPercent(*s)) + "%"
+		},
+	}).ParseFS(templates.FS, "methodology.md.tmpl")
+	if err != nil {
+		return err
+	}
+	return t.Execute(w, struct {
+		*analyze.Report
+		ToolVersion string
+	}{r, version})
+}
+
+// csvWriter writes rows with formula-looking cells neutralized (see methodology.md).
+type csvWriter struct{ w *csv.Writer }
+
+func newCSV(w io.Writer, header ...string) *csvWriter {
+	c := &csvWriter{w: csv.NewWriter(w)}
+	c.row(header...)
+	return c
+}
+
+func (c *csvWriter) row(cells ...string) {
+	for i, s := range cells {
+		if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+			cells[i] = "'" + s
+		}
+	}
+	_ = c.w.Write(cells) // the error is kept by the csv.Writer and returned by done
+}
+
+func (c *csvWriter) done() error {
+	c.w.Flush()
+	return c.w.Error()
+}
+
+func timeCell(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func scoreCell(s *float64) string {
+	if s == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*s, 'f', 2, 64)
+}
+
+func controlsCSV(w io.Writer, r *analyze.Report, standardID string) error {
+	c := newCSV(w, "control_id", "title", "severity", "organization_status", "accounts_passed", "accounts_failed", "accounts_unknown", "last_evaluated")
+	for _, x := range r.Controls {
+		if x.StandardID != standardID {
+			continue
+		}
+		c.row(x.ControlID, x.Title, x.Severity, x.Status, strconv.Itoa(x.AccountsPassed), strconv.Itoa(x.AccountsFailed),
+			strconv.Itoa(x.AccountsUnknown), timeCell(x.LastEvaluated))
+	}
+	return c.done()
+}
+
+func accountScoresCSV(w io.Writer, r *analyze.Report) error {
+	names := map[string]string{}
+	for _, s := range r.Standards {
+		names[s.ID] = s.Name
+	}
+	c := newCSV(w, "account_id", "account_name", "ou", "standard_id", "standard", "score", "controls_passed", "controls_failed", "controls_unknown")
+	for _, a := range r.Accounts {
+		for _, s := range a.Standards {
+			c.row(a.AccountID, a.Name, a.OU, s.ID, names[s.ID], scoreCell(s.Score), strconv.Itoa(s.Passed), strconv.Itoa(s.Failed), strconv.Itoa(s.Unknown))
+		}
+	}
+	return c.done()
+}
+
+func failedCSV(w io.Writer, r *analyze.Report) error {
+	c := newCSV(w, "account_id", "account_name", "region", "control_id", "title", "severity", "resource_type", "resource_id", "first_observed", "days_open", "workflow_status")
+	for _, f := range r.FailedFindings {
+		c.row(f.AccountID, f.AccountName, f.Region, f.ControlID, f.Title, f.Severity, f.ResourceType, f.ResourceID,
+			timeCell(f.FirstObserved), strconv.Itoa(f.DaysOpen), f.WorkflowStatus)
+	}
+	return c.done()
+}
+
+func suppressedCSV(w io.Writer, r *analyze.Report) error {
+	c := newCSV(w, "account_id", "account_name", "region", "product", "control_id", "title", "severity", "resource_id", "compliance_status", "justification", "suppressed_by", "noted_at")
+	for _, f := range r.Suppressed {
+		c.row(f.AccountID, f.AccountName, f.Region, f.ProductName, f.ControlID, f.Title, f.Severity, f.ResourceID, f.Compliance,
+			f.Note, f.NoteBy, timeCell(f.NoteAt))
+	}
+	return c.done()
+}
+
+// gzipped writes fill's output gzip-compressed, with no name or time in the header, so the same
+// input gives the same bytes.
+func gzipped(w io.Writer, fill func(io.Writer) error) error {
+	gz := gzip.NewWriter(w)
+	if err := fill(gz); err != nil {
+		return err
+	}
+	return gz.Close()
+}

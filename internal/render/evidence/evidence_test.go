@@ -1,0 +1,147 @@
+package evidence
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hubreport/hubreport/internal/analyze"
+)
+
+func report() *analyze.Report {
+	score := 50.0
+	at := time.Date(2025, 2, 23, 6, 0, 0, 0, time.UTC)
+	return &analyze.Report{
+		Organization: "acme", ReportDate: "2025-02-23", GeneratedAt: at,
+		Snapshot:     analyze.SnapshotInfo{ID: 7, TakenAt: at, Source: "aws", Status: "partial"},
+		SummaryScore: &score,
+		Standards:    []analyze.StandardScore{{ID: "standards/pci-dss/v/3.2.1", Name: "PCI DSS v3.2.1", Score: &score, Passed: 1, Failed: 1}},
+		Coverage:     analyze.Coverage{Collected: 1, Expected: 2, Gaps: []analyze.CoverageGap{{AccountID: "222233334444", Region: "eu-west-1", Status: "denied", Reason: "AccessDenied"}}},
+		Controls: []analyze.ControlStatus{
+			{StandardID: "standards/pci-dss/v/3.2.1", ControlID: "S3.1", Title: "S3 block public access", Severity: "MEDIUM", Status: "FAILED", AccountsFailed: 1, LastEvaluated: at},
+			{StandardID: "standards/pci-dss/v/3.2.1", ControlID: "IAM.1", Title: "IAM policies", Severity: "HIGH", Status: "PASSED", AccountsPassed: 1, LastEvaluated: at},
+		},
+		Suppressed: []analyze.SuppressedFinding{{AccountID: "111122223333", ControlID: "S3.1", Note: "=HYPERLINK(\"http://evil\")", NoteBy: "@mallory", NoteAt: at}},
+	}
+}
+
+func files(t *testing.T, b []byte) map[string]string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		data, _ := io.ReadAll(rc)
+		rc.Close()
+		out[f.Name] = string(data)
+	}
+	return out
+}
+
+func TestPackageContentAndVerify(t *testing.T) {
+	var buf bytes.Buffer
+	findings := func(_ context.Context, w io.Writer) error { _, err := io.WriteString(w, `{"Findings":[]}`); return err }
+	if err := Write(context.Background(), &buf, report(), Options{ToolVersion: "v1", Findings: findings,
+		Attachments: []Attachment{{Name: "reports/report.pdf", Data: []byte("%PDF-1.7")}}}); err != nil {
+		t.Fatal(err)
+	}
+	got := files(t, buf.Bytes())
+	ctl := got["controls/pci-dss-v3.2.1.csv"]
+	if want := "control_id,title,severity,organization_status,accounts_passed,accounts_failed,accounts_unknown,last_evaluated\n" +
+		"S3.1,S3 block public access,MEDIUM,FAILED,0,1,0,2025-02-23T06:00:00Z\n" +
+		"IAM.1,IAM policies,HIGH,PASSED,1,0,0,2025-02-23T06:00:00Z\n"; ctl != want {
+		t.Errorf("control CSV:\n%s\nwant\n%s", ctl, want)
+	}
+	// A justification that looks like a formula stays text in a spreadsheet.
+	if s := got["findings/suppressed.csv"]; !strings.Contains(s, `"'=HYPERLINK(""http://evil"")",'@mallory`) {
+		t.Errorf("formula-like cells not neutralized:\n%s", s)
+	}
+	if !strings.Contains(got["methodology.md"], "1 of 2 account/region pairs") || !strings.Contains(got["manifest.json"], `"222233334444"`) {
+		t.Error("the coverage gap is not in methodology.md and manifest.json")
+	}
+	m, sum, err := Verify(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Files) != len(got)-1 || len(sum) != 64 {
+		t.Errorf("manifest lists %d files of %d; sum %q", len(m.Files), len(got)-1, sum)
+	}
+	if s, err := ManifestSHA256(bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil || s != sum {
+		t.Errorf("ManifestSHA256 %s, Verify %s (%v)", s, sum, err)
+	}
+}
+
+func TestVerifyNamesTheFile(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Write(context.Background(), &buf, report(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	// Rebuild the zip with account-scores.csv changed and the manifest kept.
+	zr, _ := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		data, _ := io.ReadAll(rc)
+		rc.Close()
+		if f.Name == "account-scores.csv" {
+			data = append(data, "999999999999,x\n"...)
+		}
+		w, _ := zw.Create(f.Name)
+		w.Write(data)
+	}
+	zw.Close()
+	_, _, err := Verify(bytes.NewReader(out.Bytes()), int64(out.Len()))
+	var te *TamperError
+	if !errors.As(err, &te) || te.Path != "account-scores.csv" {
+		t.Errorf("Verify = %v, want a TamperError naming account-scores.csv", err)
+	}
+}
+
+func TestSlug(t *testing.T) {
+	for in, want := range map[string]string{
+		"standards/pci-dss/v/3.2.1":                         "pci-dss-v3.2.1",
+		"ruleset/cis-aws-foundations-benchmark/v/1.2.0":     "cis-aws-foundations-benchmark-v1.2.0",
+		"standards/service-managed-aws-control-tower/v/1.0": "service-managed-aws-control-tower-v1.0",
+	} {
+		if got := Slug(in); got != want {
+			t.Errorf("Slug(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestAuditManagerTextFitsAndNamesFailures(t *testing.T) {
+	r := report()
+	for i := range 200 {
+		r.Controls = append(r.Controls, analyze.ControlStatus{StandardID: "standards/pci-dss/v/3.2.1",
+			ControlID: fmt.Sprintf("EC2.%d", i), Status: "FAILED", AccountsFailed: 3, AccountsPassed: 47})
+	}
+	ev, err := ForAuditManager(r, []Mapping{
+		{ControlSetID: "Everything", ControlID: "a", Standards: []string{"standards/pci-dss/v/3.2.1"}},
+		{ControlSetID: "Identity", ControlID: "b", SecurityControls: []string{"IAM.1"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big, small := ev[0].TextResponse, ev[1].TextResponse
+	if n := utf8.RuneCountInString(big); n > MaxTextResponse || !strings.Contains(big, "more (see the attached file)") ||
+		!strings.Contains(big, "EC2.0 failed in 3 of 50 accounts") || !strings.Contains(big, "Snapshot 7") {
+		t.Errorf("%d characters: %s", n, big)
+	}
+	if !strings.HasPrefix(small, "Status PASSED") || strings.Contains(string(ev[1].File), "EC2") {
+		t.Errorf("IAM.1 mapping: %q", small)
+	}
+	if _, err := ForAuditManager(r, []Mapping{{ControlSetID: "X", ControlID: "c", SecurityControls: []string{"Nope.1"}}}); err == nil {
+		t.Error("a mapping matching no control was accepted")
+	}
+}
