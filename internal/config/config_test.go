@@ -106,3 +106,22 @@ func TestShippedExampleLoads(t *testing.T) {
 		t.Errorf("organization %q", c.Organization)
 	}
 }
+
+func TestShippedAuditManagerExampleLoads(t *testing.T) {
+	f, err := os.Open("../../configs/auditmanager.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := LoadAuditManager(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Controls) != 3 || m.Controls[2].Standards[0] != "standards/pci-dss/v/3.2.1" {
+		t.Errorf("example mapping read as %+v", m)
+	}
+	_, err = LoadAuditManager(strings.NewReader("assessment_id: 5d6c0b52-9f1e-4c59-8f0e-2d2f3d1a7b10\ncontrols:\n  - control_set: X\n    control_id: 0b7f8a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b\n    security_control: [S3.1]\n"))
+	if err == nil || !strings.Contains(err.Error(), "security_control") {
+		t.Errorf("a misspelt key should be named: %v", err)
+	}
+}
