@@ -69,6 +69,8 @@ func commands() []command {
 		{"demo", "build the demo organization's history and write every report", runDemo},
 		{"import", "store one snapshot from exported ASFF files", runImport},
 		{"report", "write reports for a stored snapshot", runReport},
+		{"run", "collect, report and deliver once: what a schedule triggers", runRun},
+		{"schedule", "run collect and report on their cron schedules until stopped", runSchedule},
 		{"snapshots", "list stored snapshots", runSnapshots},
 		{"verify-evidence", "check an evidence package against its manifest", runVerifyEvidence},
 		{"version", "print the version", func(_ context.Context, e *env, _ []string) error {

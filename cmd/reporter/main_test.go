@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -52,7 +54,11 @@ func smallDemo(t *testing.T) string {
 func TestMain(m *testing.M) {
 	// Benchmarks re-run this binary as the reporter itself, to measure one command's peak RSS.
 	if args := os.Getenv("REPORTER_AS_CHILD"); args != "" {
-		os.Exit(run(context.Background(), strings.Split(args, "\x1f"), os.Environ(), os.Stdin, os.Stdout, os.Stderr))
+		// As main does: SIGINT and SIGTERM cancel the context.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, strings.Split(args, "\x1f"), os.Environ(), os.Stdin, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
 	}
 	code := m.Run()
 	if demoDir != "" {

@@ -24,10 +24,12 @@ type Config struct {
 	// Organization names the organization in reports.
 	Organization string `yaml:"organization"`
 	// AdministratorAccount is shown in reports when the source does not tell it (file imports).
-	AdministratorAccount string  `yaml:"administrator_account"`
-	Store                Store   `yaml:"store"`
-	Collect              Collect `yaml:"collect"`
-	Report               Report  `yaml:"report"`
+	AdministratorAccount string   `yaml:"administrator_account"`
+	Store                Store    `yaml:"store"`
+	Collect              Collect  `yaml:"collect"`
+	Report               Report   `yaml:"report"`
+	Deliver              Deliver  `yaml:"deliver"`
+	Schedule             Schedule `yaml:"schedule"`
 }
 
 // Store configures the DuckDB file.
@@ -36,6 +38,59 @@ type Store struct {
 	// MemoryLimit caps DuckDB's buffer pool, e.g. "2GB"; beyond it DuckDB spills to disk. The
 	// default keeps an import's memory flat whatever the file size; empty means 80% of RAM.
 	MemoryLimit string `yaml:"memory_limit"`
+	// S3State keeps the database file in S3 for runs on ephemeral compute: `run` downloads it
+	// first and uploads it after a successful run, only if nobody else updated it meanwhile.
+	S3State S3Location `yaml:"s3_state"`
+}
+
+// S3Location is an object in S3; an empty bucket turns the feature off.
+type S3Location struct {
+	Bucket string `yaml:"bucket"`
+	Key    string `yaml:"key"`
+}
+
+// Deliver configures where reports go after a run.
+type Deliver struct {
+	Email   Email   `yaml:"email"`
+	Archive Archive `yaml:"archive"`
+}
+
+// Email sends the report by SES v2 or SMTP. No recipients: no email.
+type Email struct {
+	Transport string   `yaml:"transport"` // ses | smtp
+	From      string   `yaml:"from"`
+	To        []string `yaml:"to"`
+	SMTP      SMTP     `yaml:"smtp"`
+}
+
+// SMTP is an SMTP submission server. The password is never in the file: PasswordEnv names the
+// environment variable that holds it.
+type SMTP struct {
+	Host        string `yaml:"host"`
+	Port        int    `yaml:"port"`
+	StartTLS    bool   `yaml:"starttls"`
+	Username    string `yaml:"username"`
+	PasswordEnv string `yaml:"password_env"`
+}
+
+// Archive keeps every report under YYYY/MM/DD/ in S3 and/or a folder; nothing is overwritten.
+type Archive struct {
+	S3  S3Archive `yaml:"s3"`
+	Dir string    `yaml:"dir"`
+}
+
+// S3Archive is the S3 side of the archive.
+type S3Archive struct {
+	Bucket   string `yaml:"bucket"`
+	Prefix   string `yaml:"prefix"`
+	KMSKeyID string `yaml:"kms_key_id"` // SSE-KMS with this key when set
+}
+
+// Schedule holds the cron specs of `reporter schedule` (robfig/cron syntax, CRON_TZ= allowed,
+// an optional leading seconds field). Empty: that job does not run.
+type Schedule struct {
+	Collect string `yaml:"collect"`
+	Report  string `yaml:"report"`
 }
 
 // Collect configures where findings come from.
@@ -98,6 +153,11 @@ func Default() Config {
 			TopControls:       25,
 			AutomationMarkers: []string{"AutoRemediation", "SSM-Automation"},
 		},
+		Deliver: Deliver{
+			Email:   Email{Transport: "ses", SMTP: SMTP{Port: 587, StartTLS: true, PasswordEnv: "SMTP_PASSWORD"}},
+			Archive: Archive{S3: S3Archive{Prefix: "reports/"}},
+		},
+		Schedule: Schedule{Collect: "CRON_TZ=UTC 0 6 * * *", Report: "CRON_TZ=UTC 0 7 * * MON"},
 	}
 }
 
@@ -188,6 +248,27 @@ func (c Config) Validate() error {
 	}
 	if len(c.Report.Formats) == 0 {
 		return &ValidationError{Key: "report.formats", Msg: "must name at least one format"}
+	}
+	if (c.Store.S3State.Bucket == "") != (c.Store.S3State.Key == "") {
+		return &ValidationError{Key: "store.s3_state", Msg: "needs both bucket and key (or neither)"}
+	}
+	e := c.Deliver.Email
+	if e.Transport != "ses" && e.Transport != "smtp" {
+		return &ValidationError{Key: "deliver.email.transport", Msg: fmt.Sprintf("%q is neither ses nor smtp", e.Transport)}
+	}
+	if len(e.To) > 0 && !strings.Contains(e.From, "@") {
+		return &ValidationError{Key: "deliver.email.from", Msg: "needs a sender address when deliver.email.to is set"}
+	}
+	for _, to := range e.To {
+		if !strings.Contains(to, "@") {
+			return &ValidationError{Key: "deliver.email.to", Msg: fmt.Sprintf("%q is not an email address", to)}
+		}
+	}
+	if len(e.To) > 0 && e.Transport == "smtp" && e.SMTP.Host == "" {
+		return &ValidationError{Key: "deliver.email.smtp.host", Msg: "needed with transport smtp"}
+	}
+	if e.SMTP.Port < 1 || e.SMTP.Port > 65535 {
+		return &ValidationError{Key: "deliver.email.smtp.port", Msg: fmt.Sprintf("%d is not a TCP port", e.SMTP.Port)}
 	}
 	return nil
 }

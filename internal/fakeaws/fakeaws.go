@@ -76,6 +76,20 @@ type Options struct {
 	// assessment and AWS's limits. ThrottleRate, ServerErrorRate, Latency and the "other" quota
 	// apply to Audit Manager too (429 ThrottlingException, 500 InternalServerException).
 	AuditManager *AuditManagerOptions
+
+	// S3Buckets are the buckets the emulated S3 (s3.go) has, in every region; other buckets
+	// answer 404 NoSuchBucket. ServerErrorRate (500 InternalError) and ThrottleRate (503
+	// SlowDown) apply to S3.
+	S3Buckets []string
+
+	// SESVerifiedIdentities are the email addresses and domains SES (ses.go) may send from; a
+	// domain covers its addresses and subdomains. Empty: every sender is verified.
+	// ServerErrorRate (500 InternalFailure) and ThrottleRate (429 TooManyRequestsException)
+	// apply to SES.
+	SESVerifiedIdentities []string
+	// SESMaxSendRate is the account's maximum send rate (recipients a second, SES counts every
+	// destination); 0: unlimited. Over it SendEmail answers 429 TooManyRequestsException.
+	SESMaxSendRate float64
 }
 
 // OptionsError is an invalid Options field.
@@ -94,6 +108,11 @@ type Stats struct {
 	AssumeRoleDenied int            // AssumeRole calls answered AccessDenied
 	Uploads          int            // evidence files PUT to Audit Manager presigned URLs
 	EvidenceImported int            // manual evidence items BatchImportEvidenceToAssessmentControl accepted
+
+	S3Puts               int // S3 objects stored by PutObject (PutObjectDirect not counted)
+	S3Gets               int // S3 GetObject requests answered with the object (presigned included)
+	S3PreconditionFailed int // S3 requests answered 412 PreconditionFailed (PutObject, GetObject, HeadObject)
+	EmailsSent           int // SES SendEmail calls accepted
 }
 
 // orgAccount is an account as Organizations lists it.
@@ -137,6 +156,12 @@ type Server struct {
 
 	amOnce  sync.Once
 	amState *amState // Audit Manager: assessments, uploads, imported evidence
+
+	s3Once  sync.Once
+	s3State *s3State // S3: buckets and objects
+
+	sesOnce  sync.Once
+	sesState *sesState // SES: sent emails
 }
 
 // New builds the estate. It takes about 50 ms for 20 accounts.
@@ -497,6 +522,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSTS(w, r, c, err)
 	case "auditmanager":
 		s.serveAuditManager(w, r, c, err)
+	case "s3": // signed, or presigned (X-Amz-Credential in the query)
+		s.serveS3(w, r, c, err)
+	case "ses":
+		s.serveSES(w, r, c, err)
 	default:
 		s.serveSecurityHub(w, r, c, err)
 	}

@@ -152,8 +152,12 @@ func (w *SnapshotWriter) Commit(ctx context.Context) (Snapshot, error) {
 		return Snapshot{}, errors.Join(err, w.Rollback())
 	}
 	w.done = true
-	_, dropErr := w.conn.ExecContext(ctx, `DROP TABLE IF EXISTS temp.stage_findings`)
-	return snap, errors.Join(dropErr, w.conn.Close())
+	// The snapshot is committed: from here on nothing may report failure (a caller would say
+	// "nothing stored" about a stored snapshot), and a cancellation arriving now changes nothing.
+	// The staging table is temporary and goes with the connection anyway.
+	_, _ = w.conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.stage_findings`)
+	_ = w.conn.Close()
+	return snap, nil
 }
 
 func (w *SnapshotWriter) merge(ctx context.Context) (snap Snapshot, err error) {
@@ -230,7 +234,9 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap Snapshot, err error) {
 	if err := ctx.Err(); err != nil {
 		return snap, err
 	}
-	if _, err := c.ExecContext(ctx, `COMMIT`); err != nil {
+	// Past the last cancellation point the commit runs to its end: interrupting COMMIT itself
+	// could leave the caller unsure whether the snapshot was stored.
+	if _, err := c.ExecContext(context.WithoutCancel(ctx), `COMMIT`); err != nil {
 		return snap, fmt.Errorf("snapshot: commit: %w", err)
 	}
 	return snap, nil

@@ -1,0 +1,341 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/config"
+	"github.com/hubreport/hubreport/internal/deliver"
+	"github.com/hubreport/hubreport/internal/render"
+	"github.com/hubreport/hubreport/internal/store"
+)
+
+// The steps of a run, in order.
+var allSteps = []string{"collect", "report", "deliver"}
+
+func runRun(ctx context.Context, e *env, args []string) error {
+	fs, cfgPath := newFlagSet(e, "run", "run [--config FILE] [--steps collect,report,deliver]")
+	stepList := fs.String("steps", strings.Join(allSteps, ","), "steps to run: collect, report, deliver (deliver implies report)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("run takes no arguments, got %q", fs.Args())
+	}
+	steps, err := parseSteps(*stepList)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(e, *cfgPath)
+	if err != nil {
+		return err
+	}
+	res, err := runJob(ctx, e, cfg, steps)
+	logRun(e, "run", res, err)
+	if err == nil && res.partial {
+		return fmt.Errorf("snapshot %d: %w", res.snapshot, errPartial)
+	}
+	return err
+}
+
+func parseSteps(list string) (map[string]bool, error) {
+	steps := map[string]bool{}
+	for _, s := range strings.Split(list, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if !slices.Contains(allSteps, s) {
+			return nil, usagef("--steps: unknown step %q (known: %s)", s, strings.Join(allSteps, ", "))
+		}
+		steps[s] = true
+	}
+	if len(steps) == 0 {
+		return nil, usagef("--steps names no step")
+	}
+	if steps["deliver"] {
+		steps["report"] = true // what is delivered is what this run rendered
+	}
+	return steps, nil
+}
+
+// runResult is what a run did, for its log line.
+type runResult struct {
+	steps    []string
+	snapshot int64
+	partial  bool
+	written  []string
+	archived int
+	emailed  int
+	start    time.Time
+}
+
+// logRun writes the one line every run ends with: outcome, duration and snapshot.
+func logRun(e *env, job string, res runResult, err error) {
+	outcome := "ok"
+	switch {
+	case errors.Is(err, context.Canceled):
+		outcome = "cancelled"
+	case err != nil:
+		outcome = "failed"
+	case res.partial:
+		outcome = "partial"
+	}
+	attrs := []any{"job", job, "outcome", outcome, "steps", strings.Join(res.steps, ","), "snapshot", res.snapshot,
+		"duration_ms", time.Since(res.start).Milliseconds(), "reports", len(res.written), "archived", res.archived, "emailed", res.emailed}
+	if err != nil {
+		attrs = append(attrs, "error", err.Error())
+		e.log.Error("run finished", attrs...)
+		return
+	}
+	e.log.Info("run finished", attrs...)
+}
+
+// runJob is one run: fetch the database from S3 when configured, collect, report, deliver, and
+// put the database back. The database is open only while a step needs it, so other commands can
+// read it between runs. Nothing is uploaded unless every step succeeded.
+func runJob(ctx context.Context, e *env, cfg config.Config, steps map[string]bool) (runResult, error) {
+	res := runResult{start: time.Now()}
+	for _, s := range allSteps {
+		if steps[s] {
+			res.steps = append(res.steps, s)
+		}
+	}
+	db := cfg.Store.Path
+	aws := lazyAWS{}
+	var state *deliver.State
+	var etag string
+	if cfg.Store.S3State.Bucket != "" {
+		s3c, err := aws.s3(ctx)
+		if err != nil {
+			return res, err
+		}
+		state = &deliver.State{S3: s3c, Bucket: cfg.Store.S3State.Bucket, Key: cfg.Store.S3State.Key, KMSKeyID: cfg.Deliver.Archive.S3.KMSKeyID}
+		if etag, err = state.Download(ctx, db); err != nil {
+			return res, err
+		}
+		e.log.Info("state downloaded", "bucket", state.Bucket, "key", state.Key, "first_run", etag == "")
+	}
+
+	if steps["collect"] {
+		snap, err := collectSnapshot(ctx, e, cfg, db, 10*time.Second)
+		if err != nil {
+			return res, err
+		}
+		res.snapshot, res.partial = snap.ID, snap.Status == store.StatusPartial
+	}
+
+	var r *analyze.Report
+	if steps["report"] {
+		var err error
+		if r, res.written, err = reportLatest(ctx, e, cfg, db); err != nil {
+			return res, err
+		}
+		res.snapshot, res.partial = r.Snapshot.ID, r.Snapshot.Status == store.StatusPartial
+	}
+
+	if steps["deliver"] {
+		if err := deliverReports(ctx, e, cfg, &aws, r, &res); err != nil {
+			return res, err
+		}
+	}
+
+	if state != nil && steps["collect"] {
+		newTag, err := state.Upload(ctx, db, etag)
+		if err != nil {
+			return res, err
+		}
+		e.log.Info("state uploaded", "bucket", state.Bucket, "key", state.Key, "etag", newTag)
+	}
+	return res, nil
+}
+
+// reportLatest writes every configured format for the latest snapshot into report.out.
+func reportLatest(ctx context.Context, e *env, cfg config.Config, db string) (*analyze.Report, []string, error) {
+	formats, err := parseFormats(cfg.Report.Formats)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(ctx, db, store.Options{ReadOnly: true, MemoryLimit: cfg.Store.MemoryLimit})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer st.Close()
+	snap, err := st.SnapshotAt(ctx, zeroTime)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := analyze.Build(ctx, st, snap, analyzeOptions(cfg))
+	if err != nil {
+		return nil, nil, err
+	}
+	written, err := writeReports(ctx, e, cfg, st, r, formats, cfg.Report.Out)
+	return r, written, err
+}
+
+// deliverReports archives the reports and emails them. Over SES's size limit the email carries
+// links to the archived copies instead of attachments.
+func deliverReports(ctx context.Context, e *env, cfg config.Config, aws *lazyAWS, r *analyze.Report, res *runResult) error {
+	a := cfg.Deliver.Archive
+	archive := deliver.Archive{Dir: a.Dir, Bucket: a.S3.Bucket, Prefix: a.S3.Prefix, KMSKeyID: a.S3.KMSKeyID}
+	if a.S3.Bucket != "" {
+		s3c, err := aws.s3(ctx)
+		if err != nil {
+			return err
+		}
+		archive.S3, archive.Presign = s3c, s3.NewPresignClient(s3c)
+		archive.LinkValidity = aws.linkValidity(ctx)
+	}
+	var archived []deliver.Archived
+	if archive.Dir != "" || archive.S3 != nil {
+		var err error
+		if archived, err = archive.Store(ctx, r.Snapshot.TakenAt, r.Snapshot.ID, res.written); err != nil {
+			return err
+		}
+		res.archived = len(archived)
+		e.log.Info("reports archived", "snapshot", r.Snapshot.ID, "files", len(archived))
+	}
+
+	em := cfg.Deliver.Email
+	if len(em.To) == 0 {
+		return nil
+	}
+	var sender deliver.Sender
+	switch em.Transport {
+	case "smtp":
+		sender = deliver.SMTP{Host: em.SMTP.Host, Port: em.SMTP.Port, StartTLS: em.SMTP.StartTLS,
+			Username: em.SMTP.Username, Password: lookupEnv(e.vars, em.SMTP.PasswordEnv)}
+		if em.SMTP.Username != "" && lookupEnv(e.vars, em.SMTP.PasswordEnv) == "" {
+			return &config.ValidationError{Key: "deliver.email.smtp.password_env",
+				Msg: fmt.Sprintf("environment variable %s holds no password for %s", em.SMTP.PasswordEnv, em.SMTP.Username)}
+		}
+	default:
+		api, err := aws.ses(ctx)
+		if err != nil {
+			return err
+		}
+		sender = deliver.SES{API: api}
+	}
+	var attachments []deliver.Attachment
+	for _, p := range res.written {
+		if ext := filepath.Ext(p); ext == ".pdf" || ext == ".xlsx" {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			attachments = append(attachments, deliver.Attachment{Name: filepath.Base(p), Data: data,
+				ContentType: map[string]string{".pdf": "application/pdf", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[ext]})
+		}
+	}
+	send := func(opt render.EmailOptions, attach []deliver.Attachment) error {
+		content, err := render.Email(ctx, r, opt)
+		if err != nil {
+			return err
+		}
+		raw, err := deliver.Compose(deliver.Message{From: em.From, To: em.To, Subject: content.Subject,
+			HTML: content.HTML, Text: content.Text, Attachments: attach})
+		if err != nil {
+			return err
+		}
+		return sender.Send(ctx, em.From, em.To, raw)
+	}
+	opt := render.EmailOptions{TargetScore: cfg.Report.TargetScore}
+	err := send(opt, attachments)
+	if errors.Is(err, deliver.ErrTooLarge) {
+		for _, x := range archived {
+			if x.URL != "" && (strings.HasSuffix(x.Name, ".pdf") || strings.HasSuffix(x.Name, ".xlsx")) {
+				opt.Links = append(opt.Links, render.Link{Name: x.Name, URL: x.URL})
+			}
+		}
+		if len(opt.Links) == 0 {
+			return fmt.Errorf("%w, and there is no S3 archive (deliver.archive.s3.bucket) to link to instead", err)
+		}
+		opt.LinkValidity = archive.LinkValidity
+		e.log.Warn("reports too large to attach; sending links to the archived copies", "error", err.Error())
+		err = send(opt, nil)
+	}
+	if err != nil {
+		return err
+	}
+	res.emailed = len(em.To)
+	e.log.Info("report emailed", "transport", em.Transport, "recipients", len(em.To), "attachments", len(opt.Links) == 0)
+	return nil
+}
+
+func lookupEnv(vars []string, name string) string {
+	for _, kv := range vars {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return v
+		}
+	}
+	return ""
+}
+
+// lazyAWS loads the SDK configuration once, when a step first needs AWS.
+type lazyAWS struct {
+	cfg  *sdkaws.Config
+	s3c  *s3.Client
+	sesc *sesv2.Client
+}
+
+func (l *lazyAWS) config(ctx context.Context) (sdkaws.Config, error) {
+	if l.cfg == nil {
+		cfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return cfg, fmt.Errorf("AWS configuration: %w", err)
+		}
+		l.cfg = &cfg
+	}
+	return *l.cfg, nil
+}
+
+// linkValidity is how long a presigned link can work: 7 days (SigV4's maximum), or less when the
+// credentials that sign it expire sooner (an ECS task role's last hours, not days).
+func (l *lazyAWS) linkValidity(ctx context.Context) time.Duration {
+	v := 7 * 24 * time.Hour
+	cfg, err := l.config(ctx)
+	if err != nil || cfg.Credentials == nil {
+		return v
+	}
+	if creds, err := cfg.Credentials.Retrieve(ctx); err == nil && creds.CanExpire {
+		v = min(v, time.Until(creds.Expires).Truncate(time.Hour))
+	}
+	return max(v, time.Hour)
+}
+
+func (l *lazyAWS) s3(ctx context.Context) (*s3.Client, error) {
+	if l.s3c == nil {
+		cfg, err := l.config(ctx)
+		if err != nil {
+			return nil, err
+		}
+		l.s3c = s3.NewFromConfig(cfg, func(o *s3.Options) {
+			// Emulators and S3-compatible endpoints address buckets by path, not by host name.
+			o.UsePathStyle = os.Getenv("AWS_ENDPOINT_URL") != "" || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
+		})
+	}
+	return l.s3c, nil
+}
+
+func (l *lazyAWS) ses(ctx context.Context) (*sesv2.Client, error) {
+	if l.sesc == nil {
+		cfg, err := l.config(ctx)
+		if err != nil {
+			return nil, err
+		}
+		l.sesc = sesv2.NewFromConfig(cfg)
+	}
+	return l.sesc, nil
+}

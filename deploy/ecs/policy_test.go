@@ -1,0 +1,702 @@
+// Package ecs holds the ECS deployment (Dockerfile, CloudFormation templates, the task role's IAM
+// policy); its tests keep them consistent with the code: the policy grants exactly the IAM actions
+// the code calls, the templates reference only what they define, and the image is one DuckDB
+// (cgo, glibc, libstdc++) runs on, as a non-root user.
+package ecs
+
+import (
+	"encoding/json"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/hubreport/hubreport/internal/collect"
+	"github.com/hubreport/hubreport/internal/config"
+	"github.com/hubreport/hubreport/internal/deliver"
+	"github.com/hubreport/hubreport/internal/deliver/auditmanager"
+)
+
+// policyExtras are actions the policy grants although the code calls no such API: AWS checks them
+// on the caller's behalf. Each needs its reason.
+var policyExtras = map[string]string{
+	"kms:GenerateDataKey": "S3 PutObject into a bucket (or with a key) using SSE-KMS asks KMS for a data key as the caller",
+	"kms:Decrypt":         "S3 GetObject of an SSE-KMS object asks KMS to decrypt its data key as the caller",
+	"s3:ListBucket": "without it S3 answers GetObject of a missing key with 403 AccessDenied instead of " +
+		"404 NoSuchKey, and the first run (no state file yet) must see NoSuchKey to start a new database",
+}
+
+// wantActions is every IAM action the task role must grant: what the code calls plus the extras.
+func wantActions() map[string]string {
+	want := map[string]string{}
+	add := func(from string, ops []string) {
+		for _, op := range ops {
+			want[op] = from
+		}
+	}
+	add("collect.Operations", collect.Operations)
+	add("auditmanager.Operations", auditmanager.Operations)
+	add("deliver.Operations", deliver.Operations)
+	for a, why := range policyExtras {
+		want[a] = "extra: " + why
+	}
+	return want
+}
+
+// iamPolicy is the part of an IAM policy document the test reads.
+type iamPolicy struct {
+	Version   string
+	Statement []struct {
+		Sid       string
+		Effect    string
+		Action    stringOrList
+		NotAction stringOrList
+		Resource  stringOrList
+	}
+}
+
+type stringOrList []string
+
+func (s *stringOrList) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*s = []string{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return err
+	}
+	*s = many
+	return nil
+}
+
+func readPolicyFile(t *testing.T) iamPolicy {
+	t.Helper()
+	b, err := os.ReadFile("task-policy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	var p iamPolicy
+	if err := dec.Decode(&p); err != nil {
+		t.Fatalf("task-policy.json: %v", err)
+	}
+	if p.Version != "2012-10-17" {
+		t.Errorf("task-policy.json: Version %q, want 2012-10-17", p.Version)
+	}
+	return p
+}
+
+// policyFileActions returns the actions of task-policy.json by statement Sid.
+func policyFileActions(t *testing.T) map[string][]string {
+	t.Helper()
+	bySid := map[string][]string{}
+	for i, st := range readPolicyFile(t).Statement {
+		if st.Effect != "Allow" || len(st.NotAction) > 0 || st.Sid == "" {
+			t.Errorf("task-policy.json statement %d: want an Allow statement with a Sid and Action, no NotAction", i)
+		}
+		if len(st.Resource) == 0 {
+			t.Errorf("task-policy.json statement %s: no Resource", st.Sid)
+		}
+		if _, dup := bySid[st.Sid]; dup {
+			t.Errorf("task-policy.json: Sid %s twice", st.Sid)
+		}
+		bySid[st.Sid] = append(bySid[st.Sid], st.Action...)
+	}
+	return bySid
+}
+
+func TestTaskPolicyGrantsExactlyWhatTheCodeCalls(t *testing.T) {
+	want := wantActions()
+	got := map[string]bool{}
+	for sid, actions := range policyFileActions(t) {
+		for _, a := range actions {
+			if strings.Contains(a, "*") {
+				t.Errorf("task-policy.json %s: wildcard action %q", sid, a)
+			}
+			got[a] = true
+		}
+	}
+	for a, from := range want {
+		if !got[a] {
+			t.Errorf("task-policy.json lacks %s (%s)", a, from)
+		}
+	}
+	for a := range got {
+		if _, ok := want[a]; !ok {
+			t.Errorf("task-policy.json grants %s, which no Operations list names and which is not a documented extra", a)
+		}
+	}
+}
+
+func TestTaskPolicyResourcesScoped(t *testing.T) {
+	// APIs without resource-level permissions may use "*"; everything else is scoped.
+	mayBeStar := map[string]bool{"SecurityHubRead": true, "OrganizationAccounts": true, "CallerIdentity": true, "AuditManagerEvidence": true}
+	for _, st := range readPolicyFile(t).Statement {
+		for _, r := range st.Resource {
+			if r == "*" && !mayBeStar[st.Sid] {
+				t.Errorf("task-policy.json %s: Resource \"*\"", st.Sid)
+			}
+		}
+		if slices.Contains(st.Action, "sts:AssumeRole") && !slices.Equal(st.Resource, []string{"arn:aws:iam::*:role/HubReportReader"}) {
+			t.Errorf("task-policy.json %s: sts:AssumeRole on %v, want only the member role", st.Sid, st.Resource)
+		}
+	}
+}
+
+// --- CloudFormation templates, read as yaml.Node trees (short-form tags such as !Ref are kept as
+// node tags). ---
+
+func readTemplate(t *testing.T, name string) *yaml.Node {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		t.Fatalf("%s: not a YAML mapping", name)
+	}
+	root := doc.Content[0]
+	if res := get(root, "Resources"); res == nil || res.Kind != yaml.MappingNode || len(res.Content) == 0 {
+		t.Fatalf("%s: no Resources", name)
+	}
+	return root
+}
+
+// get returns the value of key in mapping n, or nil.
+func get(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// path follows keys from n.
+func path(n *yaml.Node, keys ...string) *yaml.Node {
+	for _, k := range keys {
+		n = get(n, k)
+	}
+	return n
+}
+
+// keys lists the keys of mapping n.
+func keys(n *yaml.Node) []string {
+	var ks []string
+	if n != nil && n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			ks = append(ks, n.Content[i].Value)
+		}
+	}
+	return ks
+}
+
+// intrinsic reports whether n is the intrinsic function fn (short form !Fn or long form
+// {"Fn::Fn": ...} / {"Ref": ...}) and returns its argument.
+func intrinsic(n *yaml.Node, fn string) (*yaml.Node, bool) {
+	if n == nil {
+		return nil, false
+	}
+	long := "Fn::" + fn
+	if fn == "Ref" {
+		long = "Ref"
+	}
+	if n.Tag == "!"+fn {
+		arg := *n
+		arg.Tag = "" // the node itself, without the tag, is the argument
+		switch arg.Kind {
+		case yaml.ScalarNode:
+			arg.Tag = "!!str"
+		case yaml.SequenceNode:
+			arg.Tag = "!!seq"
+		case yaml.MappingNode:
+			arg.Tag = "!!map"
+		}
+		return &arg, true
+	}
+	if n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == long {
+		return n.Content[1], true
+	}
+	return nil, false
+}
+
+// isNoValue reports whether n is Ref AWS::NoValue.
+func isNoValue(n *yaml.Node) bool {
+	arg, ok := intrinsic(n, "Ref")
+	return ok && arg.Value == "AWS::NoValue"
+}
+
+// branches expands Fn::If into both of its values (either may be taken), dropping AWS::NoValue.
+func branches(n *yaml.Node) []*yaml.Node {
+	if isNoValue(n) {
+		return nil
+	}
+	if arg, ok := intrinsic(n, "If"); ok && arg.Kind == yaml.SequenceNode && len(arg.Content) == 3 {
+		return append(branches(arg.Content[1]), branches(arg.Content[2])...)
+	}
+	return []*yaml.Node{n}
+}
+
+// scalars returns a scalar or a list of scalars (Action: x or Action: [x, y]).
+func scalars(n *yaml.Node) []string {
+	if n == nil {
+		return nil
+	}
+	if n.Kind == yaml.ScalarNode {
+		return []string{n.Value}
+	}
+	var out []string
+	for _, c := range n.Content {
+		out = append(out, scalars(c)...)
+	}
+	return out
+}
+
+// statements returns the statements of a policy document node, expanding Fn::If.
+func statements(doc *yaml.Node) []*yaml.Node {
+	var out []*yaml.Node
+	for _, sts := range branches(get(doc, "Statement")) {
+		if sts.Kind == yaml.MappingNode {
+			out = append(out, sts)
+			continue
+		}
+		for _, st := range sts.Content {
+			out = append(out, branches(st)...)
+		}
+	}
+	return out
+}
+
+// roleActions returns the Allow actions of a role's inline policies, by statement Sid, and fails
+// on managed policies (whose actions the test cannot see).
+func roleActions(t *testing.T, file string, role *yaml.Node) map[string][]string {
+	t.Helper()
+	props := get(role, "Properties")
+	if get(props, "ManagedPolicyArns") != nil {
+		t.Errorf("%s: the role has managed policies; its permissions must be inline", file)
+	}
+	bySid := map[string][]string{}
+	for _, ps := range branches(get(props, "Policies")) {
+		for _, p := range ps.Content {
+			for _, pol := range branches(p) {
+				for _, st := range statements(get(pol, "PolicyDocument")) {
+					if e := get(st, "Effect"); e == nil || e.Value != "Allow" || get(st, "NotAction") != nil {
+						t.Errorf("%s: statement %v is not a plain Allow", file, keys(st))
+					}
+					sid := ""
+					if s := get(st, "Sid"); s != nil {
+						sid = s.Value
+					}
+					bySid[sid] = append(bySid[sid], scalars(get(st, "Action"))...)
+				}
+			}
+		}
+	}
+	return bySid
+}
+
+func TestTemplateTaskRoleMatchesPolicyFile(t *testing.T) {
+	const file = "reporter.cfn.yaml"
+	root := readTemplate(t, file)
+	role := path(root, "Resources", "TaskRole")
+	if role == nil || get(role, "Type").Value != "AWS::IAM::Role" {
+		t.Fatalf("%s: no TaskRole of type AWS::IAM::Role", file)
+	}
+	got := roleActions(t, file, role)
+	want := policyFileActions(t)
+	for sid, actions := range want {
+		slices.Sort(actions)
+		g := slices.Clone(got[sid])
+		slices.Sort(g)
+		if !slices.Equal(g, actions) {
+			t.Errorf("statement %s: the template's task role grants %v, task-policy.json %v", sid, g, actions)
+		}
+	}
+	for sid, actions := range got {
+		if _, ok := want[sid]; !ok {
+			t.Errorf("the template's task role has statement %q (%v), task-policy.json does not", sid, actions)
+		}
+	}
+	// The task definition runs with this role, and the role's name is what member roles trust.
+	if arg, ok := intrinsic(path(role, "Properties", "RoleName"), "Ref"); !ok || arg.Value != "TaskRoleName" {
+		t.Errorf("%s: TaskRole's RoleName should be !Ref TaskRoleName (member-role.cfn.yaml trusts it by name)", file)
+	}
+	td := path(root, "Resources", "TaskDefinition", "Properties", "TaskRoleArn")
+	if arg, ok := intrinsic(td, "GetAtt"); !ok || strings.Join(scalars(arg), ".") != "TaskRole.Arn" {
+		t.Errorf("%s: TaskDefinition's TaskRoleArn is not TaskRole's", file)
+	}
+}
+
+func TestMemberRoleGrantsOnlyGetFindings(t *testing.T) {
+	const file = "member-role.cfn.yaml"
+	root := readTemplate(t, file)
+	res := get(root, "Resources")
+	roles := 0
+	for i := 0; i+1 < len(res.Content); i += 2 {
+		name, r := res.Content[i].Value, res.Content[i+1]
+		switch typ := get(r, "Type").Value; typ {
+		case "AWS::IAM::Role":
+			roles++
+			for sid, actions := range roleActions(t, file, r) {
+				if !slices.Equal(actions, []string{"securityhub:GetFindings"}) {
+					t.Errorf("%s: %s statement %q grants %v, want only securityhub:GetFindings", file, name, sid, actions)
+				}
+			}
+			trust := get(get(r, "Properties"), "AssumeRolePolicyDocument")
+			for _, st := range statements(trust) {
+				if a := scalars(get(st, "Action")); !slices.Equal(a, []string{"sts:AssumeRole"}) {
+					t.Errorf("%s: %s trust statement allows %v, want sts:AssumeRole", file, name, a)
+				}
+				text := nodeText(st)
+				for _, p := range []string{"SecurityAccountId", "TaskRoleName"} {
+					if !strings.Contains(text, "${"+p+"}") {
+						t.Errorf("%s: %s's trust policy does not name ${%s}", file, name, p)
+					}
+				}
+			}
+		case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::User", "AWS::IAM::Group":
+			t.Errorf("%s: %s is a %s; the member side is one role", file, name, typ)
+		}
+	}
+	if roles != 1 {
+		t.Errorf("%s: %d roles, want 1", file, roles)
+	}
+	if path(root, "Outputs", "RoleArn") == nil {
+		t.Errorf("%s: no RoleArn output", file)
+	}
+	// The default role name is the reporter's default collect.aws.role_name and what
+	// task-policy.json lets the task role assume.
+	if d := path(root, "Parameters", "RoleName", "Default"); d == nil || d.Value != config.Default().Collect.AWS.RoleName {
+		t.Errorf("%s: RoleName's default should be %s", file, config.Default().Collect.AWS.RoleName)
+	}
+	main := readTemplate(t, "reporter.cfn.yaml")
+	for _, p := range []string{"TaskRoleName", "MemberRoleName"} {
+		other := map[string]string{"TaskRoleName": "TaskRoleName", "MemberRoleName": "RoleName"}[p]
+		a, b := path(main, "Parameters", p, "Default"), path(root, "Parameters", other, "Default")
+		if a == nil || b == nil || a.Value != b.Value {
+			t.Errorf("reporter.cfn.yaml %s and %s %s should default to the same name", p, file, other)
+		}
+	}
+}
+
+// nodeText flattens the scalars of a tree, for loose checks.
+func nodeText(n *yaml.Node) string {
+	var b strings.Builder
+	var walk func(*yaml.Node)
+	walk = func(n *yaml.Node) {
+		b.WriteString(n.Value + " ")
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
+var pseudoParameters = map[string]bool{
+	"AWS::AccountId": true, "AWS::NotificationARNs": true, "AWS::NoValue": true, "AWS::Partition": true,
+	"AWS::Region": true, "AWS::StackId": true, "AWS::StackName": true, "AWS::URLSuffix": true,
+}
+
+var subVar = regexp.MustCompile(`\$\{([^}]*)\}`)
+
+func TestTemplateReferencesResolve(t *testing.T) {
+	for _, file := range []string{"reporter.cfn.yaml", "member-role.cfn.yaml"} {
+		t.Run(file, func(t *testing.T) {
+			root := readTemplate(t, file)
+			params, resources, conds := map[string]bool{}, map[string]bool{}, map[string]bool{}
+			for _, k := range keys(get(root, "Parameters")) {
+				params[k] = true
+			}
+			for _, k := range keys(get(root, "Resources")) {
+				resources[k] = true
+			}
+			for _, k := range keys(get(root, "Conditions")) {
+				conds[k] = true
+			}
+			for name, r := range mapping(get(root, "Resources")) {
+				if get(r, "Type") == nil || get(r, "Type").Value == "" {
+					t.Errorf("resource %s has no Type", name)
+				}
+				if c := get(r, "Condition"); c != nil && !conds[c.Value] {
+					t.Errorf("resource %s: Condition %s is not defined", name, c.Value)
+				}
+			}
+			refs := 0
+			var walk func(n *yaml.Node)
+			walk = func(n *yaml.Node) {
+				if n == nil {
+					return
+				}
+				if arg, ok := intrinsic(n, "Ref"); ok {
+					refs++
+					if v := arg.Value; !params[v] && !resources[v] && !pseudoParameters[v] {
+						t.Errorf("line %d: Ref %q names no parameter, resource or pseudo parameter", n.Line, v)
+					}
+					return
+				}
+				if arg, ok := intrinsic(n, "GetAtt"); ok {
+					target := strings.SplitN(strings.Join(scalars(arg), "."), ".", 2)[0]
+					if !resources[target] {
+						t.Errorf("line %d: GetAtt %q names no resource", n.Line, target)
+					}
+					return
+				}
+				if arg, ok := intrinsic(n, "If"); ok {
+					if len(arg.Content) != 3 || !conds[arg.Content[0].Value] {
+						t.Errorf("line %d: Fn::If needs a defined condition and two values", n.Line)
+					}
+					for _, c := range arg.Content[1:] {
+						walk(c)
+					}
+					return
+				}
+				if arg, ok := intrinsic(n, "Condition"); ok && arg.Kind == yaml.ScalarNode {
+					if !conds[arg.Value] {
+						t.Errorf("line %d: Condition %q is not defined", n.Line, arg.Value)
+					}
+					return
+				}
+				if arg, ok := intrinsic(n, "Sub"); ok {
+					str, vars := arg, map[string]bool{}
+					if arg.Kind == yaml.SequenceNode && len(arg.Content) == 2 {
+						str = arg.Content[0]
+						for k, v := range mapping(arg.Content[1]) {
+							vars[k] = true
+							walk(v)
+						}
+					}
+					for _, m := range subVar.FindAllStringSubmatch(str.Value, -1) {
+						v := m[1]
+						if strings.HasPrefix(v, "!") {
+							continue // ${!Literal}
+						}
+						base := strings.SplitN(v, ".", 2)[0]
+						if !params[v] && !pseudoParameters[v] && !resources[base] && !vars[v] {
+							t.Errorf("line %d: Sub variable ${%s} names nothing", str.Line, v)
+						}
+						refs++
+					}
+					return
+				}
+				for _, c := range n.Content {
+					walk(c)
+				}
+			}
+			for _, section := range []string{"Conditions", "Resources", "Outputs"} {
+				walk(get(root, section))
+			}
+			if refs == 0 {
+				t.Errorf("found no references at all; is the walk broken?")
+			}
+		})
+	}
+}
+
+// mapping returns a mapping node's entries.
+func mapping(n *yaml.Node) map[string]*yaml.Node {
+	m := map[string]*yaml.Node{}
+	if n != nil && n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			m[n.Content[i].Value] = n.Content[i+1]
+		}
+	}
+	return m
+}
+
+func TestTemplateTaskAndSchedules(t *testing.T) {
+	const file = "reporter.cfn.yaml"
+	root := readTemplate(t, file)
+	res := get(root, "Resources")
+
+	td := path(res, "TaskDefinition", "Properties")
+	if td == nil {
+		t.Fatalf("%s: no TaskDefinition", file)
+	}
+	containers := get(td, "ContainerDefinitions")
+	if containers == nil || len(containers.Content) != 1 {
+		t.Fatalf("%s: want one container definition", file)
+	}
+	container := containers.Content[0]
+	name := get(container, "Name").Value
+
+	// Every REPORTER_ variable names a configuration key (the reporter ignores unknown ones, so
+	// a typo would silently fall back to the default).
+	known := map[string]bool{"REPORTER_DB": true}
+	for _, k := range config.Keys() {
+		known["REPORTER_"+strings.ToUpper(strings.ReplaceAll(k, ".", "_"))] = true
+	}
+	reserved := map[string]string{"REPORTER_SHARDS": "sharded collection, a later feature"}
+	env := map[string]bool{}
+	for _, e := range get(container, "Environment").Content {
+		for _, v := range branches(e) {
+			n := get(v, "Name").Value
+			env[n] = true
+			if strings.HasPrefix(n, "REPORTER_") && !known[n] && reserved[n] == "" {
+				t.Errorf("%s: environment %s names no configuration key", file, n)
+			}
+		}
+	}
+	for _, n := range []string{"AWS_REGION", "LOG_LEVEL", "REPORTER_STORE_PATH", "REPORTER_STORE_S3_STATE_BUCKET",
+		"REPORTER_STORE_S3_STATE_KEY", "REPORTER_COLLECT_AWS_MODE", "REPORTER_DELIVER_ARCHIVE_S3_BUCKET"} {
+		if !env[n] {
+			t.Errorf("%s: the container does not set %s", file, n)
+		}
+	}
+	// The SMTP password only ever comes from Secrets Manager.
+	if env["SMTP_PASSWORD"] || env["REPORTER_DELIVER_EMAIL_SMTP_PASSWORD_ENV"] {
+		t.Errorf("%s: SMTP_PASSWORD must come from Secrets, not Environment", file)
+	}
+	if !strings.Contains(nodeText(get(container, "Secrets")), config.Default().Deliver.Email.SMTP.PasswordEnv) {
+		t.Errorf("%s: no %s secret", file, config.Default().Deliver.Email.SMTP.PasswordEnv)
+	}
+
+	commands := map[string]string{}
+	for rname, r := range mapping(res) {
+		if get(r, "Type").Value != "AWS::Scheduler::Schedule" {
+			continue
+		}
+		p := get(r, "Properties")
+		if tz := get(p, "ScheduleExpressionTimezone"); tz == nil || tz.Value != "UTC" {
+			t.Errorf("%s: %s is not in UTC", file, rname)
+		}
+		ecs := path(p, "Target", "EcsParameters")
+		if lt := get(ecs, "LaunchType"); lt == nil || lt.Value != "FARGATE" {
+			t.Errorf("%s: %s does not launch on FARGATE", file, rname)
+		}
+		if path(ecs, "NetworkConfiguration", "AwsvpcConfiguration", "Subnets") == nil {
+			t.Errorf("%s: %s has no awsvpc subnets", file, rname)
+		}
+		var input struct {
+			ContainerOverrides []struct {
+				Name    string   `json:"name"`
+				Command []string `json:"command"`
+			} `json:"containerOverrides"`
+		}
+		in := path(p, "Target", "Input")
+		if in == nil {
+			t.Errorf("%s: %s has no Target.Input", file, rname)
+			continue
+		}
+		if err := json.Unmarshal([]byte(in.Value), &input); err != nil || len(input.ContainerOverrides) != 1 {
+			t.Errorf("%s: %s Target.Input %q: want one container override (%v)", file, rname, in.Value, err)
+			continue
+		}
+		o := input.ContainerOverrides[0]
+		if o.Name != name {
+			t.Errorf("%s: %s overrides container %q; the task's is %q", file, rname, o.Name, name)
+		}
+		commands[strings.Join(o.Command, " ")] = rname
+	}
+	for _, want := range []string{"run --steps collect", "run --steps report,deliver"} {
+		if commands[want] == "" {
+			t.Errorf("%s: no schedule runs %q (have %v)", file, want, commands)
+		}
+	}
+	if len(commands) != 2 {
+		t.Errorf("%s: %d schedules, want 2", file, len(commands))
+	}
+	for _, o := range []string{"BucketName", "TaskDefinitionArn", "LogGroupName"} {
+		if path(root, "Outputs", o) == nil {
+			t.Errorf("%s: no %s output", file, o)
+		}
+	}
+}
+
+// --- Dockerfile ---
+
+func TestDockerfileRuntime(t *testing.T) {
+	b, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := map[string]string{}
+	var stages [][]string // instructions of each stage, continuation lines joined
+	text := strings.ReplaceAll(string(b), "\\\n", " ")
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		instr, rest, _ := strings.Cut(line, " ")
+		switch strings.ToUpper(instr) {
+		case "FROM":
+			stages = append(stages, []string{line})
+			continue
+		case "ARG":
+			if len(stages) == 0 {
+				if k, v, ok := strings.Cut(rest, "="); ok {
+					args[k] = strings.Trim(v, `"`)
+				}
+			}
+		}
+		if len(stages) > 0 {
+			stages[len(stages)-1] = append(stages[len(stages)-1], line)
+		}
+	}
+	if len(stages) < 2 {
+		t.Fatalf("Dockerfile: %d stages, want a build stage and a runtime stage", len(stages))
+	}
+	image := func(from string) string {
+		f := strings.Fields(from)
+		img := f[1]
+		if strings.HasPrefix(img, "--platform") && len(f) > 2 {
+			img = f[2]
+		}
+		return regexp.MustCompile(`\$\{?(\w+)\}?`).ReplaceAllStringFunc(img, func(s string) string {
+			return args[strings.Trim(s, "${}")]
+		})
+	}
+	build, runtime := stages[0], stages[len(stages)-1]
+	if img := image(build[0]); !strings.HasPrefix(img, "golang:1.26") || strings.Contains(img, "alpine") {
+		t.Errorf("Dockerfile: build image %q, want golang:1.26 on Debian (glibc, gcc, g++)", img)
+	}
+	if !strings.Contains(strings.Join(build, "\n"), "CGO_ENABLED=1") {
+		t.Errorf("Dockerfile: the build stage does not set CGO_ENABLED=1 (DuckDB needs cgo)")
+	}
+
+	// DuckDB's C++ library needs glibc and libstdc++: a Debian-based image, not Alpine (musl),
+	// distroless/static (no libc) or scratch.
+	img := image(runtime[0])
+	glibc := false
+	for _, p := range []string{"gcr.io/distroless/cc-debian", "gcr.io/distroless/base-debian", "debian:", "ubuntu:"} {
+		glibc = glibc || strings.HasPrefix(img, p)
+	}
+	if !glibc || strings.Contains(img, "alpine") || strings.Contains(img, "static") || strings.Contains(img, "scratch") {
+		t.Errorf("Dockerfile: runtime image %q is not glibc-based with libstdc++", img)
+	}
+
+	user := ""
+	entry := ""
+	for _, l := range runtime {
+		instr, rest, _ := strings.Cut(l, " ")
+		switch strings.ToUpper(instr) {
+		case "USER":
+			user = strings.TrimSpace(rest)
+		case "ENTRYPOINT":
+			entry = rest
+		}
+	}
+	if user == "" && !strings.HasSuffix(img, ":nonroot") {
+		t.Errorf("Dockerfile: the runtime stage sets no USER")
+	}
+	if u, _, _ := strings.Cut(user, ":"); u == "root" || u == "0" {
+		t.Errorf("Dockerfile: USER %s runs as root", user)
+	}
+	if !strings.Contains(entry, "/usr/local/bin/reporter") {
+		t.Errorf("Dockerfile: ENTRYPOINT %s, want /usr/local/bin/reporter", entry)
+	}
+}

@@ -1,0 +1,373 @@
+package fakeaws
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"net/mail"
+	"slices"
+	"strings"
+	"sync"
+
+	"golang.org/x/time/rate"
+)
+
+// Amazon SES API v2 (rest-json, API version 2019-09-27, signing name "ses"): SendEmail.
+//
+// Errors carry the code in the X-Amzn-ErrorType header and a body {"message": ...}, as SES v2
+// sends them. What the emulator checks, and how it answers:
+//   - the request body is not JSON, or Content is missing or has not exactly one of Simple, Raw
+//     and Template, or a required member is missing, or an address does not parse, or there is
+//     no sender (FromEmailAddress, or for Raw the message's From header), or no recipient, or
+//     more than 50 recipients (To, Cc and Bcc together): 400 BadRequestException;
+//   - a Raw message over 40 MB (decoded), or whose header does not parse: 400 MessageRejected;
+//   - a sender that is not a verified identity (Options.SESVerifiedIdentities): 400
+//     MessageRejected "Email address is not verified. ...";
+//   - Template by name or ARN: 404 NotFoundException (the emulator has no stored templates; send
+//     the TemplateContent inline);
+//   - injected throttling or over Options.SESMaxSendRate: 429 TooManyRequestsException;
+//     injected server errors: 500 InternalFailure.
+//
+// For Raw, the recipients are Destination's when it names any, else the To, Cc and Bcc headers
+// of the message, as SES takes them.
+//
+// Not emulated: the sandbox (recipients need not be verified), sending quotas per day,
+// configuration sets, tenants, stored templates, the 1,000-character line limit.
+
+// SES v2 limits.
+const (
+	SESMaxRecipients     = 50       // To, Cc and Bcc together, per message
+	SESMaxRawMessageSize = 40 << 20 // bytes, after base64 decoding, attachments included
+	// sesMaxRequestBody bounds the request body read: a 40 MB message base64-encoded plus room
+	// for the other members.
+	sesMaxRequestBody = SESMaxRawMessageSize/3*4 + 8<<20
+)
+
+// SentEmail is an email SendEmail accepted.
+type SentEmail struct {
+	From      string   // the sender's address (FromEmailAddress, or the Raw message's From)
+	To        []string // every destination: To, Cc and Bcc, in that order
+	Subject   string   // Simple's or Template content's subject, or the Raw message's Subject header (decoded)
+	Text      string   // Simple: the text body
+	HTML      string   // Simple: the HTML body
+	Raw       []byte   // Raw: the message as sent, decoded; nil for Simple and Template
+	MessageID string
+}
+
+// sesState is the SES side of a Server, made on first use.
+type sesState struct {
+	mu      sync.Mutex
+	seq     uint64
+	sent    []SentEmail
+	limiter *rate.Limiter // nil: unlimited
+}
+
+func (s *Server) ses() *sesState {
+	s.sesOnce.Do(func() {
+		st := &sesState{}
+		if r := s.opts.SESMaxSendRate; r > 0 {
+			st.limiter = rate.NewLimiter(rate.Limit(r), max(1, int(math.Ceil(r))))
+		}
+		s.sesState = st
+	})
+	return s.sesState
+}
+
+// SentEmails lists the emails SendEmail accepted, in order. Raw bytes are copies.
+func (s *Server) SentEmails() []SentEmail {
+	st := s.ses()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := make([]SentEmail, len(st.sent))
+	for i, e := range st.sent {
+		e.To = slices.Clone(e.To)
+		e.Raw = slices.Clone(e.Raw)
+		out[i] = e
+	}
+	return out
+}
+
+type sesError struct {
+	status  int
+	code    string
+	message string
+}
+
+func sesBadRequest(format string, args ...any) *sesError {
+	return &sesError{http.StatusBadRequest, "BadRequestException", fmt.Sprintf(format, args...)}
+}
+
+func sesRejected(format string, args ...any) *sesError {
+	return &sesError{http.StatusBadRequest, "MessageRejected", fmt.Sprintf(format, args...)}
+}
+
+func writeSESError(w http.ResponseWriter, e *sesError) {
+	b, _ := json.Marshal(map[string]string{"message": e.message})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-ErrorType", e.code)
+	w.WriteHeader(e.status)
+	_, _ = w.Write(b)
+}
+
+func (s *Server) serveSES(w http.ResponseWriter, r *http.Request, c caller, authErr error) {
+	if r.Method != http.MethodPost || r.URL.EscapedPath() != "/v2/email/outbound-emails" {
+		s.count("Unknown")
+		writeSESError(w, &sesError{http.StatusNotFound, "UnknownOperationException",
+			fmt.Sprintf("fakeaws: no SES v2 operation for %s %s", r.Method, r.URL.Path)})
+		return
+	}
+	s.count("SendEmail")
+	if authErr != nil {
+		writeSESError(w, &sesError{http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token"})
+		return
+	}
+	if serverErr, throttled := s.fault(true); serverErr {
+		writeSESError(w, &sesError{http.StatusInternalServerError, "InternalFailure", "An internal error occurred (injected)"})
+		return
+	} else if throttled {
+		writeSESError(w, &sesError{http.StatusTooManyRequests, "TooManyRequestsException", "Maximum sending rate exceeded. (injected)"})
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, sesMaxRequestBody+1))
+	if err != nil {
+		writeSESError(w, sesBadRequest("reading request body: %v", err))
+		return
+	}
+	if len(body) > sesMaxRequestBody {
+		writeSESError(w, sesRejected("Message length is more than %d bytes long.", SESMaxRawMessageSize))
+		return
+	}
+	e, serr := s.sendEmail(c, body)
+	if serr != nil {
+		writeSESError(w, serr)
+		return
+	}
+	writeJSON(w, "application/json", map[string]string{"MessageId": e.MessageID})
+}
+
+type sesContent struct {
+	Data    *string `json:"Data"`
+	Charset *string `json:"Charset"`
+}
+
+type sesSendEmailRequest struct {
+	FromEmailAddress *string
+	Destination      *struct {
+		ToAddresses, CcAddresses, BccAddresses []string
+	}
+	ReplyToAddresses []string
+	Content          *struct {
+		Simple *struct {
+			Subject *sesContent
+			Body    *struct{ Text, Html *sesContent }
+		}
+		Raw *struct {
+			Data []byte // base64 in JSON
+		}
+		Template *struct {
+			TemplateName    *string
+			TemplateArn     *string
+			TemplateContent *struct{ Subject, Text, Html *string }
+			TemplateData    *string
+		}
+	}
+}
+
+func (s *Server) sendEmail(c caller, body []byte) (*SentEmail, *sesError) {
+	var in sesSendEmailRequest
+	if err := json.Unmarshal(body, &in); err != nil {
+		return nil, sesBadRequest("Invalid request body: %v", err)
+	}
+	if in.Content == nil {
+		return nil, sesBadRequest("Content is required.")
+	}
+	kinds := 0
+	for _, set := range []bool{in.Content.Simple != nil, in.Content.Raw != nil, in.Content.Template != nil} {
+		if set {
+			kinds++
+		}
+	}
+	if kinds != 1 {
+		return nil, sesBadRequest("Content must contain exactly one of Simple, Raw or Template; it has %d.", kinds)
+	}
+	var e SentEmail
+	var header mail.Header // Raw only
+	switch ct := in.Content; {
+	case ct.Simple != nil:
+		m := ct.Simple
+		if m.Subject == nil || m.Subject.Data == nil {
+			return nil, sesBadRequest("Subject is required.")
+		}
+		if m.Body == nil {
+			return nil, sesBadRequest("Body is required.")
+		}
+		e.Subject = *m.Subject.Data
+		if m.Body.Text != nil {
+			if m.Body.Text.Data == nil {
+				return nil, sesBadRequest("Body.Text.Data is required.")
+			}
+			e.Text = *m.Body.Text.Data
+		}
+		if m.Body.Html != nil {
+			if m.Body.Html.Data == nil {
+				return nil, sesBadRequest("Body.Html.Data is required.")
+			}
+			e.HTML = *m.Body.Html.Data
+		}
+	case ct.Raw != nil:
+		data := ct.Raw.Data
+		if len(data) == 0 {
+			return nil, sesBadRequest("Raw.Data is required.")
+		}
+		if len(data) > SESMaxRawMessageSize {
+			return nil, sesRejected("Message length is more than %d bytes long: '%d'.", SESMaxRawMessageSize, len(data))
+		}
+		msg, err := mail.ReadMessage(bytes.NewReader(data))
+		if err != nil {
+			return nil, sesRejected("Could not parse the message header: %v", err)
+		}
+		header = msg.Header
+		e.Raw = data
+		e.Subject = decodeHeader(header.Get("Subject"))
+	default:
+		t := ct.Template
+		if t.TemplateContent == nil {
+			name := t.TemplateName
+			if name == nil {
+				name = t.TemplateArn
+			}
+			if name == nil {
+				return nil, sesBadRequest("Template must have TemplateName, TemplateArn or TemplateContent.")
+			}
+			return nil, &sesError{http.StatusNotFound, "NotFoundException", fmt.Sprintf("Template %s does not exist.", *name)}
+		}
+		if t.TemplateContent.Subject != nil {
+			e.Subject = *t.TemplateContent.Subject
+		}
+		if t.TemplateData != nil && !json.Valid([]byte(*t.TemplateData)) {
+			return nil, sesBadRequest("TemplateData is not valid JSON.")
+		}
+	}
+
+	// The sender.
+	from := ""
+	if in.FromEmailAddress != nil && *in.FromEmailAddress != "" {
+		from = *in.FromEmailAddress
+	} else if header != nil {
+		from = header.Get("From")
+		if from == "" {
+			return nil, sesBadRequest("Missing required header 'From'.")
+		}
+	} else {
+		return nil, sesBadRequest("FromEmailAddress is required.")
+	}
+	addr, err := mail.ParseAddress(from)
+	if err != nil {
+		return nil, sesBadRequest("Illegal address: %q", from)
+	}
+	e.From = addr.Address
+
+	// The recipients.
+	if d := in.Destination; d != nil {
+		for _, list := range [][]string{d.ToAddresses, d.CcAddresses, d.BccAddresses} {
+			for _, a := range list {
+				p, err := mail.ParseAddress(a)
+				if err != nil {
+					return nil, sesBadRequest("Illegal address: %q", a)
+				}
+				e.To = append(e.To, p.Address)
+			}
+		}
+	}
+	if len(e.To) == 0 && header != nil {
+		for _, h := range []string{"To", "Cc", "Bcc"} {
+			if header.Get(h) == "" {
+				continue
+			}
+			list, err := header.AddressList(h)
+			if err != nil {
+				return nil, sesRejected("Illegal address in the %s header: %v", h, err)
+			}
+			for _, a := range list {
+				e.To = append(e.To, a.Address)
+			}
+		}
+	}
+	for _, a := range in.ReplyToAddresses {
+		if _, err := mail.ParseAddress(a); err != nil {
+			return nil, sesBadRequest("Illegal address: %q", a)
+		}
+	}
+	switch n := len(e.To); {
+	case n == 0:
+		return nil, sesBadRequest("Recipient count is 0: the message needs at least one To, Cc or Bcc address.")
+	case n > SESMaxRecipients:
+		return nil, sesBadRequest("Recipient count exceeds %d.", SESMaxRecipients)
+	}
+
+	if !s.sesVerified(e.From) {
+		return nil, sesRejected("Email address is not verified. The following identities failed the check in region %s: %s",
+			strings.ToUpper(c.region), e.From)
+	}
+
+	st := s.ses()
+	if st.limiter != nil && !st.limiter.Allow() {
+		s.mu.Lock()
+		s.stats.Throttled++
+		s.mu.Unlock()
+		return nil, &sesError{http.StatusTooManyRequests, "TooManyRequestsException", "Maximum sending rate exceeded."}
+	}
+	st.mu.Lock()
+	st.seq++
+	id := hashUUID(fmt.Sprintf("ses/%d/%s/%s", st.seq, c.account, e.From))
+	e.MessageID = fmt.Sprintf("0100%012x-%s-000000", st.seq, id)
+	e.Raw = slices.Clone(e.Raw)
+	st.sent = append(st.sent, e)
+	st.mu.Unlock()
+	s.mu.Lock()
+	s.stats.EmailsSent++
+	s.mu.Unlock()
+	return &e, nil
+}
+
+// sesVerified reports whether addr may send: it or its domain (or a parent domain) is listed in
+// Options.SESVerifiedIdentities, or the list is empty.
+func (s *Server) sesVerified(addr string) bool {
+	ids := s.opts.SESVerifiedIdentities
+	if len(ids) == 0 {
+		return true
+	}
+	addr = strings.ToLower(addr)
+	_, domain, _ := strings.Cut(addr, "@")
+	for _, id := range ids {
+		id = strings.ToLower(strings.TrimSpace(id))
+		if id == "" {
+			continue
+		}
+		if strings.Contains(id, "@") {
+			if id == addr {
+				return true
+			}
+			continue
+		}
+		if domain == id || strings.HasSuffix(domain, "."+id) {
+			return true
+		}
+	}
+	return false
+}
+
+var wordDecoder = &mime.WordDecoder{}
+
+// decodeHeader decodes RFC 2047 encoded words; undecodable text is returned as is.
+func decodeHeader(v string) string {
+	d, err := wordDecoder.DecodeHeader(v)
+	if err != nil {
+		return v
+	}
+	return d
+}
