@@ -19,14 +19,16 @@ import (
 type collectOptions struct {
 	db            string
 	mode          string
+	shard         string
 	progressEvery time.Duration
 }
 
 func runCollect(ctx context.Context, e *env, args []string) error {
-	fs, cfgPath := newFlagSet(e, "collect", "collect [--config FILE] [--db PATH] [--mode aggregator|accounts]")
+	fs, cfgPath := newFlagSet(e, "collect", "collect [--config FILE] [--db PATH] [--mode aggregator|accounts] [--shard i/n]")
 	var o collectOptions
 	fs.StringVar(&o.db, "db", "", "database file (default: store.path, REPORTER_DB, or data/reporter.duckdb)")
 	fs.StringVar(&o.mode, "mode", "", "aggregator (read the delegated administrator's aggregation region) or accounts (assume a role in each member); default: collect.aws.mode")
+	fs.StringVar(&o.shard, "shard", "", "i/n: collect the i-th of n slices of the accounts (accounts mode; 1-based), for n collectors side by side")
 	fs.DurationVar(&o.progressEvery, "progress-every", 10*time.Second, "how often progress is logged when stderr is not a terminal")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -46,6 +48,16 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 		if err := cfg.Validate(); err != nil {
 			return usagef("--mode: %v", err)
 		}
+	}
+	if o.shard != "" {
+		var i, n int
+		if _, err := fmt.Sscanf(o.shard, "%d/%d", &i, &n); err != nil || n < 1 || i < 1 || i > n {
+			return usagef("--shard %q: want i/n with 1 <= i <= n, e.g. 2/4", o.shard)
+		}
+		if cfg.Collect.Source != "aws" || cfg.Collect.AWS.Mode != "accounts" {
+			return usagef("--shard needs collect.source aws and collect.aws.mode accounts")
+		}
+		cfg.Collect.AWS.Shard, cfg.Collect.AWS.Shards = i-1, n
 	}
 	snap, err := collectSnapshot(ctx, e, cfg, o.db, o.progressEvery)
 	if err != nil {
@@ -84,7 +96,7 @@ func collectSnapshot(ctx context.Context, e *env, cfg config.Config, db string, 
 		aws, err := collect.NewAWSSource(awsCfg, collect.AWSOptions{
 			Mode: a.Mode, RoleName: a.RoleName, Regions: a.Regions, IncludeAccounts: a.Accounts.Include,
 			ExcludeAccounts: a.Accounts.Exclude, MaxConcurrency: a.MaxConcurrency, AssumeRoleARN: a.AssumeRoleARN,
-			ProductNames: a.ProductNames, Catalog: cat, Progress: progress, Log: e.log,
+			ProductNames: a.ProductNames, Shard: a.Shard, Shards: a.Shards, Catalog: cat, Progress: progress, Log: e.log,
 		})
 		if err != nil {
 			return store.Snapshot{}, err
@@ -112,7 +124,7 @@ func collectSnapshot(ctx context.Context, e *env, cfg config.Config, db string, 
 	}
 	meta.TakenAt = time.Now().UTC()
 
-	st, err := store.Open(ctx, db, store.Options{MemoryLimit: cfg.Store.MemoryLimit})
+	st, err := openWritable(ctx, db, cfg.Store.MemoryLimit)
 	if err != nil {
 		return store.Snapshot{}, err
 	}
@@ -128,6 +140,7 @@ func collectSnapshot(ctx context.Context, e *env, cfg config.Config, db string, 
 	e.log.Info("snapshot stored", "snapshot", snap.ID, "status", snap.Status, "findings", snap.Findings,
 		"accounts", snap.AccountsCollected, "accounts_expected", snap.AccountsExpected, "duration_ms", d.Milliseconds(),
 		"findings_per_s", int(float64(snap.Findings)/max(d.Seconds(), 1e-9)))
+	applyRetention(ctx, e, st, cfg.Store.RetentionDays)
 	return snap, st.Close()
 }
 

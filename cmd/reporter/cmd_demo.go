@@ -113,7 +113,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 }
 
 func buildDemo(ctx context.Context, e *env, org *demo.Org, cat *catalog.Catalog, path, memoryLimit string) error {
-	st, err := store.Open(ctx, path, store.Options{MemoryLimit: memoryLimit})
+	st, err := openWritable(ctx, path, memoryLimit)
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		all = append(all, s.ID)
 	}
 	stds, ctls := cat.ForSnapshot(all)
-	st, err := store.Open(ctx, o.db, store.Options{MemoryLimit: cfg.Store.MemoryLimit})
+	st, err := openWritable(ctx, o.db, cfg.Store.MemoryLimit)
 	if err != nil {
 		return err
 	}
@@ -63,6 +63,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	applyRetention(ctx, e, st, cfg.Store.RetentionDays)
 	d := time.Since(start)
 	e.log.Info("snapshot stored", "snapshot", snap.ID, "findings", snap.Findings, "accounts", snap.AccountsCollected,
 		"duration_ms", d.Milliseconds(), "findings_per_s", int(float64(snap.Findings)/max(d.Seconds(), 1e-9)))

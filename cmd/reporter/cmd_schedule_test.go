@@ -88,7 +88,11 @@ func TestScheduleRunsWithoutOverlapAndSurvivesPanics(t *testing.T) {
 		e := &env{vars: []string{"LOG_LEVEL=info"}, stdin: strings.NewReader(""), stdout: logs, stderr: logs, log: newLogger(logs, nil)}
 		done <- runSchedule(ctx, e, []string{"--config", cfgPath})
 	}()
-	time.Sleep(6 * time.Second)
+	// Run until a run has completed and a tick has been skipped (a loaded machine takes longer).
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) && !(strings.Contains(logs.String(), `"outcome":"ok"`) && strings.Contains(logs.String(), "run skipped")) {
+		time.Sleep(100 * time.Millisecond)
+	}
 	cancel()
 	select {
 	case err := <-done:

@@ -132,6 +132,30 @@ func writeFileAtomic(path string, fill func(*os.File) error) error {
 	return os.Rename(tmp.Name(), path)
 }
 
+// openWritable opens the database for writing snapshots. Every snapshot is summarized as it is
+// committed (analyze.Summarize), which keeps reports over long histories fast.
+func openWritable(ctx context.Context, path, memoryLimit string) (*store.Store, error) {
+	return store.Open(ctx, path, store.Options{MemoryLimit: memoryLimit, OnCommit: analyze.Summarize})
+}
+
+// applyRetention deletes the snapshots older than store.retention_days before the newest one and
+// gives their space back. It runs after a snapshot is stored, so a failure (or a cancellation)
+// is a warning: the new snapshot is safe, the prune is one transaction, and the next run retries.
+func applyRetention(ctx context.Context, e *env, st *store.Store, days int) {
+	if days <= 0 {
+		return
+	}
+	res, err := st.Prune(ctx, time.Duration(days)*24*time.Hour)
+	if err != nil {
+		e.log.Warn("pruning old snapshots failed; the next run retries", "retention_days", days, "error", err.Error())
+		return
+	}
+	if res.Snapshots > 0 {
+		e.log.Info("old snapshots pruned", "retention_days", days, "snapshots", res.Snapshots,
+			"bytes_before", res.BytesBefore, "bytes_after", res.BytesAfter)
+	}
+}
+
 // analyzeOptions maps the configuration onto the analysis knobs.
 func analyzeOptions(cfg config.Config) analyze.Options {
 	return analyze.Options{

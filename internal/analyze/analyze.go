@@ -36,6 +36,9 @@ type Options struct {
 	// ChangeWindow is how far back the "change since" comparison of top failed controls looks
 	// (default 7 days; the snapshot nearest to that moment within a day is used).
 	ChangeWindow time.Duration
+	// StepDone, when set, is told how long each step of the analysis took (for debug logs and
+	// benchmarks).
+	StepDone func(step string, d time.Duration)
 }
 
 // DefaultAutomationMarkers match the role and document names of the common auto-remediation set-ups
@@ -97,8 +100,12 @@ func Build(ctx context.Context, st *store.Store, snap store.Snapshot, opt Option
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		start := time.Now()
 		if err := s.fn(ctx, r); err != nil {
 			return nil, fmt.Errorf("analyze snapshot %d: %s: %w", snap.ID, s.name, err)
+		}
+		if opt.StepDone != nil {
+			opt.StepDone(s.name, time.Since(start))
 		}
 	}
 	return r, nil

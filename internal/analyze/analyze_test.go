@@ -1,7 +1,9 @@
 package analyze
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -510,5 +512,42 @@ func TestMarkerPattern(t *testing.T) {
 	}
 	if got := markerPattern(nil); got != "a^" {
 		t.Errorf("empty markers: %q", got)
+	}
+}
+
+// TestSummariesChangeNothing builds the same 8-snapshot history in a store that summarizes each
+// snapshot at commit and in one that does not, and compares the reports: the summaries are a
+// cache of exactly what the history gives.
+func TestSummariesChangeNothing(t *testing.T) {
+	plain := openStore(t)
+	summarized, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "s.duckdb"), store.Options{OnCommit: Summarize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer summarized.Close()
+	var last [2]store.Snapshot
+	for day := range 8 {
+		fs := randomEstate(uint64(day/3 + 1)) // the estate changes every few days
+		for i, st := range []*store.Store{plain, summarized} {
+			last[i] = writeSnap(t, st, t0.Add(time.Duration(day-7)*24*time.Hour), testCtl, fs)
+		}
+	}
+	var n int
+	if err := summarized.DB().QueryRow(`SELECT count(*) FROM snapshot_summarized`).Scan(&n); err != nil || n != 8 {
+		t.Fatalf("%d snapshots summarized (%v), want 8", n, err)
+	}
+	var got [2][]byte
+	for i, st := range []*store.Store{plain, summarized} {
+		r, err := Build(context.Background(), st, last[i], Options{Now: pinned})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[i], _ = json.Marshal(r)
+	}
+	if !bytes.Equal(got[0], got[1]) {
+		t.Errorf("reports differ with and without summaries:\n%s\n%s", got[0], got[1])
+	}
+	if !bytes.Contains(got[1], []byte(`"snapshots":8`)) {
+		t.Errorf("the progress window does not span the history: %s", got[1])
 	}
 }

@@ -207,13 +207,20 @@ type remediation struct {
 // finding's history is its state rows across versions, keyed by id_key (Id and ProductArn); a run of
 // FAILED rows starts failing at the earliest of its first snapshot and AWS's UpdatedAt.
 const remediationsSQL = `
-WITH h AS (
-  SELECT f.id_key, s.valid_from, sn.taken_at, s.updated_at,
-         s.compliance_status = 'FAILED' AND s.record_state = 'ACTIVE' AS failing,
-         s.compliance_status = 'PASSED' OR s.workflow_status = 'RESOLVED' OR s.record_state = 'ARCHIVED' AS fixed,
-         regexp_matches(lower(s.note_updated_by || ' ' || s.user_defined_fields), $3) AS auto
+WITH fixed_keys AS (
+  -- Only findings with a fixing state shown in the period can count; their whole history is read
+  -- (a failing run can start long before), everyone else's is not.
+  SELECT DISTINCT f.id_key
   FROM finding_states s JOIN findings f ON f.fkey = s.fkey JOIN snapshots sn ON sn.id = s.valid_from
-  WHERE f.control_id <> '' AND s.valid_from <= $1),
+  WHERE f.control_id <> '' AND s.valid_from <= $1 AND sn.taken_at >= $2
+    AND (s.compliance_status = 'PASSED' OR s.workflow_status = 'RESOLVED' OR s.record_state = 'ARCHIVED')),
+h AS (
+  SELECT f.id_key, s.valid_from, sn.taken_at, s.updated_at, s.note_updated_by, s.user_defined_fields,
+         s.compliance_status = 'FAILED' AND s.record_state = 'ACTIVE' AS failing,
+         s.compliance_status = 'PASSED' OR s.workflow_status = 'RESOLVED' OR s.record_state = 'ARCHIVED' AS fixed
+  FROM finding_states s JOIN findings f ON f.fkey = s.fkey JOIN snapshots sn ON sn.id = s.valid_from
+  SEMI JOIN fixed_keys k ON k.id_key = f.id_key
+  WHERE s.valid_from <= $1),
 t AS (
   SELECT *, lag(failing) OVER w AS prev_failing,
          sum(CASE WHEN failing THEN 0 ELSE 1 END) OVER (w ROWS UNBOUNDED PRECEDING) AS grp
@@ -221,7 +228,8 @@ t AS (
 runs AS (
   SELECT id_key, grp, min(least(taken_at, coalesce(updated_at, taken_at))) AS fail_start
   FROM t WHERE failing GROUP BY ALL)
-SELECT t.id_key::VARCHAR, t.taken_at, epoch(t.taken_at - r.fail_start) / 86400.0, t.auto
+SELECT t.id_key::VARCHAR, t.taken_at, epoch(t.taken_at - r.fail_start) / 86400.0,
+       regexp_matches(lower(t.note_updated_by || ' ' || t.user_defined_fields), $3)
 FROM t JOIN runs r ON r.id_key = t.id_key AND r.grp = t.grp - 1
 WHERE t.prev_failing AND t.fixed AND t.taken_at >= $2`
 

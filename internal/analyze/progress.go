@@ -138,28 +138,29 @@ func median(xs []float64) float64 {
 	return (xs[n/2-1] + xs[n/2]) / 2
 }
 
+// riskSQL counts, per snapshot of scope_snaps, the distinct (control, account) pairs FAILED and
+// the open critical and high findings, as rows (sid, failed pairs, critical, high).
+const riskSQL = `
+SELECT w.sid,
+       count(DISTINCT (f.control_id, f.account_id)) FILTER (WHERE f.control_id <> '' AND s.record_state = 'ACTIVE'
+             AND s.workflow_status <> 'SUPPRESSED' AND s.compliance_status = 'FAILED'),
+       count(*) FILTER (WHERE ` + activeSQLQualified + ` AND s.severity_label = 'CRITICAL'),
+       count(*) FILTER (WHERE ` + activeSQLQualified + ` AND s.severity_label = 'HIGH')
+FROM scope_snaps w
+JOIN finding_states s ON s.valid_from <= w.sid AND (s.valid_to IS NULL OR s.valid_to > w.sid)
+JOIN findings f ON f.fkey = s.fkey
+GROUP BY w.sid`
+
 // riskSeries counts, per window snapshot, the distinct (control, account) pairs FAILED and the open
-// critical and high findings.
+// critical and high findings: from the stored summaries, and from the history for snapshots
+// without one.
 func (a *analyzer) riskSeries(ctx context.Context, win []windowSnap) ([]ProgressPoint, error) {
 	sids := make([]int64, len(win))
 	for i, w := range win {
 		sids[i] = w.id
 	}
 	byID := map[int64]ProgressPoint{}
-	err := a.withScope(ctx, sids, func(conn *sql.Conn) error {
-		rows, err := conn.QueryContext(ctx, `
-SELECT w.sid,
-       count(DISTINCT (f.control_id, f.account_id)) FILTER (WHERE f.control_id <> '' AND s.record_state = 'ACTIVE'
-             AND s.workflow_status <> 'SUPPRESSED' AND s.compliance_status = 'FAILED'),
-       count(*) FILTER (WHERE `+activeSQLQualified+` AND s.severity_label = 'CRITICAL'),
-       count(*) FILTER (WHERE `+activeSQLQualified+` AND s.severity_label = 'HIGH')
-FROM scope_snaps w
-JOIN finding_states s ON s.valid_from <= w.sid AND (s.valid_to IS NULL OR s.valid_to > w.sid)
-JOIN findings f ON f.fkey = s.fkey
-GROUP BY w.sid`)
-		if err != nil {
-			return err
-		}
+	scan := func(rows *sql.Rows) error {
 		defer rows.Close()
 		for rows.Next() {
 			var id int64
@@ -170,9 +171,32 @@ GROUP BY w.sid`)
 			byID[id] = pt
 		}
 		return rows.Err()
-	})
+	}
+	_, missing, err := a.summarized(ctx, sids)
 	if err != nil {
 		return nil, err
+	}
+	if len(missing) < len(sids) {
+		rows, err := a.st.DB().QueryContext(ctx, `SELECT snapshot_id, failed_control_accounts, open_critical, open_high
+			FROM snapshot_risk WHERE snapshot_id IN (`+idList(sids)+`)`)
+		if err != nil {
+			return nil, err
+		}
+		if err := scan(rows); err != nil {
+			return nil, err
+		}
+	}
+	if len(missing) > 0 {
+		err := a.withScope(ctx, missing, func(conn *sql.Conn) error {
+			rows, err := conn.QueryContext(ctx, riskSQL)
+			if err != nil {
+				return err
+			}
+			return scan(rows)
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	out := make([]ProgressPoint, len(win))
 	for i, w := range win {

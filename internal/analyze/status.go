@@ -103,15 +103,14 @@ func (a *analyzer) withScope(ctx context.Context, sids []int64, fn func(*sql.Con
 // tallied (NO_DATA is added from the catalog where it is reported).
 func (a *analyzer) statusTallies(ctx context.Context, sids []int64, byAccount bool) (tallies, error) {
 	t := tallies{scored: map[scoreKey]*counts{}, all: map[scoreKey]*counts{}}
-	accountCol := "''"
-	if byAccount {
-		accountCol = "account_id"
+	if !byAccount {
+		// Summaries stored at commit (Summarize) answer for the snapshots that have them.
+		var err error
+		if sids, err = a.storedTallies(ctx, sids, t); err != nil || len(sids) == 0 {
+			return t, err
+		}
 	}
-	q := `WITH cf AS (` + controlFindingsSQL + `)
-SELECT sid, standard_id, ` + accountCol + ` AS account, status, status_all, count(*) AS n
-FROM (SELECT sid, standard_id, ` + accountCol + ` AS account_id, control_id, ` + statusSQL + `
-      FROM cf GROUP BY ALL)
-GROUP BY ALL`
+	q := talliesSQL(byAccount)
 	err := a.withScope(ctx, sids, func(conn *sql.Conn) error {
 		rows, err := conn.QueryContext(ctx, q)
 		if err != nil {
@@ -142,6 +141,20 @@ GROUP BY ALL`
 		return rows.Err()
 	})
 	return t, err
+}
+
+// talliesSQL counts control statuses per snapshot of scope_snaps, standard and account (” for the
+// organization) as rows (sid, standard_id, account, status, status_all, n).
+func talliesSQL(byAccount bool) string {
+	accountCol := "''"
+	if byAccount {
+		accountCol = "account_id"
+	}
+	return `WITH cf AS (` + controlFindingsSQL + `)
+SELECT sid, standard_id, ` + accountCol + ` AS account, status, status_all, count(*) AS n
+FROM (SELECT sid, standard_id, ` + accountCol + ` AS account_id, control_id, ` + statusSQL + `
+      FROM cf GROUP BY ALL)
+GROUP BY ALL`
 }
 
 // standardInfo is a standard reported on, in report order.

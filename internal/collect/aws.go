@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -49,6 +50,9 @@ type AWSOptions struct {
 	Regions         []string
 	IncludeAccounts []string // empty: every ACTIVE account of the organization
 	ExcludeAccounts []string
+	// Shard and Shards split the accounts between Shards collectors (accounts mode): this one
+	// reads the accounts whose id hashes to Shard (0-based). Zero Shards: all accounts.
+	Shard, Shards int
 	// MaxConcurrency bounds the account/region pairs read at once in accounts mode (default 32).
 	MaxConcurrency int
 	// ProductNames, when set, narrows GetFindings server-side to these products
@@ -104,6 +108,12 @@ func NewAWSSource(cfg aws.Config, opts AWSOptions) (*AWSSource, error) {
 	opts.Mode = cmp.Or(opts.Mode, ModeAggregator)
 	if opts.Mode != ModeAggregator && opts.Mode != ModeAccounts {
 		return nil, fmt.Errorf("collect: mode %q is neither %s nor %s", opts.Mode, ModeAggregator, ModeAccounts)
+	}
+	if opts.Shards > 1 && opts.Mode != ModeAccounts {
+		return nil, errors.New("collect: sharding needs accounts mode: the aggregator is one stream")
+	}
+	if opts.Shards > 0 && (opts.Shard < 0 || opts.Shard >= opts.Shards) {
+		return nil, fmt.Errorf("collect: shard %d is not in 0..%d", opts.Shard, opts.Shards-1)
 	}
 	if cfg.Region == "" {
 		return nil, errors.New("collect: no AWS region: set AWS_REGION or a profile region (the Security Hub home region)")
@@ -206,7 +216,12 @@ func (s *AWSSource) Prepare(ctx context.Context) (*AWSPlan, error) {
 		return nil, fmt.Errorf("collect: list the organization's accounts (organizations ListAccounts): %w", err)
 	}
 	if s.opts.Mode == ModeAccounts && len(p.Accounts) == 0 {
-		return nil, errors.New("collect: no ACTIVE account left to read after collect.aws.accounts include/exclude")
+		if s.opts.Shards <= 1 {
+			return nil, errors.New("collect: no ACTIVE account left to read after collect.aws.accounts include/exclude")
+		}
+		// With more shards than the hash spreads accounts to, a shard can be empty: that is
+		// not this collector's failure.
+		s.opts.Log.Warn("no account falls in this shard", "shard", s.opts.Shard+1, "shards", s.opts.Shards)
 	}
 
 	p.Standards, p.Controls, err = s.standards(ctx)
@@ -431,12 +446,23 @@ func (s *AWSSource) findingsFilters(account, region string) *types.AwsSecurityFi
 // limit of 20 values per field.
 const maxFilterValues = 20
 
-// wanted applies the include and exclude lists to a finding's account.
+// wanted applies the include and exclude lists and the shard to a finding's account.
 func (s *AWSSource) wanted(account string) bool {
 	if len(s.opts.IncludeAccounts) > 0 && !slices.Contains(s.opts.IncludeAccounts, account) {
 		return false
 	}
+	if s.opts.Shards > 1 && ShardOf(account, s.opts.Shards) != s.opts.Shard {
+		return false
+	}
 	return !slices.Contains(s.opts.ExcludeAccounts, account)
+}
+
+// ShardOf is the shard (0..shards-1) an account belongs to: a hash of its id, so an account stays
+// in its shard when others join or leave the organization.
+func ShardOf(account string, shards int) int {
+	h := fnv.New32a()
+	h.Write([]byte(account))
+	return int(h.Sum32() % uint32(shards))
 }
 
 // readFindings pages through GetFindings with one unchanging query, calling fn per page.

@@ -424,3 +424,35 @@ func TestAWSStillThrottledIsCoverage(t *testing.T) {
 	}
 	checkExactlyOnce(t, want, got.findings)
 }
+
+func TestAWSShardsPartitionTheAccounts(t *testing.T) {
+	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 8, Aggregator: true, Unlimited: true})
+	const n = 3
+	var all []*store.Finding
+	seen := map[string]int{}
+	for i := range n {
+		got, plan, err := collectWith(t, t.Context(), srv, hs.URL, collect.AWSOptions{Mode: collect.ModeAccounts, Shard: i, Shards: n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range plan.Accounts {
+			seen[a.AccountID]++
+			if collect.ShardOf(a.AccountID, n) != i {
+				t.Errorf("shard %d planned account %s of shard %d", i, a.AccountID, collect.ShardOf(a.AccountID, n))
+			}
+		}
+		all = append(all, got.findings...)
+	}
+	if len(seen) != len(srv.Accounts()) {
+		t.Errorf("%d accounts over the shards, the organization has %d", len(seen), len(srv.Accounts()))
+	}
+	for a, k := range seen {
+		if k != 1 {
+			t.Errorf("account %s in %d shards", a, k)
+		}
+	}
+	checkExactlyOnce(t, activeFindings(srv), all)
+	if _, err := collect.NewAWSSource(aws.Config{Region: "us-east-1"}, collect.AWSOptions{Shard: 0, Shards: 2}); err == nil {
+		t.Error("sharding the aggregator stream was accepted")
+	}
+}

@@ -129,8 +129,11 @@ const (
 // by the magic bytes, not the name). name is only used in errors. cat maps legacy control ids; nil
 // means catalog.Default().
 //
-// Memory does not grow with the file: only the record being decoded is held. The price is that
-// fn may already have seen the findings before a bad record; the caller discards them.
+// Records are decoded on all cores (pipeline.go), but fn is called from the caller's goroutine, one
+// finding at a time and in file order, and the error returned is that of the first bad record.
+// Memory does not grow with the file: only the few batches of records being decoded are held.
+// The price is that fn may already have seen the findings before a bad record; the caller
+// discards them.
 func Decode(ctx context.Context, name string, r io.Reader, cat *catalog.Catalog, fn func(*store.Finding) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("import %s: %w", name, err)
@@ -418,10 +421,13 @@ type decoder struct {
 	gzipped bool
 	f       framer
 	rec     int // index of the next record
-	raw     rawFinding
+	pipeline
 }
 
-func (d *decoder) run() error {
+// frame walks the input and queues its records for decoding (pipeline.go). It returns at the end
+// of the input, on the first error it finds itself, or with errStopped when run no longer wants
+// records.
+func (d *decoder) frame() error {
 	if err := d.skipBOM(); err != nil {
 		return err
 	}
@@ -687,7 +693,7 @@ func objectKey(b []byte) (string, error) {
 	return s, err
 }
 
-// record decodes one framed finding (at input offset start) and hands it to fn.
+// record checks one framed finding (at input offset start) and queues it for decoding.
 func (d *decoder) record(b []byte, start int64) error {
 	k := d.rec
 	d.rec++
@@ -705,18 +711,25 @@ func (d *decoder) record(b []byte, start int64) error {
 		}
 		return &ImportError{File: d.name, Record: k, Err: fmt.Errorf("got %s, want a finding object", kindOf(b[0]))}
 	}
-	d.raw = rawFinding{}
-	if err := json.Unmarshal(b, &d.raw); err != nil {
-		return d.unmarshalError(k, start, err)
+	return d.queue(k, b, start)
+}
+
+// decodeRecord decodes record k, the finding object b framed at input offset start, into a
+// finding. raw is the caller's scratch space. It is safe for concurrent use.
+func (d *decoder) decodeRecord(raw *rawFinding, k int, b []byte, start int64) (*store.Finding, error) {
+	*raw = rawFinding{}
+	if !raw.decodeFast(b) {
+		// Not the common shape, or not valid: encoding/json decides, and names what is wrong.
+		*raw = rawFinding{}
+		if err := json.Unmarshal(b, raw); err != nil {
+			return nil, d.unmarshalError(k, start, err)
+		}
 	}
-	f, field, err := d.raw.finding(d.cat)
+	f, field, err := raw.finding(d.cat)
 	if err != nil {
-		return &ImportError{File: d.name, Record: k, Field: field, Err: err}
+		return nil, &ImportError{File: d.name, Record: k, Field: field, Err: err}
 	}
-	if err := d.fn(f); err != nil {
-		return fmt.Errorf("import %s: record %d: %w", d.name, k, err)
-	}
-	return nil
+	return f, nil
 }
 
 func (d *decoder) unmarshalError(record int, start int64, err error) error {

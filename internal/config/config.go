@@ -41,6 +41,9 @@ type Store struct {
 	// S3State keeps the database file in S3 for runs on ephemeral compute: `run` downloads it
 	// first and uploads it after a successful run, only if nobody else updated it meanwhile.
 	S3State S3Location `yaml:"s3_state"`
+	// RetentionDays keeps the snapshots taken within this many days of the newest one; older
+	// ones are deleted, and the space given back, after each new snapshot. 0 keeps everything.
+	RetentionDays int `yaml:"retention_days"`
 }
 
 // S3Location is an object in S3; an empty bucket turns the feature off.
@@ -115,6 +118,8 @@ type AWS struct {
 	AssumeRoleARN string `yaml:"assume_role_arn"`
 	// ProductNames narrows collection server-side to these products, e.g. ["Security Hub"].
 	ProductNames []string `yaml:"product_names"`
+	// Shard (0-based) of Shards is set by `collect --shard i/n`, not by the file.
+	Shard, Shards int `yaml:"-"`
 }
 
 // AWSAccounts selects accounts by id.
@@ -142,7 +147,7 @@ type Report struct {
 func Default() Config {
 	return Config{
 		Organization: "my-organization",
-		Store:        Store{Path: "data/reporter.duckdb", MemoryLimit: "256MB"},
+		Store:        Store{Path: "data/reporter.duckdb", MemoryLimit: "256MB", RetentionDays: 400},
 		Collect:      Collect{Source: "aws", AWS: AWS{Mode: "aggregator", RoleName: "HubReportReader", MaxConcurrency: 32}},
 		Report: Report{
 			Formats:           []string{"text", "json", "pdf", "xlsx"},
@@ -248,6 +253,12 @@ func (c Config) Validate() error {
 	}
 	if len(c.Report.Formats) == 0 {
 		return &ValidationError{Key: "report.formats", Msg: "must name at least one format"}
+	}
+	if c.Store.RetentionDays < 0 {
+		return &ValidationError{Key: "store.retention_days", Msg: fmt.Sprintf("%d is negative (0 keeps every snapshot)", c.Store.RetentionDays)}
+	}
+	if c.Store.RetentionDays > 0 && c.Store.RetentionDays < c.Report.WindowDays {
+		return &ValidationError{Key: "store.retention_days", Msg: fmt.Sprintf("%d is shorter than report.window_days (%d): the progress section would lose its start", c.Store.RetentionDays, c.Report.WindowDays)}
 	}
 	if (c.Store.S3State.Bucket == "") != (c.Store.S3State.Key == "") {
 		return &ValidationError{Key: "store.s3_state", Msg: "needs both bucket and key (or neither)"}

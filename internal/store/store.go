@@ -46,13 +46,19 @@ type Options struct {
 	ReadOnly bool
 	// MemoryLimit caps DuckDB's buffer pool, e.g. "1GB"; empty keeps DuckDB's default (80% of RAM).
 	MemoryLimit string
+	// OnCommit runs inside every snapshot's commit transaction, after the snapshot's rows are
+	// written and before COMMIT, on the writer's connection: the analysis stores its per-snapshot
+	// summaries with it (analyze.Summarize). An error rolls the snapshot back.
+	OnCommit func(ctx context.Context, conn *sql.Conn, snapshotID int64) error
 }
 
 // Store is an open database.
 type Store struct {
-	db   *sql.DB
-	path string
-	ro   bool
+	db       *sql.DB
+	path     string
+	ro       bool
+	onCommit func(ctx context.Context, conn *sql.Conn, snapshotID int64) error
+	opt      Options // to reopen after a compaction
 }
 
 // macros are created on every connection as TEMP objects: they are derived SQL, not schema, so a
@@ -109,7 +115,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, classifyOpenError(path, err)
 	}
-	s := &Store{db: sql.OpenDB(connector), path: path, ro: opt.ReadOnly}
+	s := &Store{db: sql.OpenDB(connector), path: path, ro: opt.ReadOnly, onCommit: opt.OnCommit, opt: opt}
 	if err := s.checkVersion(ctx); err != nil {
 		return nil, errors.Join(err, s.db.Close())
 	}

@@ -389,3 +389,61 @@ func TestForEachFindingReadsBackWhatWasWritten(t *testing.T) {
 		t.Errorf("second snapshot: %d findings, err %v", n, err)
 	}
 }
+
+func TestPruneKeepsWhatRemainsIntactAndShrinksTheFile(t *testing.T) {
+	s, path := openTemp(t)
+	ctx := context.Background()
+	// 10 daily snapshots of 3,000 findings; a tenth change state every day, a few come and go.
+	var snaps []Snapshot
+	for d := range 10 {
+		var fs []*Finding
+		for i := range 3000 {
+			status := "PASSED"
+			if (i+d)%10 == 0 {
+				status = "FAILED"
+			}
+			f := finding(fmt.Sprintf("f%04d-%d", i, d/4), fmt.Sprintf("%012d", 100000000000+i%7), status)
+			f.Title = strings.Repeat("t", 200) // some bulk, so that freed space shows
+			fs = append(fs, f)
+		}
+		snaps = append(snaps, write(t, s, t0.Add(time.Duration(d)*24*time.Hour), fs...))
+	}
+	contents := func(id int64) string {
+		var b strings.Builder
+		if err := s.ForEachFinding(ctx, id, func(f *Finding) error { fmt.Fprintf(&b, "%s %s\n", f.ID, f.ComplianceStatus); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	want := map[int64]string{}
+	for _, sn := range snaps[6:] {
+		want[sn.ID] = contents(sn.ID)
+	}
+	res, err := s.Prune(ctx, 3*24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, err := s.Snapshots(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Snapshots != 6 || len(left) != 4 || left[0].ID != snaps[6].ID {
+		t.Fatalf("pruned %d, %d left (first %d), want 6 and the last 4", res.Snapshots, len(left), left[0].ID)
+	}
+	for id, w := range want {
+		if got := contents(id); got != w {
+			t.Errorf("snapshot %d changed by the prune", id)
+		}
+	}
+	if res.Findings == 0 || res.States == 0 {
+		t.Errorf("nothing of the history went: %+v", res)
+	}
+	if res.BytesAfter >= res.BytesBefore || fileSize(path) != res.BytesAfter {
+		t.Errorf("file %d -> %d bytes (now %d): the space was not given back", res.BytesBefore, res.BytesAfter, fileSize(path))
+	}
+	// The store still takes snapshots after the swap.
+	write(t, s, t0.Add(10*24*time.Hour), finding("new", "111122223333", "PASSED"))
+	if again, _ := s.Prune(ctx, 3*24*time.Hour); again.Snapshots != 1 {
+		t.Errorf("second prune removed %d snapshots, want 1", again.Snapshots)
+	}
+}

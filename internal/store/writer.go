@@ -226,6 +226,11 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap Snapshot, err error) {
 	if err != nil {
 		return snap, err
 	}
+	if h := w.store.onCommit; h != nil {
+		if err := h(ctx, c, id); err != nil {
+			return snap, fmt.Errorf("snapshot: summaries: %w", err)
+		}
+	}
 	for _, t := range []string{"k", "kk"} {
 		if _, err := c.ExecContext(ctx, `DROP TABLE temp.`+t); err != nil {
 			return snap, err

@@ -1,0 +1,91 @@
+package analyze
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// Summarize stores a snapshot's organization-wide control-status tallies per standard and its
+// risk counts, so that the progress section reads one row per snapshot instead of rebuilding
+// every snapshot of its window from the history. It is store.Options.OnCommit: it runs inside the
+// snapshot's commit transaction, on the writer's connection, with the same SQL the report uses
+// when a snapshot has no summary.
+func Summarize(ctx context.Context, conn *sql.Conn, id int64) error {
+	stmts := []string{
+		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE scope_snaps AS SELECT %d::BIGINT AS sid`, id),
+		`INSERT INTO snapshot_standard_tallies
+SELECT sid, standard_id,
+       coalesce(sum(n) FILTER (WHERE status = 'PASSED'), 0), coalesce(sum(n) FILTER (WHERE status = 'FAILED'), 0),
+       coalesce(sum(n) FILTER (WHERE status = 'UNKNOWN'), 0), coalesce(sum(n) FILTER (WHERE status = 'NO_DATA'), 0),
+       coalesce(sum(n) FILTER (WHERE status_all = 'PASSED'), 0), coalesce(sum(n) FILTER (WHERE status_all = 'FAILED'), 0),
+       coalesce(sum(n) FILTER (WHERE status_all = 'UNKNOWN'), 0), coalesce(sum(n) FILTER (WHERE status_all = 'NO_DATA'), 0)
+FROM (` + talliesSQL(false) + `) GROUP BY ALL`,
+		`INSERT INTO snapshot_risk ` + riskSQL,
+		fmt.Sprintf(`INSERT INTO snapshot_summarized VALUES (%d)`, id),
+		`DROP TABLE temp.scope_snaps`,
+	}
+	for _, q := range stmts {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func idList(sids []int64) string {
+	ids := make([]string, len(sids))
+	for i, id := range sids {
+		ids[i] = fmt.Sprint(id)
+	}
+	return strings.Join(ids, ",")
+}
+
+// summarized splits sids into those with stored summaries and the rest.
+func (a *analyzer) summarized(ctx context.Context, sids []int64) (map[int64]bool, []int64, error) {
+	have := map[int64]bool{}
+	rows, err := a.st.DB().QueryContext(ctx, `SELECT snapshot_id FROM snapshot_summarized WHERE snapshot_id IN (`+idList(sids)+`)`)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, nil, err
+		}
+		have[id] = true
+	}
+	var missing []int64
+	for _, id := range sids {
+		if !have[id] {
+			missing = append(missing, id)
+		}
+	}
+	return have, missing, rows.Err()
+}
+
+// storedTallies fills t from the stored summaries and returns the snapshots that have none.
+func (a *analyzer) storedTallies(ctx context.Context, sids []int64, t tallies) ([]int64, error) {
+	have, missing, err := a.summarized(ctx, sids)
+	if err != nil || len(have) == 0 {
+		return missing, err
+	}
+	rows, err := a.st.DB().QueryContext(ctx, `SELECT snapshot_id, standard_id, passed, failed, unknown, no_data,
+		passed_all, failed_all, unknown_all, no_data_all FROM snapshot_standard_tallies WHERE snapshot_id IN (`+idList(sids)+`)`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k scoreKey
+		var s, all counts
+		if err := rows.Scan(&k.sid, &k.standard, &s.passed, &s.failed, &s.unknown, &s.noData,
+			&all.passed, &all.failed, &all.unknown, &all.noData); err != nil {
+			return nil, err
+		}
+		t.scored[k], t.all[k] = &s, &all
+	}
+	return missing, rows.Err()
+}
