@@ -14,7 +14,6 @@ import (
 	"github.com/hubreport/hubreport/internal/config"
 	"github.com/hubreport/hubreport/internal/deliver/auditmanager"
 	"github.com/hubreport/hubreport/internal/render/evidence"
-	"github.com/hubreport/hubreport/internal/store"
 )
 
 type auditManagerOptions struct {
@@ -124,7 +123,7 @@ func runAuditManager(ctx context.Context, e *env, args []string) error {
 
 // reportFor builds the report of a stored snapshot (the latest, an id, or the one as of a date).
 func reportFor(ctx context.Context, cfg config.Config, db string, id int64, asOf string) (*analyze.Report, error) {
-	st, err := store.Open(ctx, db, store.Options{ReadOnly: true, MemoryLimit: cfg.Store.MemoryLimit})
+	st, err := openForAnalysis(ctx, db, cfg)
 	if err != nil {
 		return nil, err
 	}

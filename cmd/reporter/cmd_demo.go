@@ -75,7 +75,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	st, err := store.Open(ctx, o.db, store.Options{ReadOnly: true, MemoryLimit: cfg.Store.MemoryLimit})
+	st, err := openForAnalysis(ctx, o.db, cfg)
 	if err != nil {
 		return err
 	}

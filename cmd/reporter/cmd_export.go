@@ -48,7 +48,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if o.db == "" {
 		o.db = cfg.Store.Path
 	}
-	st, err := store.Open(ctx, o.db, store.Options{ReadOnly: true, MemoryLimit: cfg.Store.MemoryLimit})
+	st, err := openForAnalysis(ctx, o.db, cfg)
 	if err != nil {
 		return err
 	}

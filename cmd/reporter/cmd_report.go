@@ -55,7 +55,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if o.snapshot != 0 && o.asOf != "" {
 		return usagef("--snapshot and --as-of are alternatives; give one")
 	}
-	st, err := store.Open(ctx, o.db, store.Options{ReadOnly: true, MemoryLimit: cfg.Store.MemoryLimit})
+	st, err := openForAnalysis(ctx, o.db, cfg)
 	if err != nil {
 		return err
 	}

@@ -168,7 +168,7 @@ func reportLatest(ctx context.Context, e *env, cfg config.Config, db string) (*a
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(ctx, db, store.Options{ReadOnly: true, MemoryLimit: cfg.Store.MemoryLimit})
+	st, err := openForAnalysis(ctx, db, cfg)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -138,6 +138,13 @@ func openWritable(ctx context.Context, path, memoryLimit string) (*store.Store, 
 	return store.Open(ctx, path, store.Options{MemoryLimit: memoryLimit, OnCommit: analyze.Summarize})
 }
 
+// openForAnalysis opens the database read-only with report.memory_limit: the analysis of a large
+// organization needs more than an import's flat budget, and some of DuckDB's operators (distinct
+// counts, window functions) cannot spill to disk.
+func openForAnalysis(ctx context.Context, path string, cfg config.Config) (*store.Store, error) {
+	return store.Open(ctx, path, store.Options{ReadOnly: true, MemoryLimit: cfg.Report.MemoryLimit})
+}
+
 // applyRetention deletes the snapshots older than store.retention_days before the newest one and
 // gives their space back. It runs after a snapshot is stored, so a failure (or a cancellation)
 // is a warning: the new snapshot is safe, the prune is one transaction, and the next run retries.

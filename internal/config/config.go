@@ -141,6 +141,9 @@ type Report struct {
 	// AutomationMarkers mark a remediation as automated when found (case-insensitively) in the
 	// fixing change's Note.UpdatedBy or UserDefinedFields.
 	AutomationMarkers []string `yaml:"automation_markers"`
+	// MemoryLimit caps DuckDB's memory while a report is analyzed (store.memory_limit is for
+	// writes): a million findings need about 1GB. Empty: 80% of RAM.
+	MemoryLimit string `yaml:"memory_limit"`
 }
 
 // Default returns the configuration used when nothing overrides it.
@@ -157,6 +160,7 @@ func Default() Config {
 			WindowDays:        90,
 			TopControls:       25,
 			AutomationMarkers: []string{"AutoRemediation", "SSM-Automation"},
+			MemoryLimit:       "1GB",
 		},
 		Deliver: Deliver{
 			Email:   Email{Transport: "ses", SMTP: SMTP{Port: 587, StartTLS: true, PasswordEnv: "SMTP_PASSWORD"}},
