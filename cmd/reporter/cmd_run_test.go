@@ -95,7 +95,7 @@ func TestStateConflictIsReported(t *testing.T) {
 	cfg.Store.S3State = config.S3Location{Bucket: "st", Key: "db"}
 	cfg.Collect.Source = "demo"
 	// Another run uploads its history while this one collects.
-	runJobHook := func(ctx context.Context, e *env, cfg config.Config, steps map[string]bool) (runResult, error) {
+	racingRun := func(ctx context.Context, e *env, cfg config.Config, steps map[string]bool) (runResult, error) {
 		go func() {
 			time.Sleep(300 * time.Millisecond)
 			srv.PutObjectDirect("st", "db", []byte("someone else's database"))
@@ -104,7 +104,7 @@ func TestStateConflictIsReported(t *testing.T) {
 	}
 	var out, errb bytes.Buffer
 	e := &env{stdout: &out, stderr: &errb, log: newLogger(&errb, nil)}
-	_, err := runJobHook(context.Background(), e, cfg, map[string]bool{"collect": true})
+	_, err := racingRun(context.Background(), e, cfg, map[string]bool{"collect": true})
 	if err == nil || !strings.Contains(err.Error(), "s3://st/db changed since this run downloaded it") || !strings.Contains(err.Error(), cfg.Store.Path) {
 		t.Fatalf("err = %v, want a conflict naming the object and the kept database", err)
 	}

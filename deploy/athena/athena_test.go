@@ -80,41 +80,14 @@ func buildExport(t *testing.T) (*store.Store, string) {
 }
 
 // replay keeps a demo snapshot to store it after changing it.
-type replay struct {
-	findings []*store.Finding
-	accounts []store.Account
-	coverage []store.Coverage
-}
-
-func (r *replay) AddFinding(f *store.Finding) error  { r.findings = append(r.findings, f); return nil }
-func (r *replay) AddAccount(a store.Account) error   { r.accounts = append(r.accounts, a); return nil }
-func (r *replay) AddCoverage(c store.Coverage) error { r.coverage = append(r.coverage, c); return nil }
-
-func (r *replay) Collect(_ context.Context, sink collect.Sink) error {
-	for _, a := range r.accounts {
-		if err := sink.AddAccount(a); err != nil {
-			return err
-		}
-	}
-	for _, c := range r.coverage {
-		if err := sink.AddCoverage(c); err != nil {
-			return err
-		}
-	}
-	for _, f := range r.findings {
-		if err := sink.AddFinding(f); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+type replay struct{ collect.Buffer }
 
 // exercise makes the snapshot exercise the rules the demo's few days leave untested: the most
 // failing control's failures all suppressed (its status then comes from the rest), the next one
 // disabled in one of its standards, the next one in all of them. It returns the changed catalog.
 func (r *replay) exercise(ctls []store.Control) []store.Control {
 	failing := map[string]int{}
-	for _, f := range r.findings {
+	for _, f := range r.Findings {
 		if f.ControlID != "" && f.RecordState == "ACTIVE" && f.ComplianceStatus == "FAILED" && len(f.Standards) > 1 {
 			failing[f.ControlID]++
 		}
@@ -126,7 +99,7 @@ func (r *replay) exercise(ctls []store.Control) []store.Control {
 		}
 		return strings.Compare(a, b)
 	})
-	for _, f := range r.findings {
+	for _, f := range r.Findings {
 		if f.ControlID == ids[0] && f.ComplianceStatus == "FAILED" {
 			f.WorkflowStatus = "SUPPRESSED"
 		}

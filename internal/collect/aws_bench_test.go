@@ -42,17 +42,17 @@ func BenchmarkCollectQuota(b *testing.B) {
 					b.Fatal(err)
 				}
 				wall := time.Since(start).Seconds()
-				if len(got.findings) != len(active) {
-					b.Fatalf("collected %d findings, want %d", len(got.findings), len(active))
+				if len(got.Findings) != len(active) {
+					b.Fatalf("collected %d findings, want %d", len(got.Findings), len(active))
 				}
 				after := srv.Stats()
 				b.ReportMetric(wall, "wall-s")
-				b.ReportMetric(float64(len(got.findings))/wall, "findings/s")
+				b.ReportMetric(float64(len(got.Findings))/wall, "findings/s")
 				b.ReportMetric(floor, "floor-s")
 				b.ReportMetric(wall/floor, "x-floor")
 				b.ReportMetric(float64(after.Throttled-before.Throttled), "throttled")
 				b.Logf("%s: %d findings, %d account/region pairs (%d pages, at most %d in one pair): %.1f s, %.0f findings/s, floor %.1f s, %.2fx the floor, %d requests throttled by the emulator",
-					mode, len(got.findings), len(pairs), allPages, maxPages, wall, float64(len(got.findings))/wall, floor, wall/floor, after.Throttled-before.Throttled)
+					mode, len(got.Findings), len(pairs), allPages, maxPages, wall, float64(len(got.Findings))/wall, floor, wall/floor, after.Throttled-before.Throttled)
 			}
 		})
 	}

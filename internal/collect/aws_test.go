@@ -28,20 +28,6 @@ func awsConfig(srv *fakeaws.Server, url string) aws.Config {
 	}
 }
 
-// memSink keeps what a source yields.
-type memSink struct {
-	findings []*store.Finding
-	accounts []store.Account
-	coverage []store.Coverage
-}
-
-func (m *memSink) AddFinding(f *store.Finding) error { m.findings = append(m.findings, f); return nil }
-func (m *memSink) AddAccount(a store.Account) error  { m.accounts = append(m.accounts, a); return nil }
-func (m *memSink) AddCoverage(c store.Coverage) error {
-	m.coverage = append(m.coverage, c)
-	return nil
-}
-
 func key(f *store.Finding) string { return f.ProductARN + "|" + f.ID }
 
 // activeFindings is what a collection should yield: the emulator's estate, active records only.
@@ -55,7 +41,7 @@ func activeFindings(srv *fakeaws.Server) map[string]*store.Finding {
 	return out
 }
 
-func collectWith(t testing.TB, ctx context.Context, srv *fakeaws.Server, url string, opts collect.AWSOptions) (*memSink, *collect.AWSPlan, error) {
+func collectWith(t testing.TB, ctx context.Context, srv *fakeaws.Server, url string, opts collect.AWSOptions) (*collect.Buffer, *collect.AWSPlan, error) {
 	t.Helper()
 	src, err := collect.NewAWSSource(awsConfig(srv, url), unpacedIfUnlimited(srv, opts))
 	if err != nil {
@@ -65,7 +51,7 @@ func collectWith(t testing.TB, ctx context.Context, srv *fakeaws.Server, url str
 	if err != nil {
 		return nil, nil, err
 	}
-	sink := &memSink{}
+	sink := &collect.Buffer{}
 	return sink, plan, src.Collect(ctx, sink)
 }
 
@@ -131,12 +117,12 @@ func TestAWSBothModesCollectEveryFindingOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkExactlyOnce(t, want, agg.findings)
+	checkExactlyOnce(t, want, agg.Findings)
 	acc, accPlan, err := collectWith(t, ctx, srv, hs.URL, collect.AWSOptions{Mode: collect.ModeAccounts})
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkExactlyOnce(t, want, acc.findings)
+	checkExactlyOnce(t, want, acc.Findings)
 
 	if got, want := aggPlan.AdministratorAccount, srv.AdministratorAccount(); got != want {
 		t.Errorf("administrator = %s, want %s", got, want)
@@ -160,7 +146,7 @@ func TestAWSBothModesCollectEveryFindingOnce(t *testing.T) {
 		})
 		return c
 	}
-	if got, want := sortCov(acc.coverage), sortCov(agg.coverage); !reflect.DeepEqual(got, want) {
+	if got, want := sortCov(acc.Coverage), sortCov(agg.Coverage); !reflect.DeepEqual(got, want) {
 		t.Errorf("coverage differs between modes:\naccounts   %v\naggregator %v", got, want)
 	}
 	// The catalog comes from the API: every enabled standard, with controls named.
@@ -189,8 +175,8 @@ func TestAWSSurvivesThrottlingAndServerErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkExactlyOnce(t, want, got.findings)
-			for _, c := range got.coverage {
+			checkExactlyOnce(t, want, got.Findings)
+			for _, c := range got.Coverage {
 				if c.Status != store.CoverageCollected && c.Status != store.CoverageMissing {
 					t.Errorf("pair %s/%s: %s (%s)", c.AccountID, c.Region, c.Status, c.Reason)
 				}
@@ -200,7 +186,7 @@ func TestAWSSurvivesThrottlingAndServerErrors(t *testing.T) {
 				t.Errorf("no faults were injected (throttled %d, 5xx %d): the test proves nothing",
 					after.Throttled-before.Throttled, after.ServerErrors-before.ServerErrors)
 			}
-			t.Logf("%s: %d findings through %d throttles and %d server errors", mode, len(got.findings),
+			t.Logf("%s: %d findings through %d throttles and %d server errors", mode, len(got.Findings),
 				after.Throttled-before.Throttled, after.ServerErrors-before.ServerErrors)
 		})
 	}
@@ -225,7 +211,7 @@ func TestAWSGapsAreCoverage(t *testing.T) {
 		t.Fatal(err)
 	}
 	status := map[[2]string]store.Coverage{}
-	for _, c := range got.coverage {
+	for _, c := range got.Coverage {
 		status[[2]string{c.AccountID, c.Region}] = c
 	}
 	if n := len(status); n != len(plan.Accounts)*len(plan.Regions) {
@@ -239,7 +225,7 @@ func TestAWSGapsAreCoverage(t *testing.T) {
 	if c := status[[2]string{disabled, region}]; c.Status != store.CoverageNotEnabled || c.Reason == "" {
 		t.Errorf("disabled region %s/%s: coverage %+v, want not_enabled with a reason", disabled, region, c)
 	}
-	for _, f := range got.findings {
+	for _, f := range got.Findings {
 		if f.AccountID == denied || (f.AccountID == disabled && f.Region == region) {
 			t.Fatalf("finding %s from a pair that could not be read", f.ID)
 		}
@@ -251,7 +237,7 @@ func TestAWSGapsAreCoverage(t *testing.T) {
 			delete(want, k)
 		}
 	}
-	checkExactlyOnce(t, want, got.findings)
+	checkExactlyOnce(t, want, got.Findings)
 }
 
 func openStore(t *testing.T) (*store.Store, string) {
@@ -384,7 +370,7 @@ func TestAWSIncludeExclude(t *testing.T) {
 					delete(want, k)
 				}
 			}
-			checkExactlyOnce(t, want, got.findings)
+			checkExactlyOnce(t, want, got.Findings)
 		})
 	}
 }
@@ -400,7 +386,7 @@ func TestAWSStillThrottledIsCoverage(t *testing.T) {
 		t.Fatal(err)
 	}
 	throttled := map[[2]string]bool{}
-	for _, c := range got.coverage {
+	for _, c := range got.Coverage {
 		switch c.Status {
 		case store.CoverageThrottled:
 			throttled[[2]string{c.AccountID, c.Region}] = true
@@ -422,7 +408,7 @@ func TestAWSStillThrottledIsCoverage(t *testing.T) {
 			delete(want, k)
 		}
 	}
-	checkExactlyOnce(t, want, got.findings)
+	checkExactlyOnce(t, want, got.Findings)
 }
 
 func TestAWSShardsPartitionTheAccounts(t *testing.T) {
@@ -441,7 +427,7 @@ func TestAWSShardsPartitionTheAccounts(t *testing.T) {
 				t.Errorf("shard %d planned account %s of shard %d", i, a.AccountID, collect.ShardOf(a.AccountID, n))
 			}
 		}
-		all = append(all, got.findings...)
+		all = append(all, got.Findings...)
 	}
 	if len(seen) != len(srv.Accounts()) {
 		t.Errorf("%d accounts over the shards, the organization has %d", len(seen), len(srv.Accounts()))

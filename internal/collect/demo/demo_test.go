@@ -17,29 +17,22 @@ import (
 
 	"github.com/hubreport/hubreport/configs"
 	"github.com/hubreport/hubreport/internal/catalog"
+	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
 // memSink collects a snapshot into slices.
-type memSink struct {
-	findings []*store.Finding
-	accounts []store.Account
-	coverage []store.Coverage
-}
-
-func (s *memSink) AddFinding(f *store.Finding) error  { s.findings = append(s.findings, f); return nil }
-func (s *memSink) AddAccount(a store.Account) error   { s.accounts = append(s.accounts, a); return nil }
-func (s *memSink) AddCoverage(c store.Coverage) error { s.coverage = append(s.coverage, c); return nil }
+type memSink struct{ collect.Buffer }
 
 func (s *memSink) digest() string {
 	h := sha256.New()
-	for _, a := range s.accounts {
+	for _, a := range s.Accounts {
 		fmt.Fprintf(h, "%+v\n", a)
 	}
-	for _, c := range s.coverage {
+	for _, c := range s.Coverage {
 		fmt.Fprintf(h, "%+v\n", c)
 	}
-	for _, f := range s.findings {
+	for _, f := range s.Findings {
 		writeFinding(h, f)
 	}
 	return hex.EncodeToString(h.Sum(nil))
@@ -430,8 +423,8 @@ func TestSmallOrganizations(t *testing.T) {
 			t.Errorf("Accounts: %d: got %d", n, got)
 		}
 		s := snapshot(t, o, 4)
-		if len(s.coverage) != n*4 {
-			t.Errorf("Accounts: %d: %d coverage rows", n, len(s.coverage))
+		if len(s.Coverage) != n*4 {
+			t.Errorf("Accounts: %d: %d coverage rows", n, len(s.Coverage))
 		}
 	}
 }
@@ -462,7 +455,7 @@ func TestPureFunctionOfDay(t *testing.T) {
 	}
 	// Different ends shift the calendar but not the structure.
 	shifted := snapshot(t, newOrg(t, Config{Catalog: cat, End: DefaultEnd.AddDate(0, 0, 7)}), 89)
-	if n, m := len(shifted.findings), len(cachedSnapshot(t, cat, 89).findings); n != m {
+	if n, m := len(shifted.Findings), len(cachedSnapshot(t, cat, 89).Findings); n != m {
 		t.Errorf("End+7d: %d findings, want %d", n, m)
 	}
 }
@@ -507,7 +500,7 @@ func TestCounts(t *testing.T) {
 			control, other := 0, 0
 			products := map[string]int{}
 			severities := map[string]int{}
-			for _, f := range s.findings {
+			for _, f := range s.Findings {
 				if isControl(f) {
 					control++
 				} else {
@@ -540,8 +533,8 @@ func TestCounts(t *testing.T) {
 			if severities["CRITICAL"] > severities["HIGH"] {
 				t.Errorf("day %d: more CRITICAL than HIGH non-control findings: %v", d, severities)
 			}
-			if len(s.accounts) != 50 || len(s.coverage) != 200 {
-				t.Errorf("day %d: %d accounts, %d coverage rows", d, len(s.accounts), len(s.coverage))
+			if len(s.Accounts) != 50 || len(s.Coverage) != 200 {
+				t.Errorf("day %d: %d accounts, %d coverage rows", d, len(s.Accounts), len(s.Coverage))
 			}
 		}
 	})
@@ -563,7 +556,7 @@ func TestFindingShape(t *testing.T) {
 			s := cachedSnapshot(t, cat, d)
 			at := o.SnapshotTimes()[d]
 			seen := map[string]bool{}
-			for _, f := range s.findings {
+			for _, f := range s.Findings {
 				key := f.ProductARN + "|" + f.ID
 				if seen[key] {
 					t.Fatalf("day %d: duplicate finding %s", d, f.ID)
@@ -645,7 +638,7 @@ func TestStatusMix(t *testing.T) {
 	count := map[string]int{}
 	total := 0
 	pairs := map[string]bool{}
-	for _, f := range s.findings {
+	for _, f := range s.Findings {
 		if !isControl(f) {
 			continue
 		}
@@ -681,7 +674,7 @@ func passRates(s *memSink, o *Org) (rate, map[string]rate) {
 	}
 	var all rate
 	by := map[string]rate{}
-	for _, f := range s.findings {
+	for _, f := range s.Findings {
 		if !isControl(f) || f.RecordState != "ACTIVE" || f.WorkflowStatus == "SUPPRESSED" {
 			continue
 		}
@@ -747,12 +740,12 @@ func TestRemediationsAndRegressions(t *testing.T) {
 	o := newOrg(t, Config{})
 	var fixed, auto, regressed, created, archived, gone, stable, stableMoved int
 	prev := map[string]*store.Finding{}
-	for _, f := range snapshot(t, o, 68).findings {
+	for _, f := range snapshot(t, o, 68).Findings {
 		prev[f.ID] = f
 	}
 	for d := 69; d < 90; d++ {
 		cur := map[string]*store.Finding{}
-		for _, f := range snapshot(t, o, d).findings {
+		for _, f := range snapshot(t, o, d).Findings {
 			cur[f.ID] = f
 			p, ok := prev[f.ID]
 			if !ok {
@@ -823,7 +816,7 @@ func TestSuppressions(t *testing.T) {
 	forCatalogs(t, func(t *testing.T, cat *catalog.Catalog) {
 		s := cachedSnapshot(t, cat, 89)
 		suppressed, failing := 0, 0
-		for _, f := range s.findings {
+		for _, f := range s.Findings {
 			if !isControl(f) || f.RecordState != "ACTIVE" {
 				continue
 			}
@@ -859,7 +852,7 @@ func TestDisabledControls(t *testing.T) {
 	day := sort.Search(90, func(i int) bool { return !o.SnapshotTimes()[i].Before(d.Since) })
 	key := func(f *store.Finding) bool { return f.AccountID == d.AccountID && f.ControlID == d.ControlID }
 	state := func(day int) string {
-		for _, f := range snapshot(t, o, day).findings {
+		for _, f := range snapshot(t, o, day).Findings {
 			if key(f) {
 				return f.RecordState
 			}
@@ -881,7 +874,7 @@ func TestCoverage(t *testing.T) {
 	o := newOrg(t, Config{Catalog: tinyCatalog(t)})
 	for _, d := range []int{89, 0} {
 		s := snapshot(t, o, d)
-		for _, c := range s.coverage {
+		for _, c := range s.Coverage {
 			if c.Status != store.CoverageCollected {
 				t.Errorf("day %d: %s/%s %s", d, c.AccountID, c.Region, c.Status)
 			}
@@ -891,7 +884,7 @@ func TestCoverage(t *testing.T) {
 	for d := 0; d < 89; d++ {
 		s := snapshot(t, o, d)
 		missing := map[string]bool{}
-		for _, c := range s.coverage {
+		for _, c := range s.Coverage {
 			if c.Status != store.CoverageCollected {
 				gaps[c.Status]++
 				missing[c.AccountID+"|"+c.Region] = true
@@ -900,7 +893,7 @@ func TestCoverage(t *testing.T) {
 				}
 			}
 		}
-		for _, f := range s.findings {
+		for _, f := range s.Findings {
 			if missing[f.AccountID+"|"+f.Region] {
 				t.Fatalf("day %d: finding %s from an uncollected pair", d, f.ID)
 			}
@@ -919,7 +912,7 @@ func TestResourceIDs(t *testing.T) {
 	}
 	s := cachedSnapshot(t, cat, 89)
 	byType := map[string]string{}
-	for _, f := range s.findings {
+	for _, f := range s.Findings {
 		if _, ok := byType[f.ResourceType]; !ok {
 			byType[f.ResourceType] = f.ResourceID
 		}
@@ -1048,7 +1041,7 @@ func TestOrganizationScoresAreRealistic(t *testing.T) {
 	org := make([]map[string]float64, len(days))
 	summary := make([]float64, len(days))
 	for i, d := range days {
-		org[i], summary[i] = standardScores(controlStatuses(cachedSnapshot(t, cat, d).findings), stds)
+		org[i], summary[i] = standardScores(controlStatuses(cachedSnapshot(t, cat, d).Findings), stds)
 		line := fmt.Sprintf("day %2d: summary %.1f%%", d, summary[i])
 		for _, s := range stds {
 			line += fmt.Sprintf(", %s %.1f%%", name[s], org[i][s])
@@ -1078,7 +1071,7 @@ func TestOrganizationScoresAreRealistic(t *testing.T) {
 	// 2. Account scores on day 89, by environment.
 	last := cachedSnapshot(t, cat, 89)
 	byAccount := map[string][]*store.Finding{}
-	for _, f := range last.findings {
+	for _, f := range last.Findings {
 		byAccount[f.AccountID] = append(byAccount[f.AccountID], f)
 	}
 	type envScores struct{ min, max, sum, n float64 }
@@ -1139,7 +1132,7 @@ func TestOrganizationScoresAreRealistic(t *testing.T) {
 	}
 	slices.SortFunc(top, func(a, b count) int { return cmp.Or(b.n-a.n, strings.Compare(a.id, b.id)) })
 	withData := map[string]bool{}
-	for _, m := range controlStatuses(last.findings) {
+	for _, m := range controlStatuses(last.Findings) {
 		for c := range m {
 			withData[c] = true
 		}

@@ -1,0 +1,54 @@
+package collect
+
+import (
+	"context"
+
+	"github.com/hubreport/hubreport/internal/store"
+)
+
+// Buffer keeps a snapshot in memory: a Sink that can be replayed as a Source, to look at what a
+// source yielded or to store it after changing it.
+type Buffer struct {
+	Findings []*store.Finding
+	Accounts []store.Account
+	Coverage []store.Coverage
+}
+
+var (
+	_ Sink   = (*Buffer)(nil)
+	_ Source = (*Buffer)(nil)
+)
+
+// AddFinding keeps f.
+func (b *Buffer) AddFinding(f *store.Finding) error { b.Findings = append(b.Findings, f); return nil }
+
+// AddAccount keeps a.
+func (b *Buffer) AddAccount(a store.Account) error { b.Accounts = append(b.Accounts, a); return nil }
+
+// AddCoverage keeps c.
+func (b *Buffer) AddCoverage(c store.Coverage) error { b.Coverage = append(b.Coverage, c); return nil }
+
+// Collect replays the buffer into sink: accounts, coverage, then findings.
+func (b *Buffer) Collect(ctx context.Context, sink Sink) error {
+	for _, a := range b.Accounts {
+		if err := sink.AddAccount(a); err != nil {
+			return err
+		}
+	}
+	for _, c := range b.Coverage {
+		if err := sink.AddCoverage(c); err != nil {
+			return err
+		}
+	}
+	for i, f := range b.Findings {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := sink.AddFinding(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
