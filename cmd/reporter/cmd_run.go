@@ -235,8 +235,7 @@ func deliverReports(ctx context.Context, e *env, cfg config.Config, aws *lazyAWS
 			if err != nil {
 				return err
 			}
-			attachments = append(attachments, deliver.Attachment{Name: filepath.Base(p), Data: data,
-				ContentType: map[string]string{".pdf": "application/pdf", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[ext]})
+			attachments = append(attachments, deliver.Attachment{Name: filepath.Base(p), Data: data, ContentType: deliver.ContentType(p)})
 		}
 	}
 	send := func(opt render.EmailOptions, attach []deliver.Attachment) error {

@@ -115,7 +115,7 @@ func (a Archive) Store(ctx context.Context, takenAt time.Time, snapshotID int64,
 
 func (a Archive) put(ctx context.Context, key, name string, data []byte) error {
 	in := &s3.PutObjectInput{Bucket: aws.String(a.Bucket), Key: aws.String(key), Body: bytes.NewReader(data),
-		ContentType: aws.String(contentType(name)), IfNoneMatch: aws.String("*")}
+		ContentType: aws.String(ContentType(name)), IfNoneMatch: aws.String("*")}
 	if a.KMSKeyID != "" {
 		in.ServerSideEncryption = types.ServerSideEncryptionAwsKms
 		in.SSEKMSKeyId = aws.String(a.KMSKeyID)
@@ -167,7 +167,8 @@ func writeOnce(p string, data []byte) error {
 	return f.Close()
 }
 
-func contentType(name string) string {
+// ContentType is the media type of a report file, by its extension.
+func ContentType(name string) string {
 	switch filepath.Ext(name) {
 	case ".pdf":
 		return "application/pdf"
