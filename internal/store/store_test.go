@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -445,5 +446,57 @@ func TestPruneKeepsWhatRemainsIntactAndShrinksTheFile(t *testing.T) {
 	write(t, s, t0.Add(10*24*time.Hour), finding("new", "111122223333", "PASSED"))
 	if again, _ := s.Prune(ctx, 3*24*time.Hour); again.Snapshots != 1 {
 		t.Errorf("second prune removed %d snapshots, want 1", again.Snapshots)
+	}
+}
+
+// Staging interns repeated strings and standards lists and forgets them when it holds too many
+// (see interner). With a tiny limit, values come back after being forgotten, and every finding
+// must still read back exactly as written. A list of standards given in another order is the same
+// version.
+func TestStagingRoundTripsWhenTheInternerForgets(t *testing.T) {
+	defer func(n int) { maxInterned = n }(maxInterned)
+	maxInterned = 3
+	s, _ := openTemp(t)
+	stdSets := [][]string{nil, {"standards/b"}, {"standards/a", "standards/b"}, {"standards/c", "standards/a"}}
+	var want []*Finding
+	for i := range 40 {
+		f := finding(fmt.Sprintf("f-%02d", i), fmt.Sprintf("1111222233%02d", i%7), []string{"PASSED", "FAILED", "WARNING"}[i%3])
+		f.Title = fmt.Sprintf("title %d", i%5)
+		f.Region = []string{"us-east-1", "eu-west-1"}[i%2]
+		f.Standards = stdSets[i%len(stdSets)]
+		if i%6 == 0 {
+			f.NoteText, f.NoteUpdatedBy, f.NoteUpdatedAt = fmt.Sprintf("note %d", i%4), "alice", t0.Add(-time.Hour)
+			f.UserDefinedFields = map[string]string{"ticket": fmt.Sprint(i % 3)}
+		}
+		want = append(want, f)
+	}
+	snap := write(t, s, t0, want...)
+	var got []*Finding
+	if err := s.ForEachFinding(context.Background(), snap.ID, func(f *Finding) error { got = append(got, f); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("read back %d findings, wrote %d", len(got), len(want))
+	}
+	for i, w := range want {
+		exp := *w
+		if exp.Standards != nil {
+			exp.Standards = append([]string(nil), exp.Standards...)
+			slices.Sort(exp.Standards)
+		}
+		if !reflect.DeepEqual(*got[i], exp) {
+			t.Errorf("finding %s:\n got %+v\nwant %+v", w.ID, *got[i], exp)
+		}
+	}
+	// The same findings with each standards list reversed: no new version, no new state.
+	for _, f := range want {
+		slices.Reverse(f.Standards)
+	}
+	write(t, s, t0.Add(24*time.Hour), want...)
+	if n := count(t, s, `SELECT count(*) FROM findings`); n != len(want) {
+		t.Errorf("%d finding versions after reordering standards, want %d", n, len(want))
+	}
+	if n := count(t, s, `SELECT count(*) FROM finding_states`); n != len(want) {
+		t.Errorf("%d finding states after reordering standards, want %d", n, len(want))
 	}
 }

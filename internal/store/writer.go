@@ -4,10 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -20,7 +23,10 @@ import (
 type SnapshotWriter struct {
 	store    *Store
 	conn     *sql.Conn
-	appender *duckdb.Appender
+	appender *duckdb.Appender // stage_rows
+	strs     *interner        // stage_strings
+	sets     *interner        // stage_standard_sets
+	row      []driver.Value   // reused by AddFinding
 	meta     SnapshotMeta
 	stds     []Standard
 	ctls     []Control
@@ -30,14 +36,128 @@ type SnapshotWriter struct {
 	done     bool
 }
 
-const stagingDDL = `CREATE OR REPLACE TEMP TABLE stage_findings (
-    ord BIGINT, finding_id VARCHAR, product_arn VARCHAR, product_name VARCHAR, company_name VARCHAR,
-    generator_id VARCHAR, account_id VARCHAR, region VARCHAR, type VARCHAR, title VARCHAR,
-    resource_type VARCHAR, resource_id VARCHAR, control_id VARCHAR, standards VARCHAR[],
-    first_observed_at TIMESTAMP, created_at TIMESTAMP, updated_at TIMESTAMP,
-    severity_label VARCHAR, severity_normalized SMALLINT, compliance_status VARCHAR,
-    workflow_status VARCHAR, record_state VARCHAR, note_text VARCHAR, note_updated_by VARCHAR,
-    note_updated_at TIMESTAMP, user_defined_fields VARCHAR)`
+// Staging. A finding crosses into DuckDB as one row of stage_rows in which each column that
+// repeats across findings (account, region, control, title, statuses, ...) holds the id of a
+// string in stage_strings, and standards the id of a list in stage_standard_sets. Handing DuckDB a
+// string costs a cgo call and a copy, an integer neither: at 200,000 findings, staging every
+// string took longer than decoding the file. The merge reads them through staged(), which puts the
+// strings back. Ids mean nothing outside one snapshot; the hashes that tell versions and
+// states apart are computed on the strings.
+
+// stagedStrings are the columns staged as ids of stage_strings, in stage_rows order, and
+// stagedStringValues gives a finding's values for them.
+var stagedStrings = [...]string{"product_arn", "product_name", "company_name", "generator_id",
+	"account_id", "region", "type", "title", "resource_type", "control_id", "severity_label",
+	"compliance_status", "workflow_status", "record_state", "note_text", "note_updated_by",
+	"user_defined_fields"}
+
+func stagedStringValues(f *Finding, udf string) [len(stagedStrings)]string {
+	return [...]string{f.ProductARN, f.ProductName, f.CompanyName, f.GeneratorID, f.AccountID,
+		f.Region, f.Type, f.Title, f.ResourceType, f.ControlID, f.SeverityLabel, f.ComplianceStatus,
+		f.WorkflowStatus, f.RecordState, f.NoteText, f.NoteUpdatedBy, udf}
+}
+
+// stageRowColumns come first in stage_rows, then stagedStrings; AddFinding appends them in
+// this order.
+const stageRowColumns = `ord BIGINT, finding_id VARCHAR, resource_id VARCHAR, standards INTEGER,
+    first_observed_at TIMESTAMP, created_at TIMESTAMP, updated_at TIMESTAMP, note_updated_at TIMESTAMP,
+    severity_normalized SMALLINT`
+
+// stagingDDL creates the staging tables.
+func stagingDDL() string {
+	cols := []string{stageRowColumns}
+	for _, c := range stagedStrings {
+		cols = append(cols, c+" INTEGER")
+	}
+	return `CREATE OR REPLACE TEMP TABLE stage_rows (` + strings.Join(cols, ", ") + `);
+CREATE OR REPLACE TEMP TABLE stage_strings (id INTEGER, s VARCHAR);
+CREATE OR REPLACE TEMP TABLE stage_standard_sets (id INTEGER, standards VARCHAR[]);`
+}
+
+const dropStaging = `DROP TABLE IF EXISTS temp.stage_rows; DROP TABLE IF EXISTS temp.stage_strings;
+DROP TABLE IF EXISTS temp.stage_standard_sets`
+
+// staged is a subquery over the staged findings giving ord and the named columns with their
+// strings put back. It joins only what those columns need: each statement of the merge reads a
+// different part of the finding, and a join costs a pass over every staged row.
+func staged(cols ...string) string {
+	sel, joins := []string{"r.ord"}, []string{}
+	for _, c := range cols {
+		switch {
+		case c == "standards":
+			sel = append(sel, "ss.standards")
+			joins = append(joins, "JOIN temp.stage_standard_sets ss ON ss.id = r.standards")
+		case slices.Contains(stagedStrings[:], c):
+			sel = append(sel, fmt.Sprintf("s_%[1]s.s AS %[1]s", c))
+			joins = append(joins, fmt.Sprintf("JOIN temp.stage_strings s_%[1]s ON s_%[1]s.id = r.%[1]s", c))
+		default:
+			sel = append(sel, "r."+c)
+		}
+	}
+	return "(SELECT " + strings.Join(sel, ", ") + " FROM temp.stage_rows r " + strings.Join(joins, " ") + ")"
+}
+
+// The columns of a finding version and of a finding state, as the merge hashes and stores them.
+var (
+	attrColumns = []string{"product_name", "company_name", "generator_id", "account_id", "region", "type",
+		"title", "resource_type", "resource_id", "control_id", "standards", "first_observed_at", "created_at"}
+	stateColumns = []string{"severity_label", "severity_normalized", "compliance_status", "workflow_status",
+		"record_state", "note_text", "note_updated_by", "note_updated_at", "user_defined_fields"}
+)
+
+// interner gives each distinct value a small id and appends (id, value) to its table the first
+// time it sees it. It forgets everything when it holds maxInterned values, so memory stays
+// bounded when a column turns out not to repeat: a value seen again after that gets a second id,
+// which costs a row and changes nothing else.
+type interner struct {
+	ids  map[string]int32
+	next int32
+	app  *duckdb.Appender
+}
+
+// maxInterned is a variable so that a test can make the interner forget often.
+var maxInterned = 1 << 16
+
+func newInterner(dc driver.Conn, table string) (*interner, error) {
+	a, err := duckdb.NewAppender(dc, "temp", "main", table)
+	return &interner{ids: map[string]int32{}, app: a}, err
+}
+
+func (in *interner) id(key string, value driver.Value) (int32, error) {
+	if len(in.ids) >= maxInterned {
+		clear(in.ids)
+	}
+	in.next++
+	// A decoded string shares its memory with its whole record: the map keeps a copy of its own.
+	in.ids[strings.Clone(key)] = in.next
+	return in.next, in.app.AppendRow(in.next, value)
+}
+
+func (in *interner) str(s string) (int32, error) {
+	if id, ok := in.ids[s]; ok {
+		return id, nil
+	}
+	return in.id(s, s)
+}
+
+// set interns a list of standards, sorted so that the same set always has the same value.
+func (in *interner) set(stds []string) (int32, error) {
+	if !slices.IsSorted(stds) {
+		stds = slices.Sorted(slices.Values(stds))
+	}
+	var key []byte // each id length-prefixed, so that no two lists share a key
+	for _, s := range stds {
+		key = binary.AppendUvarint(key, uint64(len(s)))
+		key = append(key, s...)
+	}
+	if id, ok := in.ids[string(key)]; ok {
+		return id, nil
+	}
+	if stds == nil {
+		stds = []string{}
+	}
+	return in.id(string(key), stds)
+}
 
 // BeginSnapshot starts a snapshot with its catalog: the enabled standards and their controls.
 func (s *Store) BeginSnapshot(ctx context.Context, meta SnapshotMeta, stds []Standard, ctls []Control) (*SnapshotWriter, error) {
@@ -55,18 +175,39 @@ func (s *Store) BeginSnapshot(ctx context.Context, meta SnapshotMeta, stds []Sta
 		return nil, err
 	}
 	w := &SnapshotWriter{store: s, conn: conn, meta: meta, stds: stds, ctls: ctls}
-	if _, err := conn.ExecContext(ctx, stagingDDL); err != nil {
-		return nil, errors.Join(fmt.Errorf("snapshot: staging table: %w", err), conn.Close())
+	if _, err := conn.ExecContext(ctx, stagingDDL()); err != nil {
+		return nil, errors.Join(fmt.Errorf("snapshot: staging tables: %w", err), conn.Close())
 	}
 	err = conn.Raw(func(dc any) error {
-		a, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "stage_findings")
-		w.appender = a
-		return err
+		var errs [3]error
+		w.appender, errs[0] = duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "stage_rows")
+		w.strs, errs[1] = newInterner(dc.(driver.Conn), "stage_strings")
+		w.sets, errs[2] = newInterner(dc.(driver.Conn), "stage_standard_sets")
+		return errors.Join(errs[:]...)
 	})
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("snapshot: appender: %w", err), conn.Close())
+		return nil, errors.Join(fmt.Errorf("snapshot: appender: %w", err), w.closeAppenders(), conn.Close())
 	}
 	return w, nil
+}
+
+// closeAppenders flushes what the appenders hold into the staging tables and closes them.
+func (w *SnapshotWriter) closeAppenders() error {
+	var errs []error
+	for _, a := range []*duckdb.Appender{w.appender, w.strs.appOrNil(), w.sets.appOrNil()} {
+		if a != nil {
+			errs = append(errs, a.Close())
+		}
+	}
+	w.appender, w.strs, w.sets = nil, nil, nil
+	return errors.Join(errs...)
+}
+
+func (in *interner) appOrNil() *duckdb.Appender {
+	if in == nil {
+		return nil
+	}
+	return in.app
 }
 
 func nullTime(t time.Time) any {
@@ -91,16 +232,22 @@ func (w *SnapshotWriter) AddFinding(f *Finding) error {
 		}
 		udf = string(b)
 	}
-	stds := f.Standards
-	if stds == nil {
-		stds = []string{}
+	stds, err := w.sets.set(f.Standards)
+	if err != nil {
+		return fmt.Errorf("snapshot: finding %q: stage standards: %w", f.ID, err)
 	}
 	w.n++
-	return w.appender.AppendRow(w.n, f.ID, f.ProductARN, f.ProductName, f.CompanyName, f.GeneratorID,
-		f.AccountID, f.Region, f.Type, f.Title, f.ResourceType, f.ResourceID, f.ControlID, stds,
-		nullTime(f.FirstObservedAt), nullTime(f.CreatedAt), nullTime(f.UpdatedAt),
-		f.SeverityLabel, int16(f.SeverityNormalized), f.ComplianceStatus, f.WorkflowStatus,
-		f.RecordState, f.NoteText, f.NoteUpdatedBy, nullTime(f.NoteUpdatedAt), udf)
+	row := append(w.row[:0], w.n, f.ID, f.ResourceID, stds, nullTime(f.FirstObservedAt),
+		nullTime(f.CreatedAt), nullTime(f.UpdatedAt), nullTime(f.NoteUpdatedAt), int16(f.SeverityNormalized))
+	for i, v := range stagedStringValues(f, udf) {
+		id, err := w.strs.str(v)
+		if err != nil {
+			return fmt.Errorf("snapshot: finding %q: stage %s: %w", f.ID, stagedStrings[i], err)
+		}
+		row = append(row, id)
+	}
+	w.row = row
+	return w.appender.AppendRow(row...)
 }
 
 // AddAccount records an account in scope. Accounts that only appear in findings or coverage are
@@ -128,11 +275,8 @@ func (w *SnapshotWriter) Rollback() error {
 		return nil
 	}
 	w.done = true
-	var errs []error
-	if w.appender != nil {
-		errs = append(errs, w.appender.Close())
-	}
-	_, err := w.conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.stage_findings`)
+	errs := []error{w.closeAppenders()}
+	_, err := w.conn.ExecContext(context.Background(), dropStaging)
 	errs = append(errs, err, w.conn.Close())
 	return errors.Join(errs...)
 }
@@ -143,10 +287,9 @@ func (w *SnapshotWriter) Commit(ctx context.Context) (Snapshot, error) {
 	if w.done {
 		return Snapshot{}, errors.New("snapshot: already committed or rolled back")
 	}
-	if err := w.appender.Close(); err != nil {
+	if err := w.closeAppenders(); err != nil {
 		return Snapshot{}, errors.Join(fmt.Errorf("snapshot: flush findings: %w", err), w.Rollback())
 	}
-	w.appender = nil
 	snap, err := w.merge(ctx)
 	if err != nil {
 		return Snapshot{}, errors.Join(err, w.Rollback())
@@ -155,7 +298,7 @@ func (w *SnapshotWriter) Commit(ctx context.Context) (Snapshot, error) {
 	// The snapshot is committed: from here on nothing may report failure (a caller would say
 	// "nothing stored" about a stored snapshot), and a cancellation arriving now changes nothing.
 	// The staging table is temporary and goes with the connection anyway.
-	_, _ = w.conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.stage_findings`)
+	_, _ = w.conn.ExecContext(context.WithoutCancel(ctx), dropStaging)
 	_ = w.conn.Close()
 	return snap, nil
 }
@@ -175,25 +318,30 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap Snapshot, err error) {
 	if err := c.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM snapshots`).Scan(&id); err != nil {
 		return snap, err
 	}
+	var maxFkey int64
+	if err := c.QueryRowContext(ctx, `SELECT coalesce(max(fkey), 0) FROM findings`).Scan(&maxFkey); err != nil {
+		return snap, err
+	}
 	steps := []struct{ name, sql string }{
 		// One narrow row per finding: its identity key, the hashes that tell a new version or a
 		// new state, and ord to reach the staged columns. Joins below run on these integers.
 		{"dedupe", `CREATE OR REPLACE TEMP TABLE k AS
 			SELECT ord, id_key, attrs_hash, state_hash FROM (
 			  SELECT ord, updated_at, md5_number(product_arn || '|' || finding_id) AS id_key,
-			    hash(product_name, company_name, generator_id, account_id, region, type, title,
-			         resource_type, resource_id, control_id, list_sort(standards), first_observed_at, created_at) AS attrs_hash,
-			    hash(severity_label, severity_normalized, compliance_status, workflow_status, record_state,
-			         note_text, note_updated_by, note_updated_at, user_defined_fields) AS state_hash
-			  FROM temp.stage_findings)
+			    hash(` + strings.Join(attrColumns, ", ") + `) AS attrs_hash,
+			    hash(` + strings.Join(stateColumns, ", ") + `) AS state_hash
+			  FROM ` + staged(slices.Concat([]string{"product_arn", "finding_id", "updated_at"}, attrColumns, stateColumns)...) + `)
 			QUALIFY row_number() OVER (PARTITION BY id_key ORDER BY updated_at DESC NULLS LAST, ord DESC) = 1`},
+		// New versions are numbered on the narrow rows, in input order, before the wide staged
+		// columns are joined in: numbering the wide rows sorts them all.
+		{"new keys", fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE nv AS
+			SELECT k.ord, k.id_key, k.attrs_hash, %d + row_number() OVER (ORDER BY k.ord) AS fkey
+			FROM k ANTI JOIN findings f ON f.id_key = k.id_key AND f.attrs_hash = k.attrs_hash`, maxFkey)},
 		{"new versions", `INSERT INTO findings
-			SELECT (SELECT coalesce(max(fkey), 0) FROM findings) + row_number() OVER (ORDER BY k.ord),
-			       k.id_key, s.finding_id, s.product_arn, k.attrs_hash, s.product_name, s.company_name,
+			SELECT nv.fkey, nv.id_key, s.finding_id, s.product_arn, nv.attrs_hash, s.product_name, s.company_name,
 			       s.generator_id, s.account_id, s.region, s.type, s.title, s.resource_type,
-			       s.resource_id, s.control_id, list_sort(s.standards), s.first_observed_at, s.created_at
-			FROM k JOIN temp.stage_findings s USING (ord)
-			ANTI JOIN findings f ON f.id_key = k.id_key AND f.attrs_hash = k.attrs_hash`},
+			       s.resource_id, s.control_id, s.standards, s.first_observed_at, s.created_at
+			FROM nv JOIN ` + staged(slices.Concat([]string{"finding_id", "product_arn"}, attrColumns)...) + ` s USING (ord)`},
 		{"keys", `CREATE OR REPLACE TEMP TABLE kk AS
 			SELECT k.ord, k.state_hash, f.fkey FROM k JOIN findings f ON f.id_key = k.id_key AND f.attrs_hash = k.attrs_hash`},
 		// Close every current state the new snapshot does not repeat: the finding changed state,
@@ -205,7 +353,7 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap Snapshot, err error) {
 			SELECT kk.fkey, %d, NULL, kk.state_hash, s.updated_at, s.severity_label, s.severity_normalized,
 			       s.compliance_status, s.workflow_status, s.record_state, s.note_text,
 			       s.note_updated_by, s.note_updated_at, s.user_defined_fields
-			FROM kk JOIN temp.stage_findings s USING (ord)
+			FROM kk JOIN `+staged(slices.Concat([]string{"updated_at"}, stateColumns)...)+` s USING (ord)
 			ANTI JOIN (SELECT fkey FROM finding_states WHERE valid_to IS NULL) o ON o.fkey = kk.fkey`, id)},
 	}
 	for _, st := range steps {
@@ -231,7 +379,7 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap Snapshot, err error) {
 			return snap, fmt.Errorf("snapshot: summaries: %w", err)
 		}
 	}
-	for _, t := range []string{"k", "kk"} {
+	for _, t := range []string{"k", "nv", "kk"} {
 		if _, err := c.ExecContext(ctx, `DROP TABLE temp.`+t); err != nil {
 			return snap, err
 		}
@@ -289,21 +437,21 @@ func (w *SnapshotWriter) writeScope(ctx context.Context, id int64) error {
 		// reported twice (read through the aggregator and again from the member) is collected if
 		// either read succeeded.
 		fmt.Sprintf(`INSERT INTO coverage
-			WITH counts AS (SELECT account_id, region, count(*) AS n FROM k JOIN temp.stage_findings USING (ord) GROUP BY ALL)
+			WITH counts AS (SELECT account_id, region, count(*) AS n FROM k JOIN %[2]s USING (ord) GROUP BY ALL)
 			SELECT %[1]d, g.account_id, g.region, g.status, g.reason,
 			       CASE WHEN g.findings = 0 THEN coalesce(n.n, 0) ELSE g.findings END
 			FROM (SELECT * FROM given_coverage QUALIFY row_number() OVER (PARTITION BY account_id, region ORDER BY status = 'collected' DESC, status, reason) = 1) g
 			LEFT JOIN counts n USING (account_id, region)
 			UNION ALL
 			SELECT %[1]d, n.account_id, n.region, 'collected', '', n.n
-			FROM counts n WHERE NOT EXISTS (SELECT 1 FROM given_coverage)`, id),
+			FROM counts n WHERE NOT EXISTS (SELECT 1 FROM given_coverage)`, id, staged("account_id", "region")),
 		// Accounts: those given, plus any seen only in findings or coverage, named as in the most
 		// recent earlier snapshot that knew them.
 		fmt.Sprintf(`INSERT INTO snapshot_accounts
 			WITH ids AS (
 			  SELECT account_id FROM given_accounts
 			  UNION SELECT account_id FROM coverage WHERE snapshot_id = %[1]d
-			  UNION SELECT DISTINCT account_id FROM k JOIN temp.stage_findings USING (ord)),
+			  UNION SELECT DISTINCT account_id FROM k JOIN %[2]s USING (ord)),
 			known AS (
 			  SELECT account_id, name, ou, email FROM snapshot_accounts WHERE snapshot_id < %[1]d AND name <> ''
 			  QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY snapshot_id DESC) = 1),
@@ -311,7 +459,7 @@ func (w *SnapshotWriter) writeScope(ctx context.Context, id int64) error {
 			SELECT %[1]d, ids.account_id,
 			       coalesce(nullif(g.name, ''), k.name, ''), coalesce(nullif(g.ou, ''), k.ou, ''),
 			       coalesce(nullif(g.email, ''), k.email, '')
-			FROM ids LEFT JOIN given g USING (account_id) LEFT JOIN known k USING (account_id)`, id),
+			FROM ids LEFT JOIN given g USING (account_id) LEFT JOIN known k USING (account_id)`, id, staged("account_id")),
 		`DROP TABLE temp.given_accounts`,
 		`DROP TABLE temp.given_coverage`,
 	}
