@@ -49,15 +49,15 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 			return usagef("--mode: %v", err)
 		}
 	}
+	shardFrom := "collect.aws.shard"
 	if o.shard != "" {
-		var i, n int
-		if _, err := fmt.Sscanf(o.shard, "%d/%d", &i, &n); err != nil || n < 1 || i < 1 || i > n {
-			return usagef("--shard %q: want i/n with 1 <= i <= n, e.g. 2/4", o.shard)
+		if _, _, err := config.ParseShard(o.shard); err != nil {
+			return usagef("--shard %v", err)
 		}
-		if cfg.Collect.Source != "aws" || cfg.Collect.AWS.Mode != "accounts" {
-			return usagef("--shard needs collect.source aws and collect.aws.mode accounts")
-		}
-		cfg.Collect.AWS.Shard, cfg.Collect.AWS.Shards = i-1, n
+		cfg.Collect.AWS.Shard, shardFrom = o.shard, "--shard"
+	}
+	if err := checkShardMode(cfg, shardFrom); err != nil {
+		return err
 	}
 	snap, err := collectSnapshot(ctx, e, cfg, o.db, o.progressEvery)
 	if err != nil {
@@ -67,6 +67,15 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 		snap.ID, snap.Findings, snap.AccountsCollected, snap.AccountsExpected, snap.Source, o.db)
 	if snap.Status == store.StatusPartial {
 		return fmt.Errorf("snapshot %d: %w (see the report's coverage section, or `reporter report --format text`)", snap.ID, errPartial)
+	}
+	return nil
+}
+
+// checkShardMode refuses a shard (named as from: the flag or the key) outside accounts mode: the
+// aggregator is one stream, which cannot be split by account.
+func checkShardMode(cfg config.Config, from string) error {
+	if cfg.Collect.AWS.Shard != "" && (cfg.Collect.Source != "aws" || cfg.Collect.AWS.Mode != "accounts") {
+		return usagef("%s needs collect.source aws and collect.aws.mode accounts", from)
 	}
 	return nil
 }
@@ -93,10 +102,18 @@ func collectSnapshot(ctx context.Context, e *env, cfg config.Config, db string, 
 			return store.Snapshot{}, fmt.Errorf("AWS configuration: %w", err)
 		}
 		a := cfg.Collect.AWS
+		var shard, shards int // 0 of 0: every account
+		if a.Shard != "" {
+			i, n, err := config.ParseShard(a.Shard)
+			if err != nil {
+				return store.Snapshot{}, &config.ValidationError{Key: "collect.aws.shard", Msg: err.Error()}
+			}
+			shard, shards = i-1, n
+		}
 		aws, err := collect.NewAWSSource(awsCfg, collect.AWSOptions{
 			Mode: a.Mode, RoleName: a.RoleName, Regions: a.Regions, IncludeAccounts: a.Accounts.Include,
 			ExcludeAccounts: a.Accounts.Exclude, MaxConcurrency: a.MaxConcurrency, AssumeRoleARN: a.AssumeRoleARN,
-			ProductNames: a.ProductNames, Shard: a.Shard, Shards: a.Shards, Catalog: cat, Progress: progress, Log: e.log,
+			ProductNames: a.ProductNames, Shard: shard, Shards: shards, Catalog: cat, Progress: progress, Log: e.log,
 		})
 		if err != nil {
 			return store.Snapshot{}, err

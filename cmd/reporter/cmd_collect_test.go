@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
@@ -64,5 +68,51 @@ func TestCollectFromAWS(t *testing.T) {
 	code, _, stderr = call(t, "", "collect", "--db", db, "--mode", "everything")
 	if code != exitUsage || !strings.Contains(stderr, "collect.aws.mode") {
 		t.Errorf("bad --mode: exit %d, stderr %s", code, stderr)
+	}
+}
+
+// TestCollectShard: collect.aws.shard (here from the environment) picks the slice, --shard
+// overrides it, and both are checked the same way.
+func TestCollectShard(t *testing.T) {
+	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 6, Unlimited: true})
+	awsEnv(t, srv, hs.URL)
+	collectWith := func(vars []string, args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), append([]string{"collect"}, args...), append([]string{"LOG_LEVEL=warn"}, vars...), nil, &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	want := map[int]int{}
+	for _, a := range srv.Accounts() {
+		want[collect.ShardOf(a.AccountID, 2)+1]++
+	}
+	for _, c := range []struct {
+		name  string
+		vars  []string
+		args  []string
+		shard int
+	}{
+		{"environment", []string{"REPORTER_COLLECT_AWS_SHARD=1/2"}, nil, 1},
+		{"the flag wins", []string{"REPORTER_COLLECT_AWS_SHARD=1/2"}, []string{"--shard", "2/2"}, 2},
+	} {
+		db := filepath.Join(t.TempDir(), "r.duckdb")
+		code, stdout, stderr := collectWith(c.vars, append([]string{"--db", db, "--mode", "accounts"}, c.args...)...)
+		if code != exitOK || !strings.Contains(stdout, fmt.Sprintf(" from %d of %d accounts", want[c.shard], want[c.shard])) {
+			t.Errorf("%s: exit %d, stdout %q, want shard %d's %d accounts\n%s", c.name, code, stdout, c.shard, want[c.shard], stderr)
+		}
+	}
+	for _, c := range []struct {
+		vars []string
+		args []string
+		want string
+	}{
+		{nil, []string{"--shard", "3/2", "--mode", "accounts"}, `--shard "3/2": want i/n with 1 <= i <= n, e.g. 2/4`},
+		{nil, []string{"--shard", "1/2"}, "--shard needs collect.source aws and collect.aws.mode accounts"},
+		{[]string{"REPORTER_COLLECT_AWS_SHARD=1/2"}, nil, "collect.aws.shard needs collect.source aws and collect.aws.mode accounts"},
+		{[]string{"REPORTER_COLLECT_AWS_SHARD=2-of-2"}, []string{"--mode", "accounts"}, "collect.aws.shard"},
+	} {
+		args := append([]string{"--db", filepath.Join(t.TempDir(), "r.duckdb")}, c.args...)
+		if code, _, stderr := collectWith(c.vars, args...); code != exitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v %v: exit %d, stderr %s; want %d and %q", c.vars, c.args, code, stderr, exitUsage, c.want)
+		}
 	}
 }

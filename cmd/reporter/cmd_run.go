@@ -22,12 +22,15 @@ import (
 	"github.com/hubreport/hubreport/internal/store"
 )
 
-// The steps of a run, in order.
-var allSteps = []string{"collect", "report", "deliver"}
+// The steps of a run, in order. merge stores the newest day's collection shards (see
+// cmd_run_shards.go); it takes the place of collect in a sharded deployment.
+var allSteps = []string{"collect", "merge", "report", "deliver"}
 
 func runRun(ctx context.Context, e *env, args []string) error {
-	fs, cfgPath := newFlagSet(e, "run", "run [--config FILE] [--steps collect,report,deliver]")
-	stepList := fs.String("steps", strings.Join(allSteps, ","), "steps to run: collect, report, deliver (deliver implies report)")
+	fs, cfgPath := newFlagSet(e, "run", "run [--config FILE] [--steps collect,report,deliver | merge,report,deliver]")
+	stepList := fs.String("steps", "collect,report,deliver",
+		"steps to run: collect or merge (the shards a sharded collection uploaded), report, deliver (deliver implies report); "+
+			"with collect.aws.shard set, only collect")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -64,6 +67,9 @@ func parseSteps(list string) (map[string]bool, error) {
 	}
 	if len(steps) == 0 {
 		return nil, usagef("--steps names no step")
+	}
+	if steps["collect"] && steps["merge"] {
+		return nil, usagef("--steps: collect and merge are alternatives: collect stores a snapshot itself, merge stores the one sharded collectors uploaded")
 	}
 	if steps["deliver"] {
 		steps["report"] = true // what is delivered is what this run rendered
@@ -103,9 +109,11 @@ func logRun(e *env, job string, res runResult, err error) {
 	e.log.Info("run finished", attrs...)
 }
 
-// runJob is one run: fetch the database from S3 when configured, collect, report, deliver, and
-// put the database back. The database is open only while a step needs it, so other commands can
-// read it between runs. Nothing is uploaded unless every step succeeded.
+// runJob is one run: fetch the database from S3 when configured, collect (or merge the shards of
+// a sharded collection), report, deliver, and put the database back. The database is open only
+// while a step needs it, so other commands can read it between runs. Nothing is uploaded unless
+// every step succeeded. With collect.aws.shard set the run is one collector of several instead
+// (collectShard): it never touches the database.
 func runJob(ctx context.Context, e *env, cfg config.Config, steps map[string]bool) (runResult, error) {
 	res := runResult{start: time.Now()}
 	for _, s := range allSteps {
@@ -113,8 +121,24 @@ func runJob(ctx context.Context, e *env, cfg config.Config, steps map[string]boo
 			res.steps = append(res.steps, s)
 		}
 	}
-	db := cfg.Store.Path
+	if err := checkShardedSteps(cfg, steps); err != nil {
+		return res, err
+	}
 	aws := lazyAWS{}
+	if cfg.Collect.AWS.Shard != "" {
+		err := collectShard(ctx, e, cfg, &aws, &res)
+		return res, err
+	}
+	// The shards are looked for before the state is downloaded: a missing one fails the run at
+	// once, naming it.
+	var shards *shardSet
+	if steps["merge"] {
+		var err error
+		if shards, err = findShards(ctx, e, cfg, &aws); err != nil {
+			return res, err
+		}
+	}
+	db := cfg.Store.Path
 	var state *deliver.State
 	var etag string
 	if cfg.Store.S3State.Bucket != "" {
@@ -137,6 +161,14 @@ func runJob(ctx context.Context, e *env, cfg config.Config, steps map[string]boo
 		res.snapshot, res.partial = snap.ID, snap.Status == store.StatusPartial
 	}
 
+	if steps["merge"] {
+		snap, err := shards.merge(ctx, e, cfg, db)
+		if err != nil {
+			return res, err
+		}
+		res.snapshot, res.partial = snap.ID, snap.Status == store.StatusPartial
+	}
+
 	var r *analyze.Report
 	if steps["report"] {
 		var err error
@@ -152,7 +184,7 @@ func runJob(ctx context.Context, e *env, cfg config.Config, steps map[string]boo
 		}
 	}
 
-	if state != nil && steps["collect"] {
+	if state != nil && (steps["collect"] || steps["merge"]) {
 		newTag, err := state.Upload(ctx, db, etag)
 		if err != nil {
 			return res, err

@@ -6,9 +6,11 @@ package ecs
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -25,8 +27,6 @@ import (
 var policyExtras = map[string]string{
 	"kms:GenerateDataKey": "S3 PutObject into a bucket (or with a key) using SSE-KMS asks KMS for a data key as the caller",
 	"kms:Decrypt":         "S3 GetObject of an SSE-KMS object asks KMS to decrypt its data key as the caller",
-	"s3:ListBucket": "without it S3 answers GetObject of a missing key with 403 AccessDenied instead of " +
-		"404 NoSuchKey, and the first run (no state file yet) must see NoSuchKey to start a new database",
 }
 
 // wantActions is every IAM action the task role must grant: what the code calls plus the extras.
@@ -539,16 +539,20 @@ func TestTemplateTaskAndSchedules(t *testing.T) {
 	for _, k := range config.Keys() {
 		known["REPORTER_"+strings.ToUpper(strings.ReplaceAll(k, ".", "_"))] = true
 	}
-	reserved := map[string]string{"REPORTER_SHARDS": "sharded collection, a later feature"}
 	env := map[string]bool{}
 	for _, e := range get(container, "Environment").Content {
 		for _, v := range branches(e) {
 			n := get(v, "Name").Value
 			env[n] = true
-			if strings.HasPrefix(n, "REPORTER_") && !known[n] && reserved[n] == "" {
+			if strings.HasPrefix(n, "REPORTER_") && !known[n] {
 				t.Errorf("%s: environment %s names no configuration key", file, n)
 			}
 		}
+	}
+	// The shard is set per task by the state machine; in the task definition it would make the
+	// report and the merge tasks shards too.
+	if env["REPORTER_COLLECT_AWS_SHARD"] {
+		t.Errorf("%s: the task definition sets REPORTER_COLLECT_AWS_SHARD", file)
 	}
 	for _, n := range []string{"AWS_REGION", "LOG_LEVEL", "REPORTER_STORE_PATH", "REPORTER_STORE_S3_STATE_BUCKET",
 		"REPORTER_STORE_S3_STATE_KEY", "REPORTER_COLLECT_AWS_MODE", "REPORTER_DELIVER_ARCHIVE_S3_BUCKET"} {
@@ -564,7 +568,10 @@ func TestTemplateTaskAndSchedules(t *testing.T) {
 		t.Errorf("%s: no %s secret", file, config.Default().Deliver.Email.SMTP.PasswordEnv)
 	}
 
+	// Each schedule's target, or each branch of it: with ShardCount > 1 the collect schedule
+	// starts the state machine instead (TestTemplateShardedCollection checks its tasks).
 	commands := map[string]string{}
+	machines := 0
 	for rname, r := range mapping(res) {
 		if get(r, "Type").Value != "AWS::Scheduler::Schedule" {
 			continue
@@ -573,33 +580,42 @@ func TestTemplateTaskAndSchedules(t *testing.T) {
 		if tz := get(p, "ScheduleExpressionTimezone"); tz == nil || tz.Value != "UTC" {
 			t.Errorf("%s: %s is not in UTC", file, rname)
 		}
-		ecs := path(p, "Target", "EcsParameters")
-		if lt := get(ecs, "LaunchType"); lt == nil || lt.Value != "FARGATE" {
-			t.Errorf("%s: %s does not launch on FARGATE", file, rname)
+		for _, target := range branches(get(p, "Target")) {
+			if arg, ok := intrinsic(get(target, "Arn"), "Ref"); ok && arg.Value == "CollectStateMachine" {
+				machines++
+				continue
+			}
+			ecs := get(target, "EcsParameters")
+			if lt := get(ecs, "LaunchType"); lt == nil || lt.Value != "FARGATE" {
+				t.Errorf("%s: %s does not launch on FARGATE", file, rname)
+			}
+			if path(ecs, "NetworkConfiguration", "AwsvpcConfiguration", "Subnets") == nil {
+				t.Errorf("%s: %s has no awsvpc subnets", file, rname)
+			}
+			var input struct {
+				ContainerOverrides []struct {
+					Name    string   `json:"name"`
+					Command []string `json:"command"`
+				} `json:"containerOverrides"`
+			}
+			in := get(target, "Input")
+			if in == nil {
+				t.Errorf("%s: %s has no Target.Input", file, rname)
+				continue
+			}
+			if err := json.Unmarshal([]byte(in.Value), &input); err != nil || len(input.ContainerOverrides) != 1 {
+				t.Errorf("%s: %s Target.Input %q: want one container override (%v)", file, rname, in.Value, err)
+				continue
+			}
+			o := input.ContainerOverrides[0]
+			if o.Name != name {
+				t.Errorf("%s: %s overrides container %q; the task's is %q", file, rname, o.Name, name)
+			}
+			commands[strings.Join(o.Command, " ")] = rname
 		}
-		if path(ecs, "NetworkConfiguration", "AwsvpcConfiguration", "Subnets") == nil {
-			t.Errorf("%s: %s has no awsvpc subnets", file, rname)
-		}
-		var input struct {
-			ContainerOverrides []struct {
-				Name    string   `json:"name"`
-				Command []string `json:"command"`
-			} `json:"containerOverrides"`
-		}
-		in := path(p, "Target", "Input")
-		if in == nil {
-			t.Errorf("%s: %s has no Target.Input", file, rname)
-			continue
-		}
-		if err := json.Unmarshal([]byte(in.Value), &input); err != nil || len(input.ContainerOverrides) != 1 {
-			t.Errorf("%s: %s Target.Input %q: want one container override (%v)", file, rname, in.Value, err)
-			continue
-		}
-		o := input.ContainerOverrides[0]
-		if o.Name != name {
-			t.Errorf("%s: %s overrides container %q; the task's is %q", file, rname, o.Name, name)
-		}
-		commands[strings.Join(o.Command, " ")] = rname
+	}
+	if machines != 1 {
+		t.Errorf("%s: %d schedule targets start the sharded collection's state machine, want 1", file, machines)
 	}
 	for _, want := range []string{"run --steps collect", "run --steps report,deliver"} {
 		if commands[want] == "" {
@@ -613,6 +629,252 @@ func TestTemplateTaskAndSchedules(t *testing.T) {
 		if path(root, "Outputs", o) == nil {
 			t.Errorf("%s: no %s output", file, o)
 		}
+	}
+}
+
+// --- Sharded collection (ShardCount > 1) ---
+
+// definition returns the state machine's definition with ShardCount = shards and the other
+// Fn::Sub variables replaced by their names.
+func definition(t *testing.T, sm *yaml.Node, shards int) map[string]any {
+	t.Helper()
+	arg, ok := intrinsic(path(sm, "Properties", "DefinitionString"), "Sub")
+	if !ok || arg.Kind != yaml.SequenceNode || len(arg.Content) != 2 {
+		t.Fatalf("CollectStateMachine: DefinitionString is not !Sub [definition, variables]")
+	}
+	text := subVar.ReplaceAllStringFunc(arg.Content[0].Value, func(v string) string {
+		if v == "${ShardCount}" {
+			return strconv.Itoa(shards)
+		}
+		return strings.Trim(v, "${}")
+	})
+	var def map[string]any
+	if err := json.Unmarshal([]byte(text), &def); err != nil {
+		t.Fatalf("CollectStateMachine: the definition is not JSON: %v\n%s", err, text)
+	}
+	return def
+}
+
+// ecsTask is a runTask.sync state of the definition.
+type ecsTask struct {
+	state     string
+	container string
+	command   string
+	env       map[string]string // name -> Value or Value.$
+	catches   []string          // Next of each Catch
+}
+
+// ecsTasks finds the runTask.sync states at any depth (Map item processors included).
+func ecsTasks(states map[string]any) []ecsTask {
+	var out []ecsTask
+	for name, v := range states {
+		st, _ := v.(map[string]any)
+		if proc, ok := st["ItemProcessor"].(map[string]any); ok {
+			inner, _ := proc["States"].(map[string]any)
+			out = append(out, ecsTasks(inner)...)
+		}
+		if res, _ := st["Resource"].(string); st["Type"] != "Task" || !strings.HasSuffix(res, ":states:::ecs:runTask.sync") {
+			continue
+		}
+		task := ecsTask{state: name, env: map[string]string{}}
+		params, _ := st["Parameters"].(map[string]any)
+		overrides, _ := params["Overrides"].(map[string]any)
+		cos, _ := overrides["ContainerOverrides"].([]any)
+		if len(cos) == 1 {
+			co, _ := cos[0].(map[string]any)
+			task.container, _ = co["Name"].(string)
+			cmd, _ := co["Command"].([]any)
+			for _, c := range cmd {
+				task.command += fmt.Sprint(c) + " "
+			}
+			task.command = strings.TrimSpace(task.command)
+			envs, _ := co["Environment"].([]any)
+			for _, e := range envs {
+				kv, _ := e.(map[string]any)
+				value := kv["Value"]
+				if value == nil {
+					value = kv["Value.$"]
+				}
+				task.env[fmt.Sprint(kv["Name"])] = fmt.Sprint(value)
+			}
+		}
+		catches, _ := st["Catch"].([]any)
+		for _, c := range catches {
+			task.catches = append(task.catches, fmt.Sprint(c.(map[string]any)["Next"]))
+		}
+		out = append(out, task)
+	}
+	return out
+}
+
+func TestTemplateShardedCollection(t *testing.T) {
+	const file = "reporter.cfn.yaml"
+	root := readTemplate(t, file)
+	res := get(root, "Resources")
+
+	// Conditions: the sharded resources exist only with ShardCount > 1, and the collect schedule
+	// starts the state machine then, a task otherwise.
+	cond, ok := intrinsic(path(root, "Conditions", "Sharded"), "Not")
+	eq, _ := intrinsic(func() *yaml.Node {
+		if ok && len(cond.Content) == 1 {
+			return cond.Content[0]
+		}
+		return nil
+	}(), "Equals")
+	if eq == nil || len(eq.Content) != 2 || eq.Content[1].Value != "1" {
+		t.Fatalf("%s: condition Sharded should be !Not [!Equals [!Ref ShardCount, 1]]", file)
+	}
+	if arg, ok := intrinsic(eq.Content[0], "Ref"); !ok || arg.Value != "ShardCount" {
+		t.Errorf("%s: condition Sharded does not test ShardCount", file)
+	}
+	for _, r := range []string{"CollectStateMachine", "CollectStateMachineRole", "ShardedCollectionFailedRule"} {
+		if c := path(res, r, "Condition"); c == nil || c.Value != "Sharded" {
+			t.Errorf("%s: %s is not created under Condition Sharded", file, r)
+		}
+	}
+	if c := path(root, "Outputs", "CollectStateMachineArn", "Condition"); c == nil || c.Value != "Sharded" {
+		t.Errorf("%s: output CollectStateMachineArn is not under Condition Sharded", file)
+	}
+	target, ok := intrinsic(path(res, "CollectScheduleResource", "Properties", "Target"), "If")
+	if !ok || len(target.Content) != 3 || target.Content[0].Value != "Sharded" {
+		t.Fatalf("%s: CollectScheduleResource's Target should be !If [Sharded, state machine, task]", file)
+	}
+	if arg, ok := intrinsic(get(target.Content[1], "Arn"), "Ref"); !ok || arg.Value != "CollectStateMachine" {
+		t.Errorf("%s: the sharded collect schedule does not start CollectStateMachine", file)
+	}
+	if in := path(res, "ReportScheduleResource", "Properties", "Target", "Input"); in == nil || !strings.Contains(in.Value, `"report,deliver"`) {
+		t.Errorf("%s: the report schedule does not run report,deliver as a task whatever ShardCount", file)
+	}
+
+	// The definition: N shard tasks of the task definition, each with its i/N, then the merge.
+	sm := get(res, "CollectStateMachine")
+	const n = 3
+	def := definition(t, sm, n)
+	states, _ := def["States"].(map[string]any)
+	first, _ := states[fmt.Sprint(def["StartAt"])].(map[string]any)
+	params, _ := first["Parameters"].(map[string]any)
+	if params["shards.$"] != "States.ArrayRange(1, 3, 1)" {
+		t.Errorf("the first state makes the shard list %v, want States.ArrayRange(1, 3, 1)", params["shards.$"])
+	}
+	fanout, _ := states[fmt.Sprint(first["Next"])].(map[string]any)
+	if fanout["Type"] != "Map" || fanout["ItemsPath"] != "$.shards" || fanout["MaxConcurrency"] != float64(n) || fanout["Next"] == nil {
+		t.Errorf("the shards' Map state: %v", fanout)
+	}
+	container := get(path(res, "TaskDefinition", "Properties", "ContainerDefinitions").Content[0], "Name").Value
+	known := map[string]bool{}
+	for _, k := range config.Keys() {
+		known["REPORTER_"+strings.ToUpper(strings.ReplaceAll(k, ".", "_"))] = true
+	}
+	if !known["REPORTER_COLLECT_AWS_SHARD"] {
+		t.Errorf("config.Keys() has no collect.aws.shard (REPORTER_COLLECT_AWS_SHARD)")
+	}
+	byCommand := map[string]ecsTask{}
+	for _, task := range ecsTasks(states) {
+		byCommand[task.command] = task
+		if task.container != container {
+			t.Errorf("state %s overrides container %q; the task's is %q", task.state, task.container, container)
+		}
+		for name := range task.env {
+			if !known[name] {
+				t.Errorf("state %s sets %s, which names no configuration key", task.state, name)
+			}
+		}
+	}
+	shard, merge := byCommand["run --steps collect"], byCommand["run --steps merge"]
+	if len(byCommand) != 2 || shard.state == "" || merge.state == "" {
+		t.Fatalf("the state machine runs %v, want run --steps collect and run --steps merge", byCommand)
+	}
+	if got := shard.env["REPORTER_COLLECT_AWS_SHARD"]; got != "States.Format('{}/3', $.shard)" {
+		t.Errorf("the shard task sets REPORTER_COLLECT_AWS_SHARD to %q, want i/N", got)
+	}
+	if len(merge.env) != 0 {
+		t.Errorf("the merge task sets %v; it must not be a shard", merge.env)
+	}
+	if fanout["Next"] != merge.state {
+		t.Errorf("after the shards comes %v, want the merge (%s)", fanout["Next"], merge.state)
+	}
+	// The merge's exit code 3 (stored, partial) ends the execution well; anything else fails it.
+	if len(merge.catches) != 1 || !strings.Contains(nodeText(get(sm, "Properties")), `"NumericEquals": 3`) {
+		t.Errorf("the merge state does not tell exit code 3 from a failure")
+	}
+
+	// The state machine's role: what ecs:runTask.sync needs, on this family, cluster and roles.
+	role := get(res, "CollectStateMachineRole")
+	var got []string
+	for _, actions := range roleActions(t, file, role) {
+		got = append(got, actions...)
+	}
+	slices.Sort(got)
+	want := []string{"ecs:DescribeTasks", "ecs:RunTask", "ecs:StopTask", "events:DescribeRule", "events:PutRule", "events:PutTargets", "iam:PassRole"}
+	if !slices.Equal(got, want) {
+		t.Errorf("CollectStateMachineRole grants %v, want %v", got, want)
+	}
+	roleText := nodeText(role)
+	for _, s := range []string{"rule/StepFunctionsGetEventsForECSTaskRule", "task-definition/${AWS::StackName}:*", "TaskExecutionRole", "TaskRole", "states.amazonaws.com"} {
+		if !strings.Contains(roleText, s) {
+			t.Errorf("CollectStateMachineRole does not name %s", s)
+		}
+	}
+	if a, ok := intrinsic(path(sm, "Properties", "RoleArn"), "GetAtt"); !ok || strings.Join(scalars(a), ".") != "CollectStateMachineRole.Arn" {
+		t.Errorf("CollectStateMachine does not run as CollectStateMachineRole")
+	}
+	// The scheduler may start it.
+	started := false
+	for _, st := range statements(get(path(res, "SchedulerRole", "Properties", "Policies").Content[0], "PolicyDocument")) {
+		if arg, ok := intrinsic(get(st, "Resource"), "Ref"); ok && arg.Value == "CollectStateMachine" &&
+			slices.Equal(scalars(get(st, "Action")), []string{"states:StartExecution"}) {
+			started = true
+		}
+	}
+	if !started {
+		t.Errorf("SchedulerRole has no states:StartExecution on CollectStateMachine")
+	}
+
+	// A failed execution alerts, through the topic's policy.
+	rule := path(res, "ShardedCollectionFailedRule", "Properties")
+	pattern := nodeText(get(rule, "EventPattern"))
+	for _, s := range []string{"aws.states", "Step Functions Execution Status Change", "FAILED", "TIMED_OUT", "ABORTED", "CollectStateMachine"} {
+		if !strings.Contains(pattern, s) {
+			t.Errorf("ShardedCollectionFailedRule's pattern lacks %s: %s", s, pattern)
+		}
+	}
+	if arg, ok := intrinsic(get(get(rule, "Targets").Content[0], "Arn"), "Ref"); !ok || arg.Value != "AlertsTopic" {
+		t.Errorf("ShardedCollectionFailedRule does not target AlertsTopic")
+	}
+	if !strings.Contains(nodeText(path(res, "AlertsTopicPolicy", "Properties", "PolicyDocument")), "ShardedCollectionFailedRule.Arn") {
+		t.Errorf("AlertsTopicPolicy does not let ShardedCollectionFailedRule publish")
+	}
+
+	// One shards prefix: the reporter's default, the task's environment, the task role's object
+	// ARNs (template and task-policy.json) and the bucket's lifecycle rule.
+	prefix := config.Default().Store.S3ShardsPrefix
+	envPrefix := ""
+	for _, e := range get(path(res, "TaskDefinition", "Properties", "ContainerDefinitions").Content[0], "Environment").Content {
+		if get(e, "Name") != nil && get(e, "Name").Value == "REPORTER_STORE_S3_SHARDS_PREFIX" {
+			envPrefix = get(e, "Value").Value
+		}
+	}
+	if envPrefix != prefix {
+		t.Errorf("the task sets REPORTER_STORE_S3_SHARDS_PREFIX %q, want %q", envPrefix, prefix)
+	}
+	if !strings.Contains(nodeText(path(res, "TaskRole", "Properties", "Policies")), "${Bucket.Arn}/"+prefix+"*") {
+		t.Errorf("the task role cannot read and write %s*", prefix)
+	}
+	var policyResources []string
+	for _, st := range readPolicyFile(t).Statement {
+		policyResources = append(policyResources, st.Resource...)
+	}
+	if !slices.Contains(policyResources, "arn:aws:s3:::BUCKET/"+prefix+"*") {
+		t.Errorf("task-policy.json does not allow BUCKET/%s*", prefix)
+	}
+	expires := false
+	for _, r := range path(res, "Bucket", "Properties", "LifecycleConfiguration", "Rules").Content {
+		if p := get(r, "Prefix"); p != nil && p.Value == prefix && get(r, "ExpirationInDays") != nil {
+			expires = true
+		}
+	}
+	if !expires {
+		t.Errorf("no lifecycle rule expires the shard exports under %s", prefix)
 	}
 }
 

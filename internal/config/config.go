@@ -44,6 +44,10 @@ type Store struct {
 	// RetentionDays keeps the snapshots taken within this many days of the newest one; older
 	// ones are deleted, and the space given back, after each new snapshot. 0 keeps everything.
 	RetentionDays int `yaml:"retention_days"`
+	// S3ShardsPrefix is where, in S3State's bucket, a sharded `run` (collect.aws.shard set) puts
+	// its Parquet export, under <prefix><YYYY-MM-DD>/<i>-of-<n>/, and where `run --steps merge`
+	// finds the shards to merge into the state.
+	S3ShardsPrefix string `yaml:"s3_shards_prefix"`
 }
 
 // S3Location is an object in S3; an empty bucket turns the feature off.
@@ -118,8 +122,21 @@ type AWS struct {
 	AssumeRoleARN string `yaml:"assume_role_arn"`
 	// ProductNames narrows collection server-side to these products, e.g. ["Security Hub"].
 	ProductNames []string `yaml:"product_names"`
-	// Shard (0-based) of Shards is set by `collect --shard i/n`, not by the file.
-	Shard, Shards int `yaml:"-"`
+	// Shard is "i/n" (1-based): collect only the i-th of n slices of the accounts (accounts mode),
+	// for n collectors side by side. `collect --shard` overrides it; ECS sets it per task
+	// (REPORTER_COLLECT_AWS_SHARD). Empty: every account.
+	Shard string `yaml:"shard"`
+}
+
+// ParseShard reads a shard "i/n" (1 <= i <= n).
+func ParseShard(s string) (i, n int, err error) {
+	a, b, ok := strings.Cut(strings.TrimSpace(s), "/")
+	i, erri := strconv.Atoi(a)
+	n, errn := strconv.Atoi(b)
+	if !ok || erri != nil || errn != nil || n < 1 || i < 1 || i > n {
+		return 0, 0, fmt.Errorf("%q: want i/n with 1 <= i <= n, e.g. 2/4", s)
+	}
+	return i, n, nil
 }
 
 // AWSAccounts selects accounts by id.
@@ -150,7 +167,7 @@ type Report struct {
 func Default() Config {
 	return Config{
 		Organization: "my-organization",
-		Store:        Store{Path: "data/reporter.duckdb", MemoryLimit: "256MB", RetentionDays: 400},
+		Store:        Store{Path: "data/reporter.duckdb", MemoryLimit: "256MB", RetentionDays: 400, S3ShardsPrefix: "shards/"},
 		Collect:      Collect{Source: "aws", AWS: AWS{Mode: "aggregator", RoleName: "HubReportReader", MaxConcurrency: 32}},
 		Report: Report{
 			Formats:           []string{"text", "json", "pdf", "xlsx"},
@@ -240,6 +257,11 @@ func (c Config) Validate() error {
 			}
 		}
 	}
+	if s := c.Collect.AWS.Shard; s != "" {
+		if _, _, err := ParseShard(s); err != nil {
+			return &ValidationError{Key: "collect.aws.shard", Msg: err.Error()}
+		}
+	}
 	if a := c.Collect.AWS.AssumeRoleARN; a != "" && !strings.HasPrefix(a, "arn:") {
 		return &ValidationError{Key: "collect.aws.assume_role_arn", Msg: fmt.Sprintf("%q is not an ARN", a)}
 	}
@@ -266,6 +288,9 @@ func (c Config) Validate() error {
 	}
 	if (c.Store.S3State.Bucket == "") != (c.Store.S3State.Key == "") {
 		return &ValidationError{Key: "store.s3_state", Msg: "needs both bucket and key (or neither)"}
+	}
+	if p := c.Store.S3ShardsPrefix; p == "" || !strings.HasSuffix(p, "/") || strings.HasPrefix(p, "/") {
+		return &ValidationError{Key: "store.s3_shards_prefix", Msg: fmt.Sprintf("%q is not a key prefix like shards/ (not empty, ending in /, not starting with /)", p)}
 	}
 	e := c.Deliver.Email
 	if e.Transport != "ses" && e.Transport != "smtp" {

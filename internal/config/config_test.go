@@ -38,6 +38,12 @@ func TestLoadLayers(t *testing.T) {
 			}
 			return ""
 		}},
+		{"shard from the environment", []string{"REPORTER_COLLECT_AWS_SHARD=2/4"}, func(c Config) string {
+			if i, n, err := ParseShard(c.Collect.AWS.Shard); i != 2 || n != 4 || err != nil || c.Store.S3ShardsPrefix != "shards/" {
+				return "REPORTER_COLLECT_AWS_SHARD not applied: " + c.Collect.AWS.Shard
+			}
+			return ""
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,6 +74,10 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"bad account id in env", "", []string{"REPORTER_COLLECT_AWS_ACCOUNTS_EXCLUDE=111122223333,12345"}, "collect.aws.accounts.exclude"},
 		{"concurrency zero", "collect:\n  aws:\n    max_concurrency: 0\n", nil, "collect.aws.max_concurrency"},
 		{"assume role not an ARN", "", []string{"REPORTER_COLLECT_AWS_ASSUME_ROLE_ARN=SecurityAudit"}, "collect.aws.assume_role_arn"},
+		{"shard past the count", "", []string{"REPORTER_COLLECT_AWS_SHARD=5/4"}, `collect.aws.shard: "5/4": want i/n with 1 <= i <= n, e.g. 2/4`},
+		{"shard not i/n", "collect:\n  aws:\n    shard: 2of4\n", nil, "collect.aws.shard"},
+		{"shard zero", "", []string{"REPORTER_COLLECT_AWS_SHARD=0/2"}, "collect.aws.shard"},
+		{"shards prefix without slash", "store:\n  s3_shards_prefix: shards\n", nil, "store.s3_shards_prefix"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,7 +95,8 @@ func TestErrorsNameTheKey(t *testing.T) {
 
 func TestKeysCoverEveryField(t *testing.T) {
 	keys := strings.Join(Keys(), " ")
-	for _, k := range []string{"organization", "store.path", "collect.source", "report.formats", "report.automation_markers"} {
+	for _, k := range []string{"organization", "store.path", "collect.source", "report.formats", "report.automation_markers",
+		"collect.aws.shard", "store.s3_shards_prefix"} {
 		if !strings.Contains(keys, k) {
 			t.Errorf("Keys() lacks %s: %s", k, keys)
 		}

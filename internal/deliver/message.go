@@ -18,8 +18,8 @@ import (
 )
 
 // Operations lists the IAM actions this package calls (the deployment's policy is checked
-// against it).
-var Operations = []string{"ses:SendEmail", "s3:GetObject", "s3:PutObject"}
+// against it). ListObjectsV2 (Tree) is authorized as s3:ListBucket.
+var Operations = []string{"ses:SendEmail", "s3:GetObject", "s3:PutObject", "s3:ListBucket"}
 
 // Attachment is a file attached to the email.
 type Attachment struct {

@@ -26,7 +26,7 @@ import (
 )
 
 // Amazon S3 (rest-xml, API version 2006-03-01): PutObject, GetObject, HeadObject (and HeadBucket),
-// path-style addressing only (http://endpoint/bucket/key: set UsePathStyle on the client). The
+// ListObjectsV2, path-style addressing only (http://endpoint/bucket/key: set UsePathStyle on the client). The
 // buckets are Options.S3Buckets, in every region, open to every caller. Requests may be signed
 // (Authorization header) or presigned (X-Amz-Credential and friends in the query); signatures are
 // not checked, but an expired presigned URL is refused with 403 AccessDenied.
@@ -51,11 +51,19 @@ import (
 // If-Modified-Since (304) in RFC 7232's order, and the response-* query overrides. A Range header
 // is ignored (the whole object is sent, 200), as HTTP allows.
 //
+// ListObjectsV2 (GET /bucket?list-type=2) lists keys in UTF-8 binary order with prefix, delimiter
+// (keys rolled up into CommonPrefixes, each counting as one key against max-keys), max-keys
+// (default and cap 1000; 0 answers an empty, untruncated page), start-after, continuation-token
+// (opaque; it takes precedence over start-after, and a token not made here is 400
+// InvalidArgument) and encoding-type=url; KeyCount counts Contents and CommonPrefixes, and
+// IsTruncated with NextContinuationToken says there is more. Contents carry Key, LastModified,
+// ETag, the checksum algorithm and type, Size and StorageClass STANDARD.
+//
 // Errors are S3's XML <Error> with Code, Message, RequestId and HostId (HEAD: status only).
 // Injected faults: 500 InternalError, 503 SlowDown.
 //
-// Not emulated: other operations (501 NotImplemented), versioning, multipart uploads, SSE-C,
-// ACLs and policies, virtual-hosted-style addressing.
+// Not emulated: other operations (501 NotImplemented), ListObjects (v1), fetch-owner=true,
+// versioning, multipart uploads, SSE-C, ACLs and policies, virtual-hosted-style addressing.
 
 // S3 limits.
 const (
@@ -271,13 +279,19 @@ func s3Path(r *http.Request) (bucket, key string, err error) {
 	return bucket, key, nil
 }
 
+// s3ListParams are the query parameters of ListObjectsV2.
+var s3ListParams = []string{"list-type", "prefix", "delimiter", "max-keys", "continuation-token", "start-after",
+	"encoding-type", "fetch-owner"}
+
 // s3UnsupportedQuery names a query parameter that selects an operation or feature the emulator
-// does not have ("" when there is none).
-func s3UnsupportedQuery(q url.Values) string {
+// does not have for op ("" when there is none).
+func s3UnsupportedQuery(q url.Values, op string) string {
 	for k := range q {
 		lk := strings.ToLower(k)
 		switch {
-		case lk == "x-id", strings.HasPrefix(lk, "x-amz-"), strings.HasPrefix(lk, "response-"):
+		case lk == "x-id", strings.HasPrefix(lk, "x-amz-"):
+		case strings.HasPrefix(lk, "response-") && op != "ListObjectsV2":
+		case op == "ListObjectsV2" && slices.Contains(s3ListParams, k):
 		default:
 			return k
 		}
@@ -295,6 +309,8 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request, c caller, authE
 	case perr != nil || bucket == "":
 	case key == "" && r.Method == http.MethodHead:
 		op = "HeadBucket"
+	case key == "" && r.Method == http.MethodGet && r.URL.Query().Get("list-type") == "2":
+		op = "ListObjectsV2"
 	case key == "":
 	case r.Method == http.MethodPut:
 		op = "PutObject"
@@ -304,7 +320,7 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request, c caller, authE
 		op = "HeadObject"
 	}
 	q := r.URL.Query()
-	if p := s3UnsupportedQuery(q); op != "" && p != "" {
+	if p := s3UnsupportedQuery(q, op); op != "" && p != "" {
 		op = ""
 	}
 	if op == "" {
@@ -351,6 +367,8 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request, c caller, authE
 		w.WriteHeader(http.StatusOK)
 	case "PutObject":
 		err = s.putObject(w, r, c, bucket, key)
+	case "ListObjectsV2":
+		err = s.listObjectsV2(w, q, bucket)
 	default:
 		err = s.getObject(w, r, bucket, key, op == "HeadObject")
 	}
@@ -792,5 +810,142 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, bucket, key s
 	s.stats.S3Gets++
 	s.mu.Unlock()
 	_, _ = w.Write(o.Body)
+	return nil
+}
+
+// ---------------------------------------------------------------------------------------------
+// ListObjectsV2
+
+const (
+	s3MaxKeys     = 1000
+	s3TokenPrefix = "fakeaws-list-v1\x00" // inside the base64, so a token is opaque as S3's are
+)
+
+func s3ListToken(after string) string {
+	return base64.StdEncoding.EncodeToString([]byte(s3TokenPrefix + after))
+}
+
+// s3ListItem is one entry of a listing page: an object, or a common prefix (obj nil).
+type s3ListItem struct {
+	name string
+	obj  *S3Object
+}
+
+func (s *Server) listObjectsV2(w http.ResponseWriter, q url.Values, bucket string) *s3Error {
+	invalid := func(name, value, format string, args ...any) *s3Error {
+		return s3Err(http.StatusBadRequest, "InvalidArgument", format, args...).with("ArgumentName", name).with("ArgumentValue", value)
+	}
+	prefix, delim, startAfter, token := q.Get("prefix"), q.Get("delimiter"), q.Get("start-after"), q.Get("continuation-token")
+	encoding := q.Get("encoding-type")
+	if encoding != "" && encoding != "url" {
+		return invalid("encoding-type", encoding, "Invalid Encoding Method specified in Request")
+	}
+	if v := q.Get("fetch-owner"); v != "" {
+		if b, err := strconv.ParseBool(v); err != nil {
+			return invalid("fetch-owner", v, "Invalid value for fetch-owner")
+		} else if b {
+			return s3Err(http.StatusNotImplemented, "NotImplemented", "fakeaws: fetch-owner=true is not emulated")
+		}
+	}
+	maxKeys := s3MaxKeys
+	if vs, ok := q["max-keys"]; ok {
+		n, err := strconv.Atoi(vs[0])
+		if err != nil || n < 0 {
+			return invalid("max-keys", vs[0], "Argument maxKeys must be an integer between 0 and 2147483647")
+		}
+		maxKeys = min(n, s3MaxKeys)
+	}
+	after := startAfter
+	if _, ok := q["continuation-token"]; ok {
+		raw, err := base64.StdEncoding.DecodeString(token)
+		marker, found := strings.CutPrefix(string(raw), s3TokenPrefix)
+		if err != nil || !found {
+			return invalid("continuation-token", token, "The continuation token provided is incorrect")
+		}
+		after = marker
+	}
+
+	st := s.s3()
+	st.mu.Lock()
+	keys := make([]string, 0, len(st.buckets[bucket]))
+	for k := range st.buckets[bucket] {
+		if strings.HasPrefix(k, prefix) && k > after {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	// Items in order: an object, or the common prefix its key rolls up to (once). A common prefix
+	// at or before the marker was listed on an earlier page (or skipped by start-after).
+	var items []s3ListItem
+	truncated := false
+	for _, k := range keys {
+		item := s3ListItem{name: k}
+		rolled := false
+		if delim != "" {
+			if i := strings.Index(k[len(prefix):], delim); i >= 0 {
+				item.name, rolled = k[:len(prefix)+i+len(delim)], true
+				if item.name <= after || (len(items) > 0 && items[len(items)-1].obj == nil && items[len(items)-1].name == item.name) {
+					continue
+				}
+			}
+		}
+		if !rolled {
+			o := *st.buckets[bucket][k]
+			item.obj = &o
+		}
+		if len(items) == maxKeys {
+			truncated = maxKeys > 0
+			break
+		}
+		items = append(items, item)
+	}
+	st.mu.Unlock()
+
+	enc := func(v string) string {
+		if encoding == "url" {
+			v = url.QueryEscape(v)
+		}
+		return xmlEscape(v)
+	}
+	var b strings.Builder
+	b.WriteString("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">")
+	fmt.Fprintf(&b, "<Name>%s</Name><Prefix>%s</Prefix>", xmlEscape(bucket), enc(prefix))
+	if delim != "" {
+		fmt.Fprintf(&b, "<Delimiter>%s</Delimiter>", enc(delim))
+	}
+	fmt.Fprintf(&b, "<MaxKeys>%d</MaxKeys><KeyCount>%d</KeyCount><IsTruncated>%t</IsTruncated>", maxKeys, len(items), truncated)
+	if token != "" {
+		fmt.Fprintf(&b, "<ContinuationToken>%s</ContinuationToken>", xmlEscape(token))
+	}
+	if truncated {
+		fmt.Fprintf(&b, "<NextContinuationToken>%s</NextContinuationToken>", xmlEscape(s3ListToken(items[len(items)-1].name)))
+	}
+	if startAfter != "" {
+		fmt.Fprintf(&b, "<StartAfter>%s</StartAfter>", enc(startAfter))
+	}
+	if encoding != "" {
+		fmt.Fprintf(&b, "<EncodingType>%s</EncodingType>", encoding)
+	}
+	for _, it := range items {
+		if it.obj == nil {
+			continue
+		}
+		o := it.obj
+		fmt.Fprintf(&b, "<Contents><Key>%s</Key><LastModified>%s</LastModified><ETag>%s</ETag>"+
+			"<ChecksumAlgorithm>%s</ChecksumAlgorithm><ChecksumType>%s</ChecksumType><Size>%d</Size>"+
+			"<StorageClass>STANDARD</StorageClass></Contents>",
+			enc(it.name), o.LastModified.UTC().Format("2006-01-02T15:04:05.000Z"), xmlEscape(o.ETag),
+			o.ChecksumAlgorithm, s3ChecksumTypeFull, len(o.Body))
+	}
+	for _, it := range items {
+		if it.obj == nil {
+			fmt.Fprintf(&b, "<CommonPrefixes><Prefix>%s</Prefix></CommonPrefixes>", enc(it.name))
+		}
+	}
+	b.WriteString("</ListBucketResult>")
+	w.Header().Set("Content-Type", "application/xml")
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, b.String())
 	return nil
 }

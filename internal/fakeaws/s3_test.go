@@ -436,3 +436,102 @@ func TestS3AWSChunkedRaw(t *testing.T) {
 		t.Errorf("keys %q", keys)
 	}
 }
+
+// TestS3ListObjectsV2 lists with the SDK's paginator over several pages, with and without a
+// delimiter, and checks the page fields against S3's: KeyCount, MaxKeys, IsTruncated, tokens.
+func TestS3ListObjectsV2(t *testing.T) {
+	e := newS3Env(t, false)
+	ctx := context.Background()
+	var want []string
+	for d := 1; d <= 3; d++ {
+		for i := range 4 {
+			k := fmt.Sprintf("shards/2025-02-0%d/%d-of-4/snapshots/x.parquet", d, i+1)
+			e.srv.PutObjectDirect(testBucket, k, []byte(k))
+			want = append(want, k)
+		}
+	}
+	e.srv.PutObjectDirect(testBucket, "state/reporter.duckdb", []byte("db"))
+	e.srv.PutObjectDirect(testBucket, "shards", []byte("a key equal to the prefix without its slash"))
+
+	list := func(in *s3.ListObjectsV2Input, limit int32) (keys, prefixes []string, pages []*s3.ListObjectsV2Output) {
+		t.Helper()
+		in.Bucket = aws.String(testBucket)
+		p := s3.NewListObjectsV2Paginator(e.client, in, func(o *s3.ListObjectsV2PaginatorOptions) { o.Limit = limit })
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				t.Fatalf("ListObjectsV2 page %d: %v", len(pages)+1, err)
+			}
+			pages = append(pages, out)
+			for _, o := range out.Contents {
+				keys = append(keys, aws.ToString(o.Key))
+			}
+			for _, cp := range out.CommonPrefixes {
+				prefixes = append(prefixes, aws.ToString(cp.Prefix))
+			}
+		}
+		return keys, prefixes, pages
+	}
+
+	// 12 keys under the prefix, 5 a page: 5, 5, 2.
+	keys, _, pages := list(&s3.ListObjectsV2Input{Prefix: aws.String("shards/")}, 5)
+	if strings.Join(keys, " ") != strings.Join(want, " ") {
+		t.Errorf("keys %v\nwant %v", keys, want)
+	}
+	if len(pages) != 3 {
+		t.Fatalf("%d pages, want 3", len(pages))
+	}
+	for i, p := range pages {
+		wantCount, more := []int32{5, 5, 2}[i], i < 2
+		if aws.ToInt32(p.KeyCount) != wantCount || aws.ToInt32(p.MaxKeys) != 5 || aws.ToBool(p.IsTruncated) != more ||
+			(aws.ToString(p.NextContinuationToken) != "") != more || aws.ToString(p.Prefix) != "shards/" || aws.ToString(p.Name) != testBucket {
+			t.Errorf("page %d: KeyCount %d MaxKeys %d IsTruncated %v NextContinuationToken %q Prefix %q Name %q", i+1,
+				aws.ToInt32(p.KeyCount), aws.ToInt32(p.MaxKeys), aws.ToBool(p.IsTruncated), aws.ToString(p.NextContinuationToken),
+				aws.ToString(p.Prefix), aws.ToString(p.Name))
+		}
+		if i > 0 && aws.ToString(p.ContinuationToken) != aws.ToString(pages[i-1].NextContinuationToken) {
+			t.Errorf("page %d echoes ContinuationToken %q, want the previous page's next token", i+1, aws.ToString(p.ContinuationToken))
+		}
+	}
+	c := pages[0].Contents[0]
+	if aws.ToInt64(c.Size) != int64(len(want[0])) || aws.ToString(c.ETag) != `"`+md5hex([]byte(want[0]))+`"` ||
+		c.StorageClass != s3types.ObjectStorageClassStandard || c.LastModified == nil || c.LastModified.IsZero() {
+		t.Errorf("first object: size %d etag %s class %s modified %v", aws.ToInt64(c.Size), aws.ToString(c.ETag), c.StorageClass, c.LastModified)
+	}
+
+	// With a delimiter the days roll up into common prefixes, which count against max-keys.
+	keys, prefixes, pages := list(&s3.ListObjectsV2Input{Prefix: aws.String("shards/"), Delimiter: aws.String("/")}, 2)
+	if len(keys) != 0 || strings.Join(prefixes, " ") != "shards/2025-02-01/ shards/2025-02-02/ shards/2025-02-03/" || len(pages) != 2 ||
+		aws.ToInt32(pages[0].KeyCount) != 2 || aws.ToString(pages[0].Delimiter) != "/" {
+		t.Errorf("with delimiter: keys %v, prefixes %v, %d pages", keys, prefixes, len(pages))
+	}
+	keys, prefixes, _ = list(&s3.ListObjectsV2Input{Delimiter: aws.String("/")}, 0)
+	if strings.Join(keys, " ") != "shards" || strings.Join(prefixes, " ") != "shards/ state/" {
+		t.Errorf("top level: keys %v, prefixes %v", keys, prefixes)
+	}
+	keys, _, _ = list(&s3.ListObjectsV2Input{Prefix: aws.String("shards/"), StartAfter: aws.String(want[9])}, 0)
+	if strings.Join(keys, " ") != strings.Join(want[10:], " ") {
+		t.Errorf("start-after: %v", keys)
+	}
+	if keys, _, pages = list(&s3.ListObjectsV2Input{Prefix: aws.String("nothing/")}, 0); len(keys) != 0 || len(pages) != 1 ||
+		aws.ToInt32(pages[0].KeyCount) != 0 || aws.ToBool(pages[0].IsTruncated) || aws.ToInt32(pages[0].MaxKeys) != 1000 {
+		t.Errorf("empty listing: %v, %d pages", keys, len(pages))
+	}
+
+	// Bad arguments are S3's 400 InvalidArgument; an unknown bucket is NoSuchBucket.
+	for name, in := range map[string]*s3.ListObjectsV2Input{
+		"token":    {ContinuationToken: aws.String("bm90IGEgdG9rZW4=")},
+		"max-keys": {MaxKeys: aws.Int32(-1)},
+	} {
+		in.Bucket = aws.String(testBucket)
+		if _, err := e.client.ListObjectsV2(ctx, in); apiCode(err) != "InvalidArgument" {
+			t.Errorf("%s: %v, want InvalidArgument", name, err)
+		}
+	}
+	if _, err := e.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("other-bucket")}); apiCode(err) != "NoSuchBucket" {
+		t.Errorf("unknown bucket: %v, want NoSuchBucket", err)
+	}
+	if n := e.srv.Stats().Requests["ListObjectsV2"]; n < 10 {
+		t.Errorf("Stats counts %d ListObjectsV2 requests", n)
+	}
+}
