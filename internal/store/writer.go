@@ -75,26 +75,25 @@ CREATE OR REPLACE TEMP TABLE stage_standard_sets (id INTEGER, standards VARCHAR[
 }
 
 const dropStaging = `DROP TABLE IF EXISTS temp.stage_rows; DROP TABLE IF EXISTS temp.stage_strings;
-DROP TABLE IF EXISTS temp.stage_standard_sets`
+DROP TABLE IF EXISTS temp.stage_standard_sets; DROP TABLE IF EXISTS temp.stage_dict`
 
 // staged is a subquery over the staged findings giving ord and the named columns with their
-// strings put back. It joins only what those columns need: each statement of the merge reads a
-// different part of the finding, and a join costs a pass over every staged row.
+// strings put back. The strings are looked up by position in the lists of stage_dict (built at
+// Commit; ids are 1, 2, 3, ...): one hash join per interned column cost more time, and each
+// join's hash table a fixed slice of DuckDB's memory limit.
 func staged(cols ...string) string {
-	sel, joins := []string{"r.ord"}, []string{}
+	sel := []string{"r.ord"}
 	for _, c := range cols {
 		switch {
 		case c == "standards":
-			sel = append(sel, "ss.standards")
-			joins = append(joins, "JOIN temp.stage_standard_sets ss ON ss.id = r.standards")
+			sel = append(sel, "d.sets[r.standards] AS standards")
 		case slices.Contains(stagedStrings[:], c):
-			sel = append(sel, fmt.Sprintf("s_%[1]s.s AS %[1]s", c))
-			joins = append(joins, fmt.Sprintf("JOIN temp.stage_strings s_%[1]s ON s_%[1]s.id = r.%[1]s", c))
+			sel = append(sel, fmt.Sprintf("d.strs[r.%[1]s] AS %[1]s", c))
 		default:
 			sel = append(sel, "r."+c)
 		}
 	}
-	return "(SELECT " + strings.Join(sel, ", ") + " FROM temp.stage_rows r " + strings.Join(joins, " ") + ")"
+	return "(SELECT " + strings.Join(sel, ", ") + " FROM temp.stage_rows r CROSS JOIN temp.stage_dict d)"
 }
 
 // The columns of a finding version and of a finding state, as the merge hashes and stores them.
@@ -105,8 +104,8 @@ var (
 		"record_state", "note_text", "note_updated_by", "note_updated_at", "user_defined_fields"}
 )
 
-// interner gives each distinct value a small id and appends (id, value) to its table the first
-// time it sees it. It forgets everything when it holds maxInterned values, so memory stays
+// interner gives each distinct value a small id (1, 2, 3, ... in order) and appends (id, value)
+// to its table the first time it sees it. It forgets everything when it holds maxInterned values, so memory stays
 // bounded when a column turns out not to repeat: a value seen again after that gets a second id,
 // which costs a row and changes nothing else.
 type interner struct {
@@ -316,6 +315,12 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap Snapshot, err error) {
 	}()
 	var id int64
 	if err := c.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM snapshots`).Scan(&id); err != nil {
+		return snap, err
+	}
+	// The interned strings and standards lists as two lists indexed by id, for staged().
+	if _, err := c.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE stage_dict AS SELECT
+		(SELECT list(s ORDER BY id) FROM temp.stage_strings) AS strs,
+		(SELECT list(standards ORDER BY id) FROM temp.stage_standard_sets) AS sets`); err != nil {
 		return snap, err
 	}
 	var maxFkey int64
