@@ -167,7 +167,7 @@ type Report struct {
 func Default() Config {
 	return Config{
 		Organization: "my-organization",
-		Store:        Store{Path: "data/reporter.duckdb", MemoryLimit: "256MB", RetentionDays: 400, S3ShardsPrefix: "shards/"},
+		Store:        Store{Path: "data/reporter.duckdb", MemoryLimit: "160MB", RetentionDays: 400, S3ShardsPrefix: "shards/"},
 		Collect:      Collect{Source: "aws", AWS: AWS{Mode: "aggregator", RoleName: "HubReportReader", MaxConcurrency: 32}},
 		Report: Report{
 			Formats:           []string{"text", "json", "pdf", "xlsx"},
