@@ -252,7 +252,9 @@ func TestShardedRunPartial(t *testing.T) {
 		t.Fatal("a partial merge uploaded no state")
 	}
 	db := filepath.Join(t.TempDir(), "state.duckdb")
-	os.WriteFile(db, obj.Body, 0o600)
+	if err := os.WriteFile(db, obj.Body, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	c := snapshotContent(t, db)
 	if !strings.Contains(c.meta, "status partial") || !strings.Contains(c.meta, "accounts 5 of 6") ||
 		!slices.ContainsFunc(c.coverage, func(s string) bool { return strings.HasPrefix(s, denied+"|") && strings.Contains(s, "denied") }) {
