@@ -156,6 +156,56 @@ func TestDuplicateFindingKeptOnce(t *testing.T) {
 	}
 }
 
+// TestDuplicateFindingsKeepTheLatestCopy checks the whole precedence: the latest UpdatedAt, a
+// dated copy over an undated one, then the copy added last; and that findings given once are
+// untouched.
+func TestDuplicateFindingsKeepTheLatestCopy(t *testing.T) {
+	s, _ := openTemp(t)
+	copyOf := func(id, note string, updated time.Time) *Finding {
+		f := finding(id, "111111111111", "FAILED")
+		f.NoteText, f.UpdatedAt = note, updated
+		return f
+	}
+	var undated time.Time
+	in := []*Finding{
+		copyOf("a", "a1", t0), copyOf("b", "b1", t0.Add(time.Hour)), copyOf("d", "d1", undated),
+		copyOf("a", "a2", undated), copyOf("c", "c1", t0), copyOf("b", "b2", t0),
+		copyOf("a", "a3", t0), copyOf("d", "d2", undated),
+	}
+	want := map[string]string{"a": "a3", "b": "b1", "c": "c1", "d": "d2"}
+	check := func(snap Snapshot) {
+		t.Helper()
+		rows, err := s.DB().Query(`SELECT finding_id, note_text FROM snapshot_findings(?)`, snap.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		got := map[string]string{}
+		for rows.Next() {
+			var id, note string
+			if err := rows.Scan(&id, &note); err != nil {
+				t.Fatal(err)
+			}
+			if _, dup := got[id]; dup {
+				t.Errorf("snapshot %d holds finding %s twice", snap.ID, id)
+			}
+			got[id] = note
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) || snap.Findings != int64(len(want)) {
+			t.Errorf("snapshot %d: kept %v (%d findings), want %v", snap.ID, got, snap.Findings, want)
+		}
+	}
+	check(write(t, s, t0, in...))
+	// The same input again: the kept copies are the stored ones, so nothing new is written.
+	check(write(t, s, t0.Add(24*time.Hour), in...))
+	if v, st := count(t, s, `SELECT count(*) FROM findings`), count(t, s, `SELECT count(*) FROM finding_states`); v != 4 || st != 4 {
+		t.Errorf("%d versions and %d states after two equal snapshots, want 4 and 4", v, st)
+	}
+	if n := count(t, s, `SELECT count(DISTINCT fkey) FROM findings`); n != 4 {
+		t.Errorf("%d distinct version keys, want 4", n)
+	}
+}
+
 func TestRollbackLeavesNothing(t *testing.T) {
 	s, _ := openTemp(t)
 	write(t, s, t0, finding("a", "111111111111", "FAILED"))

@@ -328,19 +328,24 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap Snapshot, err error) {
 		return snap, err
 	}
 	steps := []struct{ name, sql string }{
-		// One narrow row per finding: its identity key, the hashes that tell a new version or a
-		// new state, and ord to reach the staged columns. Joins below run on these integers.
-		{"dedupe", `CREATE OR REPLACE TEMP TABLE k AS
-			SELECT ord, id_key, attrs_hash, state_hash FROM (
-			  SELECT ord, updated_at, md5_number(product_arn || '|' || finding_id) AS id_key,
-			    hash(` + strings.Join(attrColumns, ", ") + `) AS attrs_hash,
-			    hash(` + strings.Join(stateColumns, ", ") + `) AS state_hash
-			  FROM ` + staged(slices.Concat([]string{"product_arn", "finding_id", "updated_at"}, attrColumns, stateColumns)...) + `)
-			QUALIFY row_number() OVER (PARTITION BY id_key ORDER BY updated_at DESC NULLS LAST, ord DESC) = 1`},
-		// New versions are numbered on the narrow rows, in input order, before the wide staged
-		// columns are joined in: numbering the wide rows sorts them all.
+		// One narrow row per staged finding: its identity key, the hashes that tell a new version
+		// or a new state, and ord to reach the staged columns. Joins below run on these integers.
+		{"hashes", `CREATE OR REPLACE TEMP TABLE k AS
+			SELECT ord, updated_at, md5_number(product_arn || '|' || finding_id) AS id_key,
+			  hash(` + strings.Join(attrColumns, ", ") + `) AS attrs_hash,
+			  hash(` + strings.Join(stateColumns, ", ") + `) AS state_hash
+			FROM ` + staged(slices.Concat([]string{"product_arn", "finding_id", "updated_at"}, attrColumns, stateColumns)...)},
+		// A finding given twice keeps one copy. Duplicates are rare, so only their rows are ranked:
+		// ranking every row, and numbering them below, held all of them at once and took a
+		// 1,000,000-finding import's peak RSS from 388 to 430 MB.
+		{"dedupe", `DELETE FROM k WHERE ord IN (
+			SELECT ord FROM k WHERE id_key IN (SELECT id_key FROM k GROUP BY id_key HAVING count(*) > 1)
+			QUALIFY row_number() OVER (PARTITION BY id_key ORDER BY updated_at DESC NULLS LAST, ord DESC) > 1)`},
+		// A new version's key is maxFkey + its ord: unique, and in input order, with gaps where a
+		// staged finding made no new version. Keys only join findings to their states, so gaps
+		// cost nothing, and numbering the rows (a sort of all of them) is avoided.
 		{"new keys", fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE nv AS
-			SELECT k.ord, k.id_key, k.attrs_hash, %d + row_number() OVER (ORDER BY k.ord) AS fkey
+			SELECT k.ord, k.id_key, k.attrs_hash, %d + k.ord AS fkey
 			FROM k ANTI JOIN findings f ON f.id_key = k.id_key AND f.attrs_hash = k.attrs_hash`, maxFkey)},
 		{"new versions", `INSERT INTO findings
 			SELECT nv.fkey, nv.id_key, s.finding_id, s.product_arn, nv.attrs_hash, s.product_name, s.company_name,
