@@ -6,6 +6,7 @@ package collect
 import (
 	"context"
 	"errors"
+	"runtime/debug"
 
 	"github.com/hubreport/hubreport/internal/store"
 )
@@ -43,6 +44,11 @@ func Snapshot(ctx context.Context, st *store.Store, meta store.SnapshotMeta, std
 	if err := ctx.Err(); err != nil {
 		return store.Snapshot{}, errors.Join(err, w.Rollback())
 	}
+	// What the source decoded is in the store's staging now, and its buffers are garbage. The
+	// commit's merge is where the process peaks (DuckDB's working memory on top of everything
+	// else), so the Go heap's free pages go back to the system first: about 20 MB at 200,000
+	// findings, for one collection cycle.
+	debug.FreeOSMemory()
 	return w.Commit(ctx)
 }
 
