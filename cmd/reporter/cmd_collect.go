@@ -140,6 +140,13 @@ func collectSnapshot(ctx context.Context, e *env, cfg config.Config, db string, 
 		return store.Snapshot{}, usagef("collect.source %q: collect reads aws or demo; exported files go through `reporter import`", cfg.Collect.Source)
 	}
 	meta.TakenAt = time.Now().UTC()
+	if at := cfg.Collect.AWS.ShardStartedAt; at != "" && cfg.Collect.Source == "aws" && cfg.Collect.AWS.Shard != "" {
+		// Every shard of one collection dates its snapshot the same, so that the merge stores
+		// them as one snapshot of one day whenever each of them finished.
+		if meta.TakenAt, err = config.ParseStartedAt(at); err != nil {
+			return store.Snapshot{}, &config.ValidationError{Key: "collect.aws.shard_started_at", Msg: err.Error()}
+		}
+	}
 
 	st, err := openWritable(ctx, db, cfg.Store.MemoryLimit)
 	if err != nil {

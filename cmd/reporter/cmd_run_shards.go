@@ -10,8 +10,11 @@ package main
 //
 //	<store.s3_shards_prefix><YYYY-MM-DD>/<i>-of-<n>/<export>   e.g. shards/2025-02-24/2-of-4/findings/...
 //
-// The day is the UTC date of the shard's snapshot, the day import-parquet files it under. An
-// export is complete once its snapshots/ folder is there: Tree.Upload puts it last.
+// The day is the UTC date of the shard's snapshot, the day import-parquet files it under. The
+// state machine gives every shard of one execution the same snapshot time, its start
+// (collect.aws.shard_started_at), so shards that finish on both sides of midnight UTC still file
+// under one day and merge into one snapshot. An export is complete once its snapshots/ folder is
+// there: Tree.Upload puts it last.
 
 import (
 	"context"

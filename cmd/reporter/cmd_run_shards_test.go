@@ -165,6 +165,7 @@ func prefixed(keys []string, prefix string) []string {
 // content is what a database's latest snapshot holds, as sorted strings to compare.
 type content struct {
 	snaps                        int
+	takenAt                      time.Time
 	meta                         string
 	accounts, coverage, findings []string
 }
@@ -182,7 +183,7 @@ func snapshotContent(t *testing.T, db string) content {
 		t.Fatalf("%s: %d snapshots, %v", db, len(snaps), err)
 	}
 	s := snaps[len(snaps)-1]
-	c := content{snaps: len(snaps), meta: fmt.Sprintf("source %s status %s findings %d accounts %d of %d administrator %s",
+	c := content{snaps: len(snaps), takenAt: s.TakenAt, meta: fmt.Sprintf("source %s status %s findings %d accounts %d of %d administrator %s",
 		s.Source, s.Status, s.Findings, s.AccountsCollected, s.AccountsExpected, s.AdministratorAccount)}
 	rows := func(q string) []string {
 		t.Helper()
@@ -217,6 +218,8 @@ func snapshotContent(t *testing.T, db string) content {
 
 // TestShardedRunPartial: a shard that cannot read an account still uploads (exit 3, as an
 // unsharded run), and the merged snapshot is partial, with the gap in its coverage (exit 3).
+// The shards are given their execution's start, as the state machine gives it, at 23:59:30 the
+// day before they run: they file under that day and merge into one snapshot taken then.
 func TestShardedRunPartial(t *testing.T) {
 	probe, err := fakeaws.New(fakeaws.Options{Accounts: 6})
 	if err != nil {
@@ -236,11 +239,19 @@ func TestShardedRunPartial(t *testing.T) {
 			"REPORTER_COLLECT_AWS_MODE=accounts", "REPORTER_STORE_PATH=" + filepath.Join(t.TempDir(), "r.duckdb")}, extra...)
 	}
 	deniedShard := collect.ShardOf(denied, 2) + 1
+	started := time.Now().UTC().Truncate(24 * time.Hour).Add(-30*time.Second + 123*time.Millisecond)
+	day := started.Format(time.DateOnly)
 	for i := 1; i <= 2; i++ {
 		var out bytes.Buffer
-		code := run(context.Background(), []string{"run", "--steps", "collect"}, vars(fmt.Sprintf("REPORTER_COLLECT_AWS_SHARD=%d/2", i)), nil, &out, &out)
+		code := run(context.Background(), []string{"run", "--steps", "collect"}, vars(fmt.Sprintf("REPORTER_COLLECT_AWS_SHARD=%d/2", i),
+			"REPORTER_COLLECT_AWS_SHARD_STARTED_AT="+started.Format("2006-01-02T15:04:05.000Z")), nil, &out, &out)
 		if want := map[bool]int{true: exitPartial, false: exitOK}[i == deniedShard]; code != want {
 			t.Fatalf("shard %d/2 (the denied account is in %d): exit %d, want %d\n%s", i, deniedShard, code, want, out.String())
+		}
+	}
+	for i := 1; i <= 2; i++ {
+		if keys := prefixed(srv.ObjectKeys("st"), fmt.Sprintf("shards/%s/%d-of-2/snapshots/", day, i)); len(keys) == 0 {
+			t.Errorf("shard %d/2 did not file its export under %s: %v", i, day, srv.ObjectKeys("st"))
 		}
 	}
 	var out bytes.Buffer
@@ -259,5 +270,8 @@ func TestShardedRunPartial(t *testing.T) {
 	if !strings.Contains(c.meta, "status partial") || !strings.Contains(c.meta, "accounts 5 of 6") ||
 		!slices.ContainsFunc(c.coverage, func(s string) bool { return strings.HasPrefix(s, denied+"|") && strings.Contains(s, "denied") }) {
 		t.Errorf("merged %s, coverage %v; want partial, 5 of 6, %s denied", c.meta, c.coverage, denied)
+	}
+	if c.snaps != 1 || !c.takenAt.Equal(started) {
+		t.Errorf("the state holds %d snapshots, the last taken at %v; want 1, taken at the execution's start %v", c.snaps, c.takenAt, started)
 	}
 }

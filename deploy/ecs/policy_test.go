@@ -787,6 +787,10 @@ func TestTemplateShardedCollection(t *testing.T) {
 	if got := shard.env["REPORTER_COLLECT_AWS_SHARD"]; got != "States.Format('{}/3', $.shard)" {
 		t.Errorf("the shard task sets REPORTER_COLLECT_AWS_SHARD to %q, want i/N", got)
 	}
+	// One snapshot time for every shard of an execution, so they merge as one snapshot.
+	if got := shard.env["REPORTER_COLLECT_AWS_SHARD_STARTED_AT"]; got != "$$.Execution.StartTime" {
+		t.Errorf("the shard task sets REPORTER_COLLECT_AWS_SHARD_STARTED_AT to %q, want the execution's start time", got)
+	}
 	if len(merge.env) != 0 {
 		t.Errorf("the merge task sets %v; it must not be a shard", merge.env)
 	}

@@ -15,6 +15,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -126,6 +127,21 @@ type AWS struct {
 	// for n collectors side by side. `collect --shard` overrides it; ECS sets it per task
 	// (REPORTER_COLLECT_AWS_SHARD). Empty: every account.
 	Shard string `yaml:"shard"`
+	// ShardStartedAt (RFC 3339) is when the sharded collection started; every shard dates its
+	// snapshot so, and the merge stores them as one snapshot of that day even when some shards
+	// finish after midnight UTC. The ECS state machine sets it to its execution's start time
+	// (REPORTER_COLLECT_AWS_SHARD_STARTED_AT). Empty: each shard's own time. Unsharded
+	// collections ignore it.
+	ShardStartedAt string `yaml:"shard_started_at"`
+}
+
+// ParseStartedAt reads collect.aws.shard_started_at.
+func ParseStartedAt(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, strings.TrimSpace(s))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time like 2025-02-24T06:00:00.123Z", s)
+	}
+	return t.UTC(), nil
 }
 
 // ParseShard reads a shard "i/n" (1 <= i <= n).
@@ -260,6 +276,11 @@ func (c Config) Validate() error {
 	if s := c.Collect.AWS.Shard; s != "" {
 		if _, _, err := ParseShard(s); err != nil {
 			return &ValidationError{Key: "collect.aws.shard", Msg: err.Error()}
+		}
+	}
+	if s := c.Collect.AWS.ShardStartedAt; s != "" {
+		if _, err := ParseStartedAt(s); err != nil {
+			return &ValidationError{Key: "collect.aws.shard_started_at", Msg: err.Error()}
 		}
 	}
 	if a := c.Collect.AWS.AssumeRoleARN; a != "" && !strings.HasPrefix(a, "arn:") {

@@ -2,9 +2,11 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoadLayers(t *testing.T) {
@@ -44,6 +46,13 @@ func TestLoadLayers(t *testing.T) {
 			}
 			return ""
 		}},
+		// The form Step Functions gives $$.Execution.StartTime in.
+		{"shard start from the environment", []string{"REPORTER_COLLECT_AWS_SHARD_STARTED_AT=2025-02-24T23:59:30.123Z"}, func(c Config) string {
+			if at, err := ParseStartedAt(c.Collect.AWS.ShardStartedAt); err != nil || !at.Equal(time.Date(2025, 2, 24, 23, 59, 30, 123e6, time.UTC)) {
+				return fmt.Sprintf("REPORTER_COLLECT_AWS_SHARD_STARTED_AT read as %v (%v)", at, err)
+			}
+			return ""
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,6 +86,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"shard past the count", "", []string{"REPORTER_COLLECT_AWS_SHARD=5/4"}, `collect.aws.shard: "5/4": want i/n with 1 <= i <= n, e.g. 2/4`},
 		{"shard not i/n", "collect:\n  aws:\n    shard: 2of4\n", nil, "collect.aws.shard"},
 		{"shard zero", "", []string{"REPORTER_COLLECT_AWS_SHARD=0/2"}, "collect.aws.shard"},
+		{"shard start not a time", "", []string{"REPORTER_COLLECT_AWS_SHARD_STARTED_AT=2025-02-24"}, `collect.aws.shard_started_at: "2025-02-24" is not an RFC 3339 time`},
 		{"shards prefix without slash", "store:\n  s3_shards_prefix: shards\n", nil, "store.s3_shards_prefix"},
 	}
 	for _, tt := range tests {
