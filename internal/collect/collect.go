@@ -47,7 +47,7 @@ func Snapshot(ctx context.Context, st *store.Store, meta store.SnapshotMeta, std
 	// What the source decoded is in the store's staging now, and its buffers are garbage. The
 	// commit's merge is where the process peaks (DuckDB's working memory on top of everything
 	// else), so the Go heap's free pages go back to the system first: about 20 MB at 200,000
-	// findings, for one collection cycle.
+	// findings, for the price of one garbage collection.
 	debug.FreeOSMemory()
 	return w.Commit(ctx)
 }
