@@ -43,25 +43,29 @@ type SnapshotWriter struct {
 // string took longer than decoding the file. The merge reads them through staged(), which puts the
 // strings back. Ids mean nothing outside one snapshot; the hashes that tell versions and
 // states apart are computed on the strings.
+//
+// The ids only pay where values repeat. Each finding's own strings (its id, its resource) and
+// the free text that people and ticketing integrations write (the note, the user-defined
+// fields, often one ticket per finding) are staged as strings: interned, a note per finding made
+// the lookup list as long as the file, and 200,000 such findings took 7.5 s instead of 4.4 s.
 
 // stagedStrings are the columns staged as ids of stage_strings, in stage_rows order, and
 // stagedStringValues gives a finding's values for them.
 var stagedStrings = [...]string{"product_arn", "product_name", "company_name", "generator_id",
 	"account_id", "region", "type", "title", "resource_type", "control_id", "severity_label",
-	"compliance_status", "workflow_status", "record_state", "note_text", "note_updated_by",
-	"user_defined_fields"}
+	"compliance_status", "workflow_status", "record_state", "note_updated_by"}
 
-func stagedStringValues(f *Finding, udf string) [len(stagedStrings)]string {
+func stagedStringValues(f *Finding) [len(stagedStrings)]string {
 	return [...]string{f.ProductARN, f.ProductName, f.CompanyName, f.GeneratorID, f.AccountID,
 		f.Region, f.Type, f.Title, f.ResourceType, f.ControlID, f.SeverityLabel, f.ComplianceStatus,
-		f.WorkflowStatus, f.RecordState, f.NoteText, f.NoteUpdatedBy, udf}
+		f.WorkflowStatus, f.RecordState, f.NoteUpdatedBy}
 }
 
 // stageRowColumns come first in stage_rows, then stagedStrings; AddFinding appends them in
 // this order.
-const stageRowColumns = `ord BIGINT, finding_id VARCHAR, resource_id VARCHAR, standards INTEGER,
-    first_observed_at TIMESTAMP, created_at TIMESTAMP, updated_at TIMESTAMP, note_updated_at TIMESTAMP,
-    severity_normalized SMALLINT`
+const stageRowColumns = `ord BIGINT, finding_id VARCHAR, resource_id VARCHAR, note_text VARCHAR,
+    user_defined_fields VARCHAR, standards INTEGER, first_observed_at TIMESTAMP, created_at TIMESTAMP,
+    updated_at TIMESTAMP, note_updated_at TIMESTAMP, severity_normalized SMALLINT`
 
 // stagingDDL creates the staging tables.
 func stagingDDL() string {
@@ -236,9 +240,9 @@ func (w *SnapshotWriter) AddFinding(f *Finding) error {
 		return fmt.Errorf("snapshot: finding %q: stage standards: %w", f.ID, err)
 	}
 	w.n++
-	row := append(w.row[:0], w.n, f.ID, f.ResourceID, stds, nullTime(f.FirstObservedAt),
+	row := append(w.row[:0], w.n, f.ID, f.ResourceID, f.NoteText, udf, stds, nullTime(f.FirstObservedAt),
 		nullTime(f.CreatedAt), nullTime(f.UpdatedAt), nullTime(f.NoteUpdatedAt), int16(f.SeverityNormalized))
-	for i, v := range stagedStringValues(f, udf) {
+	for i, v := range stagedStringValues(f) {
 		id, err := w.strs.str(v)
 		if err != nil {
 			return fmt.Errorf("snapshot: finding %q: stage %s: %w", f.ID, stagedStrings[i], err)
