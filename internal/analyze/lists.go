@@ -18,7 +18,9 @@ func nullableTime(t sql.NullTime) time.Time {
 }
 
 // failedFindings lists the active FAILED control findings of the snapshot (the same definition of
-// active as the finding summary), most severe first.
+// active as the finding summary), most severe first. Both lists end their order with the
+// finding's identity, so that equal contents list equally however the store holds them (a
+// control checked on one resource in several regions, or by two products, ties otherwise).
 func (a *analyzer) failedFindings(ctx context.Context, r *Report) error {
 	rows, err := a.st.DB().QueryContext(ctx, `
 SELECT f.account_id, coalesce(acc.name, ''), f.region, f.control_id, f.title, f.severity_label,
@@ -28,7 +30,7 @@ FROM snapshot_findings($1) f
 LEFT JOIN snapshot_accounts acc ON acc.snapshot_id = $1 AND acc.account_id = f.account_id
 WHERE f.control_id <> '' AND f.compliance_status = 'FAILED' AND f.record_state = 'ACTIVE'
   AND f.workflow_status IN ('NEW', 'NOTIFIED')
-ORDER BY `+severityOrderSQL+`, f.control_id, f.account_id, f.region, f.resource_id`, a.snap.ID)
+ORDER BY `+severityOrderSQL+`, f.control_id, f.account_id, f.region, f.resource_id, f.product_arn, f.finding_id`, a.snap.ID)
 	if err != nil {
 		return err
 	}
@@ -58,7 +60,7 @@ SELECT f.account_id, coalesce(acc.name, ''), f.region, f.control_id, f.title, f.
 FROM snapshot_findings($1) f
 LEFT JOIN snapshot_accounts acc ON acc.snapshot_id = $1 AND acc.account_id = f.account_id
 WHERE f.record_state = 'ACTIVE' AND f.workflow_status = 'SUPPRESSED'
-ORDER BY `+severityOrderSQL+`, f.account_id, f.control_id, f.resource_id`, a.snap.ID)
+ORDER BY `+severityOrderSQL+`, f.account_id, f.control_id, f.resource_id, f.region, f.product_arn, f.finding_id`, a.snap.ID)
 	if err != nil {
 		return err
 	}
