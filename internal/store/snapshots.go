@@ -70,19 +70,52 @@ func (s *Store) SnapshotAt(ctx context.Context, t time.Time) (Snapshot, error) {
 
 // ForEachFinding calls fn for every finding of snapshot id, in a fixed order (product ARN, then
 // finding id), so two reads of one snapshot give the same sequence. The *Finding is new for each
-// call. It streams: memory does not grow with the snapshot.
+// call.
+//
+// The driver holds a query's whole result in memory before it returns the first row, so the
+// snapshot's findings are put in order once, in a temporary table DuckDB can spill, and read
+// forEachBatch at a time. The evidence package of a 978,832-finding snapshot, which reads them
+// all, peaked at 1.9 GB of RSS with one query and at 1.4-1.6 GB so, taking 41-49 s against 37.
 func (s *Store) ForEachFinding(ctx context.Context, id int64, fn func(*Finding) error) error {
-	rows, err := s.db.QueryContext(ctx, `
+	conn, err := s.db.Conn(ctx) // the temporary table belongs to one connection
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	// Inserted in order, so a row's rowid (0, 1, 2, ...) is its place, and a batch is a range of
+	// rowids, which DuckDB reads without scanning the rest.
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE each_finding AS
 SELECT finding_id, product_arn, product_name, company_name, generator_id, account_id, region, type,
-       title, resource_type, resource_id, control_id, array_to_string(standards, chr(31)),
+       title, resource_type, resource_id, control_id, array_to_string(standards, chr(31)) AS standards,
        first_observed_at, created_at, updated_at, severity_label, severity_normalized,
        compliance_status, workflow_status, record_state, note_text, note_updated_by,
        note_updated_at, user_defined_fields
-FROM snapshot_findings(?) ORDER BY product_arn, finding_id`, id)
-	if err != nil {
+FROM snapshot_findings(?) ORDER BY product_arn, finding_id`, id); err != nil {
 		return fmt.Errorf("snapshot %d findings: %w", id, err)
 	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.each_finding`)
+	for from := int64(0); ; from += forEachBatch {
+		n, err := eachFindingBatch(ctx, conn, id, from, fn)
+		if err != nil || n < forEachBatch {
+			return err
+		}
+	}
+}
+
+// forEachBatch is how many findings ForEachFinding reads a query (about 130 MB in the driver); a
+// variable so that a test can make batches small.
+var forEachBatch int64 = 100000
+
+// eachFindingBatch calls fn for the findings of each_finding whose rowid is from ..
+// from+forEachBatch-1 and returns how many there were.
+func eachFindingBatch(ctx context.Context, conn *sql.Conn, id, from int64, fn func(*Finding) error) (int64, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT * FROM temp.each_finding WHERE rowid >= ? AND rowid < ? ORDER BY rowid`,
+		from, from+forEachBatch)
+	if err != nil {
+		return 0, fmt.Errorf("snapshot %d findings: %w", id, err)
+	}
 	defer rows.Close()
+	var n int64
 	for rows.Next() {
 		var f Finding
 		var stds, udf string
@@ -92,7 +125,7 @@ FROM snapshot_findings(?) ORDER BY product_arn, finding_id`, id)
 			&first, &created, &updated, &f.SeverityLabel, &f.SeverityNormalized,
 			&f.ComplianceStatus, &f.WorkflowStatus, &f.RecordState, &f.NoteText, &f.NoteUpdatedBy,
 			&noteAt, &udf); err != nil {
-			return fmt.Errorf("snapshot %d findings: %w", id, err)
+			return n, fmt.Errorf("snapshot %d findings: %w", id, err)
 		}
 		if stds != "" {
 			f.Standards = strings.Split(stds, "\x1f")
@@ -100,14 +133,15 @@ FROM snapshot_findings(?) ORDER BY product_arn, finding_id`, id)
 		f.FirstObservedAt, f.CreatedAt, f.UpdatedAt, f.NoteUpdatedAt = utcTime(first), utcTime(created), utcTime(updated), utcTime(noteAt)
 		if udf != "" {
 			if err := json.Unmarshal([]byte(udf), &f.UserDefinedFields); err != nil {
-				return fmt.Errorf("snapshot %d finding %s: user defined fields: %w", id, f.ID, err)
+				return n, fmt.Errorf("snapshot %d finding %s: user defined fields: %w", id, f.ID, err)
 			}
 		}
 		if err := fn(&f); err != nil {
-			return err
+			return n, err
 		}
+		n++
 	}
-	return rows.Err()
+	return n, rows.Err()
 }
 
 func utcTime(t sql.NullTime) time.Time {

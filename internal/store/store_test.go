@@ -441,6 +441,31 @@ func TestForEachFindingReadsBackWhatWasWritten(t *testing.T) {
 	}
 }
 
+// TestForEachFindingInBatches reads snapshots in batches of 3: every finding once, in order,
+// whether or not the count divides by the batch.
+func TestForEachFindingInBatches(t *testing.T) {
+	defer func(n int64) { forEachBatch = n }(forEachBatch)
+	forEachBatch = 3
+	s, _ := openTemp(t)
+	for day, n := range []int{7, 6, 2, 0} {
+		var fs []*Finding
+		var want []string
+		for i := range n {
+			id := fmt.Sprintf("f%02d", (i*5)%n) // written out of order
+			fs = append(fs, finding(id, "111122223333", "FAILED"))
+			want = append(want, fmt.Sprintf("f%02d", i))
+		}
+		snap := write(t, s, t0.Add(time.Duration(day)*24*time.Hour), fs...)
+		var got []string
+		if err := s.ForEachFinding(context.Background(), snap.ID, func(f *Finding) error { got = append(got, f.ID); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%d findings read in batches of 3: %v, want %v", n, got, want)
+		}
+	}
+}
+
 func TestPruneKeepsWhatRemainsIntactAndShrinksTheFile(t *testing.T) {
 	s, path := openTemp(t)
 	ctx := context.Background()
