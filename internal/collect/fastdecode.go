@@ -1,6 +1,8 @@
 package collect
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 )
@@ -143,11 +145,10 @@ func (p *fastParser) str(dst *string) bool {
 		return false
 	}
 	start := p.i + 1
-	i := start
-	ascii := true
-	for i < len(p.b) && !strSpecial[p.b[i]] {
-		ascii = ascii && p.b[i] < utf8.RuneSelf
-		i++
+	i := start + plainLen(p.b[start:], true)
+	ascii := i == len(p.b) || p.b[i] < utf8.RuneSelf
+	if !ascii {
+		i += plainLen(p.b[i:], false)
 	}
 	if i == len(p.b) || p.b[i] != '"' {
 		return false // an escape, a control character, or the end
@@ -159,6 +160,35 @@ func (p *fastParser) str(dst *string) bool {
 	*dst = p.s[start:i]
 	p.i = i + 1
 	return true
+}
+
+// plainLen is how many bytes at the start of b need no attention inside a JSON string: it stops
+// at the first '"', '\\' or control character (the bytes of strSpecial) and, when nonASCII is
+// set, at the first byte of a multi-byte character. Strings are most of an ASFF record, and it
+// looks at eight bytes at a time: for each of the four tests, the lowest flagged byte of a word
+// is exactly the first byte that matches (a borrow only ever flags bytes above a true match).
+func plainLen(b []byte, nonASCII bool) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	var stopHigh uint64 // the high bit of every byte, when non-ASCII bytes stop the scan
+	if nonASCII {
+		stopHigh = highs
+	}
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q := x ^ (ones * '"')
+		e := x ^ (ones * '\\')
+		m := (q-ones)&^q | (e-ones)&^e | (x-ones*0x20)&^x
+		if m = m&highs | x&stopHigh; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(b); i++ {
+		if strSpecial[b[i]] || nonASCII && b[i] >= utf8.RuneSelf {
+			break
+		}
+	}
+	return i
 }
 
 // strs reads an array of strings.
@@ -232,13 +262,11 @@ func (p *fastParser) literal(lit string) bool {
 // skipString moves past a string, escapes included; p.i is at its opening quote.
 func (p *fastParser) skipString() bool {
 	i := p.i + 1
-	for i < len(p.b) {
-		c := p.b[i]
-		if !strSpecial[c] {
-			i++
-			continue
+	for {
+		if i += plainLen(p.b[i:], false); i >= len(p.b) {
+			return false
 		}
-		switch c {
+		switch p.b[i] {
 		case '"':
 			p.i = i + 1
 			return true
@@ -266,7 +294,6 @@ func (p *fastParser) skipString() bool {
 			return false // a control character
 		}
 	}
-	return false
 }
 
 // number moves past a number (JSON's grammar) and returns its text.

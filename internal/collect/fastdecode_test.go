@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // checkFastDecode holds decodeFast to json.Unmarshal: when it accepts b, encoding/json must
@@ -143,4 +144,46 @@ func FuzzDecodeFast(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkFastDecode(t, b)
 	})
+}
+
+// plainLenSlow is plainLen a byte at a time, as the parser scanned before.
+func plainLenSlow(b []byte, nonASCII bool) int {
+	for i, c := range b {
+		if strSpecial[c] || nonASCII && c >= utf8.RuneSelf {
+			return i
+		}
+	}
+	return len(b)
+}
+
+// TestPlainLen holds the word-at-a-time scan to the byte-at-a-time one: every byte value at every
+// position of short inputs (so every lane of a word and the tail), and random inputs dense in the
+// bytes whose borrows could flag a wrong lane (0x00, 0x1f, 0x20, '"', '\\', 0x7f, 0x80, 0xff).
+func TestPlainLen(t *testing.T) {
+	check := func(b []byte) {
+		t.Helper()
+		for _, nonASCII := range []bool{false, true} {
+			if got, want := plainLen(b, nonASCII), plainLenSlow(b, nonASCII); got != want {
+				t.Fatalf("plainLen(%q, %v) = %d, want %d", b, nonASCII, got, want)
+			}
+		}
+	}
+	for n := range 20 {
+		for pos := range n {
+			for c := range 256 {
+				b := bytes.Repeat([]byte("a"), n)
+				b[pos] = byte(c)
+				check(b)
+			}
+		}
+	}
+	tricky := []byte{0x00, 0x01, 0x1f, 0x20, 0x21, '"', '#', '[', '\\', ']', 0x7f, 0x80, 0xc3, 0xff, 'a'}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = tricky[rng.IntN(len(tricky))]
+		}
+		check(b)
+	}
 }
