@@ -38,11 +38,29 @@ func (s *Store) Prune(ctx context.Context, keep time.Duration) (PruneResult, err
 		return res, err
 	}
 	defer conn.Close()
-	// Measure the file with the WAL folded in, or "before" would undercount.
-	if _, err := conn.ExecContext(ctx, `CHECKPOINT`); err != nil {
+	// Which snapshots go is a read; most runs prune nothing, and they should not pay for the
+	// CHECKPOINT that measuring the file takes.
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE doomed AS
+		SELECT id FROM snapshots WHERE taken_at < (SELECT max(taken_at) FROM snapshots) - to_microseconds(?::BIGINT)
+		  AND id <> (SELECT id FROM snapshots ORDER BY taken_at DESC, id DESC LIMIT 1)`, keep.Microseconds()); err != nil {
+		return res, fmt.Errorf("prune: %w", err)
+	}
+	// On the ways out before the transaction's own DROP (the connection goes back to the pool).
+	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.doomed`)
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM temp.doomed`).Scan(&res.Snapshots); err != nil {
 		return res, err
 	}
+	// Measure the file with the WAL folded in, or "before" would undercount.
+	if res.Snapshots > 0 {
+		if _, err := conn.ExecContext(ctx, `CHECKPOINT`); err != nil {
+			return res, err
+		}
+	}
 	res.BytesBefore = fileSize(s.path)
+	if res.Snapshots == 0 {
+		res.BytesAfter = res.BytesBefore
+		return res, nil
+	}
 	if _, err := conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
 		return res, err
 	}
@@ -52,18 +70,6 @@ func (s *Store) Prune(ctx context.Context, keep time.Duration) (PruneResult, err
 			conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
 		}
 	}()
-	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE doomed AS
-		SELECT id FROM snapshots WHERE taken_at < (SELECT max(taken_at) FROM snapshots) - to_microseconds(?::BIGINT)
-		  AND id <> (SELECT id FROM snapshots ORDER BY taken_at DESC, id DESC LIMIT 1)`, keep.Microseconds()); err != nil {
-		return res, fmt.Errorf("prune: %w", err)
-	}
-	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM temp.doomed`).Scan(&res.Snapshots); err != nil {
-		return res, err
-	}
-	if res.Snapshots == 0 {
-		res.BytesAfter = res.BytesBefore
-		return res, nil
-	}
 	for _, t := range append(snapshotTables, "snapshots") {
 		col := "snapshot_id"
 		if t == "snapshots" {
