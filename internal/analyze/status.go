@@ -22,9 +22,10 @@ FROM (
   WHERE f.control_id <> '' AND s.record_state = 'ACTIVE'
 ) cf
 -- A control disabled for a standard in the snapshot's catalog is out of that standard's scope.
-WHERE NOT EXISTS (SELECT 1 FROM snapshot_controls d
-                  WHERE d.snapshot_id = cf.sid AND d.disabled
-                    AND d.standard_id = cf.standard_id AND d.control_id = cf.control_id)`
+-- An anti join with the few disabled rows, not NOT EXISTS: DuckDB decorrelates that into a join
+-- over every distinct row of cf, which took a third of a 200,000-finding snapshot's tally.
+ANTI JOIN (SELECT snapshot_id, standard_id, control_id FROM snapshot_controls WHERE disabled) d
+  ON d.snapshot_id = cf.sid AND d.standard_id = cf.standard_id AND d.control_id = cf.control_id`
 
 // statusSQL aggregates AWS's rule over the rows of a group: the first CASE ignores suppressed
 // findings (the score), the second counts them (the score without suppressions).
