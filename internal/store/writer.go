@@ -345,19 +345,15 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap Snapshot, err error) {
 		{"dedupe", `DELETE FROM k WHERE ord IN (
 			SELECT ord FROM k WHERE id_key IN (SELECT id_key FROM k GROUP BY id_key HAVING count(*) > 1)
 			QUALIFY row_number() OVER (PARTITION BY id_key ORDER BY updated_at DESC NULLS LAST, ord DESC) > 1)`},
-		// A new version's key is maxFkey + its ord: unique, and in input order, with gaps where a
-		// staged finding made no new version. Keys only join findings to their states, so gaps
-		// cost nothing, and numbering the rows (a sort of all of them) is avoided.
-		{"new keys", fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE nv AS
-			SELECT k.ord, k.id_key, k.attrs_hash, %d + k.ord AS fkey
-			FROM k ANTI JOIN findings f ON f.id_key = k.id_key AND f.attrs_hash = k.attrs_hash`, maxFkey)},
-		{"new versions", `INSERT INTO findings
-			SELECT nv.fkey, nv.id_key, s.finding_id, s.product_arn, nv.attrs_hash, s.product_name, s.company_name,
-			       s.generator_id, s.account_id, s.region, s.type, s.title, s.resource_type,
-			       s.resource_id, s.control_id, s.standards, s.first_observed_at, s.created_at
-			FROM nv JOIN ` + staged(slices.Concat([]string{"finding_id", "product_arn"}, attrColumns)...) + ` s USING (ord)`},
-		{"keys", `CREATE OR REPLACE TEMP TABLE kk AS
-			SELECT k.ord, k.state_hash, f.fkey FROM k JOIN findings f ON f.id_key = k.id_key AND f.attrs_hash = k.attrs_hash`},
+		// Each staged finding's version: the stored one with its identity and attributes, or a new
+		// one whose key is maxFkey + its ord: unique, and in input order, with gaps where a staged
+		// finding made no new version. Keys only join findings to their states, so gaps cost
+		// nothing, and numbering the rows (a sort of all of them) is avoided. Deciding the keys
+		// before any version is written takes one join with the stored versions (it took two: one
+		// to find the new versions, one to key the states after writing them).
+		{"keys", fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE kk AS
+			SELECT k.ord, k.id_key, k.attrs_hash, k.state_hash, coalesce(f.fkey, %d + k.ord) AS fkey, f.fkey IS NULL AS new
+			FROM k LEFT JOIN findings f ON f.id_key = k.id_key AND f.attrs_hash = k.attrs_hash`, maxFkey)},
 		// Close every current state the new snapshot does not repeat: the finding changed state,
 		// became another version, or was not seen.
 		{"close states", fmt.Sprintf(`UPDATE finding_states s SET valid_to = %d
@@ -369,6 +365,12 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap Snapshot, err error) {
 			       s.note_updated_by, s.note_updated_at, s.user_defined_fields
 			FROM kk JOIN `+staged(slices.Concat([]string{"updated_at"}, stateColumns)...)+` s USING (ord)
 			ANTI JOIN (SELECT fkey FROM finding_states WHERE valid_to IS NULL) o ON o.fkey = kk.fkey`, id)},
+		{"new versions", `INSERT INTO findings
+			SELECT kk.fkey, kk.id_key, s.finding_id, s.product_arn, kk.attrs_hash, s.product_name, s.company_name,
+			       s.generator_id, s.account_id, s.region, s.type, s.title, s.resource_type,
+			       s.resource_id, s.control_id, s.standards, s.first_observed_at, s.created_at
+			FROM kk JOIN ` + staged(slices.Concat([]string{"finding_id", "product_arn"}, attrColumns)...) + ` s USING (ord)
+			WHERE kk.new`},
 	}
 	for _, st := range steps {
 		if err := ctx.Err(); err != nil {
@@ -393,7 +395,7 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap Snapshot, err error) {
 			return snap, fmt.Errorf("snapshot: summaries: %w", err)
 		}
 	}
-	for _, t := range []string{"k", "nv", "kk"} {
+	for _, t := range []string{"k", "kk"} {
 		if _, err := c.ExecContext(ctx, `DROP TABLE temp.`+t); err != nil {
 			return snap, err
 		}
