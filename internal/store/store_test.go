@@ -531,6 +531,10 @@ func TestPruneKeepsWhatRemainsIntactAndShrinksTheFile(t *testing.T) {
 func TestStagingRoundTripsWhenTheInternerForgets(t *testing.T) {
 	defer func(n int) { maxInterned = n }(maxInterned)
 	maxInterned = 3
+	// The appender is flushed every 7 findings, so rows flushed early and the 5 left for Commit
+	// must both arrive.
+	defer func(n int64) { stageFlushRows = n }(stageFlushRows)
+	stageFlushRows = 7
 	s, _ := openTemp(t)
 	stdSets := [][]string{nil, {"standards/b"}, {"standards/a", "standards/b"}, {"standards/c", "standards/a"}}
 	var want []*Finding

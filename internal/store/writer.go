@@ -250,8 +250,21 @@ func (w *SnapshotWriter) AddFinding(f *Finding) error {
 		row = append(row, id)
 	}
 	w.row = row
-	return w.appender.AppendRow(row...)
+	if err := w.appender.AppendRow(row...); err != nil {
+		return err
+	}
+	if w.n%stageFlushRows == 0 {
+		return w.appender.Flush()
+	}
+	return nil
 }
+
+// stageFlushRows is how many findings AddFinding stages between flushes of the appender. Left to
+// itself, DuckDB's appender gathers 204,800 rows before it moves them into the table, in memory
+// that memory_limit does not count: flushed every 16,384, a 1,000,000-finding import held 227-233
+// MB of anonymous memory while decoding instead of 273-292 MB (one run each, sampled every 0.5 s).
+// A variable so that a test can flush often.
+var stageFlushRows int64 = 1 << 14
 
 // AddAccount records an account in scope. Accounts that only appear in findings or coverage are
 // added at Commit with the name they had in the previous snapshot.
