@@ -324,34 +324,24 @@ func (f *framer) scanValue() error {
 // scanNested moves past the rest of a string, array or object: the value at f.off when depth is
 // 0, or the rest of the enclosing containers when the caller has already entered depth of them.
 func (f *framer) scanNested(depth int) error {
-	inStr, esc := false, false
+	inStr := false
 	for {
 		buf := f.buf[f.off:f.n]
 		i := 0
 		for i < len(buf) {
 			if inStr {
-				if esc {
-					esc = false
-					i++
-					continue
-				}
-				// Strings are most of an ASFF record; find their end with IndexByte.
-				rest := buf[i:]
-				q := bytes.IndexByte(rest, '"')
-				seg := rest
-				if q >= 0 {
-					seg = rest[:q]
-				}
-				if b := bytes.IndexByte(seg, '\\'); b >= 0 {
-					esc = true
-					i += b + 1
-					continue
-				}
+				// Strings are most of an ASFF record: find the next quote with IndexByte. It
+				// ends the string unless an odd run of backslashes stands before it, and that
+				// run is in the window: take and object keep the value from its start.
+				q := bytes.IndexByte(buf[i:], '"')
 				if q < 0 {
 					i = len(buf)
 					continue
 				}
 				i += q + 1
+				if escapedQuote(f.buf, f.off+i-1) {
+					continue
+				}
 				inStr = false
 				if depth == 0 {
 					f.off += i
@@ -378,6 +368,16 @@ func (f *framer) scanNested(depth int) error {
 			return f.endErr(false)
 		}
 	}
+}
+
+// escapedQuote reports whether the quote at b[p], inside a string, is escaped: preceded by an odd
+// number of backslashes. The string's opening quote ends the run.
+func escapedQuote(b []byte, p int) bool {
+	n := 0
+	for b[p-1-n] == '\\' {
+		n++
+	}
+	return n%2 == 1
 }
 
 // endErr explains why the input stopped inside a value. A number or literal may legitimately end
