@@ -27,6 +27,13 @@ type SnapshotWriter struct {
 	strs     *interner        // stage_strings
 	sets     *interner        // stage_standard_sets
 	row      []driver.Value   // reused by AddFinding
+	// prev is the previous finding's staged strings and their ids: consecutive findings mostly
+	// share their account, region, product and statuses, and comparing with the previous value
+	// costs less than hashing it for the interner. Ids stay valid when the interner forgets.
+	prev [len(stagedStrings)]struct {
+		s  string
+		id int32
+	}
 	meta     SnapshotMeta
 	stds     []Standard
 	ctls     []Control
@@ -243,11 +250,14 @@ func (w *SnapshotWriter) AddFinding(f *Finding) error {
 	row := append(w.row[:0], w.n, f.ID, f.ResourceID, f.NoteText, udf, stds, nullTime(f.FirstObservedAt),
 		nullTime(f.CreatedAt), nullTime(f.UpdatedAt), nullTime(f.NoteUpdatedAt), int16(f.SeverityNormalized))
 	for i, v := range stagedStringValues(f) {
-		id, err := w.strs.str(v)
-		if err != nil {
-			return fmt.Errorf("snapshot: finding %q: stage %s: %w", f.ID, stagedStrings[i], err)
+		if p := &w.prev[i]; p.id == 0 || p.s != v {
+			id, err := w.strs.str(v)
+			if err != nil {
+				return fmt.Errorf("snapshot: finding %q: stage %s: %w", f.ID, stagedStrings[i], err)
+			}
+			p.s, p.id = v, id
 		}
-		row = append(row, id)
+		row = append(row, w.prev[i].id)
 	}
 	w.row = row
 	if err := w.appender.AppendRow(row...); err != nil {
