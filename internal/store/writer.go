@@ -32,7 +32,7 @@ type SnapshotWriter struct {
 	// costs less than hashing it for the interner. Ids stay valid when the interner forgets.
 	prev [len(stagedStrings)]struct {
 		s  string
-		id int32
+		id driver.Value // an int32, boxed once rather than for every row
 	}
 	meta     SnapshotMeta
 	stds     []Standard
@@ -250,7 +250,7 @@ func (w *SnapshotWriter) AddFinding(f *Finding) error {
 	row := append(w.row[:0], w.n, f.ID, f.ResourceID, f.NoteText, udf, stds, nullTime(f.FirstObservedAt),
 		nullTime(f.CreatedAt), nullTime(f.UpdatedAt), nullTime(f.NoteUpdatedAt), int16(f.SeverityNormalized))
 	for i, v := range stagedStringValues(f) {
-		if p := &w.prev[i]; p.id == 0 || p.s != v {
+		if p := &w.prev[i]; p.id == nil || p.s != v {
 			id, err := w.strs.str(v)
 			if err != nil {
 				return fmt.Errorf("snapshot: finding %q: stage %s: %w", f.ID, stagedStrings[i], err)
