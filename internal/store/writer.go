@@ -355,45 +355,42 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap Snapshot, err error) {
 		return snap, err
 	}
 	steps := []struct{ name, sql string }{
-		// One narrow row per staged finding: its identity key, the hashes that tell a new version
-		// or a new state, and ord to reach the staged columns. Joins below run on these integers.
-		{"hashes", `CREATE OR REPLACE TEMP TABLE k AS
-			SELECT ord, updated_at, md5_number(product_arn || '|' || finding_id) AS id_key,
-			  hash(` + strings.Join(attrColumns, ", ") + `) AS attrs_hash,
-			  hash(` + strings.Join(stateColumns, ", ") + `) AS state_hash
-			FROM ` + staged(slices.Concat([]string{"product_arn", "finding_id", "updated_at"}, attrColumns, stateColumns)...)},
+		// One narrow row per staged finding: ord to reach the staged columns, its identity key,
+		// the hashes that tell a new version or a new state, and its version's key: the stored
+		// version with that identity and those attributes, or a new one keyed maxFkey + ord
+		// (unique, in input order, with gaps where a staged finding made no new version; keys
+		// only join findings to their states, so gaps cost nothing and no sort numbers the rows).
+		// One join with the stored versions keys both the states and the new versions.
+		{"keys", fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE k AS
+			SELECT h.*, coalesce(f.fkey, %d + h.ord) AS fkey, f.fkey IS NULL AS new
+			FROM (SELECT ord, updated_at, md5_number(product_arn || '|' || finding_id) AS id_key,
+			        hash(`+strings.Join(attrColumns, ", ")+`) AS attrs_hash,
+			        hash(`+strings.Join(stateColumns, ", ")+`) AS state_hash
+			      FROM `+staged(slices.Concat([]string{"product_arn", "finding_id", "updated_at"}, attrColumns, stateColumns)...)+`) h
+			LEFT JOIN findings f ON f.id_key = h.id_key AND f.attrs_hash = h.attrs_hash`, maxFkey)},
 		// A finding given twice keeps one copy. Duplicates are rare, so only their rows are ranked:
 		// ranking every row, and numbering the new versions below, held all the rows at once; a
 		// 1,000,000-finding import peaked at 430 MB of RSS that way, at 388 MB this way.
 		{"dedupe", `DELETE FROM k WHERE ord IN (
 			SELECT ord FROM k WHERE id_key IN (SELECT id_key FROM k GROUP BY id_key HAVING count(*) > 1)
 			QUALIFY row_number() OVER (PARTITION BY id_key ORDER BY updated_at DESC NULLS LAST, ord DESC) > 1)`},
-		// Each staged finding's version: the stored one with its identity and attributes, or a new
-		// one whose key is maxFkey + its ord: unique, and in input order, with gaps where a staged
-		// finding made no new version. Keys only join findings to their states, so gaps cost
-		// nothing, and numbering the rows (a sort of all of them) is avoided. Deciding the keys
-		// before any version is written takes one join with the stored versions (it took two: one
-		// to find the new versions, one to key the states after writing them).
-		{"keys", fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE kk AS
-			SELECT k.ord, k.id_key, k.attrs_hash, k.state_hash, coalesce(f.fkey, %d + k.ord) AS fkey, f.fkey IS NULL AS new
-			FROM k LEFT JOIN findings f ON f.id_key = k.id_key AND f.attrs_hash = k.attrs_hash`, maxFkey)},
 		// Close every current state the new snapshot does not repeat: the finding changed state,
 		// became another version, or was not seen.
 		{"close states", fmt.Sprintf(`UPDATE finding_states s SET valid_to = %d
 			WHERE s.valid_to IS NULL
-			  AND NOT EXISTS (SELECT 1 FROM kk WHERE kk.fkey = s.fkey AND kk.state_hash = s.state_hash)`, id)},
+			  AND NOT EXISTS (SELECT 1 FROM k WHERE k.fkey = s.fkey AND k.state_hash = s.state_hash)`, id)},
 		{"open states", fmt.Sprintf(`INSERT INTO finding_states
-			SELECT kk.fkey, %d, NULL, kk.state_hash, s.updated_at, s.severity_label, s.severity_normalized,
+			SELECT k.fkey, %d, NULL, k.state_hash, s.updated_at, s.severity_label, s.severity_normalized,
 			       s.compliance_status, s.workflow_status, s.record_state, s.note_text,
 			       s.note_updated_by, s.note_updated_at, s.user_defined_fields
-			FROM kk JOIN `+staged(slices.Concat([]string{"updated_at"}, stateColumns)...)+` s USING (ord)
-			ANTI JOIN (SELECT fkey FROM finding_states WHERE valid_to IS NULL) o ON o.fkey = kk.fkey`, id)},
+			FROM k JOIN `+staged(slices.Concat([]string{"updated_at"}, stateColumns)...)+` s USING (ord)
+			ANTI JOIN (SELECT fkey FROM finding_states WHERE valid_to IS NULL) o ON o.fkey = k.fkey`, id)},
 		{"new versions", `INSERT INTO findings
-			SELECT kk.fkey, kk.id_key, s.finding_id, s.product_arn, kk.attrs_hash, s.product_name, s.company_name,
+			SELECT k.fkey, k.id_key, s.finding_id, s.product_arn, k.attrs_hash, s.product_name, s.company_name,
 			       s.generator_id, s.account_id, s.region, s.type, s.title, s.resource_type,
 			       s.resource_id, s.control_id, s.standards, s.first_observed_at, s.created_at
-			FROM kk JOIN ` + staged(slices.Concat([]string{"finding_id", "product_arn"}, attrColumns)...) + ` s USING (ord)
-			WHERE kk.new`},
+			FROM k JOIN ` + staged(slices.Concat([]string{"finding_id", "product_arn"}, attrColumns)...) + ` s USING (ord)
+			WHERE k.new`},
 	}
 	for _, st := range steps {
 		if err := ctx.Err(); err != nil {
@@ -418,10 +415,8 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap Snapshot, err error) {
 			return snap, fmt.Errorf("snapshot: summaries: %w", err)
 		}
 	}
-	for _, t := range []string{"k", "kk"} {
-		if _, err := c.ExecContext(ctx, `DROP TABLE temp.`+t); err != nil {
-			return snap, err
-		}
+	if _, err := c.ExecContext(ctx, `DROP TABLE temp.k`); err != nil {
+		return snap, err
 	}
 	if err := ctx.Err(); err != nil {
 		return snap, err
