@@ -634,13 +634,18 @@ func TestWriteSampleASFF(t *testing.T) {
 	}
 }
 
-func BenchmarkDecode(b *testing.B) {
+// benchSample is the input of the decoding benchmarks: 20,000 generated findings as a JSON array.
+func benchSample(b *testing.B) (data []byte, findings int) {
 	const n = 20000
 	var buf bytes.Buffer
 	if err := writeSampleASFF(&buf, n, 1); err != nil {
 		b.Fatal(err)
 	}
-	plain := buf.Bytes()
+	return buf.Bytes(), n
+}
+
+func BenchmarkDecode(b *testing.B) {
+	plain, _ := benchSample(b)
 	cat := testCatalog(b)
 	for _, bc := range []struct {
 		name string
@@ -670,12 +675,7 @@ func BenchmarkDecode(b *testing.B) {
 // BenchmarkFrame measures the framer alone: it runs on one goroutine ahead of the decoders, over
 // every byte of the input, so its speed bounds the pipeline's.
 func BenchmarkFrame(b *testing.B) {
-	const n = 20000
-	var buf bytes.Buffer
-	if err := writeSampleASFF(&buf, n, 1); err != nil {
-		b.Fatal(err)
-	}
-	data := buf.Bytes()
+	data, n := benchSample(b)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		f := framer{src: bytes.NewReader(data), buf: make([]byte, frameBufferSize), keep: -1}
