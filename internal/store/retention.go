@@ -15,7 +15,8 @@ type PruneResult struct {
 	States      int64 // finding state runs no kept snapshot needs
 	Findings    int64 // finding versions left without any state
 	BytesBefore int64 // database file size before and after (the file shrinks once DuckDB
-	BytesAfter  int64 // checkpoints; freed blocks are reused by later snapshots in any case)
+	BytesAfter  int64 // checkpoints; freed blocks are reused by later snapshots in any case);
+	// when nothing is pruned, both are the file's size as it stands, WAL not folded in
 }
 
 // snapshotTables are the tables keyed by snapshot_id, besides snapshots itself.
