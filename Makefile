@@ -31,10 +31,12 @@ lint:
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m ./...
 
-# Fuzz the ASFF decoder for FUZZTIME (default 60s).
+# Fuzz the ASFF decoder, then its fast path, for FUZZTIME each (default 60s). go test fuzzes one
+# target a run, so each pattern must match one name only.
 FUZZTIME ?= 60s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./internal/collect/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/collect/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeFast$$' -fuzztime $(FUZZTIME) ./internal/collect/
 
 clean:
 	rm -rf bin out
