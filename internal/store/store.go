@@ -61,6 +61,18 @@ type Store struct {
 	opt      Options // to reopen after a compaction
 }
 
+// rowGroupRows is the row group size of everything a writable store writes: half DuckDB's
+// 122,880. DuckDB builds a row group uncompressed and compresses it on one thread when it is full,
+// or at COMMIT when it is not, so an import's findings and states were compressed a whole row
+// group at a time, mostly at the end. In halves, more of it runs on both cores and less waits for
+// COMMIT: a 200,000-finding import took 1.99-2.50 s (median 2.17 s) against 2.35-2.56 s (median
+// 2.43 s) at the default size, four interleaved runs each; the file is 5% larger (30.9 MB against
+// 29.4 MB).
+const rowGroupRows = 61440
+
+// attachedName is the name a writable store's file is attached under.
+const attachedName = "hubreport"
+
 // macros are created on every connection as TEMP objects: they are derived SQL, not schema, so a
 // fix to them needs no migration, and they work on read-only connections.
 const macros = `
@@ -115,8 +127,20 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			return nil, err
 		}
 	}
+	init := macros
+	if !opt.ReadOnly {
+		// A writable store attaches the file to an in-memory instance instead of opening it,
+		// because only ATTACH takes a row group size and DuckDB does not keep it in the file.
+		// Spills go where they would for the file itself.
+		dsn = ":memory:"
+		if len(params) > 0 {
+			dsn += "?" + strings.Join(params, "&")
+		}
+		init = fmt.Sprintf(`SET temp_directory = %s; ATTACH IF NOT EXISTS %s AS %s (ROW_GROUP_SIZE %d); USE %[3]s;`,
+			sqlString(path+".tmp"), sqlString(path), attachedName, rowGroupRows) + macros
+	}
 	connector, err := duckdb.NewConnector(dsn, func(ex driver.ExecerContext) error {
-		_, err := ex.ExecContext(ctx, macros, nil)
+		_, err := ex.ExecContext(ctx, init, nil)
 		return err
 	})
 	if err != nil {

@@ -607,3 +607,23 @@ func TestStoredHashesAreStable(t *testing.T) {
 			idKey, attrs, state, wantIDKey, wantAttrs, wantState)
 	}
 }
+
+// TestWritableStoreRowGroups checks that a writable store's tables get rowGroupRows-row groups
+// (DuckDB takes the size only from ATTACH) and that a path needing quotes still opens.
+func TestWritableStoreRowGroups(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "it's here", "r.duckdb")
+	s, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.db.Exec(fmt.Sprintf(`CREATE TABLE rg_probe AS SELECT range AS i FROM range(%d)`, 2*rowGroupRows+1)); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, `SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('rg_probe')`); n != 3 {
+		t.Errorf("%d rows made %d row groups, want 3", 2*rowGroupRows+1, n)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the database is not at %s: %v", path, err)
+	}
+}
