@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -131,13 +132,11 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if !opt.ReadOnly {
 		// A writable store attaches the file to an in-memory instance instead of opening it,
 		// because only ATTACH takes a row group size and DuckDB does not keep it in the file.
-		// Spills go where they would for the file itself.
-		dsn = ":memory:"
-		if len(params) > 0 {
-			dsn += "?" + strings.Join(params, "&")
-		}
-		init = fmt.Sprintf(`SET temp_directory = %s; ATTACH IF NOT EXISTS %s AS %s (ROW_GROUP_SIZE %d); USE %[3]s;`,
-			sqlString(path+".tmp"), sqlString(path), attachedName, rowGroupRows) + macros
+		// Spills go where they would for the file itself; that is set for the instance, since
+		// DuckDB refuses to move its temporary directory once it has spilled.
+		dsn = ":memory:?" + strings.Join(append(params, "temp_directory="+url.QueryEscape(path+".tmp")), "&")
+		init = fmt.Sprintf(`ATTACH IF NOT EXISTS %s AS %s (ROW_GROUP_SIZE %d); USE %[2]s;`,
+			sqlString(path), attachedName, rowGroupRows) + macros
 	}
 	connector, err := duckdb.NewConnector(dsn, func(ex driver.ExecerContext) error {
 		_, err := ex.ExecContext(ctx, init, nil)
