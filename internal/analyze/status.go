@@ -23,7 +23,7 @@ FROM (
 ) cf
 -- A control disabled for a standard in the snapshot's catalog is out of that standard's scope.
 -- An anti join with the few disabled rows, not NOT EXISTS: DuckDB decorrelates that into a join
--- over every distinct row of cf, which took a third of a 200,000-finding snapshot's tally.
+-- over every distinct row of cf: a 200,000-finding snapshot's tally took 0.10 s that way, 0.05 s so.
 ANTI JOIN (SELECT snapshot_id, standard_id, control_id FROM snapshot_controls WHERE disabled) d
   ON d.snapshot_id = cf.sid AND d.standard_id = cf.standard_id AND d.control_id = cf.control_id`
 

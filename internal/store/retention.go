@@ -46,7 +46,8 @@ func (s *Store) Prune(ctx context.Context, keep time.Duration) (PruneResult, err
 		  AND id <> (SELECT id FROM snapshots ORDER BY taken_at DESC, id DESC LIMIT 1)`, keep.Microseconds()); err != nil {
 		return res, fmt.Errorf("prune: %w", err)
 	}
-	// On the ways out before the transaction's own DROP (the connection goes back to the pool).
+	// The transaction drops it on success; this covers the returns before that, while the
+	// connection is still ours (a temp table would outlive them on the pooled connection).
 	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.doomed`)
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM temp.doomed`).Scan(&res.Snapshots); err != nil {
 		return res, err
