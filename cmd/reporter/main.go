@@ -20,19 +20,25 @@ import (
 
 // Exit codes, as documented in --help and the README.
 const (
-	exitOK        = 0
-	exitError     = 1
-	exitUsage     = 2
-	exitPartial   = 3 // reports written, but some account/region could not be collected
-	exitCancelled = 130
+	exitOK      = 0
+	exitError   = 1
+	exitUsage   = 2
+	exitPartial = 3 // reports written, but the snapshot is partial or stale
+	// exitNotDelivered: the snapshot was collected and saved (stored, and uploaded when S3 state
+	// is configured), but reporting or delivery failed; `run --steps report,deliver` retries it.
+	exitNotDelivered = 4
+	exitCancelled    = 130
 )
 
 const exitCodesHelp = `Exit codes:
   0    success
   1    error (nothing was stored or written for the failed step)
   2    usage error (bad flag, argument or config value)
-  3    reports written, but the snapshot is partial: some account/region could not be collected
-  130  cancelled by SIGINT or SIGTERM (nothing partial is stored)`
+  3    reports written, but the snapshot is partial (some account/region not collected, or
+       malformed findings skipped) or stale (older than report.max_snapshot_age)
+  4    collected and saved, but not reported or delivered: retry with run --steps report,deliver
+  130  cancelled by SIGINT or SIGTERM (nothing partial is stored)
+See docs/operations.md for what to do after each.`
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
@@ -121,6 +127,24 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 // errPartial means the work was done and written, but the snapshot did not cover everything.
 var errPartial = errors.New("snapshot is partial: some account/region pairs were not collected")
 
+// errStale means the reports were written from a snapshot older than report.max_snapshot_age.
+// It maps to the same exit code as errPartial: the reports exist, but they do not show today.
+var errStale = errors.New("snapshot is stale")
+
+// notDeliveredError means the snapshot was collected and saved, and a later step (report or
+// deliver) failed. The collected day is not lost: `run --steps report,deliver` retries it.
+type notDeliveredError struct {
+	snapshot int64
+	err      error
+}
+
+func (e *notDeliveredError) Error() string {
+	return fmt.Sprintf("snapshot %d was collected and saved, but not delivered: %v "+
+		"(retry with: reporter run --steps report,deliver)", e.snapshot, e.err)
+}
+
+func (e *notDeliveredError) Unwrap() error { return e.err }
+
 func exitCode(e *env, err error) int {
 	var ue *usageError
 	var ve *config.ValidationError
@@ -132,7 +156,10 @@ func exitCode(e *env, err error) int {
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(e.stderr, "reporter: cancelled; nothing partial was stored")
 		return exitCancelled
-	case errors.Is(err, errPartial):
+	case errors.As(err, new(*notDeliveredError)):
+		fmt.Fprintln(e.stderr, "reporter:", err)
+		return exitNotDelivered
+	case errors.Is(err, errPartial), errors.Is(err, errStale):
 		fmt.Fprintln(e.stderr, "reporter: warning:", err)
 		return exitPartial
 	case errors.As(err, &ue), errors.As(err, &ve):
