@@ -69,6 +69,10 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	applyRetention(ctx, e, st, cfg.Store.RetentionDays)
+	// Stored means in the file: the checkpoint at Close can still fail (a full disk).
+	if err := st.Close(); err != nil {
+		return err
+	}
 	d := time.Since(start)
 	e.log.Info("snapshot stored", "snapshot", snap.ID, "findings", snap.Findings, "accounts", snap.AccountsCollected,
 		"duration_ms", d.Milliseconds(), "findings_per_s", int(float64(snap.Findings)/max(d.Seconds(), 1e-9)))

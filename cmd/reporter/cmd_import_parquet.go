@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -40,6 +41,8 @@ func runImportParquet(ctx context.Context, e *env, args []string) error {
 	defer st.Close()
 	start := time.Now()
 	imported, skipped, err := st.ImportParquet(ctx, dir)
+	// Stored means in the file: the checkpoint at Close can still fail (a full disk).
+	err = errors.Join(err, st.Close())
 	for _, at := range skipped {
 		fmt.Fprintf(e.stdout, "skipped the snapshot taken at %s: the database already holds one taken then\n", at.UTC().Format(time.RFC3339))
 	}

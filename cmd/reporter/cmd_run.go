@@ -27,10 +27,14 @@ import (
 var allSteps = []string{"collect", "merge", "report", "deliver"}
 
 func runRun(ctx context.Context, e *env, args []string) error {
-	fs, cfgPath := newFlagSet(e, "run", "run [--config FILE] [--steps collect,report,deliver | merge,report,deliver]")
+	fs, cfgPath := newFlagSet(e, "run", "run [--config FILE] [--steps collect,report,deliver | merge,report,deliver] [--init-state]")
 	stepList := fs.String("steps", "collect,report,deliver",
 		"steps to run: collect or merge (the shards a sharded collection uploaded), report, deliver (deliver implies report); "+
 			"with collect.aws.shard set, only collect")
+	var opt jobOptions
+	fs.BoolVar(&opt.initState, "init-state", false,
+		"first run only: when the store.s3_state object does not exist, start an empty history and create it "+
+			"(without this flag a missing object is an error; with it, an existing object is refused)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -45,7 +49,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := runJob(ctx, e, cfg, steps)
+	res, err := runJobWith(ctx, e, cfg, steps, opt)
 	logRun(e, "run", res, err)
 	if err == nil && res.partial {
 		return fmt.Errorf("snapshot %d: %w", res.snapshot, errPartial)
@@ -109,12 +113,26 @@ func logRun(e *env, job string, res runResult, err error) {
 	e.log.Info("run finished", attrs...)
 }
 
-// runJob is one run: fetch the database from S3 when configured, collect (or merge the shards of
-// a sharded collection), report, deliver, and put the database back. The database is open only
-// while a step needs it, so other commands can read it between runs. Nothing is uploaded unless
-// every step succeeded. With collect.aws.shard set the run is one collector of several instead
-// (collectShard): it never touches the database.
+// runJob is one run, as a schedule starts it (never --init-state: a daemon must not start a new
+// history on its own).
 func runJob(ctx context.Context, e *env, cfg config.Config, steps map[string]bool) (runResult, error) {
+	return runJobWith(ctx, e, cfg, steps, jobOptions{})
+}
+
+// jobOptions are a run's flags beyond its steps.
+type jobOptions struct {
+	initState bool // a missing state object starts an empty history (the first run)
+}
+
+// runJobWith is one run: fetch the database from S3 when configured, collect (or merge the
+// shards of a sharded collection), save the database (closed with a checkpoint, verified, and
+// uploaded), then report and deliver. The collection is saved before anything is delivered: a
+// delivery that fails after it returns *notDeliveredError (exit 4), and `run --steps
+// report,deliver` delivers the saved snapshot later, without uploading anything. The database is
+// open only while a step needs it, so other commands can read it between runs. With
+// collect.aws.shard set the run is one collector of several instead (collectShard): it never
+// touches the database.
+func runJobWith(ctx context.Context, e *env, cfg config.Config, steps map[string]bool, opt jobOptions) (runResult, error) {
 	res := runResult{start: time.Now()}
 	for _, s := range allSteps {
 		if steps[s] {
@@ -123,6 +141,10 @@ func runJob(ctx context.Context, e *env, cfg config.Config, steps map[string]boo
 	}
 	if err := checkShardedSteps(cfg, steps); err != nil {
 		return res, err
+	}
+	stores := steps["collect"] || steps["merge"]
+	if opt.initState && (!stores || cfg.Store.S3State.Bucket == "" || cfg.Collect.AWS.Shard != "") {
+		return res, usagef("--init-state creates the store.s3_state object with this run's snapshot: it needs store.s3_state and the collect or merge step (not a shard's collect)")
 	}
 	aws := lazyAWS{}
 	if cfg.Collect.AWS.Shard != "" {
@@ -139,59 +161,57 @@ func runJob(ctx context.Context, e *env, cfg config.Config, steps map[string]boo
 		}
 	}
 	db := cfg.Store.Path
-	var state *deliver.State
-	var etag string
+	var state *runState
 	if cfg.Store.S3State.Bucket != "" {
-		s3c, err := aws.s3(ctx)
-		if err != nil {
-			return res, err
-		}
-		state = &deliver.State{S3: s3c, Bucket: cfg.Store.S3State.Bucket, Key: cfg.Store.S3State.Key, KMSKeyID: cfg.Deliver.Archive.S3.KMSKeyID}
-		if etag, err = state.Download(ctx, db); err != nil {
-			return res, err
-		}
-		e.log.Info("state downloaded", "bucket", state.Bucket, "key", state.Key, "first_run", etag == "")
-	}
-
-	if steps["collect"] {
-		snap, err := collectSnapshot(ctx, e, cfg, db, 10*time.Second)
-		if err != nil {
-			return res, err
-		}
-		res.snapshot, res.partial = snap.ID, snap.Status == store.StatusPartial
-	}
-
-	if steps["merge"] {
-		snap, err := shards.merge(ctx, e, cfg, db)
-		if err != nil {
-			return res, err
-		}
-		res.snapshot, res.partial = snap.ID, snap.Status == store.StatusPartial
-	}
-
-	var r *analyze.Report
-	if steps["report"] {
 		var err error
-		if r, res.written, err = reportLatest(ctx, e, cfg, db); err != nil {
-			return res, err
-		}
-		res.snapshot, res.partial = r.Snapshot.ID, r.Snapshot.Status == store.StatusPartial
-	}
-
-	if steps["deliver"] {
-		if err := deliverReports(ctx, e, cfg, &aws, r, &res); err != nil {
+		if state, err = fetchState(ctx, e, cfg, &aws, db, opt.initState); err != nil {
 			return res, err
 		}
 	}
 
-	if state != nil && (steps["collect"] || steps["merge"]) {
-		newTag, err := state.Upload(ctx, db, etag)
+	if stores {
+		var snap store.Snapshot
+		var err error
+		if steps["collect"] {
+			snap, err = collectSnapshot(ctx, e, cfg, db, 10*time.Second)
+		} else {
+			snap, err = shards.merge(ctx, e, cfg, db)
+		}
 		if err != nil {
 			return res, err
 		}
-		e.log.Info("state uploaded", "bucket", state.Bucket, "key", state.Key, "etag", newTag)
+		res.snapshot, res.partial = snap.ID, snap.Status == store.StatusPartial
+		if state != nil {
+			if err := state.save(ctx, e, db, snap.ID); err != nil {
+				return res, err
+			}
+		}
+	}
+
+	if err := reportAndDeliver(ctx, e, cfg, &aws, db, steps, &res); err != nil {
+		if stores {
+			return res, &notDeliveredError{snapshot: res.snapshot, err: err}
+		}
+		return res, err
 	}
 	return res, nil
+}
+
+// reportAndDeliver runs the report and deliver steps, when asked, for the latest snapshot.
+func reportAndDeliver(ctx context.Context, e *env, cfg config.Config, aws *lazyAWS, db string, steps map[string]bool, res *runResult) error {
+	if !steps["report"] {
+		return nil
+	}
+	r, written, err := reportLatest(ctx, e, cfg, db)
+	if err != nil {
+		return err
+	}
+	res.written = written
+	res.snapshot, res.partial = r.Snapshot.ID, r.Snapshot.Status == store.StatusPartial
+	if !steps["deliver"] {
+		return nil
+	}
+	return deliverReports(ctx, e, cfg, aws, r, res)
 }
 
 // reportLatest writes every configured format for the latest snapshot into report.out.

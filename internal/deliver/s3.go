@@ -209,13 +209,21 @@ func (e *ConflictError) Error() string {
 		e.Bucket, e.Key, e.Local)
 }
 
-// Download writes the state object to path and returns its ETag; "" and no file when there is
-// no state yet (the first run). An existing file at path is replaced only once the download is
+// MissingError means there is no state object: the first run, or a lost history. Download
+// reports it, leaving path alone, and the caller decides which (`run --init-state`).
+type MissingError struct{ Bucket, Key string }
+
+func (e *MissingError) Error() string {
+	return fmt.Sprintf("state s3://%s/%s does not exist", e.Bucket, e.Key)
+}
+
+// Download writes the state object to path and returns its ETag; a *MissingError, and no file,
+// when there is no object. An existing file at path is replaced only once the download is
 // complete.
 func (s State) Download(ctx context.Context, path string) (string, error) {
 	out, err := s.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(s.Key)})
 	if isNoSuchKey(err) {
-		return "", nil
+		return "", &MissingError{Bucket: s.Bucket, Key: s.Key}
 	}
 	if err != nil {
 		return "", fmt.Errorf("state s3://%s/%s: %w", s.Bucket, s.Key, err)
@@ -244,8 +252,13 @@ func (s State) Download(ctx context.Context, path string) (string, error) {
 }
 
 // Upload writes path to the state object if it is still the one downloaded with etag ("" when
-// there was none) and returns the new ETag.
+// there was none) and returns the new ETag. A non-empty write-ahead log beside path means the
+// file lacks the newest commits (a failed checkpoint): it is refused, the object left as it was.
 func (s State) Upload(ctx context.Context, path, etag string) (string, error) {
+	if fi, err := os.Stat(path + ".wal"); err == nil && fi.Size() > 0 {
+		return "", fmt.Errorf("state s3://%s/%s not uploaded: %s.wal holds %d bytes that %s lacks (a checkpoint failed); the object is unchanged",
+			s.Bucket, s.Key, path, fi.Size(), path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err

@@ -66,11 +66,24 @@ func TestStateRoundTripAndConflict(t *testing.T) {
 	ctx := context.Background()
 	st := State{S3: s3c, Bucket: "st", Key: "state/r.duckdb"}
 	local := filepath.Join(t.TempDir(), "r.duckdb")
+	var missing *MissingError
 	etag, err := st.Download(ctx, local)
-	if err != nil || etag != "" {
-		t.Fatalf("first run: etag %q err %v, want none", etag, err)
+	if !errors.As(err, &missing) || etag != "" || !strings.Contains(err.Error(), "s3://st/state/r.duckdb does not exist") {
+		t.Fatalf("first run: etag %q err %v, want MissingError", etag, err)
+	}
+	if _, err := os.Stat(local); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a missing state left a file at %s: %v", local, err)
 	}
 	os.WriteFile(local, []byte("v1"), 0o600)
+	// A WAL beside the file holds what the file lacks: refused, nothing uploaded.
+	os.WriteFile(local+".wal", []byte("commits"), 0o600)
+	if _, err := st.Upload(ctx, local, ""); err == nil || !strings.Contains(err.Error(), local+".wal holds 7 bytes") {
+		t.Errorf("upload beside a WAL: %v", err)
+	}
+	if _, ok := srv.Object("st", "state/r.duckdb"); ok {
+		t.Error("a file with a WAL left beside it was uploaded")
+	}
+	os.Remove(local + ".wal")
 	if etag, err = st.Upload(ctx, local, ""); err != nil {
 		t.Fatal(err)
 	}

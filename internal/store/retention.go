@@ -129,16 +129,27 @@ func (s *Store) compact(ctx context.Context) error {
 	}
 	if err == nil {
 		_, err = conn.ExecContext(ctx, `COPY FROM DATABASE "`+strings.ReplaceAll(name, `"`, `""`)+`" TO hubreport_compact`)
+		if err == nil {
+			// DETACH would checkpoint too, but without reporting a failure (a full disk).
+			_, err = conn.ExecContext(ctx, `CHECKPOINT hubreport_compact`)
+		}
 		if _, derr := conn.ExecContext(context.WithoutCancel(ctx), `DETACH hubreport_compact`); err == nil {
 			err = derr
 		}
 	}
 	conn.Close()
+	if err == nil {
+		err = checkNoWAL(tmp)
+	}
 	if err != nil {
 		os.Remove(tmp)
+		os.Remove(tmp + ".wal")
 		return err
 	}
-	if err := s.db.Close(); err != nil {
+	// A failed checkpoint here leaves the old file and its WAL as they are (and the store
+	// closed, so the caller's Close reports it too).
+	if err := s.shutdown(); err != nil {
+		os.Remove(tmp)
 		return err
 	}
 	os.Remove(s.path + ".wal")

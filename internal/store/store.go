@@ -60,6 +60,7 @@ type Store struct {
 	ro       bool
 	onCommit func(ctx context.Context, conn *sql.Conn, snapshotID int64) error
 	opt      Options // to reopen after a compaction
+	closed   bool    // Close has run: a deferred second Close is a no-op
 }
 
 // rowGroupRows is the row group size of everything a writable store writes: half DuckDB's
@@ -183,9 +184,6 @@ func migrateFile(ctx context.Context, path, dsn string) error {
 	m := &Store{db: db, path: path}
 	return errors.Join(m.migrate(ctx), db.Close())
 }
-
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
 
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
