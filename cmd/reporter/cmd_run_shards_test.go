@@ -85,7 +85,7 @@ func TestShardedRunMergesIntoTheState(t *testing.T) {
 	if code, out := task([]string{"REPORTER_COLLECT_AWS_SHARD=2/2"}, "run", "--steps", "collect"); code != exitOK {
 		t.Fatalf("shard 2/2: exit %d\n%s", code, out)
 	}
-	if code, out := merge(); code != exitOK {
+	if code, out := task(nil, "run", "--steps", "merge", "--init-state"); code != exitOK {
 		t.Fatalf("merge: exit %d\n%s", code, out)
 	}
 	state, ok := srv.Object("st", stateKey)
@@ -255,7 +255,7 @@ func TestShardedRunPartial(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	if code := run(context.Background(), []string{"run", "--steps", "merge"}, vars(), nil, &out, &out); code != exitPartial {
+	if code := run(context.Background(), []string{"run", "--steps", "merge", "--init-state"}, vars(), nil, &out, &out); code != exitPartial {
 		t.Fatalf("merge: exit %d, want %d\n%s", code, exitPartial, out.String())
 	}
 	obj, ok := srv.Object("st", "db")

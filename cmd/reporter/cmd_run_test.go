@@ -43,7 +43,11 @@ deliver:
 		if err := os.WriteFile(cfgPath, []byte(yml), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		code, stdout, stderr := call(t, "", "run", "--config", cfgPath)
+		args := []string{"run", "--config", cfgPath}
+		if run == 1 {
+			args = append(args, "--init-state") // the first run creates the state object
+		}
+		code, stdout, stderr := call(t, "", args...)
 		if code != exitOK {
 			t.Fatalf("run %d: exit %d\n%s%s", run, code, stdout, stderr)
 		}
@@ -100,7 +104,7 @@ func TestStateConflictIsReported(t *testing.T) {
 			time.Sleep(300 * time.Millisecond)
 			srv.PutObjectDirect("st", "db", []byte("someone else's database"))
 		}()
-		return runJob(ctx, e, cfg, steps)
+		return runJobWith(ctx, e, cfg, steps, jobOptions{initState: true})
 	}
 	var out, errb bytes.Buffer
 	e := &env{stdout: &out, stderr: &errb, log: newLogger(&errb, nil)}

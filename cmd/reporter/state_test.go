@@ -103,6 +103,16 @@ func TestDiskFullNeverLosesADay(t *testing.T) {
 			if after.ETag != day1.ETag || !bytes.Equal(after.Body, day1.Body) || len(snaps) != 1 {
 				t.Errorf("a failed run changed the state object (%d snapshots)", len(snaps))
 			}
+			// What the message says is kept is: with space again, the local file and its WAL
+			// hold both days.
+			if err := os.Remove(filepath.Join(dir, "filler")); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(out, "write-ahead log") {
+				if local := snapshotsOf(t, db); len(local) != 2 {
+					t.Errorf("the local database and its WAL hold %d snapshots, want 2", len(local))
+				}
+			}
 		})
 	}
 	if failed == 0 {

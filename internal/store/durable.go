@@ -38,7 +38,8 @@ func (s *Store) shutdown() error {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
-		errs = append(errs, fmt.Errorf("what was committed is kept in %s and its WAL; free space (or fix the error above) and run again", s.path))
+		errs = append(errs, fmt.Errorf("what was committed is kept in %s and its WAL: free space on its file system (or fix the error above); "+
+			"opening the database again replays the WAL into the file (a run with store.s3_state downloads the state again instead, and collects anew)", s.path))
 	}
 	return errors.Join(errs...)
 }
