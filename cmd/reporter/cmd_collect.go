@@ -146,6 +146,10 @@ func collectSnapshot(ctx context.Context, e *env, cfg config.Config, db string, 
 		if meta.TakenAt, err = config.ParseStartedAt(at); err != nil {
 			return store.Snapshot{}, &config.ValidationError{Key: "collect.aws.shard_started_at", Msg: err.Error()}
 		}
+		// Refused before collecting for an hour, not when the snapshot is begun.
+		if err := store.CheckTakenAt(meta.TakenAt, time.Now()); err != nil {
+			return store.Snapshot{}, &config.ValidationError{Key: "collect.aws.shard_started_at", Msg: err.Error()}
+		}
 	}
 
 	st, err := openWritable(ctx, db, cfg.Store.MemoryLimit)

@@ -109,6 +109,9 @@ func TestCollectShard(t *testing.T) {
 		{nil, []string{"--shard", "1/2"}, "--shard needs collect.source aws and collect.aws.mode accounts"},
 		{[]string{"REPORTER_COLLECT_AWS_SHARD=1/2"}, nil, "collect.aws.shard needs collect.source aws and collect.aws.mode accounts"},
 		{[]string{"REPORTER_COLLECT_AWS_SHARD=2-of-2"}, []string{"--mode", "accounts"}, "collect.aws.shard"},
+		// A shard dated in the future is refused before it collects, naming the value.
+		{[]string{"REPORTER_COLLECT_AWS_SHARD=1/2", "REPORTER_COLLECT_AWS_SHARD_STARTED_AT=2099-01-01T00:00:00Z"},
+			[]string{"--mode", "accounts"}, "collect.aws.shard_started_at: snapshot taken at 2099-01-01T00:00:00Z"},
 	} {
 		args := append([]string{"--db", filepath.Join(t.TempDir(), "r.duckdb")}, c.args...)
 		if code, _, stderr := collectWith(c.vars, args...); code != exitUsage || !strings.Contains(stderr, c.want) {

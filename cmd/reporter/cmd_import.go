@@ -41,6 +41,10 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		if takenAt, err = parseTime(o.asOf, false); err != nil {
 			return usagef("--as-of: %v", err)
 		}
+		// The store refuses it too; checked here it is a usage error, before any file is read.
+		if err := store.CheckTakenAt(takenAt, time.Now()); err != nil {
+			return usagef("--as-of %s: %v", o.asOf, err)
+		}
 	}
 	cat, err := catalog.Default()
 	if err != nil {

@@ -51,6 +51,9 @@ type Options struct {
 	// written and before COMMIT, on the writer's connection: the analysis stores its per-snapshot
 	// summaries with it (analyze.Summarize). An error rolls the snapshot back.
 	OnCommit func(ctx context.Context, conn *sql.Conn, snapshotID int64) error
+	// Now is the clock that snapshot dates are checked against and retention counts from; nil
+	// is the wall clock. Tests set it to be a host whose clock is off.
+	Now func() time.Time
 }
 
 // Store is an open database.

@@ -180,6 +180,11 @@ func (s *Store) BeginSnapshot(ctx context.Context, meta SnapshotMeta, stds []Sta
 	if meta.Source == "" {
 		return nil, errors.New("snapshot: source is required")
 	}
+	// Every way a snapshot enters the store (collect, import, import-parquet, the merge of
+	// shards, the demo) passes here, so none can date one in the future.
+	if err := CheckTakenAt(meta.TakenAt, s.now()); err != nil {
+		return nil, err
+	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, err
