@@ -8,6 +8,7 @@ import (
 
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
+	"github.com/hubreport/hubreport/internal/config"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -70,7 +71,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	start := time.Now()
 	src := &collect.FileSource{Paths: fs.Args(), Stdin: e.stdin, Catalog: cat, AllowEmpty: o.allowEmpty}
 	snap, err := collect.Snapshot(ctx, st, store.SnapshotMeta{TakenAt: takenAt, Source: "file",
-		Organization: cfg.Organization, AdministratorAccount: cfg.AdministratorAccount}, stds, ctls, src)
+		Organization: cfg.OrganizationOr(config.DefaultOrganization), AdministratorAccount: cfg.AdministratorAccount}, stds, ctls, src)
 	if err != nil {
 		return err
 	}

@@ -112,7 +112,10 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		params = append(params, "access_mode=READ_ONLY")
 	}
 	if opt.MemoryLimit != "" {
-		params = append(params, "memory_limit="+opt.MemoryLimit)
+		// Escaped, so that the value is one setting's value whatever it holds: spliced in as it
+		// came, "1GB&access_mode=..." would be two settings. DuckDB refuses a value that is not
+		// a memory size; config.CheckMemoryLimit refuses one before it gets here.
+		params = append(params, "memory_limit="+url.QueryEscape(opt.MemoryLimit))
 	}
 	if !opt.ReadOnly {
 		// DuckDB's allocator keeps freed memory for reuse until a task has allocated 128 MB
