@@ -198,6 +198,7 @@ func (c Config) OrganizationOr(sourceName string) string {
 // empty, so that a configured name can be told from none (see OrganizationOr).
 func Default() Config {
 	return Config{
+		Organization: "", // unset; see OrganizationOr
 		Store:        Store{Path: "data/reporter.duckdb", MemoryLimit: "160MB", RetentionDays: 400, S3ShardsPrefix: "shards/"},
 		Collect:      Collect{Source: "aws", AWS: AWS{Mode: "aggregator", RoleName: "HubReportReader", MaxConcurrency: 32}},
 		Report: Report{
