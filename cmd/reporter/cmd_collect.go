@@ -124,7 +124,7 @@ func collectSnapshot(ctx context.Context, e *env, cfg config.Config, db string, 
 		}
 		e.log.Info("collecting", "mode", a.Mode, "administrator", plan.AdministratorAccount, "home_region", plan.HomeRegion,
 			"accounts", len(plan.Accounts), "regions", plan.Regions, "standards", len(plan.Standards), "controls", len(plan.Controls))
-		meta, stds, ctls, src = plan.Meta(cfg.Organization), plan.Standards, plan.Controls, aws
+		meta, stds, ctls, src = plan.Meta(cfg.OrganizationOr(config.DefaultOrganization)), plan.Standards, plan.Controls, aws
 		showsPairs = a.Mode == collect.ModeAccounts
 	case "demo":
 		// The demo organization as of now: one snapshot, so the whole chain runs without AWS.
@@ -132,7 +132,8 @@ func collectSnapshot(ctx context.Context, e *env, cfg config.Config, db string, 
 		if err != nil {
 			return store.Snapshot{}, err
 		}
-		meta = store.SnapshotMeta{Source: "demo", Organization: org.Organization(),
+		// The configured name wins; the demo's own only stands in for none.
+		meta = store.SnapshotMeta{Source: "demo", Organization: cfg.OrganizationOr(org.Organization()),
 			AdministratorAccount: org.AdministratorAccount(), AccountsExpected: len(org.Accounts())}
 		stds, ctls = cat.ForSnapshot(org.Standards())
 		src = collect.SourceFunc(func(ctx context.Context, sink collect.Sink) error { return org.Snapshot(ctx, 0, sink) })
@@ -144,6 +145,10 @@ func collectSnapshot(ctx context.Context, e *env, cfg config.Config, db string, 
 		// Every shard of one collection dates its snapshot the same, so that the merge stores
 		// them as one snapshot of one day whenever each of them finished.
 		if meta.TakenAt, err = config.ParseStartedAt(at); err != nil {
+			return store.Snapshot{}, &config.ValidationError{Key: "collect.aws.shard_started_at", Msg: err.Error()}
+		}
+		// Refused before collecting for an hour, not when the snapshot is begun.
+		if err := store.CheckTakenAt(meta.TakenAt, time.Now()); err != nil {
 			return store.Snapshot{}, &config.ValidationError{Key: "collect.aws.shard_started_at", Msg: err.Error()}
 		}
 	}

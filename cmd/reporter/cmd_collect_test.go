@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/hubreport/hubreport/internal/collect"
+	"github.com/hubreport/hubreport/internal/deliver/mailtest"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
@@ -109,10 +111,58 @@ func TestCollectShard(t *testing.T) {
 		{nil, []string{"--shard", "1/2"}, "--shard needs collect.source aws and collect.aws.mode accounts"},
 		{[]string{"REPORTER_COLLECT_AWS_SHARD=1/2"}, nil, "collect.aws.shard needs collect.source aws and collect.aws.mode accounts"},
 		{[]string{"REPORTER_COLLECT_AWS_SHARD=2-of-2"}, []string{"--mode", "accounts"}, "collect.aws.shard"},
+		// A shard dated in the future is refused before it collects, naming the value.
+		{[]string{"REPORTER_COLLECT_AWS_SHARD=1/2", "REPORTER_COLLECT_AWS_SHARD_STARTED_AT=2099-01-01T00:00:00Z"},
+			[]string{"--mode", "accounts"}, "collect.aws.shard_started_at: snapshot taken at 2099-01-01T00:00:00Z"},
 	} {
 		args := append([]string{"--db", filepath.Join(t.TempDir(), "r.duckdb")}, c.args...)
 		if code, _, stderr := collectWith(c.vars, args...); code != exitUsage || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v %v: exit %d, stderr %s; want %d and %q", c.vars, c.args, code, stderr, exitUsage, c.want)
+		}
+	}
+}
+
+// TestConfiguredOrganizationWins: the demo source carries its own name (acme-corp), and a run
+// used to mail "[acme-corp] ..." whatever the configuration said. The configured name wins in
+// the stored snapshot, the report and the email subject; unset, the demo keeps its own.
+func TestConfiguredOrganizationWins(t *testing.T) {
+	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, Unlimited: true, SESVerifiedIdentities: []string{"example.com"}})
+	awsEnv(t, srv, hs.URL)
+	for i, c := range []struct{ line, want string }{
+		{"organization: Example Corp\n", "Example Corp"},
+		{"", "acme-corp"},
+	} {
+		work := t.TempDir()
+		cfgPath := filepath.Join(work, "reporter.yaml")
+		yml := c.line + `store: {path: ` + filepath.Join(work, "r.duckdb") + `}
+collect: {source: demo}
+report: {formats: [json], out: ` + filepath.Join(work, "out") + `}
+deliver:
+  email: {transport: ses, from: compliance@example.com, to: [ciso@example.com]}
+`
+		if err := os.WriteFile(cfgPath, []byte(yml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if code, stdout, stderr := call(t, "", "run", "--config", cfgPath); code != exitOK {
+			t.Fatalf("%q: run exit %d\n%s%s", c.want, code, stdout, stderr)
+		}
+		mails := srv.SentEmails()
+		if len(mails) != i+1 {
+			t.Fatalf("%d emails sent, want %d", len(mails), i+1)
+		}
+		p, err := mailtest.Parse(mails[i].Raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(p.Subject, "["+c.want+"] Security Hub compliance ") {
+			t.Errorf("subject %q, want it to name %s", p.Subject, c.want)
+		}
+		if snaps := snapshotsOf(t, filepath.Join(work, "r.duckdb")); len(snaps) != 1 || snaps[0].Organization != c.want {
+			t.Errorf("stored %+v, want organization %s", snaps, c.want)
+		}
+		js, err := os.ReadFile(filepath.Join(work, "out", "report.json"))
+		if err != nil || !strings.Contains(string(js), `"organization": "`+c.want+`"`) {
+			t.Errorf("report.json (%v) does not name %s:\n%.300s", err, c.want, js)
 		}
 	}
 }

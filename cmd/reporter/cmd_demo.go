@@ -65,7 +65,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	if err := buildDemo(ctx, e, org, cat, building, cfg.Store.MemoryLimit); err != nil {
+	// The configured name wins; the demo's own only stands in for none.
+	if err := buildDemo(ctx, e, org, cfg.OrganizationOr(org.Organization()), cat, building, cfg.Store.MemoryLimit); err != nil {
 		os.Remove(building)
 		os.Remove(building + ".wal")
 		return err
@@ -112,7 +113,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func buildDemo(ctx context.Context, e *env, org *demo.Org, cat *catalog.Catalog, path, memoryLimit string) error {
+func buildDemo(ctx context.Context, e *env, org *demo.Org, organization string, cat *catalog.Catalog, path, memoryLimit string) error {
 	st, err := openWritable(ctx, path, memoryLimit)
 	if err != nil {
 		return err
@@ -121,7 +122,7 @@ func buildDemo(ctx context.Context, e *env, org *demo.Org, cat *catalog.Catalog,
 	start := time.Now()
 	times := org.SnapshotTimes()
 	for d, at := range times {
-		meta := store.SnapshotMeta{TakenAt: at, Source: "demo", Organization: org.Organization(),
+		meta := store.SnapshotMeta{TakenAt: at, Source: "demo", Organization: organization,
 			AdministratorAccount: org.AdministratorAccount(), AccountsExpected: len(org.Accounts())}
 		day := d
 		snap, err := collect.Snapshot(ctx, st, meta, stds, ctls, collect.SourceFunc(func(ctx context.Context, sink collect.Sink) error {

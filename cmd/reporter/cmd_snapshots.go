@@ -45,10 +45,11 @@ func runSnapshots(ctx context.Context, e *env, args []string) error {
 			Accounts int       `json:"accounts"`
 			Expected int       `json:"accounts_expected"`
 			Status   string    `json:"status"`
+			Empty    bool      `json:"empty"`
 		}
 		rows := make([]row, 0, len(snaps))
 		for _, s := range snaps {
-			rows = append(rows, row{s.ID, s.TakenAt.UTC(), s.Source, s.Findings, s.AccountsCollected, s.AccountsExpected, s.Status})
+			rows = append(rows, row{s.ID, s.TakenAt.UTC(), s.Source, s.Findings, s.AccountsCollected, s.AccountsExpected, s.Status, s.Empty})
 		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -57,8 +58,12 @@ func runSnapshots(ctx context.Context, e *env, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tTAKEN AT\tSOURCE\tFINDINGS\tACCOUNTS\tSTATUS")
 	for _, s := range snaps {
+		status := s.Status
+		if s.Empty {
+			status += ", empty"
+		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d/%d\t%s\n", s.ID, s.TakenAt.UTC().Format(time.RFC3339), s.Source,
-			s.Findings, s.AccountsCollected, s.AccountsExpected, s.Status)
+			s.Findings, s.AccountsCollected, s.AccountsExpected, status)
 	}
 	return tw.Flush()
 }

@@ -80,7 +80,8 @@ func Build(ctx context.Context, st *store.Store, snap store.Snapshot, opt Option
 		AdministratorAccount: snap.AdministratorAccount,
 		ReportDate:           snap.TakenAt.UTC().Format(dateLayout),
 		Snapshot: SnapshotInfo{ID: snap.ID, TakenAt: snap.TakenAt.UTC(), Source: snap.Source, Status: snap.Status,
-			Findings: snap.Findings, AccountsCollected: snap.AccountsCollected, AccountsExpected: snap.AccountsExpected},
+			Findings: snap.Findings, AccountsCollected: snap.AccountsCollected, AccountsExpected: snap.AccountsExpected,
+			Empty: snap.Empty},
 	}
 	steps := []struct {
 		name string

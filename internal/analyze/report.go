@@ -123,6 +123,9 @@ type SnapshotInfo struct {
 	Findings          int64     `json:"findings"`
 	AccountsCollected int       `json:"accounts_collected"`
 	AccountsExpected  int       `json:"accounts_expected"`
+	// Empty: the snapshot holds no findings (an import told to store one with --allow-empty, or
+	// a collection whose accounts had none).
+	Empty bool `json:"empty,omitempty"`
 }
 
 // StandardScore is one standard's organization-wide result. Counts are controls.

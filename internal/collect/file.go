@@ -23,11 +23,26 @@ type FileSource struct {
 	Paths   []string
 	Stdin   io.Reader // os.Stdin when nil
 	Catalog *catalog.Catalog
+	// AllowEmpty lets files that hold no finding at all through, as an empty snapshot; without
+	// it Collect refuses them with an *EmptyImportError (see there why).
+	AllowEmpty bool
 }
 
 // Collect decodes every file in order and hands each finding to sink.AddFinding. It stops at the
 // first error: a half-imported file must not become a snapshot, and the caller rolls it back.
+// Files that together hold no finding are an *EmptyImportError unless AllowEmpty is set.
 func (s *FileSource) Collect(ctx context.Context, sink Sink) error {
+	counted := &countingSink{Sink: sink}
+	if err := s.collect(ctx, counted); err != nil {
+		return err
+	}
+	if counted.n == 0 && !s.AllowEmpty {
+		return &EmptyImportError{Files: s.names()}
+	}
+	return nil
+}
+
+func (s *FileSource) collect(ctx context.Context, sink Sink) error {
 	if len(s.Paths) == 0 {
 		return errors.New("import: no files given")
 	}

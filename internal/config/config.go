@@ -22,7 +22,9 @@ import (
 
 // Config is the whole configuration.
 type Config struct {
-	// Organization names the organization in reports.
+	// Organization names the organization in reports and email subjects, whatever name the
+	// source carries. Empty means not configured: use OrganizationOr, which gives the demo
+	// source's own name, or DefaultOrganization for AWS and file imports.
 	Organization string `yaml:"organization"`
 	// AdministratorAccount is shown in reports when the source does not tell it (file imports).
 	AdministratorAccount string   `yaml:"administrator_account"`
@@ -179,10 +181,24 @@ type Report struct {
 	MemoryLimit string `yaml:"memory_limit"`
 }
 
-// Default returns the configuration used when nothing overrides it.
+// DefaultOrganization names the organization when the configuration does not and the source
+// carries no name of its own (AWS, file imports).
+const DefaultOrganization = "my-organization"
+
+// OrganizationOr is the configured organization name, or sourceName when none is configured:
+// what the operator configured always wins over a name the source carries.
+func (c Config) OrganizationOr(sourceName string) string {
+	if o := strings.TrimSpace(c.Organization); o != "" {
+		return o
+	}
+	return sourceName
+}
+
+// Default returns the configuration used when nothing overrides it. Organization is left
+// empty, so that a configured name can be told from none (see OrganizationOr).
 func Default() Config {
 	return Config{
-		Organization: "my-organization",
+		Organization: "", // unset; see OrganizationOr
 		Store:        Store{Path: "data/reporter.duckdb", MemoryLimit: "160MB", RetentionDays: 400, S3ShardsPrefix: "shards/"},
 		Collect:      Collect{Source: "aws", AWS: AWS{Mode: "aggregator", RoleName: "HubReportReader", MaxConcurrency: 32}},
 		Report: Report{
@@ -306,6 +322,11 @@ func (c Config) Validate() error {
 	}
 	if c.Store.RetentionDays > 0 && c.Store.RetentionDays < c.Report.WindowDays {
 		return &ValidationError{Key: "store.retention_days", Msg: fmt.Sprintf("%d is shorter than report.window_days (%d): the progress section would lose its start", c.Store.RetentionDays, c.Report.WindowDays)}
+	}
+	for _, m := range []struct{ key, value string }{{"store.memory_limit", c.Store.MemoryLimit}, {"report.memory_limit", c.Report.MemoryLimit}} {
+		if err := CheckMemoryLimit(m.value); err != nil {
+			return &ValidationError{Key: m.key, Msg: err.Error()}
+		}
 	}
 	if (c.Store.S3State.Bucket == "") != (c.Store.S3State.Key == "") {
 		return &ValidationError{Key: "store.s3_state", Msg: "needs both bucket and key (or neither)"}

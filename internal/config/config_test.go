@@ -88,6 +88,12 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"shard zero", "", []string{"REPORTER_COLLECT_AWS_SHARD=0/2"}, "collect.aws.shard"},
 		{"shard start not a time", "", []string{"REPORTER_COLLECT_AWS_SHARD_STARTED_AT=2025-02-24"}, `collect.aws.shard_started_at: "2025-02-24" is not an RFC 3339 time`},
 		{"shards prefix without slash", "store:\n  s3_shards_prefix: shards\n", nil, "store.s3_shards_prefix"},
+		{"memory limit with SQL", "store:\n  memory_limit: \"1GB'; DROP TABLE snapshots; --\"\n", nil, `store.memory_limit: "1GB'; DROP TABLE snapshots; --" is not a number and a unit`},
+		{"memory limit with a setting", "", []string{"REPORTER_STORE_MEMORY_LIMIT=1GB&access_mode=READ_ONLY"}, `store.memory_limit: "1GB&access_mode=READ_ONLY"`},
+		{"memory limit in words", "report:\n  memory_limit: lots\n", nil, `report.memory_limit: "lots"`},
+		{"memory limit without unit", "", []string{"REPORTER_REPORT_MEMORY_LIMIT=1000000"}, "report.memory_limit"},
+		{"memory limit zero", "store:\n  memory_limit: 0MB\n", nil, "store.memory_limit"},
+		{"memory limit as a percentage", "store:\n  memory_limit: 80%\n", nil, "store.memory_limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,5 +150,49 @@ func TestShippedAuditManagerExampleLoads(t *testing.T) {
 	_, err = LoadAuditManager(strings.NewReader("assessment_id: 5d6c0b52-9f1e-4c59-8f0e-2d2f3d1a7b10\ncontrols:\n  - control_set: X\n    control_id: 0b7f8a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b\n    security_control: [S3.1]\n"))
 	if err == nil || !strings.Contains(err.Error(), "security_control") {
 		t.Errorf("a misspelt key should be named: %v", err)
+	}
+}
+
+func TestMemoryLimitForms(t *testing.T) {
+	for _, v := range []string{"", "160MB", "1GB", "1.5GiB", "512 MiB", "2gb", "100B", "1TB", "3KiB"} {
+		if err := CheckMemoryLimit(v); err != nil {
+			t.Errorf("%q: %v", v, err)
+		}
+	}
+	for _, v := range []string{"lots", "1GB'; DROP", "GB", "1 GB ", " 1GB", "1,5GB", "1e9B", "1PB", "-1GB", "1GB&x=y"} {
+		if err := CheckMemoryLimit(v); err == nil {
+			t.Errorf("%q accepted", v)
+		}
+	}
+	var ve *ValidationError
+	if _, err := Load(strings.NewReader("store:\n  memory_limit: lots\n"), nil); !errors.As(err, &ve) || ve.Key != "store.memory_limit" {
+		t.Errorf("not a ValidationError for store.memory_limit: %v", err)
+	}
+}
+
+// TestOrganizationUnsetIsTold: the default configuration names no organization, so the source's
+// own name (or DefaultOrganization) is used; one configured in the file or the environment wins.
+func TestOrganizationUnsetIsTold(t *testing.T) {
+	for _, c := range []struct {
+		name, yml string
+		env       []string
+		want      string
+	}{
+		{"unset", "", nil, "acme-corp"},
+		{"empty in the file", "organization: \"\"\n", nil, "acme-corp"},
+		{"file", "organization: Example Corp\n", nil, "Example Corp"},
+		{"environment", "", []string{"REPORTER_ORGANIZATION=Example Corp"}, "Example Corp"},
+		{"the configured default name is configured", "organization: my-organization\n", nil, "my-organization"},
+	} {
+		cfg, err := Load(strings.NewReader(c.yml), c.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.OrganizationOr("acme-corp"); got != c.want {
+			t.Errorf("%s: OrganizationOr = %q, want %q", c.name, got, c.want)
+		}
+	}
+	if got := Default().OrganizationOr(DefaultOrganization); got != "my-organization" {
+		t.Errorf("default organization %q", got)
 	}
 }

@@ -266,9 +266,9 @@ func (s *Store) exportSnapshot(ctx context.Context, conn *sql.Conn, dir string, 
 // Merged snapshots are stored in taken_at order, each through the snapshot writer in its own
 // transaction (a failure stores nothing of the snapshot being imported; the ones before it stay).
 // One whose taken_at is already stored is skipped and returned in skipped, so importing a
-// directory twice stores nothing new. One older than the newest stored snapshot is refused before
-// anything is stored: snapshots are history and must be stored in time order. Errors name the
-// file at fault.
+// directory twice stores nothing new. One older than the newest stored snapshot, or dated more
+// than MaxAhead ahead of the clock, is refused before anything is stored: snapshots are history
+// and must be stored in time order. Errors name the file at fault.
 func (s *Store) ImportParquet(ctx context.Context, dir string) (imported []Snapshot, skipped []time.Time, err error) {
 	if s.ro {
 		return nil, nil, fmt.Errorf("database %s is open read-only", s.path)
@@ -313,6 +313,11 @@ func (s *Store) ImportParquet(ctx context.Context, dir string) (imported []Snaps
 			return nil, skipped, fmt.Errorf("import %s: the snapshot of %s (source %s, taken at %s, from %s) is older than the newest stored snapshot (%s): snapshots are stored in time order; import into a new database",
 				dir, g.date, g.source, g.takenAt.Format(time.RFC3339), g.file, latest.Format(time.RFC3339))
 		default:
+			// BeginSnapshot would refuse it too, but only after the snapshots before it were
+			// stored: refused here, the import stores nothing.
+			if err := CheckTakenAt(g.takenAt, s.now()); err != nil {
+				return nil, skipped, fmt.Errorf("import %s: the snapshot of %s (source %s, from %s): %w", dir, g.date, g.source, g.file, err)
+			}
 			todo = append(todo, g)
 		}
 	}
@@ -450,7 +455,7 @@ func (im *importer) load(ctx context.Context) error {
 		if len(files) == 0 {
 			// An empty table of the right shape: a snapshot without accounts or catalog is possible.
 			if _, err := im.conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS
-				SELECT * FROM (SELECT %s, ''::VARCHAR AS filename FROM (SELECT * FROM %s) WHERE false)`,
+				SELECT * FROM (SELECT %s, ''::VARCHAR AS filename FROM (%s) WHERE false)`,
 				name, t.cols, emptyRow(t.name))); err != nil {
 				return err
 			}

@@ -23,9 +23,13 @@ type PruneResult struct {
 var snapshotTables = []string{"snapshot_accounts", "coverage", "snapshot_standards", "snapshot_controls",
 	"snapshot_standard_tallies", "snapshot_risk", "snapshot_summarized"}
 
-// Prune deletes the snapshots taken more than keep before the newest one (never the newest
-// itself), the history only they needed, and checkpoints so the space is reclaimed. It is one
-// transaction: an interrupted prune deletes nothing.
+// Prune deletes the snapshots taken more than keep before the newest one or the clock, whichever
+// is earlier (never the newest itself), the history only they needed, and checkpoints so the
+// space is reclaimed. It is one transaction: an interrupted prune deletes nothing.
+//
+// Counting from the newest snapshot keeps the history of a store nobody collected into for a
+// while; counting from the clock when that is earlier means a snapshot dated in the future (a
+// skewed host's, stored before BeginSnapshot refused such dates) cannot take the past with it.
 func (s *Store) Prune(ctx context.Context, keep time.Duration) (PruneResult, error) {
 	var res PruneResult
 	if s.ro {
@@ -42,8 +46,10 @@ func (s *Store) Prune(ctx context.Context, keep time.Duration) (PruneResult, err
 	// Which snapshots go is a read; most runs prune nothing, and they should not pay for the
 	// CHECKPOINT that measuring the file takes.
 	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE doomed AS
-		SELECT id FROM snapshots WHERE taken_at < (SELECT max(taken_at) FROM snapshots) - to_microseconds(?::BIGINT)
-		  AND id <> (SELECT id FROM snapshots ORDER BY taken_at DESC, id DESC LIMIT 1)`, keep.Microseconds()); err != nil {
+		SELECT id FROM snapshots
+		WHERE taken_at < least((SELECT max(taken_at) FROM snapshots), make_timestamp(?::BIGINT)) - to_microseconds(?::BIGINT)
+		  AND id <> (SELECT id FROM snapshots ORDER BY taken_at DESC, id DESC LIMIT 1)`,
+		s.now().UnixMicro(), keep.Microseconds()); err != nil {
 		return res, fmt.Errorf("prune: %w", err)
 	}
 	// The transaction drops it on success; this covers the returns before that, while the

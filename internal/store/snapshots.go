@@ -14,12 +14,12 @@ import (
 var ErrNoSnapshot = errors.New("no such snapshot")
 
 const snapshotCols = `id, taken_at, source, organization, administrator_account, status, findings,
-	accounts_collected, accounts_expected, created_at`
+	accounts_collected, accounts_expected, created_at, coalesce(empty, false)`
 
 func scanSnapshot(row interface{ Scan(...any) error }) (Snapshot, error) {
 	var s Snapshot
 	err := row.Scan(&s.ID, &s.TakenAt, &s.Source, &s.Organization, &s.AdministratorAccount, &s.Status,
-		&s.Findings, &s.AccountsCollected, &s.AccountsExpected, &s.CreatedAt)
+		&s.Findings, &s.AccountsCollected, &s.AccountsExpected, &s.CreatedAt, &s.Empty)
 	return s, err
 }
 

@@ -51,6 +51,9 @@ type Options struct {
 	// written and before COMMIT, on the writer's connection: the analysis stores its per-snapshot
 	// summaries with it (analyze.Summarize). An error rolls the snapshot back.
 	OnCommit func(ctx context.Context, conn *sql.Conn, snapshotID int64) error
+	// Now is the clock that snapshot dates are checked against and retention counts from; nil
+	// is the wall clock. Tests set it to be a host whose clock is off.
+	Now func() time.Time
 }
 
 // Store is an open database.
@@ -110,7 +113,10 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		params = append(params, "access_mode=READ_ONLY")
 	}
 	if opt.MemoryLimit != "" {
-		params = append(params, "memory_limit="+opt.MemoryLimit)
+		// Escaped, so that the value is one setting's value whatever it holds: spliced in as it
+		// came, "1GB&access_mode=..." would be two settings. DuckDB refuses a value that is not
+		// a memory size; config.CheckMemoryLimit refuses one before it gets here.
+		params = append(params, "memory_limit="+url.QueryEscape(opt.MemoryLimit))
 	}
 	if !opt.ReadOnly {
 		// DuckDB's allocator keeps freed memory for reuse until a task has allocated 128 MB

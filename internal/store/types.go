@@ -111,4 +111,7 @@ type Snapshot struct {
 	AccountsCollected    int
 	AccountsExpected     int
 	CreatedAt            time.Time
+	// Empty: the snapshot holds no findings. An import stores one only when told to
+	// (--allow-empty); a collection from AWS may, when the accounts it read had none.
+	Empty bool
 }

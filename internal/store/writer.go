@@ -180,6 +180,11 @@ func (s *Store) BeginSnapshot(ctx context.Context, meta SnapshotMeta, stds []Sta
 	if meta.Source == "" {
 		return nil, errors.New("snapshot: source is required")
 	}
+	// Every way a snapshot enters the store (collect, import, import-parquet, the merge of
+	// shards, the demo) passes here, so none can date one in the future.
+	if err := CheckTakenAt(meta.TakenAt, s.now()); err != nil {
+		return nil, err
+	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -573,8 +578,12 @@ func (w *SnapshotWriter) writeSnapshotRow(ctx context.Context, id int64) (Snapsh
 	if gaps > 0 || snap.AccountsCollected < snap.AccountsExpected {
 		snap.Status = StatusPartial
 	}
-	_, err = c.ExecContext(ctx, `INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	snap.Empty = snap.Findings == 0
+	// Columns named: later migrations add columns to snapshots.
+	_, err = c.ExecContext(ctx, `INSERT INTO snapshots (id, taken_at, source, organization,
+		administrator_account, status, findings, accounts_collected, accounts_expected, created_at, empty)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		snap.ID, snap.TakenAt, snap.Source, snap.Organization, snap.AdministratorAccount, snap.Status,
-		snap.Findings, snap.AccountsCollected, snap.AccountsExpected, snap.CreatedAt)
+		snap.Findings, snap.AccountsCollected, snap.AccountsExpected, snap.CreatedAt, snap.Empty)
 	return snap, err
 }

@@ -1,0 +1,45 @@
+package collect
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hubreport/hubreport/internal/store"
+)
+
+// EmptyImportError refuses an import whose files hold no finding: empty files, [], pages with
+// "Findings": [], null. An export job that failed or a filter that matched nothing produces
+// exactly that, and stored as the newest snapshot it would read as every finding resolved and
+// every account gone. An organization that really has no findings says so with --allow-empty.
+type EmptyImportError struct {
+	Files []string // as given; stdin for -
+}
+
+func (e *EmptyImportError) Error() string {
+	return fmt.Sprintf("import %s: no findings in any file (empty, [] or pages without findings); nothing was stored. "+
+		"Check that the export worked; if the organization really has no findings, import again with --allow-empty",
+		strings.Join(e.Files, ", "))
+}
+
+// names are the source's files as an error names them.
+func (s *FileSource) names() []string {
+	out := make([]string, len(s.Paths))
+	for i, p := range s.Paths {
+		if p == "-" {
+			p = "stdin"
+		}
+		out[i] = p
+	}
+	return out
+}
+
+// countingSink counts the findings it passes on.
+type countingSink struct {
+	Sink
+	n int64
+}
+
+func (c *countingSink) AddFinding(f *store.Finding) error {
+	c.n++
+	return c.Sink.AddFinding(f)
+}
