@@ -145,3 +145,56 @@ func TestAuditManagerTextFitsAndNamesFailures(t *testing.T) {
 		t.Error("a mapping matching no control was accepted")
 	}
 }
+
+func TestCell(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"S3.1", "S3.1"},
+		{"", ""},
+		{"=HYPERLINK(\"http://evil\")", "'=HYPERLINK(\"http://evil\")"},
+		{"+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"},
+		{"-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"},
+		{"@SUM(1+1)", "'@SUM(1+1)"},
+		{"   =1+1", "'   =1+1"},       // the first non-space character counts
+		{"\u00a0=1+1", "'\u00a0=1+1"}, // so does a no-break space
+		{"\t=1+1", "' =1+1"},          // a leading tab is neutralised and becomes a space
+		{"\rfoo", "' foo"},
+		{"\tfoo", "' foo"},
+		{"-3", "-3"}, // plain numbers stay numbers
+		{"-0.50", "-0.50"},
+		{"-3 days", "'-3 days"},
+		{"a=b", "a=b"},
+		{"line one\nline two", "line one line two"}, // a newline never breaks the row
+		{"nul\x00bell\x07esc\x1b[31mdel\x7f", "nulbellesc[31mdel"},
+		{"c1\u0085\u009b", "c1"},
+		{"evil\u202egnp.exe", "evilgnp.exe"}, // right-to-left override
+		{"\u2066x\u2067y\u2068z\u2069", "xyz"},
+		{"\u200e\u200f\u061cok", "ok"},
+		{"\u202a=1\u202c", "'=1"}, // an override cannot hide a formula's =
+		{"héllo wörld ✓", "héllo wörld ✓"},
+	} {
+		if got := Cell(tc.in); got != tc.want {
+			t.Errorf("Cell(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// A hostile note reaches the package's CSV as one row that a spreadsheet shows as text.
+func TestCSVCellsNeutralised(t *testing.T) {
+	r := report()
+	r.Suppressed[0].Note = "ok\n=cmd|' /C calc'!A0\u202e"
+	r.Suppressed[0].Title = "\t-1+1"
+	var buf bytes.Buffer
+	if err := Write(context.Background(), &buf, r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	got := files(t, buf.Bytes())["findings/suppressed.csv"]
+	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("suppressed.csv has %d lines, want a header and one row:\n%s", len(lines), got)
+	}
+	for _, want := range []string{",ok =cmd|' /C calc'!A0,", ",' -1+1,"} {
+		if !strings.Contains(lines[1], want) {
+			t.Errorf("row %q lacks %q", lines[1], want)
+		}
+	}
+}
