@@ -198,3 +198,67 @@ func TestCSVCellsNeutralised(t *testing.T) {
 		}
 	}
 }
+
+// zipWithManifest writes a zip whose manifest.json is fill's output, deflated as it is written.
+func zipWithManifest(t *testing.T, fill func(w io.Writer)) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.Create(ManifestName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(w)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestVerifyRefusesOversizeManifest(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fill  func(w io.Writer)
+		what  string
+		limit uint64
+	}{
+		{"bytes", func(w io.Writer) {
+			w.Write([]byte(`{"format_version":1,"files":[`))
+			io.CopyN(w, zeros{}, MaxManifestBytes) // one byte too many with the prefix
+		}, ManifestName, MaxManifestBytes},
+		{"files", func(w io.Writer) {
+			w.Write([]byte(`{"format_version":1,"files":[`))
+			for i := range MaxFiles + 1 {
+				if i > 0 {
+					w.Write([]byte{','})
+				}
+				w.Write([]byte(`{"path":"f","size":1,"sha256":""}`))
+			}
+			w.Write([]byte(`]}`))
+		}, "manifest files", MaxFiles},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := zipWithManifest(t, tc.fill)
+			_, _, err := Verify(bytes.NewReader(b), int64(len(b)))
+			var le *LimitError
+			if !errors.As(err, &le) || le.What != tc.what || le.Limit != tc.limit {
+				t.Fatalf("Verify = %v, want a LimitError on %s at %d", err, tc.what, tc.limit)
+			}
+			if !strings.Contains(err.Error(), tc.what) || !strings.Contains(err.Error(), fmt.Sprint(tc.limit)) {
+				t.Errorf("error does not name the limit: %v", err)
+			}
+		})
+	}
+	// At the limits a manifest is read: here it lists a file the zip lacks.
+	b := zipWithManifest(t, func(w io.Writer) {
+		w.Write([]byte(`{"format_version":1,"files":[{"path":"gone.csv","size":1,"sha256":""}]}`))
+	})
+	var te *TamperError
+	if _, _, err := Verify(bytes.NewReader(b), int64(len(b))); !errors.As(err, &te) || te.Path != "gone.csv" {
+		t.Errorf("Verify = %v, want gone.csv missing", err)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
