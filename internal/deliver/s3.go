@@ -308,12 +308,33 @@ type State struct {
 // ConflictError means the state object changed since this run downloaded it.
 type ConflictError struct {
 	Bucket, Key string
-	Local       string // the run's database, kept so nothing is lost
+	// Local is where the run's database is kept so nothing is lost: a second name (hard link)
+	// beside the database, which the next run's download cannot replace. When that name could
+	// not be made, Local is the database itself and KeepErr says why.
+	Local   string
+	KeepErr error
 }
 
 func (e *ConflictError) Error() string {
-	return fmt.Sprintf("s3://%s/%s changed since this run downloaded it (another run uploaded its history): not overwritten; this run's database is kept at %s",
-		e.Bucket, e.Key, e.Local)
+	msg := fmt.Sprintf("s3://%s/%s changed since this run downloaded it (another run uploaded its history): not overwritten; ", e.Bucket, e.Key)
+	if e.KeepErr != nil {
+		return msg + fmt.Sprintf("this run's database is still at %s but could not be set aside (%v): copy it elsewhere before the next run replaces it", e.Local, e.KeepErr)
+	}
+	return msg + fmt.Sprintf("this run's database is kept at %s; import its snapshot into the current history if it is needed", e.Local)
+}
+
+// keepConflicting gives the database at path (and its WAL, if any) a second name that no later
+// run writes to: the next Download renames a fresh copy over path, which would otherwise lose the
+// history that could not be uploaded.
+func keepConflicting(path string) (string, error) {
+	kept := fmt.Sprintf("%s.conflict-%s", path, time.Now().UTC().Format("20060102T150405.000000000Z"))
+	if err := os.Link(path, kept); err != nil {
+		return "", err
+	}
+	if err := os.Link(path+".wal", kept+".wal"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", errors.Join(err, os.Remove(kept))
+	}
+	return kept, nil
 }
 
 // Download writes the state object to path and returns its ETag; "" and no file when there is
@@ -371,7 +392,13 @@ func (s State) Upload(ctx context.Context, path, etag string) (string, error) {
 	}
 	out, err := s.S3.PutObject(ctx, in)
 	if isPreconditionFailed(err) || (etag != "" && isNoSuchKey(err)) {
-		return "", &ConflictError{Bucket: s.Bucket, Key: s.Key, Local: path}
+		ce := &ConflictError{Bucket: s.Bucket, Key: s.Key, Local: path}
+		if kept, err := keepConflicting(path); err != nil {
+			ce.KeepErr = err
+		} else {
+			ce.Local = kept
+		}
+		return "", ce
 	}
 	if err != nil {
 		return "", fmt.Errorf("state s3://%s/%s: %w", s.Bucket, s.Key, err)

@@ -168,11 +168,26 @@ func TestStateRoundTripAndConflict(t *testing.T) {
 	}
 	srv.PutObjectDirect("st", "state/r.duckdb", []byte("another run's v2"))
 	os.WriteFile(local, []byte("my v2"), 0o600)
-	if _, err := st.Upload(ctx, local, etag); !errors.As(err, &ce) || ce.Local != local {
-		t.Errorf("stale upload: %v", err)
+	os.WriteFile(local+".wal", []byte("my wal"), 0o600)
+	_, err = st.Upload(ctx, local, etag)
+	if !errors.As(err, &ce) || ce.KeepErr != nil || !strings.HasPrefix(ce.Local, local+".conflict-") || !strings.Contains(err.Error(), "kept at "+ce.Local) {
+		t.Fatalf("stale upload: %v", err)
 	}
 	if obj, _ := srv.Object("st", "state/r.duckdb"); string(obj.Body) != "another run's v2" {
 		t.Errorf("the other run's state was overwritten: %q", obj.Body)
+	}
+	// The error says the database is kept: it still is after the next run downloads the state
+	// over the database's usual name.
+	if _, err := st.Download(ctx, local); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(local); string(b) != "another run's v2" {
+		t.Fatalf("next run's download: %q", b)
+	}
+	for name, want := range map[string]string{ce.Local: "my v2", ce.Local + ".wal": "my wal"} {
+		if b, err := os.ReadFile(name); err != nil || string(b) != want {
+			t.Errorf("kept %s holds %q (%v), want %q", name, b, err, want)
+		}
 	}
 }
 
