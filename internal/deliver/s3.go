@@ -216,7 +216,7 @@ func (a Archive) put(ctx context.Context, key, name string, body io.ReadSeeker, 
 // p with the same bytes counts as written.
 func writeOnce(p string, src io.Reader, sum string) error {
 	dir := filepath.Dir(p)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := mkdirAllSynced(dir); err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(p)+".tmp-*")
@@ -262,6 +262,32 @@ func hashFile(p string) (string, error) {
 	}
 	defer f.Close()
 	return hashReader(f)
+}
+
+// mkdirAllSynced is os.MkdirAll that also fsyncs the parent of every folder it creates, so that
+// a file linked into a new day's folder is reachable after a crash.
+func mkdirAllSynced(dir string) error {
+	var created []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		created = append(created, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	for _, d := range created {
+		if err := syncDir(filepath.Dir(d)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // syncDir makes a folder's entries (a new name) durable.
