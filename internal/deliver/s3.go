@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -246,6 +247,9 @@ func writeOnce(p string, src io.Reader, sum string) error {
 			return &errDiffers{archived: old, new: sum}
 		}
 		return nil
+	} else if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EOPNOTSUPP) {
+		return fmt.Errorf("%w: the archive folder's filesystem does not support hard links, which the archive needs so "+
+			"that it never replaces a file; set deliver.archive.dir to a folder on a local or NFS filesystem", err)
 	} else if err != nil {
 		return err
 	}
