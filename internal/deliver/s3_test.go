@@ -2,6 +2,8 @@ package deliver
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -48,9 +50,17 @@ func TestArchiveNeverOverwrites(t *testing.T) {
 		t.Errorf("archiving the same report twice: %v", err)
 	}
 	os.WriteFile(pdf, []byte("%PDF changed"), 0o600)
+	oldSum, newSum := sha256.Sum256([]byte("%PDF first")), sha256.Sum256([]byte("%PDF changed"))
 	for _, only := range []Archive{{Dir: a.Dir}, {S3: a.S3, Bucket: a.Bucket, Prefix: a.Prefix}} {
-		if _, err := only.Store(context.Background(), at, 12, []string{pdf}); err == nil || !strings.Contains(err.Error(), "not overwritten") {
-			t.Errorf("a different report over an archived one: %v", err)
+		_, err := only.Store(context.Background(), at, 12, []string{pdf})
+		var ce *ArchiveConflictError
+		if !errors.As(err, &ce) || ce.ArchivedSHA256 != hex.EncodeToString(oldSum[:]) || ce.NewSHA256 != hex.EncodeToString(newSum[:]) {
+			t.Fatalf("a different report over an archived one: %v", err)
+		}
+		for _, want := range []string{ce.ArchivedSHA256, ce.NewSHA256, "snapshot-12/report.pdf", "snapshot 12", "not overwritten", "move the archived copy aside"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("conflict error lacks %q: %v", want, err)
+			}
 		}
 	}
 	if b, _ := os.ReadFile(filepath.Join(a.Dir, "2025/02/24/snapshot-12/report.pdf")); string(b) != "%PDF first" {
@@ -58,6 +68,79 @@ func TestArchiveNeverOverwrites(t *testing.T) {
 	}
 	if obj, _ := srv.Object("arch", "reports/2025/02/24/snapshot-12/report.pdf"); string(obj.Body) != "%PDF first" {
 		t.Errorf("S3 copy changed to %q", obj.Body)
+	}
+}
+
+// An archive that already holds the same bytes counts as delivered, even when this run did not
+// write them (another run or a copy by hand): the re-delivery of a snapshot succeeds.
+func TestArchiveSameBytesAlreadyThere(t *testing.T) {
+	srv, s3c, _ := clients(t, fakeaws.Options{Accounts: 2, Unlimited: true, S3Buckets: []string{"arch"}})
+	work := t.TempDir()
+	zip := filepath.Join(work, "evidence.zip")
+	os.WriteFile(zip, []byte("PK same bytes"), 0o600)
+	dir := filepath.Join(work, "archive")
+	os.MkdirAll(filepath.Join(dir, "2025/02/24/snapshot-3"), 0o750)
+	os.WriteFile(filepath.Join(dir, "2025/02/24/snapshot-3/evidence.zip"), []byte("PK same bytes"), 0o600)
+	srv.PutObjectDirect("arch", "2025/02/24/snapshot-3/evidence.zip", []byte("PK same bytes"))
+	a := Archive{Dir: dir, S3: s3c, Bucket: "arch"}
+	got, err := a.Store(context.Background(), time.Date(2025, 2, 24, 7, 0, 0, 0, time.UTC), 3, []string{zip})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("re-delivery onto identical copies: %+v, %v", got, err)
+	}
+	if n := srv.Stats().Requests["PutObject"]; n != 1 {
+		t.Errorf("PutObject calls = %d, want 1 (refused by If-None-Match, then compared)", n)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "2025/02/24/snapshot-3/.*"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left in the archive: %v", left)
+	}
+}
+
+// failingReader gives n bytes, checks that nothing is visible under the final name yet, then fails
+// as a full disk or a read error would.
+type failingReader struct {
+	t     *testing.T
+	final string
+	n     int
+}
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if r.n > 0 {
+		k := min(r.n, len(p))
+		r.n -= k
+		return k, nil
+	}
+	if _, err := os.Stat(r.final); !errors.Is(err, os.ErrNotExist) {
+		r.t.Errorf("%s is visible while it is being written: %v", r.final, err)
+	}
+	return 0, errors.New("injected: device full")
+}
+
+func TestArchiveFolderWriteFailsMidway(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "2025", "02", "24")
+	final := filepath.Join(dir, "report.pdf")
+	err := writeOnce(final, &failingReader{t: t, final: final, n: 100 << 10}, "unused")
+	if err == nil || !strings.Contains(err.Error(), "injected: device full") {
+		t.Fatalf("writeOnce = %v, want the injected failure", err)
+	}
+	if _, err := os.Stat(final); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a failed write left %s: %v", final, err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("a failed write left %v in the folder", left)
+	}
+	// The next attempt writes the whole file, 0640.
+	data := strings.Repeat("x", 200<<10)
+	sum := sha256.Sum256([]byte(data))
+	if err := writeOnce(final, strings.NewReader(data), hex.EncodeToString(sum[:])); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(final)
+	if err != nil || fi.Size() != int64(len(data)) || fi.Mode().Perm() != 0o640 {
+		t.Errorf("after the retry: %v, %v", fi, err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 1 {
+		t.Errorf("folder holds %v, want only report.pdf", left)
 	}
 }
 
@@ -98,11 +181,26 @@ func TestStateRoundTripAndConflict(t *testing.T) {
 	}
 	srv.PutObjectDirect("st", "state/r.duckdb", []byte("another run's v2"))
 	os.WriteFile(local, []byte("my v2"), 0o600)
-	if _, err := st.Upload(ctx, local, etag); !errors.As(err, &ce) || ce.Local != local {
-		t.Errorf("stale upload: %v", err)
+	os.WriteFile(local+".wal", []byte("my wal"), 0o600)
+	_, err = st.Upload(ctx, local, etag)
+	if !errors.As(err, &ce) || ce.KeepErr != nil || !strings.HasPrefix(ce.Local, local+".conflict-") || !strings.Contains(err.Error(), "kept at "+ce.Local) {
+		t.Fatalf("stale upload: %v", err)
 	}
 	if obj, _ := srv.Object("st", "state/r.duckdb"); string(obj.Body) != "another run's v2" {
 		t.Errorf("the other run's state was overwritten: %q", obj.Body)
+	}
+	// The error says the database is kept: it still is after the next run downloads the state
+	// over the database's usual name.
+	if _, err := st.Download(ctx, local); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(local); string(b) != "another run's v2" {
+		t.Fatalf("next run's download: %q", b)
+	}
+	for name, want := range map[string]string{ce.Local: "my v2", ce.Local + ".wal": "my wal"} {
+		if b, err := os.ReadFile(name); err != nil || string(b) != want {
+			t.Errorf("kept %s holds %q (%v), want %q", name, b, err, want)
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -331,21 +332,55 @@ func put(ctx context.Context, hc *http.Client, uploadURL string, data []byte) (r
 		return ctx.Err() == nil, fmt.Errorf("PUT presigned upload URL: %w", redact(err))
 	}
 	defer resp.Body.Close()
+	// The body is read only for S3's error code: the rest of an S3 error (SignatureDoesNotMatch
+	// above all) echoes the string to sign and the credential, presigned material that must not
+	// reach logs or mail, so it is never put into the error.
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 	if resp.StatusCode/100 == 2 {
 		return false, nil
 	}
-	return resp.StatusCode/100 == 5, &UploadError{StatusCode: resp.StatusCode, Body: strings.TrimSpace(string(body))}
+	return resp.StatusCode/100 == 5, &UploadError{StatusCode: resp.StatusCode, Code: s3ErrorCode(body)}
 }
 
-// UploadError is a PUT to a presigned upload URL that the storage service refused.
+// UploadError is a PUT to a presigned upload URL that the storage service refused. It carries
+// the status and S3's error code, never the response body.
 type UploadError struct {
 	StatusCode int
-	Body       string // the start of the response, S3's XML error
+	Code       string // S3's <Code>, e.g. AccessDenied; "" when the answer had none
 }
 
 func (e *UploadError) Error() string {
-	return fmt.Sprintf("PUT presigned upload URL: status %d: %s", e.StatusCode, e.Body)
+	code := ""
+	if e.Code != "" {
+		code = " (" + e.Code + ")"
+	}
+	var hint string
+	switch {
+	case e.StatusCode == http.StatusForbidden:
+		hint = "the upload URL was refused (expired, or the signature or permissions do not match); run the upload again for a fresh URL"
+	case e.StatusCode/100 == 5:
+		hint = "the storage service failed; retried, so run the upload again later"
+	default:
+		hint = "the storage service refused the file; the response body is not shown because it can carry the presigned URL's signature"
+	}
+	return fmt.Sprintf("PUT presigned upload URL: status %d%s: %s", e.StatusCode, code, hint)
+}
+
+// s3ErrorCode returns the <Code> of an S3 XML error when it is a plain identifier (letters and
+// digits, as every S3 code is), so nothing else of the body can pass through it.
+func s3ErrorCode(body []byte) string {
+	var x struct {
+		Code string `xml:"Code"`
+	}
+	if xml.Unmarshal(body, &x) != nil || len(x.Code) == 0 || len(x.Code) > 64 {
+		return ""
+	}
+	for _, c := range x.Code {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return ""
+		}
+	}
+	return x.Code
 }
 
 // redact drops the query string of a *url.Error's URL.

@@ -289,14 +289,23 @@ func TestPushDryRun(t *testing.T) {
 	}
 }
 
+// signatureMismatchBody is S3's answer to a PUT whose signature does not match: it echoes the
+// access key and the string to sign, here with a fake signature the error must not repeat.
+const signatureMismatchBody = `<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message>` +
+	`<AWSAccessKeyId>ASIAFAKEFAKEFAKE1234</AWSAccessKeyId><StringToSign>AWS4-HMAC-SHA256 20250224T070000Z</StringToSign>` +
+	`<SignatureProvided>d1e2a3d4b5e6e7f8fakesignature0123456789abcdef0123456789abcdef0</SignatureProvided>` +
+	`<RequestId>4442587FB7D0A2F9</RequestId></Error>`
+
 // failPuts answers the first n upload PUTs with status, as S3 does now and then.
 func failPuts(n int32, status int) func(http.Handler) http.Handler {
 	return func(h http.Handler) http.Handler {
 		var seen atomic.Int32
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPut && strings.HasPrefix(r.URL.Path, fakeaws.UploadPathPrefix) && seen.Add(1) <= n {
+				w.Header().Set("Content-Type", "application/xml")
 				w.WriteHeader(status)
-				fmt.Fprint(w, "<Error><Code>Injected</Code></Error>")
+				fmt.Fprint(w, signatureMismatchBody)
 				return
 			}
 			h.ServeHTTP(w, r)
@@ -325,8 +334,16 @@ func TestPushUploadFailures(t *testing.T) {
 			!strings.Contains(err.Error(), a.ControlSets[0].ControlIDs[0]) {
 			t.Fatalf("err = %v, want an UploadError 403 naming the file and control", err)
 		}
-		if strings.Contains(err.Error(), "X-Amz-Signature") || got.Uploaded != 0 || s.Stats().Requests["BatchImportEvidenceToAssessmentControl"] != 0 {
-			t.Errorf("Result %+v, err %v: want no upload, no import, no signature in the message", got, err)
+		if ue.Code != "SignatureDoesNotMatch" || !strings.Contains(err.Error(), "status 403 (SignatureDoesNotMatch)") {
+			t.Errorf("err = %v, want the status and S3's error code", err)
+		}
+		for _, secret := range []string{"X-Amz-Signature", "fakesignature", "ASIAFAKE", "StringToSign", "AWS4-HMAC-SHA256", "RequestId"} {
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("the error echoes the response body (%q): %v", secret, err)
+			}
+		}
+		if got.Uploaded != 0 || s.Stats().Requests["BatchImportEvidenceToAssessmentControl"] != 0 {
+			t.Errorf("Result %+v: want no upload, no import", got)
 		}
 	})
 	t.Run("transport error hides the signature", func(t *testing.T) {

@@ -14,10 +14,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"text/template"
 	"time"
+	"unicode"
 
 	"github.com/hubreport/hubreport/internal/analyze"
 	"github.com/hubreport/hubreport/templates"
@@ -230,7 +232,7 @@ func methodology(w io.Writer, r *analyze.Report, version string) error {
 	}{r, version})
 }
 
-// csvWriter writes rows with formula-looking cells neutralized (see methodology.md).
+// csvWriter writes rows with every cell made safe by Cell (see methodology.md).
 type csvWriter struct{ w *csv.Writer }
 
 func newCSV(w io.Writer, header ...string) *csvWriter {
@@ -241,11 +243,42 @@ func newCSV(w io.Writer, header ...string) *csvWriter {
 
 func (c *csvWriter) row(cells ...string) {
 	for i, s := range cells {
-		if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-			cells[i] = "'" + s
-		}
+		cells[i] = Cell(s)
 	}
 	_ = c.w.Write(cells) // the error is kept by the csv.Writer and returned by done
+}
+
+// plainNumber is a cell a spreadsheet reads as a number and never as a formula: a negative
+// count or score stays a number instead of becoming the text '-3.
+var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
+// Cell makes a string safe for a CSV cell that people open in a spreadsheet. Finding titles,
+// notes and resource ids come from anyone who can write to Security Hub, so:
+//   - tab, CR and LF become a space and every other control character (C0, DEL, C1) is dropped,
+//     so a value can neither break a row nor hide text;
+//   - Unicode bidi overrides, isolates and marks (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F,
+//     U+061C) are dropped, so text cannot be shown in another order than it is stored;
+//   - a cell whose first non-space character is =, +, - or @ is prefixed with ' (OWASP's CSV
+//     injection advice), and so is one that started with a tab or CR, so a spreadsheet shows it as
+//     text instead of running it as a formula; a plain number such as -3 or -0.5 is left as it is.
+func Cell(s string) string {
+	clean := strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\r' || r == '\n':
+			return ' '
+		case r < 0x20 || r >= 0x7f && r <= 0x9f:
+			return -1
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+			return -1
+		}
+		return r
+	}, s)
+	first := strings.TrimLeftFunc(clean, unicode.IsSpace)
+	leadingControl := s != "" && (s[0] == '\t' || s[0] == '\r')
+	if leadingControl || first != "" && strings.ContainsRune("=+-@", rune(first[0])) && !plainNumber.MatchString(clean) {
+		return "'" + clean
+	}
+	return clean
 }
 
 func (c *csvWriter) done() error {

@@ -145,3 +145,120 @@ func TestAuditManagerTextFitsAndNamesFailures(t *testing.T) {
 		t.Error("a mapping matching no control was accepted")
 	}
 }
+
+func TestCell(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"S3.1", "S3.1"},
+		{"", ""},
+		{"=HYPERLINK(\"http://evil\")", "'=HYPERLINK(\"http://evil\")"},
+		{"+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"},
+		{"-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"},
+		{"@SUM(1+1)", "'@SUM(1+1)"},
+		{"   =1+1", "'   =1+1"},       // the first non-space character counts
+		{"\u00a0=1+1", "'\u00a0=1+1"}, // so does a no-break space
+		{"\t=1+1", "' =1+1"},          // a leading tab is neutralised and becomes a space
+		{"\rfoo", "' foo"},
+		{"\tfoo", "' foo"},
+		{"-3", "-3"}, // plain numbers stay numbers
+		{"-0.50", "-0.50"},
+		{"-3 days", "'-3 days"},
+		{"a=b", "a=b"},
+		{"line one\nline two", "line one line two"}, // a newline never breaks the row
+		{"nul\x00bell\x07esc\x1b[31mdel\x7f", "nulbellesc[31mdel"},
+		{"c1\u0085\u009b", "c1"},
+		{"evil\u202egnp.exe", "evilgnp.exe"}, // right-to-left override
+		{"\u2066x\u2067y\u2068z\u2069", "xyz"},
+		{"\u200e\u200f\u061cok", "ok"},
+		{"\u202a=1\u202c", "'=1"}, // an override cannot hide a formula's =
+		{"héllo wörld ✓", "héllo wörld ✓"},
+	} {
+		if got := Cell(tc.in); got != tc.want {
+			t.Errorf("Cell(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// A hostile note reaches the package's CSV as one row that a spreadsheet shows as text.
+func TestCSVCellsNeutralised(t *testing.T) {
+	r := report()
+	r.Suppressed[0].Note = "ok\n=cmd|' /C calc'!A0\u202e"
+	r.Suppressed[0].Title = "\t-1+1"
+	var buf bytes.Buffer
+	if err := Write(context.Background(), &buf, r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	got := files(t, buf.Bytes())["findings/suppressed.csv"]
+	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("suppressed.csv has %d lines, want a header and one row:\n%s", len(lines), got)
+	}
+	for _, want := range []string{",ok =cmd|' /C calc'!A0,", ",' -1+1,"} {
+		if !strings.Contains(lines[1], want) {
+			t.Errorf("row %q lacks %q", lines[1], want)
+		}
+	}
+}
+
+// zipWithManifest writes a zip whose manifest.json is fill's output, deflated as it is written.
+func zipWithManifest(t *testing.T, fill func(w io.Writer)) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.Create(ManifestName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(w)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestVerifyRefusesOversizeManifest(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fill  func(w io.Writer)
+		what  string
+		limit uint64
+	}{
+		{"bytes", func(w io.Writer) {
+			w.Write([]byte(`{"format_version":1,"files":[`))
+			io.CopyN(w, zeros{}, MaxManifestBytes) // one byte too many with the prefix
+		}, ManifestName, MaxManifestBytes},
+		{"files", func(w io.Writer) {
+			w.Write([]byte(`{"format_version":1,"files":[`))
+			for i := range MaxFiles + 1 {
+				if i > 0 {
+					w.Write([]byte{','})
+				}
+				w.Write([]byte(`{"path":"f","size":1,"sha256":""}`))
+			}
+			w.Write([]byte(`]}`))
+		}, "manifest files", MaxFiles},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := zipWithManifest(t, tc.fill)
+			_, _, err := Verify(bytes.NewReader(b), int64(len(b)))
+			var le *LimitError
+			if !errors.As(err, &le) || le.What != tc.what || le.Limit != tc.limit {
+				t.Fatalf("Verify = %v, want a LimitError on %s at %d", err, tc.what, tc.limit)
+			}
+			if !strings.Contains(err.Error(), tc.what) || !strings.Contains(err.Error(), fmt.Sprint(tc.limit)) {
+				t.Errorf("error does not name the limit: %v", err)
+			}
+		})
+	}
+	// At the limits a manifest is read: here it lists a file the zip lacks.
+	b := zipWithManifest(t, func(w io.Writer) {
+		w.Write([]byte(`{"format_version":1,"files":[{"path":"gone.csv","size":1,"sha256":""}]}`))
+	})
+	var te *TamperError
+	if _, _, err := Verify(bytes.NewReader(b), int64(len(b))); !errors.As(err, &te) || te.Path != "gone.csv" {
+		t.Errorf("Verify = %v, want gone.csv missing", err)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
