@@ -300,4 +300,6 @@ func allowedPattern(t *testing.T, root *yaml.Node, name, value string) bool {
 	return re.MatchString(value)
 }
 
-func (st statement) String() string { return fmt.Sprintf("%s %v on %v", st.Sid, st.Action, st.Resource) }
+func (st statement) String() string {
+	return fmt.Sprintf("%s %v on %v", st.Sid, st.Action, st.Resource)
+}

@@ -112,7 +112,7 @@ func wantGrants(t *testing.T, values map[string]string) map[string][]string {
 
 // The stacks the roles are checked for: every combination that changes a role.
 var scenarios = map[string]map[string]string{
-	"defaults, no email": {},
+	"defaults, no email":  {},
 	"unsharded, SES, KMS": {"KmsKeyArn": kmsKey, "EmailTo": "a@example.com", "EmailFrom": emailFrom, "SesIdentity": sesID},
 	"sharded, SES with a configuration set, object lock": {"ShardCount": "3", "CollectMode": "accounts",
 		"EmailTo": "a@example.com", "EmailFrom": emailFrom, "SesIdentity": sesID, "SesConfigurationSet": "reports", "ArchiveObjectLockDays": "30"},
