@@ -1,7 +1,7 @@
-// Package ecs holds the ECS deployment (Dockerfile, CloudFormation templates, the task role's IAM
-// policy); its tests keep them consistent with the code: the policy grants exactly the IAM actions
-// the code calls, the templates reference only what they define, and the image is one DuckDB
-// (cgo, glibc, libstdc++) runs on, as a non-root user.
+// Package ecs holds the ECS deployment (Dockerfile, CloudFormation templates, the task roles' IAM
+// policies); its tests keep them consistent with the code: each task role grants exactly the IAM
+// actions its task's code calls (roles_test.go), the templates reference only what they define,
+// and the image is one DuckDB (cgo, glibc, libstdc++) runs on, as a non-root user.
 package ecs
 
 import (
@@ -16,138 +16,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/config"
-	"github.com/hubreport/hubreport/internal/deliver"
-	"github.com/hubreport/hubreport/internal/deliver/auditmanager"
 )
-
-// policyExtras are actions the policy grants although the code calls no such API: AWS checks them
-// on the caller's behalf. Each needs its reason.
-var policyExtras = map[string]string{
-	"kms:GenerateDataKey": "S3 PutObject into a bucket (or with a key) using SSE-KMS asks KMS for a data key as the caller",
-	"kms:Decrypt":         "S3 GetObject of an SSE-KMS object asks KMS to decrypt its data key as the caller",
-}
-
-// wantActions is every IAM action the task role must grant: what the code calls plus the extras.
-func wantActions() map[string]string {
-	want := map[string]string{}
-	add := func(from string, ops []string) {
-		for _, op := range ops {
-			want[op] = from
-		}
-	}
-	add("collect.Operations", collect.Operations)
-	add("auditmanager.Operations", auditmanager.Operations)
-	add("deliver.Operations", deliver.Operations)
-	for a, why := range policyExtras {
-		want[a] = "extra: " + why
-	}
-	return want
-}
-
-// iamPolicy is the part of an IAM policy document the test reads.
-type iamPolicy struct {
-	Version   string
-	Statement []struct {
-		Sid       string
-		Effect    string
-		Action    stringOrList
-		NotAction stringOrList
-		Resource  stringOrList
-	}
-}
-
-type stringOrList []string
-
-func (s *stringOrList) UnmarshalJSON(b []byte) error {
-	var one string
-	if err := json.Unmarshal(b, &one); err == nil {
-		*s = []string{one}
-		return nil
-	}
-	var many []string
-	if err := json.Unmarshal(b, &many); err != nil {
-		return err
-	}
-	*s = many
-	return nil
-}
-
-func readPolicyFile(t *testing.T) iamPolicy {
-	t.Helper()
-	b, err := os.ReadFile("task-policy.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	var p iamPolicy
-	if err := dec.Decode(&p); err != nil {
-		t.Fatalf("task-policy.json: %v", err)
-	}
-	if p.Version != "2012-10-17" {
-		t.Errorf("task-policy.json: Version %q, want 2012-10-17", p.Version)
-	}
-	return p
-}
-
-// policyFileActions returns the actions of task-policy.json by statement Sid.
-func policyFileActions(t *testing.T) map[string][]string {
-	t.Helper()
-	bySid := map[string][]string{}
-	for i, st := range readPolicyFile(t).Statement {
-		if st.Effect != "Allow" || len(st.NotAction) > 0 || st.Sid == "" {
-			t.Errorf("task-policy.json statement %d: want an Allow statement with a Sid and Action, no NotAction", i)
-		}
-		if len(st.Resource) == 0 {
-			t.Errorf("task-policy.json statement %s: no Resource", st.Sid)
-		}
-		if _, dup := bySid[st.Sid]; dup {
-			t.Errorf("task-policy.json: Sid %s twice", st.Sid)
-		}
-		bySid[st.Sid] = append(bySid[st.Sid], st.Action...)
-	}
-	return bySid
-}
-
-func TestTaskPolicyGrantsExactlyWhatTheCodeCalls(t *testing.T) {
-	want := wantActions()
-	got := map[string]bool{}
-	for sid, actions := range policyFileActions(t) {
-		for _, a := range actions {
-			if strings.Contains(a, "*") {
-				t.Errorf("task-policy.json %s: wildcard action %q", sid, a)
-			}
-			got[a] = true
-		}
-	}
-	for a, from := range want {
-		if !got[a] {
-			t.Errorf("task-policy.json lacks %s (%s)", a, from)
-		}
-	}
-	for a := range got {
-		if _, ok := want[a]; !ok {
-			t.Errorf("task-policy.json grants %s, which no Operations list names and which is not a documented extra", a)
-		}
-	}
-}
-
-func TestTaskPolicyResourcesScoped(t *testing.T) {
-	// APIs without resource-level permissions may use "*"; everything else is scoped.
-	mayBeStar := map[string]bool{"SecurityHubRead": true, "OrganizationAccounts": true, "CallerIdentity": true, "AuditManagerEvidence": true}
-	for _, st := range readPolicyFile(t).Statement {
-		for _, r := range st.Resource {
-			if r == "*" && !mayBeStar[st.Sid] {
-				t.Errorf("task-policy.json %s: Resource \"*\"", st.Sid)
-			}
-		}
-		if slices.Contains(st.Action, "sts:AssumeRole") && !slices.Equal(st.Resource, []string{"arn:aws:iam::*:role/HubReportReader"}) {
-			t.Errorf("task-policy.json %s: sts:AssumeRole on %v, want only the member role", st.Sid, st.Resource)
-		}
-	}
-}
 
 // --- CloudFormation templates, read as yaml.Node trees (short-form tags such as !Ref are kept as
 // node tags). ---
@@ -308,38 +178,6 @@ func roleActions(t *testing.T, file string, role *yaml.Node) map[string][]string
 	return bySid
 }
 
-func TestTemplateTaskRoleMatchesPolicyFile(t *testing.T) {
-	const file = "reporter.cfn.yaml"
-	root := readTemplate(t, file)
-	role := path(root, "Resources", "TaskRole")
-	if role == nil || get(role, "Type").Value != "AWS::IAM::Role" {
-		t.Fatalf("%s: no TaskRole of type AWS::IAM::Role", file)
-	}
-	got := roleActions(t, file, role)
-	want := policyFileActions(t)
-	for sid, actions := range want {
-		slices.Sort(actions)
-		g := slices.Clone(got[sid])
-		slices.Sort(g)
-		if !slices.Equal(g, actions) {
-			t.Errorf("statement %s: the template's task role grants %v, task-policy.json %v", sid, g, actions)
-		}
-	}
-	for sid, actions := range got {
-		if _, ok := want[sid]; !ok {
-			t.Errorf("the template's task role has statement %q (%v), task-policy.json does not", sid, actions)
-		}
-	}
-	// The task definition runs with this role, and the role's name is what member roles trust.
-	if arg, ok := intrinsic(path(role, "Properties", "RoleName"), "Ref"); !ok || arg.Value != "TaskRoleName" {
-		t.Errorf("%s: TaskRole's RoleName should be !Ref TaskRoleName (member-role.cfn.yaml trusts it by name)", file)
-	}
-	td := path(root, "Resources", "TaskDefinition", "Properties", "TaskRoleArn")
-	if arg, ok := intrinsic(td, "GetAtt"); !ok || strings.Join(scalars(arg), ".") != "TaskRole.Arn" {
-		t.Errorf("%s: TaskDefinition's TaskRoleArn is not TaskRole's", file)
-	}
-}
-
 func TestMemberRoleGrantsOnlyGetFindings(t *testing.T) {
 	const file = "member-role.cfn.yaml"
 	root := readTemplate(t, file)
@@ -378,7 +216,7 @@ func TestMemberRoleGrantsOnlyGetFindings(t *testing.T) {
 		t.Errorf("%s: no RoleArn output", file)
 	}
 	// The default role name is the reporter's default collect.aws.role_name and what
-	// task-policy.json lets the task role assume.
+	// collector-task-policy.json lets the collector's task role assume.
 	if d := path(root, "Parameters", "RoleName", "Default"); d == nil || d.Value != config.Default().Collect.AWS.RoleName {
 		t.Errorf("%s: RoleName's default should be %s", file, config.Default().Collect.AWS.RoleName)
 	}
@@ -658,6 +496,7 @@ func definition(t *testing.T, sm *yaml.Node, shards int) map[string]any {
 // ecsTask is a runTask.sync state of the definition.
 type ecsTask struct {
 	state     string
+	taskDef   string // the TaskDefinition parameter, a Sub variable's name
 	container string
 	command   string
 	env       map[string]string // name -> Value or Value.$
@@ -678,6 +517,7 @@ func ecsTasks(states map[string]any) []ecsTask {
 		}
 		task := ecsTask{state: name, env: map[string]string{}}
 		params, _ := st["Parameters"].(map[string]any)
+		task.taskDef, _ = params["TaskDefinition"].(string)
 		overrides, _ := params["Overrides"].(map[string]any)
 		cos, _ := overrides["ContainerOverrides"].([]any)
 		if len(cos) == 1 {
@@ -791,6 +631,10 @@ func TestTemplateShardedCollection(t *testing.T) {
 	if got := shard.env["REPORTER_COLLECT_AWS_SHARD_STARTED_AT"]; got != "$$.Execution.StartTime" {
 		t.Errorf("the shard task sets REPORTER_COLLECT_AWS_SHARD_STARTED_AT to %q, want the execution's start time", got)
 	}
+	// Each with its own role: the shards the collector's, the merge the report task's.
+	if shard.taskDef != "CollectorTaskDefinition" || merge.taskDef != "TaskDefinition" {
+		t.Errorf("the shards run %q and the merge %q, want CollectorTaskDefinition and TaskDefinition", shard.taskDef, merge.taskDef)
+	}
 	if len(merge.env) != 0 {
 		t.Errorf("the merge task sets %v; it must not be a shard", merge.env)
 	}
@@ -814,7 +658,8 @@ func TestTemplateShardedCollection(t *testing.T) {
 		t.Errorf("CollectStateMachineRole grants %v, want %v", got, want)
 	}
 	roleText := nodeText(role)
-	for _, s := range []string{"rule/StepFunctionsGetEventsForECSTaskRule", "task-definition/${AWS::StackName}:*", "TaskExecutionRole", "TaskRole", "states.amazonaws.com"} {
+	for _, s := range []string{"rule/StepFunctionsGetEventsForECSTaskRule", "task-definition/${AWS::StackName}:*", "task-definition/${AWS::StackName}-collector:*",
+		"TaskExecutionRole", "TaskRole", "ReportTaskRole", "states.amazonaws.com"} {
 		if !strings.Contains(roleText, s) {
 			t.Errorf("CollectStateMachineRole does not name %s", s)
 		}
@@ -849,27 +694,24 @@ func TestTemplateShardedCollection(t *testing.T) {
 		t.Errorf("AlertsTopicPolicy does not let ShardedCollectionFailedRule publish")
 	}
 
-	// One shards prefix: the reporter's default, the task's environment, the task role's object
-	// ARNs (template and task-policy.json) and the bucket's lifecycle rule.
+	// One shards prefix: the reporter's default, the tasks' environment, the task roles' object
+	// ARNs and the bucket's lifecycle rule.
 	prefix := config.Default().Store.S3ShardsPrefix
-	envPrefix := ""
-	for _, e := range get(path(res, "TaskDefinition", "Properties", "ContainerDefinitions").Content[0], "Environment").Content {
-		if get(e, "Name") != nil && get(e, "Name").Value == "REPORTER_STORE_S3_SHARDS_PREFIX" {
-			envPrefix = get(e, "Value").Value
+	for _, td := range []string{"TaskDefinition", "CollectorTaskDefinition"} {
+		envPrefix := ""
+		for _, e := range get(path(res, td, "Properties", "ContainerDefinitions").Content[0], "Environment").Content {
+			if get(e, "Name") != nil && get(e, "Name").Value == "REPORTER_STORE_S3_SHARDS_PREFIX" {
+				envPrefix = get(e, "Value").Value
+			}
+		}
+		if envPrefix != prefix {
+			t.Errorf("%s sets REPORTER_STORE_S3_SHARDS_PREFIX %q, want %q", td, envPrefix, prefix)
 		}
 	}
-	if envPrefix != prefix {
-		t.Errorf("the task sets REPORTER_STORE_S3_SHARDS_PREFIX %q, want %q", envPrefix, prefix)
-	}
-	if !strings.Contains(nodeText(path(res, "TaskRole", "Properties", "Policies")), "${Bucket.Arn}/"+prefix+"*") {
-		t.Errorf("the task role cannot read and write %s*", prefix)
-	}
-	var policyResources []string
-	for _, st := range readPolicyFile(t).Statement {
-		policyResources = append(policyResources, st.Resource...)
-	}
-	if !slices.Contains(policyResources, "arn:aws:s3:::BUCKET/"+prefix+"*") {
-		t.Errorf("task-policy.json does not allow BUCKET/%s*", prefix)
+	for _, role := range []string{"TaskRole", "ReportTaskRole"} {
+		if !strings.Contains(nodeText(path(res, role, "Properties", "Policies")), "${Bucket.Arn}/"+prefix+"*") {
+			t.Errorf("%s names no %s* objects", role, prefix)
+		}
 	}
 	expires := false
 	for _, r := range path(res, "Bucket", "Properties", "LifecycleConfiguration", "Rules").Content {
