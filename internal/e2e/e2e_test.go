@@ -79,8 +79,8 @@ func TestEndToEndScheduledChain(t *testing.T) {
 	// collected and the state is not touched.
 	work3 := t.TempDir()
 	code, _, stderr = reporter(t, work3, "run", "--config", writeConfig(t, work3, sender, true), "--steps", "report,deliver")
-	if code != 0 {
-		t.Fatalf("re-delivery: reporter run --steps report,deliver exit %d\n%s", code, stderr)
+	if code != 0 { // not fatal: the checks below say which report differs
+		t.Errorf("re-delivery: reporter run --steps report,deliver exit %d\n%s", code, stderr)
 	}
 	if got := fa.keys(ctx, t, "archive", archPfx); !slices.Equal(got, keys) {
 		t.Errorf("re-delivery changed the archive:\n got %q\nwant %q", got, keys)
@@ -102,7 +102,7 @@ func TestEndToEndScheduledChain(t *testing.T) {
 	// SES got one email per delivery, from the verified identity, with the day's reports.
 	mails := fa.sentEmails(ctx, t)
 	if len(mails) != 3 {
-		t.Fatalf("SES accepted %d emails, want 3 (day 1, day 2, re-delivery)", len(mails))
+		t.Errorf("SES accepted %d emails, want 3 (day 1, day 2, re-delivery)", len(mails))
 	}
 	for i, m := range mails {
 		p, err := mailtest.Parse(m.Raw)
@@ -129,8 +129,8 @@ func TestEndToEndScheduledChain(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, unverified) || !strings.Contains(stderr, "not verified") {
 		t.Errorf("unverified sender: exit %d, want non-zero with an error naming %s:\n%s", code, unverified, stderr)
 	}
-	if n := len(fa.sentEmails(ctx, t)); n != 3 {
-		t.Errorf("SES accepted %d emails after the refused one, want still 3", n)
+	if n := len(fa.sentEmails(ctx, t)); n != len(mails) {
+		t.Errorf("SES accepted %d emails after the refused one, want still %d", n, len(mails))
 	}
 	if got := fa.etag(ctx, t, "state", stateKey); got != stateETag {
 		t.Errorf("the refused delivery changed the state object: ETag %s, was %s", got, stateETag)
@@ -193,7 +193,9 @@ func archiveKey(keys []string, id int64, name string) string {
 // build compiles the module's commands into dir, in one go build so they share its work.
 func build(ctx context.Context, t *testing.T, dir string, cmds ...string) {
 	t.Helper()
-	args := []string{"build", "-o", dir + string(filepath.Separator)}
+	// -s -w: no symbol table or DWARF, which cuts the link of DuckDB's static library by about a
+	// quarter; a failure is read from the test's output, not a debugger.
+	args := []string{"build", "-ldflags=-s -w", "-o", dir + string(filepath.Separator)}
 	for _, c := range cmds {
 		args = append(args, "github.com/hubreport/hubreport/cmd/"+c)
 	}
