@@ -246,7 +246,7 @@ func TestSESAndS3OptionsChecked(t *testing.T) {
 		{fakeaws.Options{SESVerifiedIdentities: []string{"ex ample.com"}}, "SESVerifiedIdentities"},
 		{fakeaws.Options{S3Buckets: []string{"State"}}, "S3Buckets"},
 		{fakeaws.Options{S3Buckets: []string{"_fakeaws"}}, "S3Buckets"},
-		{fakeaws.Options{S3Buckets: []string{"ab"}}, "S3Buckets"},
+		{fakeaws.Options{S3Buckets: []string{"a/b"}}, "S3Buckets"},
 		{fakeaws.Options{S3Buckets: []string{"a..b"}}, "S3Buckets"},
 		{fakeaws.Options{S3Buckets: []string{"state-"}}, "S3Buckets"},
 		{fakeaws.Options{S3Buckets: []string{"192.168.1.1"}}, "S3Buckets"},
@@ -258,7 +258,7 @@ func TestSESAndS3OptionsChecked(t *testing.T) {
 			t.Errorf("New(%+v) = %v, want an OptionsError on %s", tc.opts, err, tc.field)
 		}
 	}
-	ok := fakeaws.Options{Accounts: 1, S3Buckets: []string{"state", "my.archive-2", ""},
+	ok := fakeaws.Options{Accounts: 1, S3Buckets: []string{"state", "my.archive-2", "st", ""},
 		SESVerifiedIdentities: []string{"reports@example.com", "corp.example", " "}}
 	if _, err := fakeaws.New(ok); err != nil {
 		t.Errorf("New(%+v): %v", ok, err)
