@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -34,22 +32,12 @@ type fakeawsProc struct {
 // Security Hub administrator, whose role the collector uses.
 const adminKey = "AKIAE2EADMINISTRATOR"
 
-// syncBuffer is a bytes.Buffer safe to write from the process's copier while a test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+// logFile is a file a process writes its log to.
+type logFile string
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+func (f logFile) String() string {
+	b, _ := os.ReadFile(string(f))
+	return string(b)
 }
 
 var homeRegion = regexp.MustCompile(`\(home ([a-z0-9-]+)\)`)
@@ -62,8 +50,15 @@ func startFakeaws(ctx context.Context, t *testing.T, bin string, args ...string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := &syncBuffer{}
-	cmd.Stderr = stderr
+	// stderr goes to a file the test reads while the process writes it: no buffer shared
+	// between goroutines.
+	errFile, err := os.Create(filepath.Join(t.TempDir(), "fakeaws.stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer errFile.Close() // the child holds its own descriptor
+	cmd.Stderr = errFile
+	stderr := logFile(errFile.Name())
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting fakeaws: %v", err)
 	}
