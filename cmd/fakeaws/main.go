@@ -4,6 +4,9 @@
 //	AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=x \
 //	  aws --endpoint-url http://127.0.0.1:PORT --region us-east-1 securityhub get-findings --max-items 5
 //
+// With --s3-buckets and --ses-identities it also stands in for the state bucket, the report archive
+// and SES, so `reporter run` can be tried end to end (see internal/e2e).
+//
 // The first line on stdout is "listening on http://HOST:PORT", printed once the estate is built.
 // It serves until SIGINT or SIGTERM.
 //
@@ -36,9 +39,10 @@ func main() {
 
 const usage = `usage: fakeaws [flags]
 
-Serves a local emulator of Security Hub, Organizations and STS seeded from the demo organization.
-Requests signed with access key AKIAFAKE<account id> act as that account; any other key acts as
-the Security Hub administrator.
+Serves a local emulator of Security Hub, Organizations, STS, Audit Manager, S3 and SES v2, seeded
+from the demo organization. Requests signed with access key AKIAFAKE<account id> act as that
+account; any other key acts as the Security Hub administrator. S3 addresses buckets by path
+(http://HOST:PORT/BUCKET/KEY). GET /_fakeaws/ses/messages lists the emails SES accepted as JSON.
 
 Exit codes: 0 stopped by SIGINT/SIGTERM, 1 fatal error, 2 usage.
 
@@ -77,6 +81,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&opts.ServerErrorRate, "server-error-rate", 0, "fraction of requests answered 500")
 	fs.Var((*listFlag)(&opts.DenyAssumeRole), "deny-assume-role", "comma-separated account ids whose role cannot be assumed")
 	fs.Var((*listFlag)(&opts.DisabledRegions), "disabled-regions", "comma-separated ACCOUNT:REGION or *:REGION where Security Hub is not enabled")
+	fs.Var((*listFlag)(&opts.S3Buckets), "s3-buckets", "comma-separated S3 buckets that exist, empty at start (others answer NoSuchBucket)")
+	fs.Var((*listFlag)(&opts.SESVerifiedIdentities), "ses-identities",
+		"comma-separated verified SES identities, addresses and domains; other senders are refused with MessageRejected (unset: every sender is verified)")
 	fs.DurationVar(&opts.Latency, "latency", 0, "latency added to every response")
 	fs.Int64Var(&opts.FaultSeed, "fault-seed", 0, "seed of the fault injection")
 	if err := fs.Parse(args); err != nil {
@@ -112,6 +119,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "fakeaws: %d accounts, %d findings, regions %s (home %s); administrator %s: any access key acts as it, AKIAFAKE<account> acts as <account> (e.g. %s)\n",
 		len(srv.Accounts()), len(srv.Findings()), strings.Join(srv.Regions(), ","), srv.HomeRegion(),
 		srv.AdministratorAccount(), fakeaws.AccessKeyFor(srv.AdministratorAccount()))
+	if b := srv.Options().S3Buckets; len(b) > 0 {
+		fmt.Fprintf(stderr, "fakeaws: S3 buckets %s\n", strings.Join(b, ","))
+	}
+	senders := "any address"
+	if ids := srv.Options().SESVerifiedIdentities; len(ids) > 0 {
+		senders = strings.Join(ids, ",") + " only"
+	}
+	fmt.Fprintf(stderr, "fakeaws: SES sends from %s; sent emails: GET http://%s%s\n", senders, ln.Addr(), fakeaws.SESMessagesPath)
 
 	select {
 	case err := <-served:

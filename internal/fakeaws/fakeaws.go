@@ -233,6 +233,12 @@ func New(opts Options) (*Server, error) {
 		}
 		s.disabled[acct+":"+region] = true
 	}
+	if err := checkS3Buckets(opts.S3Buckets); err != nil {
+		return nil, err
+	}
+	if err := checkSESIdentities(opts.SESVerifiedIdentities); err != nil {
+		return nil, err
+	}
 	s.buildOrg()
 	if err := s.buildFindings(org); err != nil {
 		return nil, err
@@ -508,6 +514,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.HasPrefix(r.URL.Path, UploadPathPrefix) {
 		s.serveUpload(w, r) // presigned PUT from GetEvidenceFileUploadUrl: no SigV4 header
+		return
+	}
+	if r.URL.Path == SESMessagesPath {
+		s.serveSESMessages(w, r) // for tests of a built binary, unsigned
 		return
 	}
 	c, err := s.parseCaller(r)

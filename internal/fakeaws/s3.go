@@ -16,6 +16,7 @@ import (
 	"hash/crc32"
 	"hash/crc64"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -119,6 +120,26 @@ func (s *Server) s3() *s3State {
 		s.s3State = st
 	})
 	return s.s3State
+}
+
+// checkS3Buckets refuses a bucket name S3 would not create (the general purpose bucket naming
+// rules: up to 63 lowercase letters, digits, dots and hyphens, a letter or digit at each end, no
+// "..", not an IP address), so a test cannot rely on a bucket no deployment can have. It also
+// keeps names such as "_fakeaws" free for the emulator's own endpoints. S3's minimum of 3
+// characters is not enforced: many tests name their bucket "st".
+func checkS3Buckets(buckets []string) error {
+	for _, b := range buckets {
+		if b = strings.TrimSpace(b); b == "" {
+			continue // as s3() does
+		}
+		bad := len(b) > 63 || strings.Trim(b, "abcdefghijklmnopqrstuvwxyz0123456789.-") != "" ||
+			strings.Contains(b, "..") || strings.Trim(b[:1]+b[len(b)-1:], "abcdefghijklmnopqrstuvwxyz0123456789") != "" ||
+			net.ParseIP(b) != nil
+		if bad {
+			return &OptionsError{"S3Buckets", fmt.Sprintf("%q is not a valid bucket name: up to 63 lowercase letters, digits, dots and hyphens, beginning and ending with a letter or digit", b)}
+		}
+	}
+	return nil
 }
 
 // Object returns a copy of an object in the emulated S3.

@@ -47,15 +47,66 @@ const (
 	sesMaxRequestBody = SESMaxRawMessageSize/3*4 + 8<<20
 )
 
-// SentEmail is an email SendEmail accepted.
+// SentEmail is an email SendEmail accepted. The JSON names are those of SESMessagesPath.
 type SentEmail struct {
-	From      string   // the sender's address (FromEmailAddress, or the Raw message's From)
-	To        []string // every destination: To, Cc and Bcc, in that order
-	Subject   string   // Simple's or Template content's subject, or the Raw message's Subject header (decoded)
-	Text      string   // Simple: the text body
-	HTML      string   // Simple: the HTML body
-	Raw       []byte   // Raw: the message as sent, decoded; nil for Simple and Template
-	MessageID string
+	From      string   `json:"from"`           // the sender's address (FromEmailAddress, or the Raw message's From)
+	To        []string `json:"to"`             // every destination: To, Cc and Bcc, in that order
+	Subject   string   `json:"subject"`        // Simple's or Template content's subject, or the Raw message's Subject header (decoded)
+	Text      string   `json:"text,omitempty"` // Simple: the text body
+	HTML      string   `json:"html,omitempty"` // Simple: the HTML body
+	Raw       []byte   `json:"raw,omitempty"`  // Raw: the message as sent, decoded (base64 in JSON); nil for Simple and Template
+	MessageID string   `json:"message_id"`
+}
+
+// SESMessagesPath is where the emulator lists the emails SendEmail accepted, for tests that run
+// it as a separate process and cannot call SentEmails (moto's /moto-api/ and localstack's
+// /_aws/ses do the same): GET answers {"messages": [SentEmail...]} in the order sent. It needs no
+// signature. No S3 bucket name starts with "_", so the path never shadows a bucket.
+const SESMessagesPath = "/_fakeaws/ses/messages"
+
+func (s *Server) serveSESMessages(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", http.MethodGet)
+		http.Error(w, "fakeaws: "+SESMessagesPath+" answers GET only", http.StatusMethodNotAllowed)
+		return
+	}
+	writeJSON(w, "application/json", map[string][]SentEmail{"messages": s.SentEmails()})
+}
+
+// checkSESIdentities refuses an identity SES could not verify: an email address without a
+// display name, or a domain name.
+func checkSESIdentities(ids []string) error {
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); id == "" {
+			continue // as sesVerified does
+		}
+		domain := id
+		if _, d, isAddr := strings.Cut(id, "@"); isAddr {
+			domain = d
+			if a, err := mail.ParseAddress(id); err != nil || a.Name != "" || a.Address != id {
+				return &OptionsError{"SESVerifiedIdentities", fmt.Sprintf("%q is not an email address", id)}
+			}
+		}
+		if !validDomain(domain) {
+			return &OptionsError{"SESVerifiedIdentities", fmt.Sprintf("%q is neither an email address nor a domain name", id)}
+		}
+	}
+	return nil
+}
+
+// validDomain: dot-separated labels of letters, digits and hyphens, at least two labels.
+func validDomain(d string) bool {
+	labels := strings.Split(d, ".")
+	if len(labels) < 2 || len(d) > 253 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' ||
+			strings.Trim(strings.ToLower(l), "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // sesState is the SES side of a Server, made on first use.

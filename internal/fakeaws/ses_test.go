@@ -3,8 +3,11 @@ package fakeaws_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -177,5 +180,87 @@ func TestSESThrottled(t *testing.T) {
 	}
 	if throttled != 2 {
 		t.Errorf("%d of 3 sends at once throttled at 1/s, want 2", throttled)
+	}
+}
+
+// TestSESMessagesEndpoint reads the sent emails back over HTTP, as a test of a built binary must.
+func TestSESMessagesEndpoint(t *testing.T) {
+	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, Unlimited: true, SESVerifiedIdentities: []string{"example.com"}})
+	c := sesv2.NewFromConfig(aws.Config{Region: home, Credentials: staticCreds(s.AdministratorAccount()),
+		BaseEndpoint: aws.String(hs.URL), RetryMaxAttempts: 1})
+	list := func() []fakeaws.SentEmail {
+		t.Helper()
+		resp, err := http.Get(hs.URL + fakeaws.SESMessagesPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var got struct{ Messages []fakeaws.SentEmail }
+		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: status %d, %v", fakeaws.SESMessagesPath, resp.StatusCode, err)
+		}
+		return got.Messages
+	}
+	if got := list(); got == nil || len(got) != 0 {
+		t.Fatalf("before sending: %#v, want an empty list", got)
+	}
+	ctx := context.Background()
+	if _, err := c.SendEmail(ctx, simpleEmail("Reports <reports@example.com>", "a@example.org")); err != nil {
+		t.Fatal(err)
+	}
+	raw := []byte("From: reports@example.com\r\nTo: b@example.org\r\nSubject: raw\r\n\r\nbody \xff\r\n")
+	if _, err := c.SendEmail(ctx, rawEmail(raw, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SendEmail(ctx, simpleEmail("x@other.example", "a@example.org")); apiCode(err) != "MessageRejected" {
+		t.Fatalf("unverified sender: %v", err)
+	}
+	got := list()
+	if len(got) != 2 || got[0].From != "reports@example.com" || got[0].Subject != "Weekly Security Hub report" ||
+		got[0].Text != "see attached" || got[0].MessageID == "" || !slices.Equal(got[0].To, []string{"a@example.org"}) {
+		t.Fatalf("messages %#v", got)
+	}
+	if !bytes.Equal(got[1].Raw, raw) || got[1].Subject != "raw" || !slices.Equal(got[1].To, []string{"b@example.org"}) {
+		t.Errorf("raw message read back as %#v", got[1])
+	}
+	resp, err := http.Post(hs.URL+fakeaws.SESMessagesPath, "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST: status %d, want 405", resp.StatusCode)
+	}
+}
+
+// TestSESAndS3OptionsChecked: identities SES could not verify and bucket names S3 would refuse are
+// option errors, so a typo in a test's setup fails at once rather than as a refused send later.
+func TestSESAndS3OptionsChecked(t *testing.T) {
+	for _, tc := range []struct {
+		opts  fakeaws.Options
+		field string
+	}{
+		{fakeaws.Options{SESVerifiedIdentities: []string{"Reports <reports@example.com>"}}, "SESVerifiedIdentities"},
+		{fakeaws.Options{SESVerifiedIdentities: []string{"reports@"}}, "SESVerifiedIdentities"},
+		{fakeaws.Options{SESVerifiedIdentities: []string{"localhost"}}, "SESVerifiedIdentities"},
+		{fakeaws.Options{SESVerifiedIdentities: []string{"ex ample.com"}}, "SESVerifiedIdentities"},
+		{fakeaws.Options{S3Buckets: []string{"State"}}, "S3Buckets"},
+		{fakeaws.Options{S3Buckets: []string{"_fakeaws"}}, "S3Buckets"},
+		{fakeaws.Options{S3Buckets: []string{"a/b"}}, "S3Buckets"},
+		{fakeaws.Options{S3Buckets: []string{"a..b"}}, "S3Buckets"},
+		{fakeaws.Options{S3Buckets: []string{"state-"}}, "S3Buckets"},
+		{fakeaws.Options{S3Buckets: []string{"192.168.1.1"}}, "S3Buckets"},
+	} {
+		tc.opts.Accounts = 1
+		_, err := fakeaws.New(tc.opts)
+		var oe *fakeaws.OptionsError
+		if !errors.As(err, &oe) || oe.Field != tc.field {
+			t.Errorf("New(%+v) = %v, want an OptionsError on %s", tc.opts, err, tc.field)
+		}
+	}
+	ok := fakeaws.Options{Accounts: 1, S3Buckets: []string{"state", "my.archive-2", "st", ""},
+		SESVerifiedIdentities: []string{"reports@example.com", "corp.example", " "}}
+	if _, err := fakeaws.New(ok); err != nil {
+		t.Errorf("New(%+v): %v", ok, err)
 	}
 }
