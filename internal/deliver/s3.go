@@ -361,9 +361,7 @@ func keepConflicting(path string) (string, error) {
 	if err := os.Link(path, kept); err != nil {
 		return "", err
 	}
-	if err := os.Link(path+".wal", kept+".wal"); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return "", errors.Join(err, os.Remove(kept))
-	}
+	// Upload refuses a database with a WAL beside it, so the file alone is the whole database.
 	return kept, nil
 }
 

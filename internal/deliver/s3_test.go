@@ -181,7 +181,6 @@ func TestStateRoundTripAndConflict(t *testing.T) {
 	}
 	srv.PutObjectDirect("st", "state/r.duckdb", []byte("another run's v2"))
 	os.WriteFile(local, []byte("my v2"), 0o600)
-	os.WriteFile(local+".wal", []byte("my wal"), 0o600)
 	_, err = st.Upload(ctx, local, etag)
 	if !errors.As(err, &ce) || ce.KeepErr != nil || !strings.HasPrefix(ce.Local, local+".conflict-") || !strings.Contains(err.Error(), "kept at "+ce.Local) {
 		t.Fatalf("stale upload: %v", err)
@@ -197,10 +196,8 @@ func TestStateRoundTripAndConflict(t *testing.T) {
 	if b, _ := os.ReadFile(local); string(b) != "another run's v2" {
 		t.Fatalf("next run's download: %q", b)
 	}
-	for name, want := range map[string]string{ce.Local: "my v2", ce.Local + ".wal": "my wal"} {
-		if b, err := os.ReadFile(name); err != nil || string(b) != want {
-			t.Errorf("kept %s holds %q (%v), want %q", name, b, err, want)
-		}
+	if b, err := os.ReadFile(ce.Local); err != nil || string(b) != "my v2" {
+		t.Errorf("kept %s holds %q (%v), want %q", ce.Local, b, err, "my v2")
 	}
 }
 
