@@ -50,6 +50,9 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err == nil && res.partial {
 		return fmt.Errorf("snapshot %d: %w", res.snapshot, errPartial)
 	}
+	if err == nil && res.stale != nil {
+		return res.stale // exit 3 after the stale reports were delivered
+	}
 	return err
 }
 
@@ -82,6 +85,7 @@ type runResult struct {
 	steps    []string
 	snapshot int64
 	partial  bool
+	stale    error // reportWarning's errStale when the reported snapshot was stale
 	written  []string
 	archived int
 	emailed  int
@@ -98,6 +102,8 @@ func logRun(e *env, job string, res runResult, err error) {
 		outcome = "failed"
 	case res.partial:
 		outcome = "partial"
+	case res.stale != nil:
+		outcome = "stale"
 	}
 	attrs := []any{"job", job, "outcome", outcome, "steps", strings.Join(res.steps, ","), "snapshot", res.snapshot,
 		"duration_ms", time.Since(res.start).Milliseconds(), "reports", len(res.written), "archived", res.archived, "emailed", res.emailed}
@@ -176,6 +182,7 @@ func runJob(ctx context.Context, e *env, cfg config.Config, steps map[string]boo
 			return res, err
 		}
 		res.snapshot, res.partial = r.Snapshot.ID, r.Snapshot.Status == store.StatusPartial
+		res.stale = staleWarning(r)
 	}
 
 	if steps["deliver"] {
@@ -209,7 +216,8 @@ func reportLatest(ctx context.Context, e *env, cfg config.Config, db string) (*a
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := analyze.Build(ctx, st, snap, analyzeOptions(cfg))
+	// The latest snapshot: stale past report.max_snapshot_age, which the reports then say.
+	r, err := analyze.Build(ctx, st, snap, latestOptions(e, cfg))
 	if err != nil {
 		return nil, nil, err
 	}
