@@ -1,11 +1,13 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,6 +64,23 @@ func TestReportSameBytesWhateverTheClock(t *testing.T) {
 			t.Fatalf("report at %v: exit %d: %s", now, code, stderr)
 		}
 		got = append(got, sums(t, out))
+		// The evidence package's copies of the PDF and the workbook are the files themselves.
+		zr, err := zip.OpenReader(filepath.Join(out, "evidence.zip"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"report.pdf", "report.xlsx"} {
+			want, _ := os.ReadFile(filepath.Join(out, name))
+			f, err := zr.Open("reports/" + name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inZip, err := io.ReadAll(f)
+			if err != nil || !bytes.Equal(inZip, want) {
+				t.Errorf("evidence.zip reports/%s is not %s (%v)", name, name, err)
+			}
+		}
+		zr.Close()
 	}
 	got = append(got, sums(t, dir))
 	for _, name := range reportFiles {
