@@ -61,7 +61,7 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	log    *slog.Logger
-	// now is the wall clock, for logs and for judging a snapshot stale; tests pin it. Report
+	// now is the wall clock, which only judges whether a snapshot is stale; tests pin it. Report
 	// contents never depend on it otherwise (docs/operations.md, "Retries and re-delivery").
 	now func() time.Time
 }
