@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -132,8 +131,6 @@ func reportFor(ctx context.Context, cfg config.Config, db string, id int64, asOf
 	if err != nil {
 		return nil, err
 	}
-	opts := analyzeOptions(cfg)
-	// Evidence is dated by its snapshot, not by when it was pushed.
-	opts.Now = func() time.Time { return snap.TakenAt }
-	return analyze.Build(ctx, st, snap, opts)
+	// Evidence is dated by its snapshot, not by when it was pushed: the report carries no clock.
+	return analyze.Build(ctx, st, snap, analyzeOptions(cfg))
 }

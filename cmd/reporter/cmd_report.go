@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/hubreport/hubreport/internal/analyze"
@@ -64,7 +63,11 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	r, err := analyze.Build(ctx, st, snap, analyzeOptions(cfg))
+	opts := analyzeOptions(cfg)
+	if o.snapshot == 0 && o.asOf == "" {
+		opts = latestOptions(e, cfg)
+	}
+	r, err := analyze.Build(ctx, st, snap, opts)
 	if err != nil {
 		return err
 	}
@@ -75,10 +78,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	for _, p := range written {
 		e.log.Info("report written", "path", p, "snapshot", snap.ID)
 	}
-	if snap.Status == store.StatusPartial {
-		return fmt.Errorf("snapshot %d: %w", snap.ID, errPartial)
-	}
-	return nil
+	return reportWarning(r)
 }
 
 func pickSnapshot(ctx context.Context, st *store.Store, id int64, asOf string) (store.Snapshot, error) {

@@ -54,6 +54,9 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err == nil && res.partial {
 		return fmt.Errorf("snapshot %d: %w", res.snapshot, errPartial)
 	}
+	if err == nil && res.stale != nil {
+		return res.stale // exit 3 after the stale reports were delivered
+	}
 	return err
 }
 
@@ -86,6 +89,7 @@ type runResult struct {
 	steps    []string
 	snapshot int64
 	partial  bool
+	stale    error // reportWarning's errStale when the reported snapshot was stale
 	written  []string
 	archived int
 	emailed  int
@@ -102,6 +106,8 @@ func logRun(e *env, job string, res runResult, err error) {
 		outcome = "failed"
 	case res.partial:
 		outcome = "partial"
+	case res.stale != nil:
+		outcome = "stale"
 	}
 	attrs := []any{"job", job, "outcome", outcome, "steps", strings.Join(res.steps, ","), "snapshot", res.snapshot,
 		"duration_ms", time.Since(res.start).Milliseconds(), "reports", len(res.written), "archived", res.archived, "emailed", res.emailed}
@@ -208,6 +214,7 @@ func reportAndDeliver(ctx context.Context, e *env, cfg config.Config, aws *lazyA
 	}
 	res.written = written
 	res.snapshot, res.partial = r.Snapshot.ID, r.Snapshot.Status == store.StatusPartial
+	res.stale = staleWarning(r)
 	if !steps["deliver"] {
 		return nil
 	}
@@ -229,7 +236,8 @@ func reportLatest(ctx context.Context, e *env, cfg config.Config, db string) (*a
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := analyze.Build(ctx, st, snap, analyzeOptions(cfg))
+	// The latest snapshot: stale past report.max_snapshot_age, which the reports then say.
+	r, err := analyze.Build(ctx, st, snap, latestOptions(e, cfg))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hubreport/hubreport/internal/collect/demo"
 )
 
 // rezip copies a zip, changing the content of one entry with edit (nil: drop it) and adding extra.
@@ -53,7 +56,7 @@ func TestEvidencePackage(t *testing.T) {
 	db := filepath.Join(dir, "r.duckdb")
 	out1, out2 := t.TempDir(), t.TempDir()
 	for _, out := range []string{out1, out2} {
-		if code, _, stderr := call(t, "", "report", "--db", db, "--format", "evidence,pdf,xlsx", "--out", out); code != exitOK {
+		if code, _, stderr := callAt(t, demo.DefaultEnd.Add(time.Hour), "", "report", "--db", db, "--format", "evidence,pdf,xlsx", "--out", out); code != exitOK {
 			t.Fatalf("report --format evidence: exit %d: %s", code, stderr)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/hubreport/hubreport/internal/config"
 	"github.com/hubreport/hubreport/internal/store"
@@ -60,6 +61,9 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	log    *slog.Logger
+	// now is the wall clock, which only judges whether a snapshot is stale; tests pin it. Report
+	// contents never depend on it otherwise (docs/operations.md, "Retries and re-delivery").
+	now func() time.Time
 }
 
 type command struct {
@@ -97,7 +101,7 @@ func usage(w io.Writer) {
 }
 
 func run(ctx context.Context, args []string, vars []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{vars: vars, stdin: stdin, stdout: stdout, stderr: stderr, log: newLogger(stderr, vars)}
+	e := &env{vars: vars, stdin: stdin, stdout: stdout, stderr: stderr, log: newLogger(stderr, vars), now: time.Now}
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage

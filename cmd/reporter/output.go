@@ -163,15 +163,45 @@ func applyRetention(ctx context.Context, e *env, st *store.Store, days int) {
 	}
 }
 
-// analyzeOptions maps the configuration onto the analysis knobs.
+// analyzeOptions maps the configuration onto the analysis knobs. The report they give is a
+// function of the snapshot and the configuration only; latestOptions adds the clock.
 func analyzeOptions(cfg config.Config) analyze.Options {
 	return analyze.Options{
-		Now:               time.Now,
 		WindowDays:        cfg.Report.WindowDays,
 		TargetScore:       cfg.Report.TargetScore,
 		TopControls:       cfg.Report.TopControls,
 		AutomationMarkers: cfg.Report.AutomationMarkers,
 	}
+}
+
+// latestOptions are the analysis options of a report on the latest snapshot, the one report that
+// claims to show the present: past report.max_snapshot_age at the wall clock it is marked stale.
+// A snapshot asked for by id or date is the past on purpose and is never stale.
+func latestOptions(e *env, cfg config.Config) analyze.Options {
+	o := analyzeOptions(cfg)
+	o.Now, o.MaxSnapshotAge = e.now, cfg.Report.MaxSnapshotAge
+	return o
+}
+
+// reportWarning is the error (exit 3) for reports written from a partial or a stale snapshot,
+// joined when both; nil when neither.
+func reportWarning(r *analyze.Report) error {
+	var partial error
+	if r.Snapshot.Status == store.StatusPartial {
+		partial = fmt.Errorf("snapshot %d: %w", r.Snapshot.ID, errPartial)
+	}
+	return errors.Join(partial, staleWarning(r))
+}
+
+// staleWarning is errStale, saying how old, when r is marked stale; nil otherwise.
+func staleWarning(r *analyze.Report) error {
+	st := r.Stale
+	if st == nil {
+		return nil
+	}
+	return fmt.Errorf("snapshot %d of %s is %s old on %s, past report.max_snapshot_age (%gh): %w; "+
+		"the reports were written and say so at the top; check that collection runs",
+		r.Snapshot.ID, st.SnapshotDate, st.Age(), st.RunDate, st.MaxAgeHours, errStale)
 }
 
 // parseTime accepts a date (meaning the end of that day, UTC) or an RFC 3339 time.

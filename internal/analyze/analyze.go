@@ -22,8 +22,14 @@ import (
 
 // Options are the knobs of the analysis. The zero value is completed by Defaults.
 type Options struct {
-	// Now is the clock stamped into the report (GeneratedAt); pinned in tests.
+	// Now is the wall clock. It is used only to judge whether the snapshot is stale (see
+	// MaxSnapshotAge), and then only its date is printed: the report is otherwise a function of
+	// the snapshot and these options, so that building it again gives the same bytes.
 	Now func() time.Time
+	// MaxSnapshotAge marks the report stale (Report.Stale) when the snapshot is older than this
+	// at Now (report.max_snapshot_age). 0 never marks it: a report asked for a past snapshot on
+	// purpose, or the demo's synthetic history.
+	MaxSnapshotAge time.Duration
 	// WindowDays is the progress window ending at the report's snapshot (default 90).
 	WindowDays int
 	// TargetScore is the score to project a date for, in percent (default 90).
@@ -70,12 +76,15 @@ func (o Options) withDefaults() Options {
 const dateLayout = "2006-01-02"
 
 // Build computes the report for snapshot snap. It only reads the store, and given the same store
-// and a pinned clock it returns the same report.
+// and options it returns the same report. GeneratedAt is the snapshot's time, not the clock's: a
+// report built again for the same snapshot (a retried delivery) must be the same file, byte for
+// byte. The clock only decides Stale.
 func Build(ctx context.Context, st *store.Store, snap store.Snapshot, opt Options) (*Report, error) {
 	opt = opt.withDefaults()
 	a := &analyzer{st: st, snap: snap, opt: opt}
 	r := &Report{
-		GeneratedAt:          opt.Now().UTC().Truncate(time.Second),
+		GeneratedAt:          snap.TakenAt.UTC().Truncate(time.Second),
+		Stale:                staleness(snap.TakenAt, opt.Now(), opt.MaxSnapshotAge),
 		Organization:         snap.Organization,
 		AdministratorAccount: snap.AdministratorAccount,
 		ReportDate:           snap.TakenAt.UTC().Format(dateLayout),

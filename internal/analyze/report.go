@@ -13,12 +13,17 @@ import (
 // (no control of the standard had data in that scope), which is not the same as 0%.
 // The JSON tags are the documented report.json format (docs/report-json.md).
 type Report struct {
+	// GeneratedAt is the snapshot's time (Snapshot.TakenAt to the second), not the clock's: the
+	// report is a function of the snapshot and the configuration. When a run happened is logged.
 	GeneratedAt          time.Time `json:"generated_at"`
 	Organization         string    `json:"organization"`
 	AdministratorAccount string    `json:"administrator_account"`
 	// ReportDate is the date of the snapshot reported on, in UTC.
 	ReportDate string       `json:"report_date"`
 	Snapshot   SnapshotInfo `json:"snapshot"`
+	// Stale is set when the snapshot was older than report.max_snapshot_age when the report was
+	// built; nil otherwise.
+	Stale *Staleness `json:"stale"`
 
 	SummaryScore                    *float64 `json:"summary_score"`
 	SummaryScoreWithoutSuppressions *float64 `json:"summary_score_without_suppressions"`

@@ -179,6 +179,11 @@ type Report struct {
 	// MemoryLimit caps DuckDB's memory while a report is analyzed (store.memory_limit is for
 	// writes): a million findings need about 1GB. Empty: 80% of RAM.
 	MemoryLimit string `yaml:"memory_limit"`
+	// MaxSnapshotAge is how old the latest snapshot may be when `report` or `run` reports on it
+	// (a Go duration, e.g. 36h). An older one is reported all the same, with a stale warning at
+	// the top of every format, and the command exits 3: collection has stopped. 0 turns the
+	// check off.
+	MaxSnapshotAge time.Duration `yaml:"max_snapshot_age"`
 }
 
 // DefaultOrganization names the organization when the configuration does not and the source
@@ -210,6 +215,9 @@ func Default() Config {
 			TopControls:       25,
 			AutomationMarkers: []string{"AutoRemediation", "SSM-Automation"},
 			MemoryLimit:       "1GB",
+			// A day and a half: a daily collection that ran late is not stale, one that missed
+			// a day is.
+			MaxSnapshotAge: 36 * time.Hour,
 		},
 		Deliver: Deliver{
 			Email:   Email{Transport: "ses", SMTP: SMTP{Port: 587, StartTLS: true, PasswordEnv: "SMTP_PASSWORD"}},
@@ -313,6 +321,10 @@ func (c Config) Validate() error {
 	}
 	if c.Report.PageSize != "A4" && c.Report.PageSize != "Letter" {
 		return &ValidationError{Key: "report.page_size", Msg: fmt.Sprintf("%q is neither A4 nor Letter", c.Report.PageSize)}
+	}
+	if a := c.Report.MaxSnapshotAge; a != 0 && a < 24*time.Hour {
+		// Snapshots are daily: a shorter limit would call every report stale.
+		return &ValidationError{Key: "report.max_snapshot_age", Msg: fmt.Sprintf("%v is less than a day: give at least 24h (e.g. 36h), or 0 to turn the check off", a)}
 	}
 	if len(c.Report.Formats) == 0 {
 		return &ValidationError{Key: "report.formats", Msg: "must name at least one format"}
@@ -454,6 +466,14 @@ func walk(v reflect.Value, prefix string, fn func(key string, f reflect.Value) e
 }
 
 func setFromString(f reflect.Value, s string) error {
+	if f.Type() == reflect.TypeFor[time.Duration]() {
+		d, err := time.ParseDuration(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("%q is not a duration like 36h", s)
+		}
+		f.SetInt(int64(d))
+		return nil
+	}
 	switch f.Kind() {
 	case reflect.String:
 		f.SetString(s)

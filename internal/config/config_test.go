@@ -46,6 +46,24 @@ func TestLoadLayers(t *testing.T) {
 			}
 			return ""
 		}},
+		{"max snapshot age default", nil, func(c Config) string {
+			if c.Report.MaxSnapshotAge != 36*time.Hour {
+				return fmt.Sprintf("report.max_snapshot_age default %v, want 36h", c.Report.MaxSnapshotAge)
+			}
+			return ""
+		}},
+		{"max snapshot age from the environment", []string{"REPORTER_REPORT_MAX_SNAPSHOT_AGE=72h"}, func(c Config) string {
+			if c.Report.MaxSnapshotAge != 72*time.Hour {
+				return fmt.Sprintf("REPORTER_REPORT_MAX_SNAPSHOT_AGE read as %v", c.Report.MaxSnapshotAge)
+			}
+			return ""
+		}},
+		{"max snapshot age off", []string{"REPORTER_REPORT_MAX_SNAPSHOT_AGE=0"}, func(c Config) string {
+			if c.Report.MaxSnapshotAge != 0 {
+				return fmt.Sprintf("REPORTER_REPORT_MAX_SNAPSHOT_AGE=0 read as %v", c.Report.MaxSnapshotAge)
+			}
+			return ""
+		}},
 		// The form Step Functions gives $$.Execution.StartTime in.
 		{"shard start from the environment", []string{"REPORTER_COLLECT_AWS_SHARD_STARTED_AT=2025-02-24T23:59:30.123Z"}, func(c Config) string {
 			if at, err := ParseStartedAt(c.Collect.AWS.ShardStartedAt); err != nil || !at.Equal(time.Date(2025, 2, 24, 23, 59, 30, 123e6, time.UTC)) {
@@ -87,6 +105,11 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"shard not i/n", "collect:\n  aws:\n    shard: 2of4\n", nil, "collect.aws.shard"},
 		{"shard zero", "", []string{"REPORTER_COLLECT_AWS_SHARD=0/2"}, "collect.aws.shard"},
 		{"shard start not a time", "", []string{"REPORTER_COLLECT_AWS_SHARD_STARTED_AT=2025-02-24"}, `collect.aws.shard_started_at: "2025-02-24" is not an RFC 3339 time`},
+		{"max snapshot age without a unit", "report:\n  max_snapshot_age: 36\n", nil, "report.max_snapshot_age (from file): line 2: cannot unmarshal"},
+		{"max snapshot age under a day", "report:\n  max_snapshot_age: 12h\n", nil, "report.max_snapshot_age: 12h0m0s is less than a day"},
+		{"max snapshot age not a duration", "report:\n  max_snapshot_age: 2d\n", nil, "report.max_snapshot_age"},
+		{"max snapshot age negative in env", "", []string{"REPORTER_REPORT_MAX_SNAPSHOT_AGE=-36h"}, "report.max_snapshot_age: -36h0m0s is less than a day"},
+		{"max snapshot age not a duration in env", "", []string{"REPORTER_REPORT_MAX_SNAPSHOT_AGE=soon"}, `REPORTER_REPORT_MAX_SNAPSHOT_AGE): "soon" is not a duration`},
 		{"shards prefix without slash", "store:\n  s3_shards_prefix: shards\n", nil, "store.s3_shards_prefix"},
 		{"memory limit with SQL", "store:\n  memory_limit: \"1GB'; DROP TABLE snapshots; --\"\n", nil, `store.memory_limit: "1GB'; DROP TABLE snapshots; --" is not a number and a unit`},
 		{"memory limit with a setting", "", []string{"REPORTER_STORE_MEMORY_LIMIT=1GB&access_mode=READ_ONLY"}, `store.memory_limit: "1GB&access_mode=READ_ONLY"`},

@@ -66,6 +66,11 @@ func Email(ctx context.Context, r *analyze.Report, opt EmailOptions) (*EmailCont
 	summary, _ := pct(r.SummaryScore)
 	v := emailView{R: r, Summary: summary, Links: opt.Links}
 	v.Subject = fmt.Sprintf("[%s] Security Hub compliance %s: %s", r.Organization, r.ReportDate, summary)
+	if st := r.Stale; st != nil {
+		// In the subject too: an inbox list shows no body, and old data must not pass for new.
+		v.Subject = fmt.Sprintf("[%s] Security Hub compliance %s (STALE: %s old on %s): %s",
+			r.Organization, r.ReportDate, st.Age(), st.RunDate, summary)
+	}
 	if opt.TargetScore > 0 {
 		v.Target, _ = pct(opt.TargetScore)
 	} else {

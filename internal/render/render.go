@@ -87,7 +87,9 @@ func (rn Renderer) Render(ctx context.Context, format string, w io.Writer, r *an
 }
 
 // evidence writes the evidence package. Everything in it is dated by the snapshot, not by the
-// clock, so the same snapshot always gives the same bytes.
+// clock, so the same snapshot always gives the same bytes. It is evidence of the snapshot, not
+// of the day it was filed, so it never carries the stale warning (Report.Stale) either: its
+// PDF and workbook are those of a report that is not stale.
 func (rn Renderer) evidence(ctx context.Context, w io.Writer, r *analyze.Report) error {
 	if r == nil {
 		return errors.New("render evidence: nil report")
@@ -96,7 +98,8 @@ func (rn Renderer) evidence(ctx context.Context, w io.Writer, r *analyze.Report)
 		return err
 	}
 	pinned := *r
-	pinned.GeneratedAt = r.Snapshot.TakenAt.UTC()
+	pinned.GeneratedAt = r.Snapshot.TakenAt.UTC().Truncate(time.Second)
+	pinned.Stale = nil
 	opt := evidence.Options{ToolVersion: rn.opt.ToolVersion, Findings: rn.opt.Findings}
 	for _, f := range rn.opt.EvidenceReports {
 		if f != "pdf" && f != "xlsx" {

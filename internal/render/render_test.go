@@ -227,6 +227,7 @@ var fixtures = []struct {
 	{"full", fullReport},
 	{"partial", partialReport},
 	{"first", firstReport},
+	{"stale", staleReport}, // stale_test.go
 }
 
 // golden compares got with testdata/name, or rewrites the file with -update.

@@ -1,6 +1,8 @@
 package pdf
 
 import (
+	"bytes"
+
 	"codeberg.org/go-pdf/fpdf"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/gomono"
@@ -18,9 +20,14 @@ const (
 	mono = "gomono" // control ids and account ids, where aligned digits help
 )
 
-// addFonts registers the fonts with f.
+// addFonts registers the fonts with f, each a copy of its bytes. fpdf (v0.12.0, getMetrics)
+// writes into the font it subsets: for a glyph past the font's last long horizontal metric it
+// appends to a slice of the font's bytes, overwriting a side bearing. Handed the gofont
+// package's own slice, every render would change the font of the next one in the process: the
+// evidence package's copy of the PDF would differ from report.pdf, and a long-running schedule
+// would not give the same bytes twice (and two renders at once would race).
 func addFonts(f *fpdf.Fpdf) {
-	f.AddUTF8FontFromBytes(sans, "", goregular.TTF)
-	f.AddUTF8FontFromBytes(sans, "B", gobold.TTF)
-	f.AddUTF8FontFromBytes(mono, "", gomono.TTF)
+	f.AddUTF8FontFromBytes(sans, "", bytes.Clone(goregular.TTF))
+	f.AddUTF8FontFromBytes(sans, "B", bytes.Clone(gobold.TTF))
+	f.AddUTF8FontFromBytes(mono, "", bytes.Clone(gomono.TTF))
 }

@@ -200,8 +200,13 @@ func (d *doc) header() {
 	half := d.cw/2 - 2
 	d.font(sans, "B", 8, faint)
 	d.text(marginX, 9, half, d.fit(d.r.Organization, half), "L")
-	d.font(sans, "", 8, faint)
-	d.text(d.pw-marginX-half, 9, half, "AWS Security Hub compliance report", "R")
+	title, c := "AWS Security Hub compliance report", faint
+	if st := d.r.Stale; st != nil {
+		// Every page says so: a page is often forwarded on its own.
+		title, c = fmt.Sprintf("STALE DATA: snapshot of %s, %s old on %s", st.SnapshotDate, st.Age(), st.RunDate), bad
+	}
+	d.font(sans, "", 8, c)
+	d.text(d.pw-marginX-half, 9, half, d.fit(title, half), "R")
 	d.hrule(marginX, d.pw-marginX, 15, 0.2, rule)
 }
 
@@ -469,6 +474,19 @@ func (d *doc) cover() {
 	}
 	d.font(sans, "", 15, onNavy)
 	d.text(marginX, y+2, d.cw, dateAs(r.ReportDate, "2 January 2006"), "L")
+	if st := r.Stale; st != nil {
+		// Old data must not pass for new: a red strip across the foot of the band, above the
+		// score, where a reader on a phone cannot miss it.
+		h := 16.0
+		d.fill(bad)
+		f.Rect(0, band-h, d.pw, h, "F")
+		d.font(sans, "B", 9.5, white)
+		ly := band - h + 3
+		for _, l := range d.wrap(st.Sentence(), d.cw, 2) {
+			d.text(marginX, ly, d.cw, l, "L")
+			ly += lh(9.5)
+		}
+	}
 
 	y = band + 18
 	d.font(sans, "B", 12, muted)

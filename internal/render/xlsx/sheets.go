@@ -27,6 +27,9 @@ func (b *book) summary(_ context.Context, r *analyze.Report) error {
 	item("Organization", b.text(r.Organization))
 	item("Administrator account", b.text(r.AdministratorAccount))
 	item("Report date", b.day(r.ReportDate))
+	if st := r.Stale; st != nil {
+		item("STALE DATA", b.text(st.Sentence()))
+	}
 	item("Generated at (UTC)", b.stamp(r.GeneratedAt))
 
 	section("Snapshot")
