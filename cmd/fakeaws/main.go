@@ -78,6 +78,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Var((*listFlag)(&opts.DenyAssumeRole), "deny-assume-role", "comma-separated account ids whose role cannot be assumed")
 	fs.Var((*listFlag)(&opts.DisabledRegions), "disabled-regions", "comma-separated ACCOUNT:REGION or *:REGION where Security Hub is not enabled")
 	fs.DurationVar(&opts.Latency, "latency", 0, "latency added to every response")
+	fs.DurationVar(&opts.CredentialTTL, "credential-ttl", fakeaws.DefaultCredentialTTL,
+		"lifetime of the credentials AssumeRole issues; requests signed with expired ones get ExpiredToken / ExpiredTokenException")
 	fs.Int64Var(&opts.FaultSeed, "fault-seed", 0, "seed of the fault injection")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

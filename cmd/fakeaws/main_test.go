@@ -60,7 +60,7 @@ func TestRunServesUntilCancelled(t *testing.T) {
 }
 
 func TestRunUsage(t *testing.T) {
-	for _, args := range [][]string{{"--no-such-flag"}, {"extra"}, {"--throttle-rate", "2"}, {"--disabled-regions", "us-east-1"}} {
+	for _, args := range [][]string{{"--no-such-flag"}, {"extra"}, {"--throttle-rate", "2"}, {"--disabled-regions", "us-east-1"}, {"--credential-ttl", "-1s"}} {
 		var out, errOut strings.Builder
 		if code := run(context.Background(), args, &out, &errOut); code != 2 {
 			t.Errorf("run(%q) = %d, want 2", args, code)

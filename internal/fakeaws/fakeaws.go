@@ -71,6 +71,18 @@ type Options struct {
 	DisabledRegions []string      // "ACCOUNT:REGION" or "*:REGION": Security Hub is not enabled there
 	Latency         time.Duration // added to every response
 	FaultSeed       int64         // seeds the fault RNG
+	// MalformedFindings serves this many active findings, spread over the estate, in a form that
+	// decodes but cannot be stored (no Id, an empty AwsAccountId, a malformed UpdatedAt, in
+	// turn); MalformedFindingIDs names them.
+	MalformedFindings int
+
+	// CredentialTTL is the lifetime of the credentials AssumeRole issues (default
+	// DefaultCredentialTTL); requests signed with expired ones are refused with ExpiredToken or
+	// ExpiredTokenException, as the service's protocol does.
+	CredentialTTL time.Duration
+	// Clock is the wall clock credentials expire by; nil: time.Now. A test moves it forward
+	// instead of sleeping.
+	Clock func() time.Time
 
 	// AuditManager configures the emulated Audit Manager (see auditmanager.go); nil: the default
 	// assessment and AWS's limits. ThrottleRate, ServerErrorRate, Latency and the "other" quota
@@ -106,6 +118,7 @@ type Stats struct {
 	Throttled        int            // 429s sent, quota or injected
 	ServerErrors     int            // 500s sent
 	AssumeRoleDenied int            // AssumeRole calls answered AccessDenied
+	ExpiredTokens    int            // requests refused for expired credentials (ExpiredToken, ExpiredTokenException)
 	Uploads          int            // evidence files PUT to Audit Manager presigned URLs
 	EvidenceImported int            // manual evidence items BatchImportEvidenceToAssessmentControl accepted
 
@@ -143,6 +156,7 @@ type Server struct {
 	byRegion        map[string][]int
 	byAccountRegion map[string][]int
 
+	malformed  []string // ids of the findings served malformed (MalformedFindings)
 	denyAssume map[string]bool
 	disabled   map[string]bool // "ACCOUNT:REGION" and "*:REGION"
 	aggARN     string
@@ -183,6 +197,10 @@ func New(opts Options) (*Server, error) {
 		return nil, &OptionsError{"ServerErrorRate", fmt.Sprintf("%g is outside 0..1", opts.ServerErrorRate)}
 	case opts.Latency < 0:
 		return nil, &OptionsError{"Latency", "negative"}
+	case opts.CredentialTTL < 0:
+		return nil, &OptionsError{"CredentialTTL", "negative"}
+	case opts.MalformedFindings < 0:
+		return nil, &OptionsError{"MalformedFindings", fmt.Sprintf("%d is negative", opts.MalformedFindings)}
 	case opts.GetFindingsRate < 0 || opts.OtherRate < 0 || opts.GetFindingsBurst < 0 || opts.OtherBurst < 0:
 		return nil, &OptionsError{"quota", "rates and bursts must not be negative"}
 	}
@@ -197,6 +215,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.OtherBurst == 0 {
 		opts.OtherBurst = DefaultOtherBurst
+	}
+	if opts.CredentialTTL == 0 {
+		opts.CredentialTTL = DefaultCredentialTTL
 	}
 	cat, err := catalog.Default()
 	if err != nil {
@@ -235,6 +256,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s.buildOrg()
 	if err := s.buildFindings(org); err != nil {
+		return nil, err
+	}
+	if err := s.breakFindings(); err != nil {
 		return nil, err
 	}
 	if opts.Aggregator {
@@ -514,6 +538,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	service := c.service
 	if err != nil {
 		service = guessService(r)
+	} else if s.credentialsExpired(c) {
+		s.refuseExpired(w, r, service)
+		return
 	}
 	switch service {
 	case "organizations":
