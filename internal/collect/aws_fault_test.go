@@ -184,7 +184,9 @@ func TestAWSExpiredTokenIsRetriedWithFreshCredentials(t *testing.T) {
 func TestAWSExpiredTwiceIsAnErrorNotDenied(t *testing.T) {
 	var ticks atomic.Int64
 	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Unlimited: true,
-		Clock: func() time.Time { return time.Now().Add(time.Duration(ticks.Add(1)) * 2 * fakeaws.DefaultCredentialTTL) }})
+		Clock: func() time.Time {
+			return time.Now().Add(time.Duration(ticks.Add(1)) * 2 * fakeaws.DefaultCredentialTTL)
+		}})
 	src, err := collect.NewAWSSource(awsConfig(srv, hs.URL), collect.AWSOptions{Mode: collect.ModeAccounts,
 		Regions: srv.Regions()[:1], GetFindingsQuota: collect.Unpaced, CatalogQuota: collect.Unpaced})
 	if err != nil {
