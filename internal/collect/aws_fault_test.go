@@ -364,3 +364,45 @@ func TestAWSPanicIsAnErrorNamingThePair(t *testing.T) {
 		})
 	}
 }
+
+// TestAWSCredentialsRenewedFiveMinutesEarly: member credentials that expire within five minutes
+// are fetched anew before the next request; ones with longer to live are reused.
+func TestAWSCredentialsRenewedFiveMinutesEarly(t *testing.T) {
+	for _, c := range []struct {
+		ttl     time.Duration
+		renewed bool
+	}{{5*time.Minute - time.Second, true}, {10 * time.Minute, false}} {
+		srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Unlimited: true, CredentialTTL: c.ttl})
+		src, err := collect.NewAWSSource(awsConfig(srv, hs.URL), collect.AWSOptions{Mode: collect.ModeAccounts,
+			GetFindingsQuota: collect.Unpaced, CatalogQuota: collect.Unpaced})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := t.Context()
+		if _, err := src.Prepare(ctx); err != nil {
+			t.Fatal(err)
+		}
+		member := srv.Accounts()[0].AccountID
+		if member == srv.AdministratorAccount() {
+			member = srv.Accounts()[1].AccountID
+		}
+		creds, err := src.MemberCredentials(ctx, member)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hub := src.HubClient(creds, member, srv.HomeRegion())
+		before := srv.Stats().Requests["AssumeRole"]
+		for range 2 {
+			if _, err := hub.GetFindings(ctx, &securityhub.GetFindingsInput{MaxResults: aws.Int32(1)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := 0
+		if c.renewed {
+			want = 2
+		}
+		if got := srv.Stats().Requests["AssumeRole"] - before; got != want {
+			t.Errorf("credentials living %v: %d AssumeRole calls for 2 requests, want %d", c.ttl, got, want)
+		}
+	}
+}

@@ -7,9 +7,10 @@
 //
 // The estate is the demo organization (internal/collect/demo) as of one day, so it is
 // deterministic for given Options. Requests are not signature-checked: the access key id names the
-// caller (see AccessKeyFor). Quotas, throttling, server errors, denied roles and regions where
-// Security Hub is not enabled can be switched on to exercise a client's retry and partial-failure
-// paths with the real SDK clients.
+// caller (see AccessKeyFor); the credentials AssumeRole issues do expire (CredentialTTL), and
+// requests signed with expired ones are refused as AWS refuses them. Quotas, throttling, server
+// errors, denied roles, regions where Security Hub is not enabled and malformed findings can be
+// switched on to exercise a client's retry and partial-failure paths with the real SDK clients.
 package fakeaws
 
 import (
