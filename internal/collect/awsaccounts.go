@@ -14,6 +14,9 @@ import (
 	"github.com/hubreport/hubreport/internal/store"
 )
 
+// Accounts mode: a role assumed in every member account, and every account/region read in
+// parallel by a bounded pool of workers.
+
 // pair is one account/region of accounts mode.
 type pair struct {
 	account *memberAccount
