@@ -82,6 +82,27 @@ func storedFindings(t *testing.T, st *store.Store, id int64) []*store.Finding {
 	return out
 }
 
+// memberHub is the Security Hub client an accounts-mode source reads a member account's home
+// region with, on that account's cached assumed-role credentials.
+func memberHub(t *testing.T, srv *fakeaws.Server, url string) *securityhub.Client {
+	t.Helper()
+	src, err := collect.NewAWSSource(awsConfig(srv, url), collect.AWSOptions{Mode: collect.ModeAccounts,
+		GetFindingsQuota: collect.Unpaced, CatalogQuota: collect.Unpaced})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Prepare(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(srv.Accounts(), func(a store.Account) bool { return a.AccountID != srv.AdministratorAccount() })
+	member := srv.Accounts()[i].AccountID
+	creds, err := src.MemberCredentials(t.Context(), member)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src.HubClient(creds, member, srv.HomeRegion())
+}
+
 // TestAWSPacingComesBeforeSigning reads the middleware stack of a real Security Hub client as the
 // source builds it: the pacer must wait after the retry loop starts an attempt (so retries are
 // paced) and before the credentials are fetched and the request signed (so a request held back
@@ -131,27 +152,8 @@ func TestAWSExpiredTokenIsRetriedWithFreshCredentials(t *testing.T) {
 	var skew atomic.Int64
 	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Unlimited: true,
 		Clock: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
-	src, err := collect.NewAWSSource(awsConfig(srv, hs.URL), collect.AWSOptions{Mode: collect.ModeAccounts,
-		GetFindingsQuota: collect.Unpaced, CatalogQuota: collect.Unpaced})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := t.Context()
-	if _, err := src.Prepare(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var member string
-	for _, a := range srv.Accounts() {
-		if a.AccountID != srv.AdministratorAccount() {
-			member = a.AccountID
-			break
-		}
-	}
-	creds, err := src.MemberCredentials(ctx, member)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hub := src.HubClient(creds, member, srv.HomeRegion())
+	hub := memberHub(t, srv, hs.URL)
 	in := &securityhub.GetFindingsInput{MaxResults: aws.Int32(10)}
 	if _, err := hub.GetFindings(ctx, in); err != nil {
 		t.Fatalf("first call, fresh credentials: %v", err)
@@ -373,24 +375,8 @@ func TestAWSCredentialsRenewedFiveMinutesEarly(t *testing.T) {
 		renewed bool
 	}{{5*time.Minute - time.Second, true}, {10 * time.Minute, false}} {
 		srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Unlimited: true, CredentialTTL: c.ttl})
-		src, err := collect.NewAWSSource(awsConfig(srv, hs.URL), collect.AWSOptions{Mode: collect.ModeAccounts,
-			GetFindingsQuota: collect.Unpaced, CatalogQuota: collect.Unpaced})
-		if err != nil {
-			t.Fatal(err)
-		}
 		ctx := t.Context()
-		if _, err := src.Prepare(ctx); err != nil {
-			t.Fatal(err)
-		}
-		member := srv.Accounts()[0].AccountID
-		if member == srv.AdministratorAccount() {
-			member = srv.Accounts()[1].AccountID
-		}
-		creds, err := src.MemberCredentials(ctx, member)
-		if err != nil {
-			t.Fatal(err)
-		}
-		hub := src.HubClient(creds, member, srv.HomeRegion())
+		hub := memberHub(t, srv, hs.URL)
 		before := srv.Stats().Requests["AssumeRole"]
 		for range 2 {
 			if _, err := hub.GetFindings(ctx, &securityhub.GetFindingsInput{MaxResults: aws.Int32(1)}); err != nil {
