@@ -85,6 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Var((*listFlag)(&opts.SESVerifiedIdentities), "ses-identities",
 		"comma-separated verified SES identities, addresses and domains; other senders are refused with MessageRejected (unset: every sender is verified)")
 	fs.DurationVar(&opts.Latency, "latency", 0, "latency added to every response")
+	fs.DurationVar(&opts.CredentialTTL, "credential-ttl", fakeaws.DefaultCredentialTTL,
+		"lifetime of the credentials AssumeRole issues; requests signed with expired ones get ExpiredToken / ExpiredTokenException")
 	fs.Int64Var(&opts.FaultSeed, "fault-seed", 0, "seed of the fault injection")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

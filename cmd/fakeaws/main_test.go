@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
 	"github.com/hubreport/hubreport/internal/fakeaws"
@@ -167,7 +168,7 @@ func TestRunS3BucketsAndSESIdentities(t *testing.T) {
 
 func TestRunUsage(t *testing.T) {
 	for _, args := range [][]string{{"--no-such-flag"}, {"extra"}, {"--throttle-rate", "2"}, {"--disabled-regions", "us-east-1"},
-		{"--s3-buckets", "state,Archive_1"}, {"--ses-identities", "Reports <reports@example.com>"}} {
+		{"--s3-buckets", "state,Archive_1"}, {"--ses-identities", "Reports <reports@example.com>"}, {"--credential-ttl", "-1s"}} {
 		var out, errOut strings.Builder
 		if code := run(context.Background(), args, &out, &errOut); code != 2 {
 			t.Errorf("run(%q) = %d, want 2", args, code)
@@ -175,5 +176,43 @@ func TestRunUsage(t *testing.T) {
 		if out.Len() != 0 {
 			t.Errorf("run(%q) wrote to stdout: %q", args, out.String())
 		}
+	}
+}
+
+// TestCredentialTTLFlag: --credential-ttl sets how long AssumeRole's credentials live.
+func TestCredentialTTLFlag(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		code := run(ctx, []string{"--accounts", "3", "--unlimited", "--credential-ttl", "2m"}, pw, io.Discard)
+		pw.Close()
+		done <- code
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading the first line: %v", err)
+	}
+	url := strings.TrimPrefix(strings.TrimSpace(line), "listening on ")
+	go io.Copy(io.Discard, pr)
+	probe, err := fakeaws.New(fakeaws.Options{Accounts: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := probe.Accounts()[1].AccountID
+	client := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider(fakeaws.AccessKeyFor(probe.AdministratorAccount()), "x", "")})
+	out, err := client.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + member + ":role/HubReportReader"),
+		RoleSessionName: aws.String("t")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := time.Until(aws.ToTime(out.Credentials.Expiration)); left < 2*time.Minute-5*time.Second || left > 2*time.Minute {
+		t.Errorf("credentials expire in %v, want 2m", left)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("exit %d", code)
 	}
 }

@@ -166,3 +166,32 @@ deliver:
 		}
 	}
 }
+
+// TestCollectMalformedFindingIsPartial: one finding from the API that cannot be stored is left
+// out and counted; the rest of the collection is stored, the snapshot is partial (exit 3) and the
+// report names the pair, the count and the first error.
+func TestCollectMalformedFindingIsPartial(t *testing.T) {
+	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Aggregator: true, Unlimited: true, MalformedFindings: 1})
+	awsEnv(t, srv, hs.URL)
+	db := filepath.Join(t.TempDir(), "r.duckdb")
+	code, stdout, stderr := call(t, "", "collect", "--db", db, "--mode", "accounts")
+	if code != exitPartial {
+		t.Fatalf("collect: exit %d, want %d\nstdout %s\nstderr %s", code, exitPartial, stdout, stderr)
+	}
+	active := 0
+	for _, f := range srv.Findings() {
+		if f.RecordState == "ACTIVE" {
+			active++
+		}
+	}
+	if want := fmt.Sprintf("snapshot 1: %d findings from 3 of 3 accounts", active-1); !strings.HasPrefix(stdout, want) {
+		t.Errorf("stdout %q, want it to start %q", stdout, want)
+	}
+	if !strings.Contains(stderr, "malformed finding skipped") || !strings.Contains(stderr, "field Id") {
+		t.Errorf("the malformed finding was not logged:\n%s", stderr)
+	}
+	code, stdout, _ = call(t, "", "report", "--db", db, "--format", "text", "--out", "-")
+	if code != exitPartial || !strings.Contains(stdout, "1 malformed finding(s) left out; the first: finding") {
+		t.Errorf("report: exit %d, want %d and the malformed finding in the coverage section:\n%s", code, exitPartial, stdout)
+	}
+}

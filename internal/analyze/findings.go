@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"sort"
 	"time"
 )
@@ -251,7 +252,7 @@ func (a *analyzer) remediations(ctx context.Context, since time.Time) ([]remedia
 }
 
 func (a *analyzer) coverage(ctx context.Context, r *Report) error {
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT account_id, region, status, reason FROM coverage
+	rows, err := a.st.DB().QueryContext(ctx, `SELECT account_id, region, status, reason, malformed, malformed_error FROM coverage
 		WHERE snapshot_id = $1 ORDER BY account_id, region`, a.snap.ID)
 	if err != nil {
 		return err
@@ -261,13 +262,20 @@ func (a *analyzer) coverage(ctx context.Context, r *Report) error {
 	c.Gaps = []CoverageGap{}
 	for rows.Next() {
 		var g CoverageGap
-		if err := rows.Scan(&g.AccountID, &g.Region, &g.Status, &g.Reason); err != nil {
+		var malformed int64
+		var malformedErr string
+		if err := rows.Scan(&g.AccountID, &g.Region, &g.Status, &g.Reason, &malformed, &malformedErr); err != nil {
 			return err
 		}
 		c.Expected++
 		if g.Status == "collected" {
 			c.Collected++
-			continue
+			if malformed == 0 {
+				continue
+			}
+			// Read, but findings were left out: a gap in what the scores count all the same.
+			g.Status = "malformed"
+			g.Reason = fmt.Sprintf("%d malformed finding(s) left out; the first: %s", malformed, malformedErr)
 		}
 		c.Gaps = append(c.Gaps, g)
 	}

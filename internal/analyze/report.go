@@ -256,7 +256,8 @@ type Coverage struct {
 	Gaps      []CoverageGap `json:"gaps"`
 }
 
-// CoverageGap is one account/region pair that was not collected.
+// CoverageGap is one account/region pair that was not collected, or (Status "malformed") was
+// collected with some findings left out because they could not be stored.
 type CoverageGap struct {
 	AccountID string `json:"account_id"`
 	Region    string `json:"region"`

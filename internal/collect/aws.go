@@ -7,11 +7,10 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
-	"strings"
-	"sync"
-	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -70,6 +69,10 @@ type AWSOptions struct {
 	Catalog       *catalog.Catalog // nil: catalog.Default()
 	Progress      *Progress        // nil: not reported
 	Log           *slog.Logger     // nil: discard
+
+	// credentialWindow replaces CredentialExpiryWindow in tests, whose emulated credentials
+	// live a few seconds.
+	credentialWindow time.Duration
 }
 
 // DefaultRoleName is the member-account role assumed in accounts mode unless configured.
@@ -144,11 +147,20 @@ func NewAWSSource(cfg aws.Config, opts AWSOptions) (*AWSSource, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	stsOpts := func(o *sts.Options) { o.Retryer = newRetryer(opts.MaxAttempts)() }
+	if opts.credentialWindow <= 0 {
+		opts.credentialWindow = CredentialExpiryWindow
+	}
+	stsOpts := func(creds aws.CredentialsProvider) func(*sts.Options) {
+		return func(o *sts.Options) {
+			o.Retryer = newRetryer(opts.MaxAttempts)()
+			o.APIOptions = append(o.APIOptions, refreshExpired(creds, opts.Log))
+		}
+	}
 	if opts.AssumeRoleARN != "" {
+		base := cfg.Credentials
 		cfg = cfg.Copy()
-		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg, stsOpts), opts.AssumeRoleARN,
-			func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = "hubreport" }))
+		cfg.Credentials = newCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg, stsOpts(base)), opts.AssumeRoleARN,
+			func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = "hubreport" }), opts.credentialWindow)
 	}
 	// The SDK logs to stderr by default; its few warnings belong in the run's structured log.
 	cfg.Logger = logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
@@ -168,7 +180,7 @@ func NewAWSSource(cfg aws.Config, opts AWSOptions) (*AWSSource, error) {
 		})
 	}
 	s := &AWSSource{cfg: cfg, opts: opts, pace: newPacer(opts.GetFindingsQuota, opts.CatalogQuota)}
-	s.ident = sts.NewFromConfig(cfg, stsOpts)
+	s.ident = sts.NewFromConfig(cfg, stsOpts(cfg.Credentials))
 	return s, nil
 }
 
@@ -179,7 +191,7 @@ func (s *AWSSource) hubClient(creds aws.CredentialsProvider, account, region str
 		o.Region = region
 		o.Credentials = creds
 		o.Retryer = newRetryer(s.opts.MaxAttempts)()
-		o.APIOptions = append(o.APIOptions, s.pace.middleware(account, region))
+		o.APIOptions = append(o.APIOptions, s.pace.middleware(account, region), refreshExpired(creds, s.opts.Log))
 	})
 }
 
@@ -202,7 +214,10 @@ func (s *AWSSource) Prepare(ctx context.Context) (*AWSPlan, error) {
 		p.Regions = slices.Clone(s.opts.Regions)
 	}
 
-	org := organizations.NewFromConfig(s.cfg, func(o *organizations.Options) { o.Retryer = newRetryer(s.opts.MaxAttempts)() })
+	org := organizations.NewFromConfig(s.cfg, func(o *organizations.Options) {
+		o.Retryer = newRetryer(s.opts.MaxAttempts)()
+		o.APIOptions = append(o.APIOptions, refreshExpired(s.cfg.Credentials, s.opts.Log))
+	})
 	accounts, err := listAccounts(ctx, org)
 	switch {
 	case err == nil:
@@ -465,8 +480,12 @@ func ShardOf(account string, shards int) int {
 	return int(h.Sum32() % uint32(shards))
 }
 
-// readFindings pages through GetFindings with one unchanging query, calling fn per page.
-func (s *AWSSource) readFindings(ctx context.Context, hub findingsAPI, filters *types.AwsSecurityFindingFilters, fn func([]*store.Finding) error) error {
+// readFindings pages through GetFindings with one unchanging query, calling fn per page with the
+// findings that convert. A finding that does not (no Id, an unknown status, a malformed time) is
+// handed to bad and left out: one bad record must not cost the rest of the run, and bad counts it
+// so the snapshot says what was left out.
+func (s *AWSSource) readFindings(ctx context.Context, hub findingsAPI, filters *types.AwsSecurityFindingFilters,
+	fn func([]*store.Finding) error, bad func(x *types.AwsSecurityFinding, err error)) error {
 	in := &securityhub.GetFindingsInput{Filters: filters, MaxResults: aws.Int32(100)}
 	// The paginator stops on a repeated token (StopOnDuplicateToken) and sends the same
 	// filters with every page, as NextToken requires.
@@ -483,9 +502,10 @@ func (s *AWSSource) readFindings(ctx context.Context, hub findingsAPI, filters *
 		}
 		batch := make([]*store.Finding, 0, len(page.Findings))
 		for i := range page.Findings {
-			f, err := fromSDK(&page.Findings[i], s.opts.Catalog)
+			f, err := convertFinding(&page.Findings[i], s.opts.Catalog)
 			if err != nil {
-				return err
+				bad(&page.Findings[i], err)
+				continue
 			}
 			batch = append(batch, f)
 		}
@@ -500,11 +520,13 @@ func (s *AWSSource) readFindings(ctx context.Context, hub findingsAPI, filters *
 // collectAggregator reads the home region of the delegated administrator, which holds every
 // member's findings of every linked region. Linked regions are not read again: that would count
 // their findings twice.
-func (s *AWSSource) collectAggregator(ctx context.Context, sink Sink) error {
+func (s *AWSSource) collectAggregator(ctx context.Context, sink Sink) (err error) {
 	p := s.plan
+	defer s.contain(p.AdministratorAccount, p.HomeRegion, &err)
 	s.opts.Progress.begin(len(p.Accounts), 1)
 	seen := map[[2]string]int64{}
-	err := s.readFindings(ctx, s.home, s.findingsFilters("", ""), func(batch []*store.Finding) error {
+	bad := map[[2]string]*malformed{}
+	err = s.readFindings(ctx, s.home, s.findingsFilters("", ""), func(batch []*store.Finding) error {
 		for _, f := range batch {
 			if !s.wanted(f.AccountID) {
 				continue
@@ -515,6 +537,18 @@ func (s *AWSSource) collectAggregator(ctx context.Context, sink Sink) error {
 			}
 		}
 		return nil
+	}, func(x *types.AwsSecurityFinding, err error) {
+		// Counted against the pair the finding names, or the administrator's home region when
+		// it names none: the stream is read there.
+		account, region := cmp.Or(aws.ToString(x.AwsAccountId), p.AdministratorAccount), cmp.Or(aws.ToString(x.Region), p.HomeRegion)
+		if !s.wanted(account) {
+			return
+		}
+		k := [2]string{account, region}
+		if bad[k] == nil {
+			bad[k] = &malformed{}
+		}
+		bad[k].add(err, s.opts.Log.With("account", account, "region", region))
 	})
 	if err != nil {
 		// One stream: a failure part-way leaves no account complete, so the snapshot is not kept.
@@ -541,8 +575,11 @@ func (s *AWSSource) collectAggregator(ctx context.Context, sink Sink) error {
 	slices.Sort(regions)
 	for _, a := range accounts {
 		for _, r := range regions {
-			c := store.Coverage{AccountID: a.AccountID, Region: r, Status: store.CoverageCollected, Findings: seen[[2]string{a.AccountID, r}]}
-			if c.Findings == 0 {
+			k := [2]string{a.AccountID, r}
+			c := store.Coverage{AccountID: a.AccountID, Region: r, Status: store.CoverageCollected, Findings: seen[k]}
+			bad[k].record(&c)
+			delete(bad, k)
+			if c.Findings == 0 && c.Malformed == 0 {
 				// Every enabled standard evaluates controls in every enabled region, so an
 				// account/region with no finding at all is not being read.
 				c.Status = store.CoverageMissing
@@ -554,156 +591,14 @@ func (s *AWSSource) collectAggregator(ctx context.Context, sink Sink) error {
 		}
 		s.opts.Progress.accountDone()
 	}
-	return nil
-}
-
-// pair is one account/region of accounts mode.
-type pair struct {
-	account *memberAccount
-	region  string
-}
-
-// memberAccount holds one account's credentials, assumed once and shared by its regions.
-type memberAccount struct {
-	id      string
-	once    sync.Once
-	creds   aws.CredentialsProvider
-	err     error
-	pending atomic.Int32 // regions not read yet
-}
-
-func (s *AWSSource) roleARN(account string) string {
-	if strings.HasPrefix(s.opts.RoleName, "arn:") {
-		return strings.ReplaceAll(s.opts.RoleName, "{account}", account)
-	}
-	return "arn:aws:iam::" + account + ":role/" + s.opts.RoleName
-}
-
-// credentials assumes the member role (the administrator account reads with its own credentials)
-// and checks it works before any region is read, so a denied role is one clear coverage reason.
-func (s *AWSSource) credentials(ctx context.Context, m *memberAccount) (aws.CredentialsProvider, error) {
-	m.once.Do(func() {
-		if m.id == s.plan.AdministratorAccount {
-			m.creds = s.cfg.Credentials
-			return
-		}
-		arn := s.roleARN(m.id)
-		provider := stscreds.NewAssumeRoleProvider(s.ident, arn, func(o *stscreds.AssumeRoleOptions) {
-			o.RoleSessionName = "hubreport"
-		})
-		cache := aws.NewCredentialsCache(provider)
-		if _, err := cache.Retrieve(ctx); err != nil {
-			m.err = fmt.Errorf("assume role %s: %w", arn, err)
-			return
-		}
-		m.creds = cache
-	})
-	return m.creds, m.err
-}
-
-// collectAccounts reads every account/region pair with a bounded pool of workers. A pair's
-// findings are held until the pair is read to the end, so a pair that fails half-way adds
-// nothing but its coverage row: the snapshot never holds a partial account/region.
-func (s *AWSSource) collectAccounts(ctx context.Context, sink Sink) error {
-	p := s.plan
-	// Region by region, home region first: the home region holds the global resources' findings
-	// and is usually every account's longest read, so those start first and the run is not left
-	// waiting on one long pair started last.
-	members := make([]*memberAccount, len(p.Accounts))
-	for i, a := range p.Accounts {
-		members[i] = &memberAccount{id: a.AccountID}
-		members[i].pending.Store(int32(len(p.Regions)))
-	}
-	var pairs []pair
-	for _, r := range p.Regions {
-		for _, m := range members {
-			pairs = append(pairs, pair{account: m, region: r})
-		}
-	}
-	s.opts.Progress.begin(len(p.Accounts), len(pairs))
-
-	var mu sync.Mutex // guards sink and firstErr
-	var firstErr error
-	work := make(chan pair)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	for range min(s.opts.MaxConcurrency, len(pairs)) {
-		wg.Go(func() {
-			for pr := range work {
-				err := s.collectPair(ctx, pr, sink, &mu)
-				s.opts.Progress.pairDone()
-				if pr.account.pending.Add(-1) == 0 {
-					s.opts.Progress.accountDone()
-				}
-				if err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-						cancel()
-					}
-					mu.Unlock()
-				}
-			}
-		})
-	}
-feed:
-	for _, pr := range pairs {
-		select {
-		case work <- pr:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(work)
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
-}
-
-// collectPair reads one account/region. It returns an error only for what must stop the run
-// (cancellation, a sink failure, a finding that cannot be converted); anything AWS answered is
-// recorded as the pair's coverage.
-func (s *AWSSource) collectPair(ctx context.Context, pr pair, sink Sink, mu *sync.Mutex) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	account, region := pr.account.id, pr.region
-	log := s.opts.Log.With("account", account, "region", region)
-	cov := store.Coverage{AccountID: account, Region: region, Status: store.CoverageCollected}
-	creds, err := s.credentials(ctx, pr.account)
-	var found []*store.Finding
-	if err == nil {
-		hub := s.hubClient(creds, account, region)
-		err = s.readFindings(ctx, hub, s.findingsFilters(account, region), func(batch []*store.Finding) error {
-			found = append(found, batch...)
-			return nil
-		})
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		var conv *convertError
-		if errors.As(err, &conv) {
-			return fmt.Errorf("collect %s/%s: %w", account, region, err)
-		}
-		cov.Status, cov.Reason = coverageOf(err)
-		log.Warn("account/region not collected", "status", cov.Status, "reason", cov.Reason)
-		mu.Lock()
-		defer mu.Unlock()
-		return sink.AddCoverage(cov)
-	}
-	cov.Findings = int64(len(found))
-	mu.Lock()
-	defer mu.Unlock()
-	for _, f := range found {
-		if err := sink.AddFinding(f); err != nil {
+	// Malformed findings naming a pair outside the plan (an account or region not listed) still
+	// count: the snapshot must say something was left out.
+	for _, k := range slices.SortedFunc(maps.Keys(bad), func(a, b [2]string) int { return cmp.Compare(a[0]+"/"+a[1], b[0]+"/"+b[1]) }) {
+		c := store.Coverage{AccountID: k[0], Region: k[1], Status: store.CoverageCollected}
+		bad[k].record(&c)
+		if err := sink.AddCoverage(c); err != nil {
 			return err
 		}
 	}
-	log.Debug("account/region collected", "findings", len(found))
-	return sink.AddCoverage(cov)
+	return nil
 }

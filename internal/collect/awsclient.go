@@ -3,6 +3,7 @@ package collect
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -118,18 +119,76 @@ func (p *pacer) bucket(account, region, operation string) *rate.Limiter {
 }
 
 // middleware waits for a token before every attempt, retries included: it sits in the Finalize
-// step after the retry middleware, so a retried request is paced like a first one.
+// step right after the retry middleware, so a retried request is paced like a first one, and
+// before the credentials are fetched and the request is signed (GetIdentity, Signing), so a
+// request held back by pacing leaves with fresh credentials and a current signing time, never
+// with a signature computed before the wait.
 func (p *pacer) middleware(account, region string) func(*middleware.Stack) error {
 	return func(stack *middleware.Stack) error {
-		return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("hubreport/pace",
+		return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc(paceMiddlewareID,
 			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 				if err := p.bucket(account, region, middleware.GetOperationName(ctx)).Wait(ctx); err != nil {
 					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
 				}
 				return next.HandleFinalize(ctx, in)
+			}), "Retry", middleware.After)
+	}
+}
+
+const paceMiddlewareID = "hubreport/pace"
+
+// CredentialExpiryWindow is how long before their expiry assumed-role credentials are renewed:
+// a request signed with credentials about to expire can reach AWS after they have (pacing, retries,
+// a slow network), and STS rejects nothing for being asked early.
+const CredentialExpiryWindow = 5 * time.Minute
+
+// newCredentialsCache caches provider's credentials and renews them window before they expire.
+func newCredentialsCache(provider aws.CredentialsProvider, window time.Duration) *aws.CredentialsCache {
+	return aws.NewCredentialsCache(provider, func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = window })
+}
+
+// isExpiredToken reports whether AWS rejected a request for being signed with expired temporary
+// credentials: STS and S3 say ExpiredToken, the JSON services ExpiredTokenException.
+func isExpiredToken(err error) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.ErrorCode() {
+	case "ExpiredToken", "ExpiredTokenException":
+		return true
+	}
+	return false
+}
+
+// invalidator is what a credentials cache offers to drop what it holds (aws.CredentialsCache).
+type invalidator interface{ Invalidate() }
+
+// refreshExpired retries a call once, with credentials fetched anew, when AWS answers that the
+// credentials it was signed with have expired. That happens despite the expiry window when the
+// host's clock is behind AWS's or a request spent long in flight; the retry is cheap and the
+// alternative is an account/region recorded as not collected. It sits in the Initialize step, so
+// the retry serializes, paces and signs a new request from the same input. A second expiry is
+// returned as it is: the credentials source itself is handing out dead credentials.
+func refreshExpired(creds aws.CredentialsProvider, log *slog.Logger) func(*middleware.Stack) error {
+	return func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc(refreshMiddlewareID,
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				out, md, err := next.HandleInitialize(ctx, in)
+				if err == nil || !isExpiredToken(err) || ctx.Err() != nil {
+					return out, md, err
+				}
+				if c, ok := creds.(invalidator); ok {
+					c.Invalidate()
+				}
+				log.Info("credentials expired in flight; retrying once with fresh ones",
+					"operation", middleware.GetOperationName(ctx), "err", err)
+				return next.HandleInitialize(ctx, in)
 			}), middleware.After)
 	}
 }
+
+const refreshMiddlewareID = "hubreport/refresh-expired"
 
 // newRetryer retries throttling and 5xx with exponential backoff and jitter up to maxAttempts.
 // The SDK's client-side retry quota is off: the pacer already keeps the request rate within the
@@ -155,8 +214,12 @@ func coverageOf(err error) (status, reason string) {
 		case code == "InvalidAccessException":
 			return store.CoverageNotEnabled, reason
 		case code == "AccessDenied" || code == "AccessDeniedException" || code == "UnauthorizedOperation" ||
-			code == "InvalidClientTokenId" || code == "ExpiredToken" || code == "UnrecognizedClientException":
+			code == "InvalidClientTokenId" || code == "UnrecognizedClientException":
 			return store.CoverageDenied, reason
+		case code == "ExpiredToken" || code == "ExpiredTokenException":
+			// Not a permission problem: the credentials source handed out expired credentials
+			// twice (see refreshExpired). Recorded as an error so nobody goes hunting in IAM.
+			return store.CoverageError, reason + " (still expired after fetching fresh credentials: check the host clock and the credentials source)"
 		case isThrottleCode(code):
 			return store.CoverageThrottled, reason + " (still throttled after the retry budget)"
 		}

@@ -703,3 +703,45 @@ func BenchmarkFrame(b *testing.B) {
 		}
 	}
 }
+
+// TestDecodePanicIsAnError: a panic while decoding a record, in one of the decoder goroutines,
+// comes back from Decode as an error naming the file and the record, with every goroutine
+// stopped; it neither crashes the process nor leaves Decode waiting.
+func TestDecodePanicIsAnError(t *testing.T) {
+	var records []map[string]any
+	for i := range 1000 { // several batches, so the panic is in one decoder among others
+		f := baseFinding()
+		f["Id"] = fmt.Sprintf("finding-%d", i)
+		records = append(records, f)
+	}
+	input := marshal(t, records)
+	const bad = 700
+	decodeFault = func(record int) {
+		if record == bad {
+			var m map[string]int
+			m["injected"]++ // a nil map write: a real runtime panic
+		}
+	}
+	defer func() { decodeFault = nil }()
+	var seen int
+	err := Decode(t.Context(), "big.json", bytes.NewReader(input), testCatalog(t), func(*store.Finding) error {
+		seen++
+		return nil
+	})
+	var pe *PanicError
+	if !errors.As(err, &pe) {
+		t.Fatalf("Decode: %v, want a PanicError", err)
+	}
+	if want := fmt.Sprintf("import big.json: record %d", bad); !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "nil map") {
+		t.Errorf("error %q does not start with %q and name the panic", err, want)
+	}
+	if seen != bad {
+		t.Errorf("fn saw %d findings before the error, want the %d before record %d", seen, bad, bad)
+	}
+	// The decoder is whole again: the next file decodes normally.
+	decodeFault = nil
+	got, err := decodeAll(t, "after.json", input)
+	if err != nil || len(got) != len(records) {
+		t.Errorf("after the panic: %d findings, %v", len(got), err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sync"
 
 	"github.com/hubreport/hubreport/internal/store"
@@ -134,18 +135,36 @@ func (d *decoder) run() error {
 }
 
 // frameAll runs the framer and sends what is left, with how the framing ended, as the last batch.
+// A panic in the framer ends the framing with an error naming the file and the record reached,
+// so the caller returns it instead of the process crashing.
 func (d *decoder) frameAll() {
 	select {
 	case d.cur = <-d.free:
 	case <-d.done:
 		return
 	}
-	err := d.frame()
+	err := d.frameContained()
 	if err == errStopped {
 		return
 	}
+	if d.cur == nil { // the panic came between two batches
+		select {
+		case d.cur = <-d.free:
+		case <-d.done:
+			return
+		}
+	}
 	d.cur.final, d.cur.ferr = true, err
 	d.send()
+}
+
+func (d *decoder) frameContained() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &PanicError{Where: fmt.Sprintf("import %s: record %d", d.name, d.rec), Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return d.frame()
 }
 
 func (d *decoder) send() {
@@ -184,16 +203,36 @@ func (d *decoder) decodeBatches(results chan<- *batch) {
 			continue // nobody is listening
 		default:
 		}
-		prev := 0
-		for i, s := range b.spans {
-			f, err := d.decodeRecord(&raw, b.first+i, b.buf[prev:s.end], s.start)
-			if err != nil {
-				b.err = err
-				break
-			}
-			b.found = append(b.found, f)
-			prev = s.end
-		}
+		d.decodeBatch(&raw, b)
 		results <- b
 	}
 }
+
+// decodeBatch decodes b's records until one fails. A panic while decoding a record becomes that
+// record's error, naming the file and the record: the batch still goes back, so the caller
+// returns the error instead of the process crashing or the pipeline waiting forever.
+func (d *decoder) decodeBatch(raw *rawFinding, b *batch) {
+	k := b.first
+	defer func() {
+		if p := recover(); p != nil {
+			b.err = &PanicError{Where: fmt.Sprintf("import %s: record %d", d.name, k), Value: p, Stack: debug.Stack()}
+		}
+	}()
+	prev := 0
+	for i, s := range b.spans {
+		k = b.first + i
+		if decodeFault != nil {
+			decodeFault(k)
+		}
+		f, err := d.decodeRecord(raw, k, b.buf[prev:s.end], s.start)
+		if err != nil {
+			b.err = err
+			return
+		}
+		b.found = append(b.found, f)
+		prev = s.end
+	}
+}
+
+// decodeFault, when set, is called before each record is decoded: a test makes it panic.
+var decodeFault func(record int)

@@ -7,9 +7,10 @@
 //
 // The estate is the demo organization (internal/collect/demo) as of one day, so it is
 // deterministic for given Options. Requests are not signature-checked: the access key id names the
-// caller (see AccessKeyFor). Quotas, throttling, server errors, denied roles and regions where
-// Security Hub is not enabled can be switched on to exercise a client's retry and partial-failure
-// paths with the real SDK clients.
+// caller (see AccessKeyFor); the credentials AssumeRole issues do expire (CredentialTTL), and
+// requests signed with expired ones are refused as AWS refuses them. Quotas, throttling, server
+// errors, denied roles, regions where Security Hub is not enabled and malformed findings can be
+// switched on to exercise a client's retry and partial-failure paths with the real SDK clients.
 package fakeaws
 
 import (
@@ -71,6 +72,18 @@ type Options struct {
 	DisabledRegions []string      // "ACCOUNT:REGION" or "*:REGION": Security Hub is not enabled there
 	Latency         time.Duration // added to every response
 	FaultSeed       int64         // seeds the fault RNG
+	// MalformedFindings serves this many active findings, spread over the estate, in a form that
+	// decodes but cannot be stored (no Id, an empty AwsAccountId, a malformed UpdatedAt, in
+	// turn); MalformedFindingIDs names them.
+	MalformedFindings int
+
+	// CredentialTTL is the lifetime of the credentials AssumeRole issues (default
+	// DefaultCredentialTTL); requests signed with expired ones are refused with ExpiredToken or
+	// ExpiredTokenException, as the service's protocol does.
+	CredentialTTL time.Duration
+	// Clock is the wall clock credentials expire by; nil: time.Now. A test moves it forward
+	// instead of sleeping.
+	Clock func() time.Time
 
 	// AuditManager configures the emulated Audit Manager (see auditmanager.go); nil: the default
 	// assessment and AWS's limits. ThrottleRate, ServerErrorRate, Latency and the "other" quota
@@ -106,6 +119,7 @@ type Stats struct {
 	Throttled        int            // 429s sent, quota or injected
 	ServerErrors     int            // 500s sent
 	AssumeRoleDenied int            // AssumeRole calls answered AccessDenied
+	ExpiredTokens    int            // requests refused for expired credentials (ExpiredToken, ExpiredTokenException)
 	Uploads          int            // evidence files PUT to Audit Manager presigned URLs
 	EvidenceImported int            // manual evidence items BatchImportEvidenceToAssessmentControl accepted
 
@@ -143,6 +157,7 @@ type Server struct {
 	byRegion        map[string][]int
 	byAccountRegion map[string][]int
 
+	malformed  []string // ids of the findings served malformed (MalformedFindings)
 	denyAssume map[string]bool
 	disabled   map[string]bool // "ACCOUNT:REGION" and "*:REGION"
 	aggARN     string
@@ -183,6 +198,10 @@ func New(opts Options) (*Server, error) {
 		return nil, &OptionsError{"ServerErrorRate", fmt.Sprintf("%g is outside 0..1", opts.ServerErrorRate)}
 	case opts.Latency < 0:
 		return nil, &OptionsError{"Latency", "negative"}
+	case opts.CredentialTTL < 0:
+		return nil, &OptionsError{"CredentialTTL", "negative"}
+	case opts.MalformedFindings < 0:
+		return nil, &OptionsError{"MalformedFindings", fmt.Sprintf("%d is negative", opts.MalformedFindings)}
 	case opts.GetFindingsRate < 0 || opts.OtherRate < 0 || opts.GetFindingsBurst < 0 || opts.OtherBurst < 0:
 		return nil, &OptionsError{"quota", "rates and bursts must not be negative"}
 	}
@@ -197,6 +216,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.OtherBurst == 0 {
 		opts.OtherBurst = DefaultOtherBurst
+	}
+	if opts.CredentialTTL == 0 {
+		opts.CredentialTTL = DefaultCredentialTTL
 	}
 	cat, err := catalog.Default()
 	if err != nil {
@@ -241,6 +263,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s.buildOrg()
 	if err := s.buildFindings(org); err != nil {
+		return nil, err
+	}
+	if err := s.breakFindings(); err != nil {
 		return nil, err
 	}
 	if opts.Aggregator {
@@ -524,6 +549,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	service := c.service
 	if err != nil {
 		service = guessService(r)
+	} else if s.credentialsExpired(c) {
+		s.refuseExpired(w, r, service)
+		return
 	}
 	switch service {
 	case "organizations":

@@ -61,6 +61,7 @@ type sessionToken struct {
 	Account string `json:"a"`
 	Role    string `json:"r"`
 	Session string `json:"s"`
+	Expires int64  `json:"x,omitempty"` // Unix seconds; 0: never (tokens from before expiry existed)
 }
 
 func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request, c caller, authErr error) {
@@ -121,8 +122,8 @@ func (s *Server) assumeRole(w http.ResponseWriter, r *http.Request, c caller) {
 			"User: "+principal+" is not authorized to perform: sts:AssumeRole on resource: "+roleARN)
 		return
 	}
-	duration := time.Hour
-	tok, _ := json.Marshal(sessionToken{Account: target, Role: roleName, Session: session})
+	expires := s.clock().Add(s.opts.CredentialTTL).Truncate(time.Second)
+	tok, _ := json.Marshal(sessionToken{Account: target, Role: roleName, Session: session, Expires: expires.Unix()})
 	secret := sha256.Sum256([]byte("secret/" + target + "/" + session))
 	roleID := "AROA" + strings.ToUpper(hex.EncodeToString(secret[:8]))
 	type result struct {
@@ -149,7 +150,7 @@ func (s *Server) assumeRole(w http.ResponseWriter, r *http.Request, c caller) {
 	out.Result.Credentials.AccessKeyID = "ASIAFAKE" + target
 	out.Result.Credentials.SecretAccessKey = base64.StdEncoding.EncodeToString(secret[:30])
 	out.Result.Credentials.SessionToken = "FakeSessionToken" + base64.RawURLEncoding.EncodeToString(tok)
-	out.Result.Credentials.Expiration = time.Now().Add(duration).UTC().Format("2006-01-02T15:04:05Z")
+	out.Result.Credentials.Expiration = expires.UTC().Format("2006-01-02T15:04:05Z")
 	out.Metadata.RequestID = w.Header().Get("X-Amzn-Requestid")
 	writeXML(w, http.StatusOK, out)
 }

@@ -43,6 +43,15 @@ type parquetTable struct {
 
 const takenAtSQL = `(SELECT taken_at FROM snapshots WHERE id = %[1]d)`
 
+// coverageMalformedCols read the malformed-findings columns of coverage exports. Exports from
+// before schema 4 lack them: those files are read by name along with newer ones
+// (union_by_name) and count no malformed findings, and when no file has them at all,
+// oldCoverageMalformedCols stand in.
+const (
+	coverageMalformedCols    = `coalesce(malformed, 0)::BIGINT AS malformed, coalesce(malformed_error, '')::VARCHAR AS malformed_error`
+	oldCoverageMalformedCols = `0::BIGINT AS malformed, ''::VARCHAR AS malformed_error`
+)
+
 var parquetFindings = parquetTable{"findings", `
 SELECT '%[2]s' AS snapshot_date, %[1]d::BIGINT AS snapshot_id, ` + takenAtSQL + ` AS taken_at,
        finding_id, product_arn, product_name, company_name, generator_id, account_id, region, type,
@@ -84,11 +93,12 @@ FROM snapshot_accounts WHERE snapshot_id = %[1]d ORDER BY account_id`,
        ou::VARCHAR AS ou, email::VARCHAR AS email`},
 	{"coverage", `
 SELECT '%[2]s' AS snapshot_date, snapshot_id, ` + takenAtSQL + ` AS taken_at, account_id, region,
-       status, reason, findings
+       status, reason, findings, malformed, malformed_error
 FROM coverage WHERE snapshot_id = %[1]d ORDER BY account_id, region`,
 		`snapshot_date::VARCHAR AS snapshot_date, snapshot_id::BIGINT AS snapshot_id,
        taken_at::TIMESTAMP AS taken_at, account_id::VARCHAR AS account_id, region::VARCHAR AS region,
-       status::VARCHAR AS status, reason::VARCHAR AS reason, findings::BIGINT AS findings`},
+       status::VARCHAR AS status, reason::VARCHAR AS reason, findings::BIGINT AS findings,
+       ` + coverageMalformedCols},
 	{"standards", `
 SELECT '%[2]s' AS snapshot_date, snapshot_id, ` + takenAtSQL + ` AS taken_at, standard_id, name, short_name
 FROM snapshot_standards WHERE snapshot_id = %[1]d ORDER BY standard_id`,
@@ -461,9 +471,14 @@ func (im *importer) load(ctx context.Context) error {
 			}
 			continue
 		}
-		q := `SELECT ` + t.cols + `, filename FROM %s`
+		q, from := `SELECT `+t.cols+`, filename FROM %s`, readParquet(t.name, files)
+		if t.name == "coverage" {
+			if q, from, err = im.coverageQuery(ctx, t, files); err != nil {
+				return err
+			}
+		}
 		if _, err := im.conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS `, name)+
-			fmt.Sprintf(q, readParquet(t.name, files))); err != nil {
+			fmt.Sprintf(q, from)); err != nil {
 			return im.fileError(ctx, t.name, files, `SELECT count(*) FROM (`+q+`)`, err)
 		}
 	}
@@ -481,12 +496,27 @@ func (im *importer) load(ctx context.Context) error {
 	return nil
 }
 
+// coverageQuery is load's query and FROM clause for coverage files, which may come from before
+// and after the malformed columns (see coverageMalformedCols).
+func (im *importer) coverageQuery(ctx context.Context, t parquetTable, files []string) (q, from string, err error) {
+	from = strings.TrimSuffix(readParquet(t.name, files), ")") + ", union_by_name = true)"
+	var n int
+	if err := im.conn.QueryRowContext(ctx, `SELECT count(*) FROM (DESCRIBE SELECT * FROM `+from+`) WHERE column_name = 'malformed'`).Scan(&n); err != nil {
+		return "", "", im.fileError(ctx, t.name, files, `DESCRIBE SELECT * FROM %s`, err)
+	}
+	q = `SELECT ` + t.cols + `, filename FROM %s`
+	if n == 0 {
+		q = `SELECT ` + strings.Replace(t.cols, coverageMalformedCols, oldCoverageMalformedCols, 1) + `, filename FROM %s`
+	}
+	return q, from, nil
+}
+
 // emptyRow is a one-row relation with the columns of a small table, all NULL, for tables an
 // export wrote no file of.
 func emptyRow(table string) string {
 	cols := map[string][]string{
 		"accounts":  {"account_id", "name", "ou", "email"},
-		"coverage":  {"account_id", "region", "status", "reason", "findings"},
+		"coverage":  {"account_id", "region", "status", "reason", "findings", "malformed", "malformed_error"},
 		"standards": {"standard_id", "name", "short_name"},
 		"controls":  {"standard_id", "control_id", "title", "severity", "disabled", "remediation_url"},
 	}[table]
@@ -700,7 +730,7 @@ func (im *importer) fill(ctx context.Context, g importGroup, w *SnapshotWriter) 
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = im.conn.QueryContext(ctx, `SELECT c.account_id, c.region, c.status, c.reason, c.findings, c.filename FROM pq_coverage c
+	rows, err = im.conn.QueryContext(ctx, `SELECT c.account_id, c.region, c.status, c.reason, c.findings, c.malformed, c.malformed_error, c.filename FROM pq_coverage c
 		JOIN pq_pick p USING (snapshot_date, taken_at, account_id) WHERE p.snapshot_date = ? AND p.source = ?
 		ORDER BY c.account_id, c.region, c.filename`, g.date, g.source)
 	if err != nil {
@@ -709,7 +739,7 @@ func (im *importer) fill(ctx context.Context, g importGroup, w *SnapshotWriter) 
 	for rows.Next() {
 		var c Coverage
 		var file string
-		if err := rows.Scan(&c.AccountID, &c.Region, &c.Status, &c.Reason, &c.Findings, &file); err != nil {
+		if err := rows.Scan(&c.AccountID, &c.Region, &c.Status, &c.Reason, &c.Findings, &c.Malformed, &c.MalformedError, &file); err != nil {
 			rows.Close()
 			return err
 		}

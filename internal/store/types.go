@@ -63,6 +63,10 @@ type Coverage struct {
 	Status    string // one of the Coverage* constants
 	Reason    string // human-readable cause for anything but collected
 	Findings  int64  // findings read for the pair (filled in by the store when zero and collected)
+	// Malformed counts findings the source returned for the pair but could not store (no Id, an
+	// unknown status, ...); MalformedError is the first one's error. Any makes the snapshot partial.
+	Malformed      int64
+	MalformedError string
 }
 
 // Standard is an enabled standard in a snapshot's catalog.
@@ -96,7 +100,7 @@ type SnapshotMeta struct {
 // Snapshot statuses.
 const (
 	StatusComplete = "complete"
-	StatusPartial  = "partial" // some account/region pair was not collected
+	StatusPartial  = "partial" // some account/region pair was not collected, or findings were malformed
 )
 
 // Snapshot is a stored snapshot as listed by the store.

@@ -440,7 +440,7 @@ func (w *SnapshotWriter) writeScope(ctx context.Context, id int64) error {
 	if _, err := c.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE given_accounts (account_id VARCHAR, name VARCHAR, ou VARCHAR, email VARCHAR)`); err != nil {
 		return err
 	}
-	if _, err := c.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE given_coverage (account_id VARCHAR, region VARCHAR, status VARCHAR, reason VARCHAR, findings BIGINT)`); err != nil {
+	if _, err := c.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE given_coverage (account_id VARCHAR, region VARCHAR, status VARCHAR, reason VARCHAR, findings BIGINT, malformed BIGINT, malformed_error VARCHAR)`); err != nil {
 		return err
 	}
 	err := c.Raw(func(dc any) error {
@@ -461,7 +461,7 @@ func (w *SnapshotWriter) writeScope(ctx context.Context, id int64) error {
 			return err
 		}
 		for _, cv := range w.coverage {
-			if err := a.AppendRow(cv.AccountID, cv.Region, cv.Status, cv.Reason, cv.Findings); err != nil {
+			if err := a.AppendRow(cv.AccountID, cv.Region, cv.Status, cv.Reason, cv.Findings, cv.Malformed, cv.MalformedError); err != nil {
 				return errors.Join(err, a.Close())
 			}
 		}
@@ -474,15 +474,20 @@ func (w *SnapshotWriter) writeScope(ctx context.Context, id int64) error {
 		// Coverage: what the source reported, with counts filled from the findings; without any
 		// report (file imports), every pair present in the findings counts as collected. A pair
 		// reported twice (read through the aggregator and again from the member) is collected if
-		// either read succeeded.
-		fmt.Sprintf(`INSERT INTO coverage
-			WITH counts AS (SELECT account_id, region, count(*) AS n FROM k JOIN %[2]s USING (ord) GROUP BY ALL)
+		// either read succeeded; its malformed findings are those of all its reports.
+		fmt.Sprintf(`INSERT INTO coverage (snapshot_id, account_id, region, status, reason, findings, malformed, malformed_error)
+			WITH counts AS (SELECT account_id, region, count(*) AS n FROM k JOIN %[2]s USING (ord) GROUP BY ALL),
+			bad AS (SELECT account_id, region, sum(malformed) AS malformed,
+			               coalesce(first(nullif(malformed_error, '') ORDER BY malformed_error), '') AS malformed_error
+			        FROM given_coverage WHERE malformed > 0 GROUP BY ALL)
 			SELECT %[1]d, g.account_id, g.region, g.status, g.reason,
-			       CASE WHEN g.findings = 0 THEN coalesce(n.n, 0) ELSE g.findings END
+			       CASE WHEN g.findings = 0 THEN coalesce(n.n, 0) ELSE g.findings END,
+			       coalesce(b.malformed, 0), coalesce(b.malformed_error, '')
 			FROM (SELECT * FROM given_coverage QUALIFY row_number() OVER (PARTITION BY account_id, region ORDER BY status = 'collected' DESC, status, reason) = 1) g
 			LEFT JOIN counts n USING (account_id, region)
+			LEFT JOIN bad b USING (account_id, region)
 			UNION ALL
-			SELECT %[1]d, n.account_id, n.region, 'collected', '', n.n
+			SELECT %[1]d, n.account_id, n.region, 'collected', '', n.n, 0, ''
 			FROM counts n WHERE NOT EXISTS (SELECT 1 FROM given_coverage)`, id, staged("account_id", "region")),
 		// Accounts: those given, plus any seen only in findings or coverage, named as in the most
 		// recent earlier snapshot that knew them.
@@ -568,7 +573,7 @@ func (w *SnapshotWriter) writeSnapshotRow(ctx context.Context, id int64) (Snapsh
 		  (SELECT count(*) FROM k),
 		  (SELECT count(DISTINCT account_id) FROM coverage WHERE snapshot_id = %[1]d AND status = 'collected'),
 		  (SELECT count(DISTINCT account_id) FROM snapshot_accounts WHERE snapshot_id = %[1]d),
-		  (SELECT count(*) FROM coverage WHERE snapshot_id = %[1]d AND status <> 'collected')`, id)).
+		  (SELECT count(*) FROM coverage WHERE snapshot_id = %[1]d AND (status <> 'collected' OR malformed > 0))`, id)).
 		Scan(&snap.Findings, &snap.AccountsCollected, &snap.AccountsExpected, &gaps)
 	if err != nil {
 		return snap, err
