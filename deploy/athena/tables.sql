@@ -115,7 +115,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS hubreport.coverage (
   region      string,
   status      string,
   reason      string,
-  findings    bigint
+  findings    bigint,
+  malformed       bigint,
+  malformed_error string
 )
 PARTITIONED BY (snapshot_date string)
 STORED AS PARQUET

@@ -402,6 +402,15 @@ func decodeNode(n *yaml.Node, v reflect.Value, prefix string) error {
 			}
 			continue
 		}
+		// yaml decodes a duration from a string only; a bare 0 (the documented "off") is an int.
+		if f.Type() == reflect.TypeFor[time.Duration]() && val.Kind == yaml.ScalarNode {
+			d, err := time.ParseDuration(strings.TrimSpace(val.Value))
+			if err != nil {
+				return &ValidationError{Key: key, Source: "file", Msg: fmt.Sprintf("line %d: %q is not a duration such as 36h (or 0)", val.Line, val.Value)}
+			}
+			f.SetInt(int64(d))
+			continue
+		}
 		if err := val.Decode(f.Addr().Interface()); err != nil {
 			msg := err.Error()
 			var te *yaml.TypeError

@@ -105,7 +105,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"shard not i/n", "collect:\n  aws:\n    shard: 2of4\n", nil, "collect.aws.shard"},
 		{"shard zero", "", []string{"REPORTER_COLLECT_AWS_SHARD=0/2"}, "collect.aws.shard"},
 		{"shard start not a time", "", []string{"REPORTER_COLLECT_AWS_SHARD_STARTED_AT=2025-02-24"}, `collect.aws.shard_started_at: "2025-02-24" is not an RFC 3339 time`},
-		{"max snapshot age without a unit", "report:\n  max_snapshot_age: 36\n", nil, "report.max_snapshot_age (from file): line 2: cannot unmarshal"},
+		{"max snapshot age without a unit", "report:\n  max_snapshot_age: 36\n", nil, "report.max_snapshot_age (from file): line 2: \"36\" is not a duration such as 36h (or 0)"},
 		{"max snapshot age under a day", "report:\n  max_snapshot_age: 12h\n", nil, "report.max_snapshot_age: 12h0m0s is less than a day"},
 		{"max snapshot age not a duration", "report:\n  max_snapshot_age: 2d\n", nil, "report.max_snapshot_age"},
 		{"max snapshot age negative in env", "", []string{"REPORTER_REPORT_MAX_SNAPSHOT_AGE=-36h"}, "report.max_snapshot_age: -36h0m0s is less than a day"},
@@ -217,5 +217,23 @@ func TestOrganizationUnsetIsTold(t *testing.T) {
 	}
 	if got := Default().OrganizationOr(DefaultOrganization); got != "my-organization" {
 		t.Errorf("default organization %q", got)
+	}
+}
+
+// TestMaxSnapshotAgeZeroInTheFile: the documented "0 turns the check off" works as YAML writes it,
+// a bare integer, not only as the string "0s".
+func TestMaxSnapshotAgeZeroInTheFile(t *testing.T) {
+	for _, yml := range []string{"report:\n  max_snapshot_age: 0\n", "report:\n  max_snapshot_age: \"0s\"\n", "report:\n  max_snapshot_age: 48h\n"} {
+		cfg, err := Load(strings.NewReader(yml), nil)
+		if err != nil {
+			t.Fatalf("%q: %v", yml, err)
+		}
+		want := time.Duration(0)
+		if strings.Contains(yml, "48h") {
+			want = 48 * time.Hour
+		}
+		if cfg.Report.MaxSnapshotAge != want {
+			t.Errorf("%q: max_snapshot_age %v, want %v", yml, cfg.Report.MaxSnapshotAge, want)
+		}
 	}
 }
