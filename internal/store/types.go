@@ -69,6 +69,24 @@ type Coverage struct {
 	MalformedError string
 }
 
+// Disablement sources: where a DisabledControl was read.
+const (
+	DisabledByAssociation          = "association"           // ListStandardsControlAssociations
+	DisabledByCentralConfiguration = "central_configuration" // the administrator's configuration policies
+	DisabledByConfig               = "config"                // the reporter's controls.disabled list
+)
+
+// DisabledControl is a control disabled for one standard in one account and region. In that
+// scope the control is DISABLED: out of every score, never PASSED or FAILED.
+type DisabledControl struct {
+	AccountID  string
+	Region     string
+	StandardID string
+	ControlID  string
+	Source     string // one of the DisabledBy* constants
+	Reason     string // the StatusReason AWS gives, or the configuration's note
+}
+
 // Standard is an enabled standard in a snapshot's catalog.
 type Standard struct {
 	ID        string // resource id, e.g. "standards/aws-foundational-security-best-practices/v/1.0.0"

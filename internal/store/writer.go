@@ -39,6 +39,7 @@ type SnapshotWriter struct {
 	ctls     []Control
 	accounts []Account
 	coverage []Coverage
+	disabled []DisabledControl
 	n        int64
 	done     bool
 }
@@ -288,6 +289,21 @@ func (w *SnapshotWriter) AddAccount(a Account) error {
 	return nil
 }
 
+// AddDisabledControl records a control disabled for a standard in an account and region. The same
+// control given twice (from two sources) is stored once, with the first source given.
+func (w *SnapshotWriter) AddDisabledControl(d DisabledControl) error {
+	if d.AccountID == "" || d.Region == "" || d.StandardID == "" || d.ControlID == "" {
+		return fmt.Errorf("snapshot: disabled control %+v: account, region, standard and control are all required", d)
+	}
+	switch d.Source {
+	case DisabledByAssociation, DisabledByCentralConfiguration, DisabledByConfig:
+	default:
+		return fmt.Errorf("snapshot: disabled control %s in %s/%s: unknown source %q", d.ControlID, d.AccountID, d.Region, d.Source)
+	}
+	w.disabled = append(w.disabled, d)
+	return nil
+}
+
 // AddCoverage records what happened to one account/region pair. Without any coverage (file
 // imports), Commit records every pair present in the findings as collected.
 func (w *SnapshotWriter) AddCoverage(c Coverage) error {
@@ -443,6 +459,9 @@ func (w *SnapshotWriter) writeScope(ctx context.Context, id int64) error {
 	if _, err := c.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE given_coverage (account_id VARCHAR, region VARCHAR, status VARCHAR, reason VARCHAR, findings BIGINT, malformed BIGINT, malformed_error VARCHAR)`); err != nil {
 		return err
 	}
+	if _, err := c.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE given_disabled (account_id VARCHAR, region VARCHAR, standard_id VARCHAR, control_id VARCHAR, source VARCHAR, reason VARCHAR)`); err != nil {
+		return err
+	}
 	err := c.Raw(func(dc any) error {
 		a, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "given_accounts")
 		if err != nil {
@@ -462,6 +481,18 @@ func (w *SnapshotWriter) writeScope(ctx context.Context, id int64) error {
 		}
 		for _, cv := range w.coverage {
 			if err := a.AppendRow(cv.AccountID, cv.Region, cv.Status, cv.Reason, cv.Findings, cv.Malformed, cv.MalformedError); err != nil {
+				return errors.Join(err, a.Close())
+			}
+		}
+		if err := a.Close(); err != nil {
+			return err
+		}
+		a, err = duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "given_disabled")
+		if err != nil {
+			return err
+		}
+		for _, d := range w.disabled {
+			if err := a.AppendRow(d.AccountID, d.Region, d.StandardID, d.ControlID, d.Source, d.Reason); err != nil {
 				return errors.Join(err, a.Close())
 			}
 		}
@@ -504,8 +535,13 @@ func (w *SnapshotWriter) writeScope(ctx context.Context, id int64) error {
 			       coalesce(nullif(g.name, ''), k.name, ''), coalesce(nullif(g.ou, ''), k.ou, ''),
 			       coalesce(nullif(g.email, ''), k.email, '')
 			FROM ids LEFT JOIN given g USING (account_id) LEFT JOIN known k USING (account_id)`, id, staged("account_id")),
+		// Disabled controls: once per account, region, standard and control, the first given wins.
+		fmt.Sprintf(`INSERT INTO snapshot_disabled_controls
+			SELECT %[1]d, account_id, region, standard_id, control_id, source, reason FROM given_disabled
+			QUALIFY row_number() OVER (PARTITION BY account_id, region, standard_id, control_id ORDER BY rowid) = 1`, id),
 		`DROP TABLE temp.given_accounts`,
 		`DROP TABLE temp.given_coverage`,
+		`DROP TABLE temp.given_disabled`,
 	}
 	for _, q := range stmts {
 		if _, err := c.ExecContext(ctx, q); err != nil {

@@ -1,0 +1,67 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestDisabledControlsStored: disabled controls are stored with their snapshot, once per account,
+// region, standard and control (the first source given wins), and bad rows are refused.
+func TestDisabledControlsStored(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "r.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w, err := st.BeginSnapshot(ctx, SnapshotMeta{TakenAt: time.Now().UTC().Add(-time.Hour), Source: "file", Organization: "o"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsbp := "standards/aws-foundational-security-best-practices/v/1.0.0"
+	for _, d := range []DisabledControl{
+		{AccountID: "111111111111", Region: "us-east-1", StandardID: fsbp, ControlID: "S3.1", Source: DisabledByAssociation, Reason: "covered by SCP"},
+		{AccountID: "111111111111", Region: "us-east-1", StandardID: fsbp, ControlID: "S3.1", Source: DisabledByConfig, Reason: "again"},
+		{AccountID: "222222222222", Region: "eu-west-1", StandardID: fsbp, ControlID: "EC2.2", Source: DisabledByCentralConfiguration},
+	} {
+		if err := w.AddDisabledControl(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, bad := range []DisabledControl{
+		{AccountID: "1", Region: "us-east-1", StandardID: fsbp, ControlID: "S3.1", Source: "guess"},
+		{AccountID: "1", StandardID: fsbp, ControlID: "S3.1", Source: DisabledByConfig},
+	} {
+		if err := w.AddDisabledControl(bad); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+	if err := w.AddFinding(&Finding{ID: "f1", ProductARN: "p", AccountID: "111111111111", Region: "us-east-1", ControlID: "S3.1",
+		ComplianceStatus: "PASSED", WorkflowStatus: "NEW", RecordState: "ACTIVE", SeverityLabel: "LOW", Standards: []string{fsbp}}); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := w.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := st.DB().QueryContext(ctx, `SELECT account_id, region, control_id, source, reason FROM snapshot_disabled_controls
+		WHERE snapshot_id = $1 ORDER BY account_id`, snap.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var a, r, c, s, why string
+		if err := rows.Scan(&a, &r, &c, &s, &why); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, a+" "+r+" "+c+" "+s+" "+why)
+	}
+	want := []string{"111111111111 us-east-1 S3.1 association covered by SCP", "222222222222 eu-west-1 EC2.2 central_configuration "}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("stored %q, want %q", got, want)
+	}
+}
