@@ -450,7 +450,21 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap Snapshot, err error) {
 	return snap, nil
 }
 
-// writeScope records the snapshot's accounts and coverage.
+// appendRows appends one row per item to temp table table with DuckDB's appender.
+func appendRows[T any](conn driver.Conn, table string, items []T, row func(T) []driver.Value) error {
+	a, err := duckdb.NewAppender(conn, "temp", "main", table)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if err := a.AppendRow(row(it)...); err != nil {
+			return errors.Join(fmt.Errorf("%s: %w", table, err), a.Close())
+		}
+	}
+	return a.Close()
+}
+
+// writeScope records the snapshot's accounts, coverage and disabled controls.
 func (w *SnapshotWriter) writeScope(ctx context.Context, id int64) error {
 	c := w.conn
 	if _, err := c.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE given_accounts (account_id VARCHAR, name VARCHAR, ou VARCHAR, email VARCHAR)`); err != nil {
@@ -463,40 +477,17 @@ func (w *SnapshotWriter) writeScope(ctx context.Context, id int64) error {
 		return err
 	}
 	err := c.Raw(func(dc any) error {
-		a, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "given_accounts")
-		if err != nil {
-			return err
-		}
-		for _, acc := range w.accounts {
-			if err := a.AppendRow(acc.AccountID, acc.Name, acc.OU, acc.Email); err != nil {
-				return errors.Join(err, a.Close())
-			}
-		}
-		if err := a.Close(); err != nil {
-			return err
-		}
-		a, err = duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "given_coverage")
-		if err != nil {
-			return err
-		}
-		for _, cv := range w.coverage {
-			if err := a.AppendRow(cv.AccountID, cv.Region, cv.Status, cv.Reason, cv.Findings, cv.Malformed, cv.MalformedError); err != nil {
-				return errors.Join(err, a.Close())
-			}
-		}
-		if err := a.Close(); err != nil {
-			return err
-		}
-		a, err = duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "given_disabled")
-		if err != nil {
-			return err
-		}
-		for _, d := range w.disabled {
-			if err := a.AppendRow(d.AccountID, d.Region, d.StandardID, d.ControlID, d.Source, d.Reason); err != nil {
-				return errors.Join(err, a.Close())
-			}
-		}
-		return a.Close()
+		conn := dc.(driver.Conn)
+		return errors.Join(
+			appendRows(conn, "given_accounts", w.accounts, func(acc Account) []driver.Value {
+				return []driver.Value{acc.AccountID, acc.Name, acc.OU, acc.Email}
+			}),
+			appendRows(conn, "given_coverage", w.coverage, func(cv Coverage) []driver.Value {
+				return []driver.Value{cv.AccountID, cv.Region, cv.Status, cv.Reason, cv.Findings, cv.Malformed, cv.MalformedError}
+			}),
+			appendRows(conn, "given_disabled", w.disabled, func(d DisabledControl) []driver.Value {
+				return []driver.Value{d.AccountID, d.Region, d.StandardID, d.ControlID, d.Source, d.Reason}
+			}))
 	})
 	if err != nil {
 		return fmt.Errorf("snapshot: scope: %w", err)
