@@ -47,16 +47,23 @@ func activeFindings(srv *fakeaws.Server) map[string]*store.Finding {
 
 func collectWith(t testing.TB, ctx context.Context, srv *fakeaws.Server, url string, opts collect.AWSOptions) (*collect.Buffer, *collect.AWSPlan, error) {
 	t.Helper()
+	_, sink, plan, err := collectSource(t, ctx, srv, url, opts)
+	return sink, plan, err
+}
+
+// collectSource is collectWith that also returns the source, for what it counted.
+func collectSource(t testing.TB, ctx context.Context, srv *fakeaws.Server, url string, opts collect.AWSOptions) (*collect.AWSSource, *collect.Buffer, *collect.AWSPlan, error) {
+	t.Helper()
 	src, err := collect.NewAWSSource(awsConfig(srv, url), unpacedIfUnlimited(srv, opts))
 	if err != nil {
 		t.Fatal(err)
 	}
 	plan, err := src.Prepare(ctx)
 	if err != nil {
-		return nil, nil, err
+		return src, nil, nil, err
 	}
 	sink := &collect.Buffer{}
-	return sink, plan, src.Collect(ctx, sink)
+	return src, sink, plan, src.Collect(ctx, sink)
 }
 
 // unpacedIfUnlimited turns client-side pacing off against an emulator without quotas, so tests
@@ -479,15 +486,8 @@ func TestAWSDropsRetiredControls(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, mode := range []string{collect.ModeAggregator, collect.ModeAccounts} {
-		src, err := collect.NewAWSSource(awsConfig(srv, hs.URL), unpacedIfUnlimited(srv, collect.AWSOptions{Mode: mode, Catalog: cat}))
+		src, sink, _, err := collectSource(t, t.Context(), srv, hs.URL, collect.AWSOptions{Mode: mode, Catalog: cat})
 		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := src.Prepare(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		sink := &collect.Buffer{}
-		if err := src.Collect(t.Context(), sink); err != nil {
 			t.Fatal(err)
 		}
 		for _, f := range sink.Findings {
