@@ -169,6 +169,10 @@ func collectSnapshot(ctx context.Context, e *env, cfg config.Config, db string, 
 	e.log.Info("snapshot stored", "snapshot", snap.ID, "status", snap.Status, "findings", snap.Findings,
 		"accounts", snap.AccountsCollected, "accounts_expected", snap.AccountsExpected, "duration_ms", d.Milliseconds(),
 		"findings_per_s", int(float64(snap.Findings)/max(d.Seconds(), 1e-9)))
+	if r, ok := src.(interface{ RetiredFindings() int64 }); ok && r.RetiredFindings() > 0 {
+		// Not stored: AWS retired these controls and leaves them out of every score.
+		e.log.Info("findings of retired controls dropped", "snapshot", snap.ID, "findings", r.RetiredFindings())
+	}
 	applyRetention(ctx, e, st, cfg.Store.RetentionDays)
 	return snap, st.Close()
 }

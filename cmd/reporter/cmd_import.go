@@ -83,6 +83,10 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	d := time.Since(start)
 	e.log.Info("snapshot stored", "snapshot", snap.ID, "findings", snap.Findings, "accounts", snap.AccountsCollected,
 		"duration_ms", d.Milliseconds(), "findings_per_s", int(float64(snap.Findings)/max(d.Seconds(), 1e-9)))
+	if n := src.RetiredFindings(); n > 0 {
+		// Not stored: AWS retired these controls and leaves them out of every score.
+		e.log.Info("findings of retired controls dropped", "snapshot", snap.ID, "findings", n)
+	}
 	empty := ""
 	if snap.Empty {
 		empty = ", marked empty"

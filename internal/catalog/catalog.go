@@ -1,14 +1,15 @@
-// Package catalog reads the embedded control catalog (configs/*.csv): the standards we know, the
-// security controls with their titles, severities and standard membership, and the mapping of
+// Package catalog reads the control catalog: the standards we know, the security controls with
+// their titles, severities and standard membership, the controls AWS retired, and the mapping of
 // legacy per-standard control ids (PCI.CloudTrail.1, CIS 1.2 rule 2.7) to security control ids.
+// The catalog is data (configs/catalog.json, a catalog.File), so that a new AWS control needs a
+// data change and no code change, and a refreshed catalog replaces the embedded one as it is.
 package catalog
 
 import (
-	"encoding/csv"
-	"errors"
+	"bytes"
 	"fmt"
-	"io"
 	"io/fs"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -17,12 +18,18 @@ import (
 	"github.com/hubreport/hubreport/internal/store"
 )
 
+// FileName is the catalog file's name in the fs.FS Load reads (configs/ for the embedded one).
+const FileName = "catalog.json"
+
 // Standard is a Security Hub standard.
 type Standard struct {
-	Key       string // short key used in controls.csv, e.g. "fsbp"
+	Key       string // short key the catalog's controls use, e.g. "fsbp"
 	ID        string // resource id, e.g. "standards/pci-dss/v/3.2.1"
 	Name      string
 	ShortName string
+	Slug      string // names the standard's files, e.g. "pci-dss-v4.0.1"
+	// ServiceManaged marks a standard another service manages (AWS Control Tower's).
+	ServiceManaged bool
 }
 
 // Control is a security control.
@@ -30,13 +37,20 @@ type Control struct {
 	ID           string // security control id, e.g. "S3.1"
 	Title        string
 	Severity     string
+	Category     string // e.g. "Protect > Data protection > Encryption of data-at-rest"
 	ResourceType string // ASFF resource type the control evaluates
 	Global       bool   // evaluated once per account (in the home region), not per region
 	Standards    []string
+	Requirements []string // related requirements as AWS lists them
+
+	remediationURL string // from the catalog file; empty: derived from the id
 }
 
 // RemediationURL is the control's page in the Security Hub user guide.
 func (c Control) RemediationURL() string {
+	if c.remediationURL != "" {
+		return c.remediationURL
+	}
 	service, _, _ := strings.Cut(c.ID, ".")
 	s := strings.ToLower(service)
 	return "https://docs.aws.amazon.com/securityhub/latest/userguide/" + s + "-controls.html#" +
@@ -47,10 +61,13 @@ func (c Control) RemediationURL() string {
 type Catalog struct {
 	Standards []Standard
 	Controls  []Control
+	// Source and Retrieved say where and when the catalog's data was read.
+	Source, Retrieved string
 
 	standardByKey map[string]Standard
 	standardByID  map[string]Standard
 	controlByID   map[string]Control
+	retired       map[string]bool
 	legacy        map[string]string // standardID + "\x00" + legacyID -> control id
 }
 
@@ -60,110 +77,177 @@ var (
 	defaultErr  error
 )
 
-// Default returns the catalog embedded from configs/. It is parsed once.
+// Default returns the catalog embedded from configs/catalog.json. It is parsed once.
 func Default() (*Catalog, error) {
 	defaultOnce.Do(func() { defaultCat, defaultErr = Load(configs.Files) })
 	return defaultCat, defaultErr
 }
 
-// Load parses standards.csv, controls.csv and legacy_controls.csv from fsys.
+// Load parses catalog.json from fsys.
 func Load(fsys fs.FS) (*Catalog, error) {
-	c := &Catalog{
-		standardByKey: map[string]Standard{},
-		standardByID:  map[string]Standard{},
-		controlByID:   map[string]Control{},
-		legacy:        map[string]string{},
+	data, err := fs.ReadFile(fsys, FileName)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
 	}
-	err := readCSV(fsys, "standards.csv", []string{"key", "id", "name", "short_name"}, func(r []string) error {
-		s := Standard{Key: r[0], ID: r[1], Name: r[2], ShortName: r[3]}
-		if _, dup := c.standardByKey[s.Key]; dup {
-			return fmt.Errorf("duplicate standard key %q", s.Key)
-		}
-		c.Standards = append(c.Standards, s)
-		c.standardByKey[s.Key] = s
-		c.standardByID[s.ID] = s
-		return nil
-	})
+	f, err := ParseFile(bytes.NewReader(data), FileName)
 	if err != nil {
 		return nil, err
 	}
-	err = readCSV(fsys, "controls.csv", []string{"control_id", "title", "severity", "resource_type", "scope", "standards"}, func(r []string) error {
-		ctl := Control{ID: r[0], Title: r[1], Severity: r[2], ResourceType: r[3]}
-		switch r[4] {
-		case "global":
-			ctl.Global = true
-		case "regional":
-		default:
-			return fmt.Errorf("control %s: scope %q is neither global nor regional", ctl.ID, r[4])
-		}
-		switch ctl.Severity {
-		case "CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL":
-		default:
-			return fmt.Errorf("control %s: severity %q", ctl.ID, ctl.Severity)
-		}
-		for _, key := range strings.Fields(r[5]) {
-			s, ok := c.standardByKey[key]
-			if !ok {
-				return fmt.Errorf("control %s: unknown standard key %q", ctl.ID, key)
-			}
-			ctl.Standards = append(ctl.Standards, s.ID)
-		}
-		if _, dup := c.controlByID[ctl.ID]; dup {
-			return fmt.Errorf("duplicate control %s", ctl.ID)
-		}
-		c.Controls = append(c.Controls, ctl)
-		c.controlByID[ctl.ID] = ctl
-		return nil
-	})
+	c, err := FromFile(f)
 	if err != nil {
-		return nil, err
-	}
-	err = readCSV(fsys, "legacy_controls.csv", []string{"standard_key", "legacy_id", "control_id"}, func(r []string) error {
-		s, ok := c.standardByKey[r[0]]
-		if !ok {
-			return fmt.Errorf("legacy id %s: unknown standard key %q", r[1], r[0])
-		}
-		if _, ok := c.controlByID[r[2]]; !ok {
-			return fmt.Errorf("legacy id %s: control %s is not in controls.csv", r[1], r[2])
-		}
-		c.legacy[s.ID+"\x00"+r[1]] = r[2]
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("catalog %s: %w", FileName, err)
 	}
 	return c, nil
 }
 
-func readCSV(fsys fs.FS, name string, header []string, row func([]string) error) error {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return fmt.Errorf("catalog: %w", err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = len(header)
-	got, err := r.Read()
-	if err != nil {
-		return fmt.Errorf("catalog %s: header: %w", name, err)
-	}
-	if strings.Join(got, ",") != strings.Join(header, ",") {
-		return fmt.Errorf("catalog %s: header is %q, want %q", name, got, header)
-	}
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("catalog %s: %w", name, err)
-		}
-		if err := row(rec); err != nil {
-			line, _ := r.FieldPos(0)
-			return fmt.Errorf("catalog %s line %d: %w", name, line, err)
-		}
-	}
+// ValidationError is a catalog file entry that cannot be used: Entry names it ("control S3.1",
+// "standard pci", "legacy id PCI.S3.1"), Field the JSON field at fault.
+type ValidationError struct {
+	Entry, Field, Problem string
 }
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("%s: field %s: %s", e.Entry, e.Field, e.Problem)
+}
+
+var (
+	controlIDPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*\.[0-9]+$`)
+	datePattern      = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$`)
+)
+
+// FromFile checks f and builds the catalog from it. The first problem found is returned as a
+// *ValidationError naming the entry and the field; fix that entry of the file.
+func FromFile(f *File) (*Catalog, error) {
+	bad := func(entry, field, format string, args ...any) error {
+		return &ValidationError{Entry: entry, Field: field, Problem: fmt.Sprintf(format, args...)}
+	}
+	if f.Retrieved != "" && !datePattern.MatchString(f.Retrieved) {
+		return nil, bad("catalog", "retrieved", "%q is not a date (YYYY-MM-DD)", f.Retrieved)
+	}
+	c := &Catalog{
+		Source:        f.Source,
+		Retrieved:     f.Retrieved,
+		standardByKey: map[string]Standard{},
+		standardByID:  map[string]Standard{},
+		controlByID:   map[string]Control{},
+		retired:       map[string]bool{},
+		legacy:        map[string]string{},
+	}
+	if len(f.Standards) == 0 {
+		return nil, bad("catalog", "standards", "no standards")
+	}
+	for i, fs := range f.Standards {
+		entry := fmt.Sprintf("standard %d (%s)", i+1, fs.Key)
+		switch {
+		case fs.Key == "":
+			return nil, bad(entry, "key", "empty")
+		case fs.ID == "":
+			return nil, bad(entry, "id", "empty")
+		case fs.Name == "":
+			return nil, bad(entry, "name", "empty")
+		case fs.Slug == "" || strings.ContainsAny(fs.Slug, "/\\ "):
+			return nil, bad(entry, "slug", "%q is not a file name", fs.Slug)
+		}
+		if _, dup := c.standardByKey[fs.Key]; dup {
+			return nil, bad(entry, "key", "duplicate standard key %q", fs.Key)
+		}
+		id := NormalizeStandardID(fs.ID)
+		if _, dup := c.standardByID[id]; dup {
+			return nil, bad(entry, "id", "duplicate standard id %q", fs.ID)
+		}
+		s := Standard{Key: fs.Key, ID: id, Name: fs.Name, ShortName: fs.ShortName, Slug: fs.Slug, ServiceManaged: fs.ServiceManaged}
+		if s.ShortName == "" {
+			s.ShortName = s.Name
+		}
+		c.Standards = append(c.Standards, s)
+		c.standardByKey[s.Key] = s
+		c.standardByID[s.ID] = s
+	}
+	for _, r := range f.Retired {
+		entry := "retired control " + r.ID
+		if !controlIDPattern.MatchString(r.ID) {
+			return nil, bad(entry, "id", "%q is not a security control id (Service.N)", r.ID)
+		}
+		if r.Retired != "" && !datePattern.MatchString(r.Retired) {
+			return nil, bad(entry, "retired", "%q is not a date (YYYY-MM or YYYY-MM-DD)", r.Retired)
+		}
+		c.retired[r.ID] = true
+	}
+	for _, fc := range f.Controls {
+		ctl, err := c.control(fc)
+		if err != nil {
+			return nil, err
+		}
+		c.Controls = append(c.Controls, ctl)
+		c.controlByID[ctl.ID] = ctl
+	}
+	for _, l := range f.Legacy {
+		entry := "legacy id " + l.LegacyID
+		s, ok := c.standardByKey[l.Standard]
+		switch {
+		case l.LegacyID == "":
+			return nil, bad("legacy id of "+l.ControlID, "legacy_id", "empty")
+		case !ok:
+			return nil, bad(entry, "standard", "unknown standard key %q", l.Standard)
+		}
+		if _, ok := c.controlByID[l.ControlID]; !ok {
+			return nil, bad(entry, "control_id", "control %s is not among the catalog's controls", l.ControlID)
+		}
+		c.legacy[s.ID+"\x00"+l.LegacyID] = l.ControlID
+	}
+	return c, nil
+}
+
+// control checks one control of the file.
+func (c *Catalog) control(fc FileControl) (Control, error) {
+	entry := "control " + fc.ID
+	bad := func(field, format string, args ...any) error {
+		return &ValidationError{Entry: entry, Field: field, Problem: fmt.Sprintf(format, args...)}
+	}
+	if !controlIDPattern.MatchString(fc.ID) {
+		return Control{}, bad("id", "%q is not a security control id (Service.N)", fc.ID)
+	}
+	if _, dup := c.controlByID[fc.ID]; dup {
+		return Control{}, bad("id", "duplicate control")
+	}
+	if c.retired[fc.ID] {
+		return Control{}, bad("id", "the control is also listed as retired; keep it in one of the two lists")
+	}
+	if strings.TrimSpace(fc.Title) == "" {
+		return Control{}, bad("title", "empty")
+	}
+	switch fc.Severity {
+	case "CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL":
+	default:
+		return Control{}, bad("severity", "%q is not CRITICAL, HIGH, MEDIUM, LOW or INFORMATIONAL", fc.Severity)
+	}
+	ctl := Control{ID: fc.ID, Title: fc.Title, Severity: fc.Severity, Category: fc.Category,
+		ResourceType: fc.ResourceType, Requirements: fc.Requirements, remediationURL: fc.RemediationURL}
+	switch fc.Scope {
+	case "global":
+		ctl.Global = true
+	case "regional":
+	default:
+		return Control{}, bad("scope", "%q is neither global nor regional", fc.Scope)
+	}
+	if len(fc.Standards) == 0 {
+		return Control{}, bad("standards", "the control belongs to no standard")
+	}
+	for _, key := range fc.Standards {
+		s, ok := c.standardByKey[key]
+		if !ok {
+			return Control{}, bad("standards", "unknown standard key %q", key)
+		}
+		ctl.Standards = append(ctl.Standards, s.ID)
+	}
+	if u := fc.RemediationURL; u != "" && !strings.HasPrefix(u, "https://") {
+		return Control{}, bad("remediation_url", "%q is not an https URL", u)
+	}
+	return ctl, nil
+}
+
+// Retired reports whether AWS retired the control: findings that still carry it are dropped.
+func (c *Catalog) Retired(id string) bool { return c.retired[id] }
 
 // Standard finds a standard by key or resource id.
 func (c *Catalog) Standard(keyOrID string) (Standard, bool) {

@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"bytes"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +17,10 @@ const (
 	cis12ID  = "ruleset/cis-aws-foundations-benchmark/v/1.2.0"
 	cis14ID  = "standards/cis-aws-foundations-benchmark/v/1.4.0"
 	cis30ID  = "standards/cis-aws-foundations-benchmark/v/3.0.0"
+	pci4ID   = "standards/pci-dss/v/4.0.1"
+	n171ID   = "standards/nist-800-171/v/2.0.0"
+	tagID    = "standards/aws-resource-tagging-standard/v/1.0.0"
+	ctID     = "standards/service-managed-aws-control-tower/v/1.0.0"
 	pciARN   = "arn:aws:securityhub:::standards/pci-dss/v/3.2.1"
 	cis12ARN = "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0"
 )
@@ -41,35 +47,80 @@ func countIn(c *Catalog, sid string) int {
 
 func TestDefaultSize(t *testing.T) {
 	c := defaultCatalog(t)
-	if got := len(c.Controls); got < 160 {
-		t.Errorf("catalog has %d controls, want at least 160", got)
+	if got := len(c.Controls); got < 500 {
+		t.Errorf("catalog has %d controls, want at least 500", got)
 	}
-	if got := len(c.Standards); got != 7 {
-		t.Errorf("catalog has %d standards, want 7", got)
+	if got := len(c.Standards); got != 11 {
+		t.Errorf("catalog has %d standards, want 11", got)
+	}
+	if c.Retrieved == "" || !strings.Contains(c.Source, "Security Hub CSPM User Guide") {
+		t.Errorf("catalog source %q, retrieved %q: want the user guide and a date", c.Source, c.Retrieved)
 	}
 }
 
-// The Security Hub CSPM user guide lists exactly these numbers of controls for the CIS and PCI DSS
-// v3.2.1 standards (CIS v5.0.0: 40, v3.0.0: 37, v1.4.0: 39, v1.2.0: 42; PCI DSS v3.2.1: 44 after the
-// retirement of S3.4). FSBP and NIST have several hundred controls; the catalog carries a subset, so
-// only lower bounds (what the catalog carries today) are asserted for them.
+// The expected figures are counted from AWS's Security Hub CSPM user guide, read 2026-12-07:
+//   - "AWS Foundational Security Best Practices standard in Security Hub CSPM" lists 336 controls;
+//     4 of them (AppSync.1, AppSync.6, ECS.1, MQ.3) are retired in the controls change log: 332.
+//   - "PCI DSS in Security Hub CSPM" lists 44 controls for v3.2.1 and 142 for v4.0.1 (MQ.3 retired: 141).
+//   - "Service-Managed Standard: AWS Control Tower" lists 196 controls (ECS.1 retired: 195).
+//   - "AWS Resource Tagging Standard" lists 140 controls.
+//   - CIS v5.0.0: 40, v3.0.0: 37, v1.4.0: 39, v1.2.0: 42, as the CIS pages listed them for the
+//     previous catalog (not re-read in this build).
+//   - NIST SP 800-53 Rev. 5: AWS's page was not readable; 277 is the previous catalog's 272 plus the
+//     new controls whose Related requirements name NIST.800-53.r5, minus the retired ones.
+//   - NIST SP 800-171 Rev. 2: AWS lists its membership only in each control's Related requirements,
+//     which this build could not read for every service, so the embedded catalog carries none:
+//     its controls come from the findings, or from a refreshed catalog (reporter catalog refresh).
 func TestStandardCounts(t *testing.T) {
 	c := defaultCatalog(t)
 	tests := []struct {
-		id       string
-		min, max int
+		id   string
+		want int
 	}{
-		{cis5ID, 40, 40},
-		{cis30ID, 37, 37},
-		{cis14ID, 39, 39},
-		{cis12ID, 42, 42},
-		{pciID, 44, 44},
-		{fsbpID, 300, 1000},
-		{nistID, 270, 1000},
+		{fsbpID, 332},
+		{cis5ID, 40},
+		{cis30ID, 37},
+		{cis14ID, 39},
+		{cis12ID, 42},
+		{pciID, 44},
+		{pci4ID, 141},
+		{ctID, 195},
+		{tagID, 140},
+		{nistID, 277},
+		{n171ID, 0},
 	}
 	for _, tt := range tests {
-		if got := countIn(c, tt.id); got < tt.min || got > tt.max {
-			t.Errorf("%s has %d controls, want %d..%d", tt.id, got, tt.min, tt.max)
+		if got := countIn(c, tt.id); got != tt.want {
+			t.Errorf("%s has %d controls, want %d", tt.id, got, tt.want)
+		}
+	}
+}
+
+// Standards have their proper names and the file slugs the evidence package uses.
+func TestStandardNames(t *testing.T) {
+	c := defaultCatalog(t)
+	tests := []struct{ key, id, name, slug string }{
+		{"pci401", pci4ID, "PCI DSS v4.0.1", "pci-dss-v4.0.1"},
+		{"nist171", n171ID, "NIST SP 800-171 Revision 2", "nist-800-171-v2.0.0"},
+		{"tagging", tagID, "AWS Resource Tagging Standard v1.0.0", "aws-resource-tagging-standard-v1.0.0"},
+		{"ct", ctID, "Service-Managed Standard: AWS Control Tower", "service-managed-aws-control-tower-v1.0.0"},
+		{"cis12", cis12ID, "CIS AWS Foundations Benchmark v1.2.0", "cis-aws-foundations-benchmark-v1.2.0"},
+	}
+	for _, tt := range tests {
+		s, ok := c.Standard(tt.id)
+		if !ok || s.Key != tt.key || s.Name != tt.name || s.Slug != tt.slug {
+			t.Errorf("Standard(%s) = %+v, %v; want key %s, name %q, slug %s", tt.id, s, ok, tt.key, tt.name, tt.slug)
+		}
+	}
+	if s, _ := c.Standard("ct"); !s.ServiceManaged {
+		t.Error("the Control Tower standard is not marked service-managed")
+	}
+	// The slug is the resource id without its prefix, /v/ turned to -v: the evidence package's
+	// file names (render/evidence.Slug) follow the same rule, so the two can be checked apart.
+	for _, s := range c.Standards {
+		id := strings.TrimPrefix(strings.TrimPrefix(s.ID, "standards/"), "ruleset/")
+		if want := strings.ReplaceAll(id, "/v/", "-v"); s.Slug != want {
+			t.Errorf("standard %s: slug %q, want %q", s.Key, s.Slug, want)
 		}
 	}
 }
@@ -113,7 +164,32 @@ func TestSpotChecks(t *testing.T) {
 		{"RDS.2", "RDS DB Instances should prohibit public access, as determined by the PubliclyAccessible configuration", "CRITICAL", "AwsRdsDbInstance", false,
 			[]string{fsbpID, cis5ID, pciID, nistID, cis30ID}, []string{cis14ID}},
 		{"ACM.2", "RSA certificates managed by ACM should use a key length of at least 2,048 bits", "HIGH", "AwsCertificateManagerCertificate", false,
+			[]string{fsbpID, pci4ID, ctID}, nil},
+		// Severities AWS changed since the previous catalog (the per-service pages, 2026-12-07; SQS.3
+		// as AWS's change log gives it).
+		{"SNS.4", "SNS topic access policies should not allow public access", "CRITICAL", "AwsSnsTopic", false,
+			[]string{fsbpID}, []string{ctID}},
+		{"SQS.3", "SQS queue access policies should not allow public access", "CRITICAL", "AwsSqsQueue", false,
 			[]string{fsbpID}, nil},
+		{"RDS.7", "RDS clusters should have deletion protection enabled", "MEDIUM", "AwsRdsDbCluster", false,
+			[]string{fsbpID, nistID}, []string{ctID}},
+		{"GuardDuty.7", "GuardDuty EKS Runtime Monitoring should be enabled", "HIGH", "AwsGuardDutyDetector", false,
+			[]string{fsbpID, pci4ID}, nil},
+		{"ELB.7", "Classic Load Balancers should have connection draining enabled", "LOW", "AwsElbLoadBalancer", false,
+			[]string{fsbpID, nistID, ctID}, nil},
+		{"ServiceCatalog.1", "Service Catalog portfolios should be shared within an AWS organization only", "MEDIUM", "AwsServiceCatalogPortfolio", false,
+			[]string{fsbpID, nistID}, nil},
+		// Controls new since the previous catalog.
+		{"MSK.4", "MSK clusters should have public access disabled", "CRITICAL", "AwsMskCluster", false,
+			[]string{fsbpID}, []string{nistID}},
+		{"SSM.7", "SSM documents should have the block public sharing setting enabled", "CRITICAL", "AwsAccount", false,
+			[]string{fsbpID}, nil},
+		{"RDS.18", "RDS instances should be deployed in a VPC", "HIGH", "AwsRdsDbInstance", false,
+			[]string{ctID}, []string{fsbpID}},
+		{"S3.17", "S3 general purpose buckets should be encrypted at rest with AWS KMS keys", "MEDIUM", "AwsS3Bucket", false,
+			[]string{pci4ID, ctID, nistID}, []string{fsbpID}},
+		{"IAM.25", "IAM users should be tagged", "LOW", "", true,
+			[]string{tagID}, []string{fsbpID}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {
@@ -147,12 +223,21 @@ func TestSpotChecks(t *testing.T) {
 	}
 }
 
-// Retired controls must not be in the catalog: they never produce findings and would drag scores.
+// Retired controls are not controls of the catalog, and Retired names them so that findings
+// that still carry one can be dropped.
 func TestRetiredControlsAbsent(t *testing.T) {
 	c := defaultCatalog(t)
-	for _, id := range []string{"IAM.20", "S3.4", "CloudFront.2", "CodeBuild.5", "EC2.22", "RDS.18", "SNS.2"} {
+	for _, id := range []string{"AppSync.1", "AppSync.6", "ECS.1", "MQ.3", "SNS.2", "IAM.20", "S3.4", "CloudFront.2", "CodeBuild.5"} {
 		if _, ok := c.Control(id); ok {
 			t.Errorf("retired control %s is in the catalog", id)
+		}
+		if !c.Retired(id) {
+			t.Errorf("Retired(%s) = false", id)
+		}
+	}
+	for _, id := range []string{"AppSync.2", "ECS.2", "MQ.2", "Nope.1"} {
+		if c.Retired(id) {
+			t.Errorf("Retired(%s) = true", id)
 		}
 	}
 }
@@ -163,13 +248,20 @@ func TestCatalogInvariants(t *testing.T) {
 		if ctl.Title == "" || strings.TrimSpace(ctl.Title) != ctl.Title {
 			t.Errorf("%s: bad title %q", ctl.ID, ctl.Title)
 		}
-		if !strings.HasPrefix(ctl.ResourceType, "Aws") {
-			t.Errorf("%s: resource type %q is not an ASFF type", ctl.ID, ctl.ResourceType)
+		// Tagging-only controls carry no resource type; ASFF has no type for some new ones.
+		if rt := ctl.ResourceType; rt != "" && rt != "Other" && !strings.HasPrefix(rt, "Aws") {
+			t.Errorf("%s: resource type %q is not an ASFF type", ctl.ID, rt)
+		}
+		switch ctl.Severity {
+		case "CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL":
+		default:
+			t.Errorf("%s: severity %q", ctl.ID, ctl.Severity)
 		}
 		if len(ctl.Standards) == 0 {
 			t.Errorf("%s: belongs to no standard", ctl.ID)
 		}
-		if strings.HasPrefix(ctl.ID, "IAM.") && ctl.ID != "IAM.28" && !ctl.Global {
+		// IAM.28 and IAM.23 evaluate Access Analyzer analyzers, which are regional.
+		if strings.HasPrefix(ctl.ID, "IAM.") && ctl.ID != "IAM.28" && ctl.ID != "IAM.23" && !ctl.Global {
 			t.Errorf("%s: IAM controls evaluate global resources", ctl.ID)
 		}
 	}
@@ -277,92 +369,123 @@ func TestForSnapshotDefaults(t *testing.T) {
 	}
 }
 
-const (
-	goodStandards = "key,id,name,short_name\n" +
-		"fsbp,standards/aws-foundational-security-best-practices/v/1.0.0,FSBP,FSBP\n"
-	goodControls = "control_id,title,severity,resource_type,scope,standards\n" +
-		"S3.1,Title one,MEDIUM,AwsAccount,regional,fsbp\n" +
-		"IAM.6,Title two,CRITICAL,AwsAccount,global,fsbp\n"
-	goodLegacy = "standard_key,legacy_id,control_id\n"
-)
+// goodFile is a small valid catalog file; each case of TestFromFileErrors breaks one thing.
+func goodFile() *File {
+	return &File{
+		Source:    "test",
+		Retrieved: "2026-12-07",
+		Standards: []FileStandard{{Key: "fsbp", ID: "standards/aws-foundational-security-best-practices/v/1.0.0",
+			Name: "FSBP", ShortName: "FSBP", Slug: "aws-foundational-security-best-practices-v1.0.0"}},
+		Controls: []FileControl{
+			{ID: "S3.1", Title: "Title one", Severity: "MEDIUM", ResourceType: "AwsAccount", Scope: "regional", Standards: []string{"fsbp"}},
+			{ID: "IAM.6", Title: "Title two", Severity: "CRITICAL", ResourceType: "AwsAccount", Scope: "global", Standards: []string{"fsbp"},
+				RemediationURL: "https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-6"},
+		},
+		Retired: []FileRetired{{ID: "AppSync.1", Retired: "2025-05"}},
+		Legacy:  []FileLegacy{{Standard: "fsbp", LegacyID: "Old.1", ControlID: "IAM.6"}},
+	}
+}
 
-func TestLoadErrors(t *testing.T) {
+func TestFromFileErrors(t *testing.T) {
 	tests := []struct {
-		name                        string
-		standards, controls, legacy string
-		wantFile                    string
-		wantLine                    string
-		wantText                    string
+		name        string
+		breakIt     func(f *File)
+		entry, fld  string
+		wantProblem string
 	}{
-		{"unknown standard key", goodStandards,
-			goodControls + "EC2.2,Title,HIGH,AwsEc2SecurityGroup,regional,fsbp cis99\n", goodLegacy,
-			"controls.csv", "line 4", `unknown standard key "cis99"`},
-		{"bad severity", goodStandards,
-			"control_id,title,severity,resource_type,scope,standards\n" +
-				"S3.1,Title,MEDIUM,AwsAccount,regional,fsbp\n" +
-				"S3.2,Title,Severe,AwsS3Bucket,regional,fsbp\n", goodLegacy,
-			"controls.csv", "line 3", `severity "Severe"`},
-		{"bad scope", goodStandards,
-			goodControls + "S3.2,Title,HIGH,AwsS3Bucket,everywhere,fsbp\n", goodLegacy,
-			"controls.csv", "line 4", `scope "everywhere"`},
-		{"duplicate control", goodStandards,
-			goodControls + "S3.1,Again,LOW,AwsAccount,regional,fsbp\n", goodLegacy,
-			"controls.csv", "line 4", "duplicate control S3.1"},
-		{"legacy id to unknown control", goodStandards, goodControls,
-			goodLegacy + "fsbp,X.1,S3.1\nfsbp,X.2,Nope.9\n",
-			"legacy_controls.csv", "line 3", "control Nope.9 is not in controls.csv"},
-		{"legacy id with unknown standard", goodStandards, goodControls,
-			goodLegacy + "pci321,PCI.S3.6,S3.1\n",
-			"legacy_controls.csv", "line 2", `unknown standard key "pci321"`},
-		{"wrong header", goodStandards,
-			"id,title,severity,resource_type,scope,standards\n", goodLegacy,
-			"controls.csv", "header", "header is"},
-		{"wrong field count", goodStandards,
-			goodControls + "S3.2,Title,HIGH,AwsS3Bucket,regional\n", goodLegacy,
-			"controls.csv", "line 4", "wrong number of fields"},
+		{"unknown standard key", func(f *File) { f.Controls[1].Standards = []string{"fsbp", "cis99"} },
+			"control IAM.6", "standards", `unknown standard key "cis99"`},
+		{"bad severity", func(f *File) { f.Controls[0].Severity = "Severe" },
+			"control S3.1", "severity", `"Severe"`},
+		{"bad scope", func(f *File) { f.Controls[0].Scope = "everywhere" },
+			"control S3.1", "scope", `"everywhere" is neither global nor regional`},
+		{"empty title", func(f *File) { f.Controls[1].Title = " " },
+			"control IAM.6", "title", "empty"},
+		{"no standard", func(f *File) { f.Controls[1].Standards = nil },
+			"control IAM.6", "standards", "no standard"},
+		{"bad id", func(f *File) { f.Controls[1].ID = "IAM-6" },
+			"control IAM-6", "id", "not a security control id"},
+		{"duplicate control", func(f *File) { f.Controls = append(f.Controls, f.Controls[0]) },
+			"control S3.1", "id", "duplicate control"},
+		{"retired and active", func(f *File) { f.Retired = append(f.Retired, FileRetired{ID: "S3.1"}) },
+			"control S3.1", "id", "also listed as retired"},
+		{"bad retirement date", func(f *File) { f.Retired[0].Retired = "May 2025" },
+			"retired control AppSync.1", "retired", `"May 2025"`},
+		{"bad remediation url", func(f *File) { f.Controls[0].RemediationURL = "docs.aws.amazon.com/x" },
+			"control S3.1", "remediation_url", "not an https URL"},
+		{"legacy id to unknown control", func(f *File) {
+			f.Legacy = append(f.Legacy, FileLegacy{Standard: "fsbp", LegacyID: "X.2", ControlID: "Nope.9"})
+		},
+			"legacy id X.2", "control_id", "control Nope.9 is not among"},
+		{"legacy id with unknown standard", func(f *File) { f.Legacy[0].Standard = "pci321" },
+			"legacy id Old.1", "standard", `unknown standard key "pci321"`},
+		{"standard without slug", func(f *File) { f.Standards[0].Slug = "" },
+			"standard 1 (fsbp)", "slug", "not a file name"},
+		{"duplicate standard", func(f *File) { f.Standards = append(f.Standards, f.Standards[0]) },
+			"standard 2 (fsbp)", "key", "duplicate"},
+		{"bad retrieved date", func(f *File) { f.Retrieved = "yesterday" },
+			"catalog", "retrieved", `"yesterday"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fsys := fstest.MapFS{
-				"standards.csv":       {Data: []byte(tt.standards)},
-				"controls.csv":        {Data: []byte(tt.controls)},
-				"legacy_controls.csv": {Data: []byte(tt.legacy)},
+			f := goodFile()
+			tt.breakIt(f)
+			_, err := FromFile(f)
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("FromFile: err = %v, want a *ValidationError", err)
 			}
-			_, err := Load(fsys)
-			if err == nil {
-				t.Fatal("Load succeeded, want an error")
+			if ve.Entry != tt.entry || ve.Field != tt.fld || !strings.Contains(ve.Problem, tt.wantProblem) {
+				t.Errorf("error = %+v; want entry %q, field %q, problem containing %q", ve, tt.entry, tt.fld, tt.wantProblem)
 			}
-			msg := err.Error()
-			for _, want := range []string{tt.wantFile, tt.wantLine, tt.wantText} {
-				if !strings.Contains(msg, want) {
-					t.Errorf("error %q does not mention %q", msg, want)
-				}
+			if msg := err.Error(); !strings.Contains(msg, tt.entry) || !strings.Contains(msg, tt.fld) {
+				t.Errorf("error %q does not name the entry and the field", msg)
 			}
 		})
 	}
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	fsys := fstest.MapFS{"standards.csv": {Data: []byte(goodStandards)}}
-	if _, err := Load(fsys); err == nil || !strings.Contains(err.Error(), "controls.csv") {
-		t.Errorf("Load without controls.csv: err = %v, want one naming controls.csv", err)
+	if _, err := Load(fstest.MapFS{}); err == nil || !strings.Contains(err.Error(), FileName) {
+		t.Errorf("Load of an empty directory: err = %v, want one naming %s", err, FileName)
 	}
 }
 
-func TestLoadGood(t *testing.T) {
-	fsys := fstest.MapFS{
-		"standards.csv":       {Data: []byte(goodStandards)},
-		"controls.csv":        {Data: []byte(goodControls)},
-		"legacy_controls.csv": {Data: []byte(goodLegacy + "fsbp,Old.1,IAM.6\n")},
+// Load reads the file through ParseFile (unknown fields are errors) and FromFile.
+func TestLoadErrorsNameTheFile(t *testing.T) {
+	for name, data := range map[string]string{
+		"unknown field": `{"source": "x", "retrieved": "2026-12-07", "standards": [], "controls": [], "colour": 1}`,
+		"invalid":       `{"source": "x", "retrieved": "2026-12-07", "standards": [{"key": "fsbp"}]}`,
+	} {
+		_, err := Load(fstest.MapFS{FileName: {Data: []byte(data)}})
+		if err == nil || !strings.Contains(err.Error(), FileName) {
+			t.Errorf("%s: Load: err = %v, want one naming %s", name, err, FileName)
+		}
 	}
-	c, err := Load(fsys)
+}
+
+// A file written by WriteFile loads back into the same catalog: the refresh command's output is
+// usable as catalog.path as it is.
+func TestFromFileRoundTrip(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteFile(&buf, goodFile()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(fstest.MapFS{FileName: {Data: buf.Bytes()}})
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 	if id, ok := c.SecurityControlID("arn:aws:securityhub:us-east-1::standards/aws-foundational-security-best-practices/v/1.0.0", "Old.1"); !ok || id != "IAM.6" {
 		t.Errorf("SecurityControlID = %q, %v; want IAM.6", id, ok)
 	}
-	if ctl, _ := c.Control("IAM.6"); !ctl.Global {
-		t.Error("IAM.6 should be global")
+	ctl, _ := c.Control("IAM.6")
+	if !ctl.Global || ctl.RemediationURL() != "https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-6" {
+		t.Errorf("IAM.6 = %+v, %s; want global with the file's remediation URL", ctl, ctl.RemediationURL())
+	}
+	if !c.Retired("AppSync.1") || c.Retired("S3.1") {
+		t.Error("Retired does not follow the file's retired list")
+	}
+	if c.Retrieved != "2026-12-07" || c.Source != "test" {
+		t.Errorf("source %q, retrieved %q", c.Source, c.Retrieved)
 	}
 }

@@ -29,33 +29,35 @@ const (
 // mappings are AWS's.
 func testCatalog(t testing.TB) *catalog.Catalog {
 	t.Helper()
-	cat, err := catalog.Load(fstest.MapFS{
-		"standards.csv": {Data: []byte(`key,id,name,short_name
-fsbp,standards/aws-foundational-security-best-practices/v/1.0.0,AWS Foundational Security Best Practices v1.0.0,AWS FSBP v1.0
-pci321,standards/pci-dss/v/3.2.1,PCI DSS v3.2.1,PCI DSS v3.2.1
-nist53r5,standards/nist-800-53/v/5.0.0,NIST SP 800-53 Revision 5,NIST 800-53 r5
-cis12,ruleset/cis-aws-foundations-benchmark/v/1.2.0,CIS AWS Foundations Benchmark v1.2.0,CIS v1.2
-cis14,standards/cis-aws-foundations-benchmark/v/1.4.0,CIS AWS Foundations Benchmark v1.4.0,CIS v1.4
-`)},
-		"controls.csv": {Data: []byte(`control_id,title,severity,resource_type,scope,standards
-CloudTrail.1,CloudTrail should be enabled,HIGH,AwsAccount,global,fsbp nist53r5 cis12 cis14
-CloudTrail.2,CloudTrail should have encryption at-rest enabled,MEDIUM,AwsCloudTrailTrail,regional,fsbp pci321 nist53r5 cis12 cis14
-EC2.2,VPC default security groups should not allow inbound or outbound traffic,HIGH,AwsEc2SecurityGroup,regional,fsbp pci321 nist53r5 cis12 cis14
-IAM.6,Hardware MFA should be enabled for the root user,CRITICAL,AwsAccount,global,pci321 nist53r5 cis12 cis14
-S3.1,S3 general purpose buckets should have block public access settings enabled,MEDIUM,AwsAccount,regional,fsbp pci321 nist53r5 cis14
-S3.5,S3 general purpose buckets should require requests to use SSL,MEDIUM,AwsS3Bucket,regional,fsbp pci321 nist53r5 cis14
-`)},
-		"legacy_controls.csv": {Data: []byte(`standard_key,legacy_id,control_id
-pci321,PCI.CloudTrail.1,CloudTrail.2
-pci321,PCI.EC2.2,EC2.2
-pci321,PCI.IAM.4,IAM.6
-pci321,PCI.S3.6,S3.1
-cis12,2.1,CloudTrail.1
-cis12,2.7,CloudTrail.2
-cis12,4.3,EC2.2
-cis12,1.14,IAM.6
-`)},
-	})
+	cat, err := catalog.Load(fstest.MapFS{catalog.FileName: {Data: []byte(`{
+  "source": "test", "retrieved": "2026-12-07",
+  "standards": [
+    {"key": "fsbp", "id": "standards/aws-foundational-security-best-practices/v/1.0.0", "name": "AWS Foundational Security Best Practices v1.0.0", "short_name": "AWS FSBP v1.0", "slug": "aws-foundational-security-best-practices-v1.0.0"},
+    {"key": "pci321", "id": "standards/pci-dss/v/3.2.1", "name": "PCI DSS v3.2.1", "short_name": "PCI DSS v3.2.1", "slug": "pci-dss-v3.2.1"},
+    {"key": "nist53r5", "id": "standards/nist-800-53/v/5.0.0", "name": "NIST SP 800-53 Revision 5", "short_name": "NIST 800-53 r5", "slug": "nist-800-53-v5.0.0"},
+    {"key": "cis12", "id": "ruleset/cis-aws-foundations-benchmark/v/1.2.0", "name": "CIS AWS Foundations Benchmark v1.2.0", "short_name": "CIS v1.2", "slug": "cis-aws-foundations-benchmark-v1.2.0"},
+    {"key": "cis14", "id": "standards/cis-aws-foundations-benchmark/v/1.4.0", "name": "CIS AWS Foundations Benchmark v1.4.0", "short_name": "CIS v1.4", "slug": "cis-aws-foundations-benchmark-v1.4.0"}
+  ],
+  "controls": [
+    {"id": "CloudTrail.1", "title": "CloudTrail should be enabled", "severity": "HIGH", "resource_type": "AwsAccount", "scope": "global", "standards": ["fsbp", "nist53r5", "cis12", "cis14"]},
+    {"id": "CloudTrail.2", "title": "CloudTrail should have encryption at-rest enabled", "severity": "MEDIUM", "resource_type": "AwsCloudTrailTrail", "scope": "regional", "standards": ["fsbp", "pci321", "nist53r5", "cis12", "cis14"]},
+    {"id": "EC2.2", "title": "VPC default security groups should not allow inbound or outbound traffic", "severity": "HIGH", "resource_type": "AwsEc2SecurityGroup", "scope": "regional", "standards": ["fsbp", "pci321", "nist53r5", "cis12", "cis14"]},
+    {"id": "IAM.6", "title": "Hardware MFA should be enabled for the root user", "severity": "CRITICAL", "resource_type": "AwsAccount", "scope": "global", "standards": ["pci321", "nist53r5", "cis12", "cis14"]},
+    {"id": "S3.1", "title": "S3 general purpose buckets should have block public access settings enabled", "severity": "MEDIUM", "resource_type": "AwsAccount", "scope": "regional", "standards": ["fsbp", "pci321", "nist53r5", "cis14"]},
+    {"id": "S3.5", "title": "S3 general purpose buckets should require requests to use SSL", "severity": "MEDIUM", "resource_type": "AwsS3Bucket", "scope": "regional", "standards": ["fsbp", "pci321", "nist53r5", "cis14"]}
+  ],
+  "retired": [{"id": "AppSync.1", "retired": "2025-05"}],
+  "legacy": [
+    {"standard": "pci321", "legacy_id": "PCI.CloudTrail.1", "control_id": "CloudTrail.2"},
+    {"standard": "pci321", "legacy_id": "PCI.EC2.2", "control_id": "EC2.2"},
+    {"standard": "pci321", "legacy_id": "PCI.IAM.4", "control_id": "IAM.6"},
+    {"standard": "pci321", "legacy_id": "PCI.S3.6", "control_id": "S3.1"},
+    {"standard": "cis12", "legacy_id": "2.1", "control_id": "CloudTrail.1"},
+    {"standard": "cis12", "legacy_id": "2.7", "control_id": "CloudTrail.2"},
+    {"standard": "cis12", "legacy_id": "4.3", "control_id": "EC2.2"},
+    {"standard": "cis12", "legacy_id": "1.14", "control_id": "IAM.6"}
+  ]
+}`)}})
 	if err != nil {
 		t.Fatal(err)
 	}

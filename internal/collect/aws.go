@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -87,7 +88,12 @@ type AWSSource struct {
 	plan  *AWSPlan
 	ident identityAPI
 	home  *securityhub.Client
+	// retired counts the findings dropped because their control is retired (Catalog.Retired).
+	retired atomic.Int64
 }
+
+// RetiredFindings is how many findings the last Collect dropped because their control is retired.
+func (s *AWSSource) RetiredFindings() int64 { return s.retired.Load() }
 
 // AWSPlan is what a run will read, known before the snapshot is opened.
 type AWSPlan struct {
@@ -412,6 +418,8 @@ func (s *AWSSource) Collect(ctx context.Context, sink Sink) error {
 	if s.plan == nil {
 		return errors.New("collect: AWSSource.Collect before Prepare")
 	}
+	s.retired.Store(0)
+	sink = retiredFilter{Sink: sink, cat: s.opts.Catalog, dropped: &s.retired}
 	for _, a := range s.plan.Accounts {
 		if err := sink.AddAccount(a); err != nil {
 			return err

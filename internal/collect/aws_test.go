@@ -1,9 +1,11 @@
 package collect_test
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
+	"io/fs"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -13,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/hubreport/hubreport/configs"
+	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 	"github.com/hubreport/hubreport/internal/store"
@@ -43,16 +47,23 @@ func activeFindings(srv *fakeaws.Server) map[string]*store.Finding {
 
 func collectWith(t testing.TB, ctx context.Context, srv *fakeaws.Server, url string, opts collect.AWSOptions) (*collect.Buffer, *collect.AWSPlan, error) {
 	t.Helper()
+	_, sink, plan, err := collectSource(t, ctx, srv, url, opts)
+	return sink, plan, err
+}
+
+// collectSource is collectWith that also returns the source, for what it counted.
+func collectSource(t testing.TB, ctx context.Context, srv *fakeaws.Server, url string, opts collect.AWSOptions) (*collect.AWSSource, *collect.Buffer, *collect.AWSPlan, error) {
+	t.Helper()
 	src, err := collect.NewAWSSource(awsConfig(srv, url), unpacedIfUnlimited(srv, opts))
 	if err != nil {
 		t.Fatal(err)
 	}
 	plan, err := src.Prepare(ctx)
 	if err != nil {
-		return nil, nil, err
+		return src, nil, nil, err
 	}
 	sink := &collect.Buffer{}
-	return sink, plan, src.Collect(ctx, sink)
+	return src, sink, plan, src.Collect(ctx, sink)
 }
 
 // unpacedIfUnlimited turns client-side pacing off against an emulator without quotas, so tests
@@ -440,5 +451,55 @@ func TestAWSShardsPartitionTheAccounts(t *testing.T) {
 	checkExactlyOnce(t, activeFindings(srv), all)
 	if _, err := collect.NewAWSSource(aws.Config{Region: "us-east-1"}, collect.AWSOptions{Shard: 0, Shards: 2}); err == nil {
 		t.Error("sharding the aggregator stream was accepted")
+	}
+}
+
+// Findings of a control the catalog lists as retired are dropped, in both modes, and counted.
+func TestAWSDropsRetiredControls(t *testing.T) {
+	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Aggregator: true, Unlimited: true})
+	want := activeFindings(srv)
+	// The control with the most active findings in the estate stands for a retired one.
+	perControl := map[string]int{}
+	for _, f := range want {
+		perControl[f.ControlID]++
+	}
+	delete(perControl, "")
+	var retired string
+	for id, n := range perControl {
+		if retired == "" || n > perControl[retired] || n == perControl[retired] && id < retired {
+			retired = id
+		}
+	}
+	data, err := fs.ReadFile(configs.Files, catalog.FileName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := catalog.ParseFile(bytes.NewReader(data), catalog.FileName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file.Controls = slices.DeleteFunc(file.Controls, func(c catalog.FileControl) bool { return c.ID == retired })
+	file.Legacy = slices.DeleteFunc(file.Legacy, func(l catalog.FileLegacy) bool { return l.ControlID == retired })
+	file.Retired = append(file.Retired, catalog.FileRetired{ID: retired})
+	cat, err := catalog.FromFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{collect.ModeAggregator, collect.ModeAccounts} {
+		src, sink, _, err := collectSource(t, t.Context(), srv, hs.URL, collect.AWSOptions{Mode: mode, Catalog: cat})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range sink.Findings {
+			if f.ControlID == retired {
+				t.Fatalf("%s: finding %s of retired control %s stored", mode, f.ID, retired)
+			}
+		}
+		if got := src.RetiredFindings(); got != int64(perControl[retired]) {
+			t.Errorf("%s: RetiredFindings() = %d, want the %d active findings of %s", mode, got, perControl[retired], retired)
+		}
+		if got, want := len(sink.Findings), len(want)-perControl[retired]; got != want {
+			t.Errorf("%s: stored %d findings, want %d", mode, got, want)
+		}
 	}
 }

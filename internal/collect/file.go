@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/store"
@@ -26,23 +27,18 @@ type FileSource struct {
 	// AllowEmpty lets files that hold no finding at all through, as an empty snapshot; without
 	// it Collect refuses them with an *EmptyImportError (see there why).
 	AllowEmpty bool
+
+	retired atomic.Int64
 }
+
+// RetiredFindings is how many findings the last Collect dropped because their control is retired
+// (Catalog.Retired). A file of such findings only is not empty: it was read, and they were dropped.
+func (s *FileSource) RetiredFindings() int64 { return s.retired.Load() }
 
 // Collect decodes every file in order and hands each finding to sink.AddFinding. It stops at the
 // first error: a half-imported file must not become a snapshot, and the caller rolls it back.
 // Files that together hold no finding are an *EmptyImportError unless AllowEmpty is set.
 func (s *FileSource) Collect(ctx context.Context, sink Sink) error {
-	counted := &countingSink{Sink: sink}
-	if err := s.collect(ctx, counted); err != nil {
-		return err
-	}
-	if counted.n == 0 && !s.AllowEmpty {
-		return &EmptyImportError{Files: s.names()}
-	}
-	return nil
-}
-
-func (s *FileSource) collect(ctx context.Context, sink Sink) error {
 	if len(s.Paths) == 0 {
 		return errors.New("import: no files given")
 	}
@@ -53,10 +49,16 @@ func (s *FileSource) collect(ctx context.Context, sink Sink) error {
 			return fmt.Errorf("import: %w", err)
 		}
 	}
+	// Counted before the retired controls' findings are dropped: those were read.
+	s.retired.Store(0)
+	counted := &countingSink{Sink: retiredFilter{Sink: sink, cat: cat, dropped: &s.retired}}
 	for _, p := range s.Paths {
-		if err := s.collectFile(ctx, p, cat, sink); err != nil {
+		if err := s.collectFile(ctx, p, cat, counted); err != nil {
 			return err
 		}
+	}
+	if counted.n == 0 && !s.AllowEmpty {
+		return &EmptyImportError{Files: s.names()}
 	}
 	return nil
 }

@@ -7,15 +7,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"io/fs"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
-	"testing/fstest"
 
-	"github.com/hubreport/hubreport/configs"
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/store"
@@ -271,21 +268,21 @@ func testCatalog(t testing.TB, controls string) *catalog.Catalog {
 	if c, ok := testCatalogs[controls]; ok {
 		return c
 	}
-	stds, err := fs.ReadFile(configs.Files, "standards.csv")
+	def, err := catalog.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b strings.Builder
-	b.WriteString("control_id,title,severity,resource_type,scope,standards\n")
+	f := &catalog.File{Source: "test", Retrieved: def.Retrieved}
+	for _, s := range def.Standards {
+		f.Standards = append(f.Standards, catalog.FileStandard{Key: s.Key, ID: s.ID, Name: s.Name,
+			ShortName: s.ShortName, Slug: s.Slug, ServiceManaged: s.ServiceManaged})
+	}
 	for _, line := range strings.Split(strings.TrimSpace(controls), "\n") {
 		p := strings.Split(line, ",")
-		fmt.Fprintf(&b, "%s,%s control title,%s,%s,%s,%s\n", p[0], p[0], p[3], p[1], p[2], p[4])
+		f.Controls = append(f.Controls, catalog.FileControl{ID: p[0], Title: p[0] + " control title", Severity: p[3],
+			ResourceType: p[1], Scope: p[2], Standards: strings.Fields(p[4])})
 	}
-	c, err := catalog.Load(fstest.MapFS{
-		"standards.csv":       {Data: stds},
-		"controls.csv":        {Data: []byte(b.String())},
-		"legacy_controls.csv": {Data: []byte("standard_key,legacy_id,control_id\n")},
-	})
+	c, err := catalog.FromFile(f)
 	if err != nil {
 		t.Fatal(err)
 	}

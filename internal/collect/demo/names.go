@@ -452,8 +452,8 @@ var resTypes = map[string]*resType{
 }
 
 // genericType describes a resource type the table above does not know, so that a control added to
-// configs/controls.csv for a new service still gets plausible resources without a code change.
-// service is the control's service prefix ("SageMaker" of SageMaker.5).
+// the catalog (configs/catalog.json) for a new service still gets plausible resources without a
+// code change. service is the control's service prefix ("SageMaker" of SageMaker.5).
 func genericType(asff, service string) *resType {
 	svc, resource := splitASFFType(asff, service)
 	return &resType{asff: asff, kind: kindOther, base: 1.5, presence: 0.2, arn: func(n *namer) string {

@@ -113,6 +113,10 @@ func TestSlug(t *testing.T) {
 		"standards/pci-dss/v/3.2.1":                         "pci-dss-v3.2.1",
 		"ruleset/cis-aws-foundations-benchmark/v/1.2.0":     "cis-aws-foundations-benchmark-v1.2.0",
 		"standards/service-managed-aws-control-tower/v/1.0": "service-managed-aws-control-tower-v1.0",
+		// The catalog's slugs (catalog.Standard.Slug) follow the same rule; issue 18's file names.
+		"standards/pci-dss/v/4.0.1":                       "pci-dss-v4.0.1",
+		"standards/nist-800-171/v/2.0.0":                  "nist-800-171-v2.0.0",
+		"standards/aws-resource-tagging-standard/v/1.0.0": "aws-resource-tagging-standard-v1.0.0",
 	} {
 		if got := Slug(in); got != want {
 			t.Errorf("Slug(%q) = %q, want %q", in, got, want)
