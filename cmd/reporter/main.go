@@ -75,7 +75,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"auditmanager", "push evidence to an AWS Audit Manager assessment (auditmanager push --mapping FILE)", runAuditManager},
-		{"catalog", "write the control catalog of a live account to a file catalog.path can name (catalog refresh --out FILE)", runCatalog},
+		{"catalog", "write a live account's control catalog to a file for catalog.path (catalog refresh --out FILE)", runCatalog},
 		{"collect", "store one snapshot of the organization's findings from AWS (or the demo organization)", runCollect},
 		{"demo", "build the demo organization's history and write every report", runDemo},
 		{"export", "write snapshots as Parquet for Athena or import-parquet (export --format parquet --out DIR)", runExport},
