@@ -237,7 +237,8 @@ func readCatalog(ctx context.Context, hub catalogRefreshAPI, account, region str
 	return f, nil
 }
 
-func listDefinitions(ctx context.Context, hub catalogRefreshAPI, standardsArn string) ([]types.SecurityControlDefinition, error) {
+// listDefinitions pages through the control definitions of one standard, or of all ("").
+func listDefinitions(ctx context.Context, hub securityhub.ListSecurityControlDefinitionsAPIClient, standardsArn string) ([]types.SecurityControlDefinition, error) {
 	in := &securityhub.ListSecurityControlDefinitionsInput{MaxResults: aws.Int32(100)}
 	if standardsArn != "" {
 		in.StandardsArn = aws.String(standardsArn)
