@@ -26,7 +26,7 @@ func runCatalog(ctx context.Context, e *env, args []string) error {
 }
 
 // runCatalogRefresh reads the current control catalog from Security Hub CSPM with the default AWS
-// credentials and region, and writes it in the catalog file format (catalog.path takes it).
+// credentials and region (through collect.aws.assume_role_arn when set, as a collection), and writes it in the catalog file format (catalog.path takes it).
 func runCatalogRefresh(ctx context.Context, e *env, args []string) error {
 	fs, cfgPath := newFlagSet(e, "catalog refresh", "catalog refresh --out FILE|- [--config FILE]")
 	out := fs.String("out", "", "file to write the catalog to (JSON); - writes it to stdout")
@@ -53,7 +53,8 @@ func runCatalogRefresh(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("AWS configuration: %w", err)
 	}
-	f, err := collect.RefreshCatalog(ctx, awsCfg, collect.RefreshOptions{Known: known, Retrieved: e.now(), Log: e.log})
+	f, err := collect.RefreshCatalog(ctx, awsCfg, collect.RefreshOptions{Known: known,
+		AssumeRoleARN: cfg.Collect.AWS.AssumeRoleARN, Retrieved: e.now(), Log: e.log})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -40,6 +41,9 @@ type RefreshOptions struct {
 	Quota Quota
 	// MaxAttempts per request, first try included (default 12).
 	MaxAttempts int
+	// AssumeRoleARN, when set, is assumed first with cfg's credentials, as collect.aws.
+	// assume_role_arn is for a collection: the security account's role reads the catalog.
+	AssumeRoleARN string
 	// Retrieved is the date written in the file (default: today, UTC).
 	Retrieved time.Time
 	Log       *slog.Logger // nil: discard
@@ -64,7 +68,13 @@ func RefreshCatalog(ctx context.Context, cfg aws.Config, opts RefreshOptions) (*
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	ident := sts.NewFromConfig(cfg, func(o *sts.Options) { o.Retryer = newRetryer(opts.MaxAttempts)() })
+	stsOpts := func(o *sts.Options) { o.Retryer = newRetryer(opts.MaxAttempts)() }
+	if opts.AssumeRoleARN != "" {
+		cfg = cfg.Copy()
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg, stsOpts), opts.AssumeRoleARN,
+			func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = "hubreport-catalog" }))
+	}
+	ident := sts.NewFromConfig(cfg, stsOpts)
 	id, err := ident.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return nil, fmt.Errorf("catalog refresh: who am I (sts GetCallerIdentity): %w", err)

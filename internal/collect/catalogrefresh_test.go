@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/fakeaws"
@@ -200,5 +202,32 @@ func TestStandardKeys(t *testing.T) {
 		if key, slug := collect.StandardKeys(c.in); key != c.key || slug != c.slug {
 			t.Errorf("StandardKeys(%q) = %q, %q; want %q, %q", c.in, key, slug, c.key, c.slug)
 		}
+	}
+}
+
+// TestRefreshCatalogAssumesTheConfiguredRole: with collect.aws.assume_role_arn the catalog is read
+// as that role, and the file names the role's account, not the one whose keys started the chain.
+func TestRefreshCatalogAssumesTheConfiguredRole(t *testing.T) {
+	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Unlimited: true, Catalog: smallCatalog(t)})
+	member := srv.Accounts()[1].AccountID
+	if member == srv.AdministratorAccount() {
+		member = srv.Accounts()[2].AccountID
+	}
+	cfg := awsConfig(srv, hs.URL)
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(fakeaws.AccessKeyFor(member), "secret", "")
+	for _, c := range []struct{ role, want string }{
+		{"", member},
+		{"arn:aws:iam::" + srv.AdministratorAccount() + ":role/SecurityReader", srv.AdministratorAccount()},
+	} {
+		f, err := collect.RefreshCatalog(context.Background(), cfg, collect.RefreshOptions{Quota: collect.Unpaced, AssumeRoleARN: c.role})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(f.Source, "account "+c.want+" ") {
+			t.Errorf("role %q: source %q, want account %s", c.role, f.Source, c.want)
+		}
+	}
+	if n := srv.Stats().Requests["AssumeRole"]; n != 1 {
+		t.Errorf("%d AssumeRole calls, want 1", n)
 	}
 }
