@@ -9,7 +9,6 @@ import (
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
-	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/collect/demo"
 	"github.com/hubreport/hubreport/internal/config"
@@ -83,7 +82,7 @@ func checkShardMode(cfg config.Config, from string) error {
 // collectSnapshot stores one snapshot from the configured source. Nothing is stored unless the
 // whole collection succeeds.
 func collectSnapshot(ctx context.Context, e *env, cfg config.Config, db string, progressEvery time.Duration) (store.Snapshot, error) {
-	cat, err := catalog.Default()
+	cat, err := loadCatalog(cfg)
 	if err != nil {
 		return store.Snapshot{}, err
 	}

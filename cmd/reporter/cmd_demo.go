@@ -49,7 +49,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			return usagef("--end: %v", err)
 		}
 	}
-	cat, err := catalog.Default()
+	cat, err := loadCatalog(cfg)
 	if err != nil {
 		return err
 	}

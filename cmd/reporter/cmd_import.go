@@ -6,7 +6,6 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/config"
 	"github.com/hubreport/hubreport/internal/store"
@@ -49,7 +48,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 			return usagef("--as-of %s: %v", o.asOf, err)
 		}
 	}
-	cat, err := catalog.Default()
+	cat, err := loadCatalog(cfg)
 	if err != nil {
 		return err
 	}

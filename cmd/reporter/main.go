@@ -75,6 +75,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"auditmanager", "push evidence to an AWS Audit Manager assessment (auditmanager push --mapping FILE)", runAuditManager},
+		{"catalog", "write a live account's control catalog to a file for catalog.path (catalog refresh --out FILE)", runCatalog},
 		{"collect", "store one snapshot of the organization's findings from AWS (or the demo organization)", runCollect},
 		{"demo", "build the demo organization's history and write every report", runDemo},
 		{"export", "write snapshots as Parquet for Athena or import-parquet (export --format parquet --out DIR)", runExport},
@@ -215,8 +216,18 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// loadConfig reads the config file (if any) and the environment.
+// loadConfig reads the config file (if any) and the environment. A catalog.path that cannot be
+// used fails every command here, not only those that read the catalog: a run on a schedule finds
+// out when it is configured, not at collection time.
 func loadConfig(e *env, path string) (config.Config, error) {
+	cfg, err := readConfig(e, path)
+	if err == nil && cfg.Catalog.Path != "" {
+		_, err = loadCatalog(cfg)
+	}
+	return cfg, err
+}
+
+func readConfig(e *env, path string) (config.Config, error) {
 	if path == "" {
 		return config.Load(nil, e.vars)
 	}

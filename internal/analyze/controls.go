@@ -6,6 +6,17 @@ import (
 	"slices"
 )
 
+// controlSeenSQL gives, per control of snapshot $1, the title and severity its findings carry,
+// for a control the snapshot's catalog does not know (AWS added it after the catalog was written,
+// or catalog.path names an older file): those of its most recently updated finding, archived and
+// suppressed ones included, since the label is the control's whatever the finding's state; ties go
+// to the greater value, so the choice never depends on row order.
+const controlSeenSQL = `
+SELECT control_id,
+       arg_max(title, (updated_at, title)) FILTER (WHERE title <> '') AS title,
+       arg_max(severity_label, (updated_at, severity_label)) FILTER (WHERE severity_label <> '') AS severity
+FROM snapshot_findings($1) WHERE control_id <> '' GROUP BY control_id`
+
 // controlStatuses fills Report.Controls: for every reported standard, every control of the
 // snapshot's catalog and every control findings name, its organization status by AWS's rule and
 // how many accounts it passed, failed or was unknown in.
@@ -20,10 +31,10 @@ func (a *analyzer) controlStatuses(ctx context.Context, r *Report) error {
 	rows, err := a.st.DB().QueryContext(ctx, `
 WITH cf AS (
   SELECT account_id, control_id, unnest(standards) AS standard_id, compliance_status AS cs,
-         workflow_status = 'SUPPRESSED' AS suppressed, updated_at, title
+         workflow_status = 'SUPPRESSED' AS suppressed, updated_at
   FROM snapshot_findings($1) WHERE control_id <> '' AND record_state = 'ACTIVE'),
 per_account AS (
-  SELECT standard_id, control_id, account_id, `+statusSQL+`, max(updated_at) AS last, min(title) AS title
+  SELECT standard_id, control_id, account_id, `+statusSQL+`, max(updated_at) AS last
   FROM cf GROUP BY ALL),
 observed AS (
   SELECT standard_id, control_id,
@@ -32,16 +43,17 @@ observed AS (
          count(*) FILTER (WHERE status = 'PASSED') AS passed,
          count(*) FILTER (WHERE status = 'FAILED') AS failed,
          count(*) FILTER (WHERE status = 'UNKNOWN') AS unknown,
-         max(last) AS last, min(title) AS title
+         max(last) AS last
   FROM per_account GROUP BY ALL),
+seen AS (`+controlSeenSQL+`),
 cat AS (SELECT standard_id, control_id, title, severity, disabled FROM snapshot_controls WHERE snapshot_id = $1)
-SELECT standard_id, control_id, coalesce(nullif(c.title, ''), o.title, ''), coalesce(c.severity, ''),
+SELECT standard_id, control_id, coalesce(nullif(c.title, ''), seen.title, ''), coalesce(nullif(c.severity, ''), seen.severity, ''),
        CASE WHEN c.disabled THEN 'DISABLED' ELSE coalesce(o.status, 'NO_DATA') END,
        CASE WHEN c.disabled THEN 0 ELSE coalesce(o.passed, 0) END,
        CASE WHEN c.disabled THEN 0 ELSE coalesce(o.failed, 0) END,
        CASE WHEN c.disabled THEN 0 ELSE coalesce(o.unknown, 0) END,
        o.last
-FROM cat c FULL JOIN observed o USING (standard_id, control_id)`, a.snap.ID)
+FROM cat c FULL JOIN observed o USING (standard_id, control_id) LEFT JOIN seen USING (control_id)`, a.snap.ID)
 	if err != nil {
 		return err
 	}

@@ -60,13 +60,12 @@ func (a *analyzer) controlInfos(ctx context.Context, sid int64) (map[string]cont
 WITH cat AS (SELECT control_id, any_value(title) AS title, any_value(severity) AS severity,
                     list(DISTINCT standard_id ORDER BY standard_id) AS stds
              FROM snapshot_controls WHERE snapshot_id = $1 GROUP BY control_id),
-seen AS (SELECT control_id, max(title) AS title,
-                arg_max(severity_label, severity_normalized) AS severity,
-                list_sort(list_distinct(flatten(list(standards)))) AS stds
+labels AS (`+controlSeenSQL+`),
+seen AS (SELECT control_id, list_sort(list_distinct(flatten(list(standards)))) AS stds
          FROM snapshot_findings($1) WHERE control_id <> '' GROUP BY control_id)
-SELECT control_id, coalesce(cat.title, seen.title), coalesce(cat.severity, seen.severity),
+SELECT control_id, coalesce(nullif(cat.title, ''), labels.title, ''), coalesce(nullif(cat.severity, ''), labels.severity, ''),
        list_sort(list_distinct(list_concat(coalesce(cat.stds, []), coalesce(seen.stds, []))))
-FROM cat FULL JOIN seen USING (control_id)`, sid)
+FROM cat FULL JOIN seen USING (control_id) LEFT JOIN labels USING (control_id)`, sid)
 	if err != nil {
 		return nil, err
 	}

@@ -391,17 +391,7 @@ func (s *AWSSource) standards(ctx context.Context) ([]store.Standard, []store.Co
 }
 
 func (s *AWSSource) controlDefinitions(ctx context.Context, standardsArn string) ([]types.SecurityControlDefinition, error) {
-	var out []types.SecurityControlDefinition
-	pages := securityhub.NewListSecurityControlDefinitionsPaginator(s.home, &securityhub.ListSecurityControlDefinitionsInput{
-		StandardsArn: aws.String(standardsArn), MaxResults: aws.Int32(100)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.SecurityControlDefinitions...)
-	}
-	return out, nil
+	return listDefinitions(ctx, s.home, standardsArn)
 }
 
 // Meta describes the snapshot the plan fills.

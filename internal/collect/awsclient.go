@@ -51,11 +51,15 @@ var (
 )
 
 // Operations lists every AWS API operation the collector calls, as IAM actions. The deployment's
-// least-privilege policy is checked against it.
+// least-privilege policy is checked against it. DescribeStandards and
+// ListStandardsControlAssociations are `reporter catalog refresh`'s (RefreshCatalog), run with the
+// collector's role.
 var Operations = []string{
 	"securityhub:GetFindings",
 	"securityhub:GetEnabledStandards",
 	"securityhub:ListSecurityControlDefinitions",
+	"securityhub:DescribeStandards",
+	"securityhub:ListStandardsControlAssociations",
 	"securityhub:ListFindingAggregators",
 	"securityhub:GetFindingAggregator",
 	"organizations:ListAccounts",

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -33,6 +34,14 @@ type Config struct {
 	Report               Report   `yaml:"report"`
 	Deliver              Deliver  `yaml:"deliver"`
 	Schedule             Schedule `yaml:"schedule"`
+	Catalog              Catalog  `yaml:"catalog"`
+}
+
+// Catalog selects the control catalog.
+type Catalog struct {
+	// Path names a catalog file (the format `reporter catalog refresh` writes) that every command
+	// uses instead of the embedded catalog. Empty: the embedded one.
+	Path string `yaml:"path"`
 }
 
 // Store configures the DuckDB file.
@@ -345,6 +354,15 @@ func (c Config) Validate() error {
 	}
 	if p := c.Store.S3ShardsPrefix; p == "" || !strings.HasSuffix(p, "/") || strings.HasPrefix(p, "/") {
 		return &ValidationError{Key: "store.s3_shards_prefix", Msg: fmt.Sprintf("%q is not a key prefix like shards/ (not empty, ending in /, not starting with /)", p)}
+	}
+	if p := c.Catalog.Path; p != "" {
+		// The file's contents are checked where the catalog is parsed (cmd/reporter), which
+		// names this key too; here only that there is a file.
+		if fi, err := os.Stat(p); err != nil {
+			return &ValidationError{Key: "catalog.path", Msg: fmt.Sprintf("%s: %v (write one with `reporter catalog refresh --out FILE`, or leave the key empty for the embedded catalog)", p, errors.Unwrap(err))}
+		} else if fi.IsDir() {
+			return &ValidationError{Key: "catalog.path", Msg: fmt.Sprintf("%s is a directory, not a catalog file", p)}
+		}
 	}
 	e := c.Deliver.Email
 	if e.Transport != "ses" && e.Transport != "smtp" {

@@ -1,6 +1,6 @@
 // Package fakeaws is a local emulator of the AWS APIs the collector calls: Security Hub (rest-json:
 // GetFindings, GetEnabledStandards, DescribeStandards, ListSecurityControlDefinitions,
-// ListFindingAggregators, GetFindingAggregator, DescribeHub), Organizations (JSON 1.1: ListAccounts)
+// ListStandardsControlAssociations, ListFindingAggregators, GetFindingAggregator, DescribeHub), Organizations (JSON 1.1: ListAccounts)
 // and STS (query protocol: AssumeRole, GetCallerIdentity). One http.Handler serves all three; a
 // request is routed by the service of its SigV4 credential scope, so every SDK client can share one
 // BaseEndpoint.
@@ -53,6 +53,10 @@ type Options struct {
 	Accounts           int   // default 20
 	FindingsPerAccount int   // 0: what the demo generates
 	Seed               int64 // default 1
+	// Catalog is the control catalog the emulated Security Hub serves (DescribeStandards,
+	// ListSecurityControlDefinitions, ListStandardsControlAssociations) and the demo estate's
+	// findings are drawn from; nil: catalog.Default().
+	Catalog *catalog.Catalog
 	// Aggregator: a finding aggregator exists in the home region linking all regions, so the
 	// administrator sees every region's findings there.
 	Aggregator bool
@@ -220,9 +224,12 @@ func New(opts Options) (*Server, error) {
 	if opts.CredentialTTL == 0 {
 		opts.CredentialTTL = DefaultCredentialTTL
 	}
-	cat, err := catalog.Default()
-	if err != nil {
-		return nil, fmt.Errorf("fakeaws: %w", err)
+	cat := opts.Catalog
+	if cat == nil {
+		var err error
+		if cat, err = catalog.Default(); err != nil {
+			return nil, fmt.Errorf("fakeaws: %w", err)
+		}
 	}
 	org, err := demo.New(demo.Config{Accounts: opts.Accounts, Days: 1, Seed: opts.Seed, Catalog: cat})
 	if err != nil {

@@ -63,6 +63,8 @@ func shOperation(r *http.Request) (op, arg string) {
 		return "DescribeStandards", ""
 	case r.Method == http.MethodGet && p == "/securityControls/definitions":
 		return "ListSecurityControlDefinitions", ""
+	case r.Method == http.MethodGet && p == "/associations":
+		return "ListStandardsControlAssociations", ""
 	case r.Method == http.MethodGet && p == "/findingAggregator/list":
 		return "ListFindingAggregators", ""
 	case r.Method == http.MethodGet && strings.HasPrefix(p, "/findingAggregator/get/"):
@@ -133,6 +135,8 @@ func (s *Server) serveSecurityHub(w http.ResponseWriter, r *http.Request, c call
 		res, err = s.describeStandards(c, r.URL.Query())
 	case "ListSecurityControlDefinitions":
 		res, err = s.listSecurityControlDefinitions(c, r.URL.Query())
+	case "ListStandardsControlAssociations":
+		res, err = s.listStandardsControlAssociations(c, r.URL.Query())
 	case "ListFindingAggregators":
 		res, err = s.listFindingAggregators(c, r.URL.Query())
 	case "GetFindingAggregator":
