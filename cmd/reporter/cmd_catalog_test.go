@@ -19,7 +19,8 @@ import (
 func refreshedCatalog(t *testing.T) *catalog.Catalog {
 	t.Helper()
 	std := func(key, id, name string) catalog.FileStandard {
-		return catalog.FileStandard{Key: key, ID: id, Name: name, ShortName: name}
+		_, slug := collect.StandardKeys(id)
+		return catalog.FileStandard{Key: key, ID: id, Name: name, ShortName: name, Slug: slug}
 	}
 	ctl := func(id, severity, resource, scope string, stds ...string) catalog.FileControl {
 		return catalog.FileControl{ID: id, Title: id + " as AWS words it now (refreshed)", Severity: severity,
@@ -173,7 +174,8 @@ func TestBadCatalogPathIsAUsageError(t *testing.T) {
 		}
 	}
 	must(os.WriteFile(notJSON, []byte("control_id,title\nS3.1,x\n"), 0o600))
-	must(os.WriteFile(unknownKey, []byte(`{"source":"x","retrieved":"2026-01-01","standards":[],"retired":[],"legacy":[],
+	must(os.WriteFile(unknownKey, []byte(`{"source":"x","retrieved":"2026-01-01","retired":[],"legacy":[],
+"standards":[{"key":"fsbp","id":"standards/aws-foundational-security-best-practices/v/1.0.0","name":"AWS FSBP","short_name":"FSBP","slug":"aws-foundational-security-best-practices-v1.0.0"}],
 "controls":[{"id":"S3.1","title":"t","severity":"HIGH","scope":"regional","standards":["nope"]}]}`), 0o600))
 	for _, c := range []struct{ path, want string }{
 		{filepath.Join(work, "missing.json"), "no such file"},

@@ -122,7 +122,7 @@ func TestRefreshCatalogReadsWhatTheEmulatorServes(t *testing.T) {
 }
 
 // smallCatalog is a catalog AWS could serve and the built-in one does not: a standard it lacks
-// (PCI DSS v4.0.1, enabled nowhere), a control only that standard has, and new wording and
+// (PCI DSS v4.1.0, enabled nowhere), a control only that standard has, and new wording and
 // severity for S3.1.
 func smallCatalog(t *testing.T) *catalog.Catalog {
 	t.Helper()
@@ -132,13 +132,16 @@ func smallCatalog(t *testing.T) *catalog.Catalog {
 			{Key: "cis5", ID: "standards/cis-aws-foundations-benchmark/v/5.0.0", Name: "CIS AWS Foundations Benchmark v5.0", ShortName: "CIS v5.0"},
 			{Key: "pci321", ID: "standards/pci-dss/v/3.2.1", Name: "PCI DSS v3.2.1", ShortName: "PCI DSS v3.2.1"},
 			{Key: "nist53r5", ID: "standards/nist-800-53/v/5.0.0", Name: "NIST SP 800-53 Revision 5", ShortName: "NIST 800-53 r5"},
-			{Key: "p401", ID: "standards/pci-dss/v/4.0.1", Name: "PCI DSS v4.0.1", ShortName: "PCI DSS v4.0.1"},
+			{Key: "p401", ID: "standards/pci-dss/v/4.1.0", Name: "PCI DSS v4.1.0", ShortName: "PCI DSS v4.1.0"},
 		},
 		Controls: []catalog.FileControl{
 			{ID: "S3.1", Title: "S3 general purpose buckets should have block public access settings enabled", Severity: "CRITICAL", Scope: "regional", Standards: []string{"fsbp", "pci321", "p401"}},
 			{ID: "IAM.6", Title: "Hardware MFA should be enabled for the root user", Severity: "CRITICAL", Scope: "global", Standards: []string{"cis5", "nist53r5"}},
 			{ID: "S3.25", Title: "S3 directory buckets should have lifecycle configurations", Severity: "LOW", Scope: "regional", Standards: []string{"p401"}},
 		},
+	}
+	for i := range f.Standards {
+		_, f.Standards[i].Slug = collect.StandardKeys(f.Standards[i].ID)
 	}
 	c, err := catalog.FromFile(f)
 	if err != nil {
@@ -156,22 +159,22 @@ func TestRefreshCatalogNewStandardAndThrottling(t *testing.T) {
 	f, clean := refresh(t, srv, hs.URL)
 	var p401 *catalog.FileStandard
 	for i, s := range f.Standards {
-		if s.ID == "standards/pci-dss/v/4.0.1" {
+		if s.ID == "standards/pci-dss/v/4.1.0" {
 			p401 = &f.Standards[i]
 		}
 	}
-	if p401 == nil || p401.Key != "pci-dss-4.0.1" || p401.Slug != "pci-dss-v4.0.1" || p401.Name != "PCI DSS v4.0.1" {
-		t.Fatalf("PCI DSS v4.0.1 read as %+v, want key pci-dss-4.0.1, slug pci-dss-v4.0.1", p401)
+	if p401 == nil || p401.Key != "pci-dss-4.1.0" || p401.Slug != "pci-dss-v4.1.0" || p401.Name != "PCI DSS v4.1.0" {
+		t.Fatalf("PCI DSS v4.1.0 read as %+v, want key pci-dss-4.1.0, slug pci-dss-v4.1.0", p401)
 	}
 	byID := map[string]catalog.FileControl{}
 	for _, c := range f.Controls {
 		byID[c.ID] = c
 	}
 	if c := byID["S3.1"]; c.Severity != "CRITICAL" || !strings.HasPrefix(c.Title, "S3 general purpose") ||
-		!reflect.DeepEqual(c.Standards, []string{"fsbp", "pci-dss-4.0.1", "pci321"}) {
+		!reflect.DeepEqual(c.Standards, []string{"fsbp", "pci-dss-4.1.0", "pci321"}) {
 		t.Errorf("S3.1 read as %+v", c)
 	}
-	if c := byID["S3.25"]; !reflect.DeepEqual(c.Standards, []string{"pci-dss-4.0.1"}) || c.Scope != "regional" {
+	if c := byID["S3.25"]; !reflect.DeepEqual(c.Standards, []string{"pci-dss-4.1.0"}) || c.Scope != "regional" {
 		t.Errorf("S3.25, only in a standard nobody enabled, read as %+v", c)
 	}
 	// IAM.6 is global in the built-in catalog too: kept, since the API does not say.
