@@ -47,17 +47,20 @@ type Options struct {
 
 // Manifest is manifest.json.
 type Manifest struct {
-	FormatVersion        int              `json:"format_version"`
-	Tool                 string           `json:"tool"`
-	ToolVersion          string           `json:"tool_version"`
-	Organization         string           `json:"organization"`
-	AdministratorAccount string           `json:"administrator_account"`
-	ReportDate           string           `json:"report_date"`
-	Snapshot             SnapshotRef      `json:"snapshot"`
-	SummaryScore         *float64         `json:"summary_score"`
-	Standards            []StandardRef    `json:"standards"`
-	Coverage             analyze.Coverage `json:"coverage"`
-	Files                []FileRef        `json:"files"`
+	FormatVersion        int         `json:"format_version"`
+	Tool                 string      `json:"tool"`
+	ToolVersion          string      `json:"tool_version"`
+	Organization         string      `json:"organization"`
+	AdministratorAccount string      `json:"administrator_account"`
+	ReportDate           string      `json:"report_date"`
+	Snapshot             SnapshotRef `json:"snapshot"`
+	SummaryScore         *float64    `json:"summary_score"`
+	// SummaryScoreMeanOfStandards is the mean of the standard scores, beside the summary score
+	// (which counts each control once): see methodology.md.
+	SummaryScoreMeanOfStandards *float64         `json:"summary_score_mean_of_standards"`
+	Standards                   []StandardRef    `json:"standards"`
+	Coverage                    analyze.Coverage `json:"coverage"`
+	Files                       []FileRef        `json:"files"`
 }
 
 // SnapshotRef identifies the snapshot the evidence is from.
@@ -117,7 +120,8 @@ func Write(ctx context.Context, w io.Writer, r *analyze.Report, opt Options) err
 		Organization: r.Organization, AdministratorAccount: r.AdministratorAccount, ReportDate: r.ReportDate,
 		Snapshot: SnapshotRef{ID: r.Snapshot.ID, TakenAt: r.Snapshot.TakenAt.UTC(), Source: r.Snapshot.Source,
 			Status: r.Snapshot.Status, Findings: r.Snapshot.Findings},
-		SummaryScore: r.SummaryScore, Coverage: r.Coverage, Files: z.files,
+		SummaryScore: r.SummaryScore, SummaryScoreMeanOfStandards: r.SummaryScoreMeanOfStandards,
+		Coverage: r.Coverage, Files: z.files,
 	}
 	if m.Coverage.Gaps == nil {
 		m.Coverage.Gaps = []analyze.CoverageGap{}
