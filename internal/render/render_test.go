@@ -153,7 +153,7 @@ func partialReport() *analyze.Report {
 		},
 		SummaryScore:                    f(80.25),
 		SummaryScoreWithoutSuppressions: f(79.5),
-		SummaryControls:                 analyze.SummaryControls{Passed: 214, Failed: 50, Unknown: 3},
+		SummaryControls:                 analyze.SummaryControls{Passed: 321, Failed: 76, Unknown: 3},
 		SummaryScoreMeanOfStandards:     f(80.25),
 		Standards: []analyze.StandardScore{
 			score(cis, f(79.5), f(79), 44, 11, 1, 1),
