@@ -87,8 +87,14 @@ func openStore(t *testing.T) *store.Store {
 
 func writeSnap(t *testing.T, st *store.Store, at time.Time, ctls []store.Control, fs []*store.Finding) store.Snapshot {
 	t.Helper()
+	return writeSnapOf(t, st, at, testStd, ctls, fs)
+}
+
+// writeSnapOf is writeSnap with the catalog's standards given.
+func writeSnapOf(t *testing.T, st *store.Store, at time.Time, stds []store.Standard, ctls []store.Control, fs []*store.Finding) store.Snapshot {
+	t.Helper()
 	ctx := context.Background()
-	w, err := st.BeginSnapshot(ctx, store.SnapshotMeta{TakenAt: at, Source: "test", Organization: "org"}, testStd, ctls)
+	w, err := st.BeginSnapshot(ctx, store.SnapshotMeta{TakenAt: at, Source: "test", Organization: "org"}, stds, ctls)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,19 +37,7 @@ func TestSummaryScoreCountsEachControlOnce(t *testing.T) {
 	}
 	st := openStore(t)
 	ctx := context.Background()
-	w, err := st.BeginSnapshot(ctx, store.SnapshotMeta{TakenAt: t0, Source: "test", Organization: "org"}, stds, ctls)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fs {
-		if err := w.AddFinding(f); err != nil {
-			t.Fatal(err)
-		}
-	}
-	snap, err := w.Commit(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap := writeSnapOf(t, st, t0, stds, ctls, fs)
 	r, err := Build(ctx, st, snap, Options{Now: pinned})
 	if err != nil {
 		t.Fatal(err)
