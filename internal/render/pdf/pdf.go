@@ -593,10 +593,11 @@ func (d *doc) summary() {
 	d.text(marginX, d.y-1, d.cw*scoreCol, pct(r.SummaryScore), "R")
 	d.y += lh(11)
 	d.font(sans, "", 9, muted)
-	note := fmt.Sprintf("each control once; mean of standard scores %s", pct(r.SummaryScoreMeanOfStandards))
+	note := "Each control counted once across the standards."
 	if validScore(r.SummaryScoreWithoutSuppressions) {
-		note = fmt.Sprintf("%s if suppressed findings counted; %s", pct(r.SummaryScoreWithoutSuppressions), note)
+		note += fmt.Sprintf(" %s if suppressed findings counted.", pct(r.SummaryScoreWithoutSuppressions))
 	}
+	note += fmt.Sprintf(" Mean of standard scores: %s.", pct(r.SummaryScoreMeanOfStandards))
 	d.text(marginX, d.y, d.cw, note, "L")
 	d.y += lh(9) + 3
 	d.hrule(marginX, marginX+d.cw, d.y, 0.3, rule)

@@ -362,6 +362,18 @@ func TestRender(t *testing.T) {
 			if !strings.Contains(pp[0], summary) {
 				t.Errorf("cover lacks summary score %q:\n%s", summary, pp[0])
 			}
+			// The summary counts each control once; the mean of the standards stands beside it,
+			// labelled, on the cover and in the executive summary.
+			mean := "n/a"
+			if m := r.SummaryScoreMeanOfStandards; m != nil {
+				mean = fmt.Sprintf("%d%%", analyze.RoundPercent(*m))
+			}
+			if want := fmt.Sprintf("%d of %d controls pass", r.SummaryControls.Passed, r.SummaryControls.Scored()); len(r.Standards) > 1 && !strings.Contains(pp[0], want) {
+				t.Errorf("cover lacks %q:\n%s", want, pp[0])
+			}
+			if want := "Mean of standard scores: " + mean; !strings.Contains(pp[1], want) {
+				t.Errorf("executive summary lacks %q:\n%s", want, pp[1])
+			}
 			for _, std := range r.Standards {
 				want := scores[std.Name]
 				// The row's name is on one line and its big score level with the full name below.
