@@ -47,20 +47,22 @@ type Options struct {
 
 // Manifest is manifest.json.
 type Manifest struct {
-	FormatVersion        int         `json:"format_version"`
-	Tool                 string      `json:"tool"`
-	ToolVersion          string      `json:"tool_version"`
-	Organization         string      `json:"organization"`
-	AdministratorAccount string      `json:"administrator_account"`
-	ReportDate           string      `json:"report_date"`
-	Snapshot             SnapshotRef `json:"snapshot"`
-	SummaryScore         *float64    `json:"summary_score"`
+	FormatVersion        int              `json:"format_version"`
+	Tool                 string           `json:"tool"`
+	ToolVersion          string           `json:"tool_version"`
+	Organization         string           `json:"organization"`
+	AdministratorAccount string           `json:"administrator_account"`
+	ReportDate           string           `json:"report_date"`
+	Snapshot             SnapshotRef      `json:"snapshot"`
+	SummaryScore         *float64         `json:"summary_score"`
+	Standards            []StandardRef    `json:"standards"`
+	Coverage             analyze.Coverage `json:"coverage"`
+	Files                []FileRef        `json:"files"`
+
 	// SummaryScoreMeanOfStandards is the mean of the standard scores, beside the summary score
-	// (which counts each control once): see methodology.md.
-	SummaryScoreMeanOfStandards *float64         `json:"summary_score_mean_of_standards"`
-	Standards                   []StandardRef    `json:"standards"`
-	Coverage                    analyze.Coverage `json:"coverage"`
-	Files                       []FileRef        `json:"files"`
+	// (which counts each control once): see methodology.md. Last, so the fields above keep their
+	// layout.
+	SummaryScoreMeanOfStandards *float64 `json:"summary_score_mean_of_standards"`
 }
 
 // SnapshotRef identifies the snapshot the evidence is from.
