@@ -99,6 +99,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if r.SummaryScore != nil {
 		summary = fmt.Sprintf("%.1f%%", *r.SummaryScore)
 	}
+	if m := r.SummaryScoreMeanOfStandards; m != nil {
+		summary += fmt.Sprintf(" (mean of standard scores %.1f%%)", *m)
+	}
 	fmt.Fprintf(e.stdout, "demo organization %s: %d accounts, %d daily snapshots, %d findings in the latest, summary score %s\n",
 		r.Organization, snap.AccountsCollected, o.days, snap.Findings, summary)
 	for _, p := range written {

@@ -231,6 +231,9 @@ func queriesMatchTheReporter(t *testing.T, st *store.Store, dir string) {
 			if d := math.Abs(num(row["summary_score"]) - *r.SummaryScore); !(d <= 1e-9) {
 				t.Errorf("%s: summary score %v, the reporter %.12f", date, row["summary_score"], *r.SummaryScore)
 			}
+			if d := math.Abs(num(row["summary_score_mean_of_standards"]) - *r.SummaryScoreMeanOfStandards); !(d <= 1e-9) {
+				t.Errorf("%s: mean of standard scores %v, the reporter %.12f", date, row["summary_score_mean_of_standards"], *r.SummaryScoreMeanOfStandards)
+			}
 		}
 		if nonNull != scored {
 			t.Errorf("%s: %d standards scored, the reporter scores %d", date, nonNull, scored)

@@ -14,7 +14,10 @@
 -- NOT_AVAILABLE, else PASSED if any is PASSED, else NO_DATA (not counted). A control disabled in
 -- the snapshot's catalog for a standard is out of that standard's scope.
 -- score = 100 * PASSED / (PASSED + FAILED + UNKNOWN), NULL when a standard has no control with
--- data; summary_score = the mean of the standards' scores (the same on every row).
+-- data. summary_score counts each control once across all standards (AWS's "Calculating security
+-- scores" page, its calculation and worked example): one status per control from its findings in
+-- every standard where it is enabled, then the same ratio over those unique controls.
+-- summary_score_mean_of_standards = the mean of the standards' scores. Both are the same on every row.
 WITH latest AS (
   SELECT account_id, max(taken_at) AS taken_at
   FROM hubreport.accounts
@@ -49,6 +52,21 @@ control_status AS (
   FROM in_scope
   GROUP BY standard_id, control_id
 ),
+unique_status AS (
+  SELECT control_id,
+         CASE WHEN count(*) FILTER (WHERE cs = 'FAILED' AND NOT suppressed) > 0 THEN 'FAILED'
+              WHEN count(*) FILTER (WHERE cs IN ('WARNING', 'NOT_AVAILABLE') AND NOT suppressed) > 0 THEN 'UNKNOWN'
+              WHEN count(*) FILTER (WHERE cs = 'PASSED' AND NOT suppressed) > 0 THEN 'PASSED'
+              ELSE 'NO_DATA' END AS status
+  FROM in_scope
+  GROUP BY control_id
+),
+summary AS (
+  SELECT CASE WHEN count(*) FILTER (WHERE status <> 'NO_DATA') = 0 THEN NULL
+              ELSE 100 * CAST(count(*) FILTER (WHERE status = 'PASSED') AS DOUBLE)
+                   / count(*) FILTER (WHERE status <> 'NO_DATA') END AS summary_score
+  FROM unique_status
+),
 tally AS (
   SELECT standard_id,
          count(*) FILTER (WHERE status = 'PASSED') AS passed,
@@ -72,6 +90,7 @@ scored AS (
   LEFT JOIN names n ON n.standard_id = t.standard_id
 )
 SELECT standard_id, name, short_name, passed, failed, unknown, score,
-       avg(score) OVER () AS summary_score
+       summary.summary_score, avg(score) OVER () AS summary_score_mean_of_standards
 FROM scored
+CROSS JOIN summary
 ORDER BY standard_id

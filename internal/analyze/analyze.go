@@ -6,8 +6,10 @@
 //     PASSED if any is PASSED; else NO_DATA. Disabled controls are out of scope.
 //   - A finding counts for every standard in its associated standards, so a control shared by
 //     several standards counts once in each.
-//   - Standard score = PASSED / (PASSED + FAILED + UNKNOWN); the summary score is the mean of the
-//     standard scores.
+//   - Standard score = PASSED / (PASSED + FAILED + UNKNOWN). The summary score is the same ratio
+//     over unique controls: each control once across all reported standards, with one status from
+//     all of its findings in the scope (the calculation and worked example of AWS's "Calculating
+//     security scores" page). The mean of the standard scores is kept beside it, labelled as such.
 package analyze
 
 import (
@@ -125,6 +127,8 @@ type analyzer struct {
 	st   *store.Store
 	snap store.Snapshot
 	opt  Options
+	// unique caches uniqueTallies for the report's snapshot.
+	unique *tallies
 }
 
 // markerPattern is an RE2 regular expression (Go's and DuckDB's dialects agree on it) matching any

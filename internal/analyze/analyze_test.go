@@ -87,8 +87,14 @@ func openStore(t *testing.T) *store.Store {
 
 func writeSnap(t *testing.T, st *store.Store, at time.Time, ctls []store.Control, fs []*store.Finding) store.Snapshot {
 	t.Helper()
+	return writeSnapOf(t, st, at, testStd, ctls, fs)
+}
+
+// writeSnapOf is writeSnap with the catalog's standards given.
+func writeSnapOf(t *testing.T, st *store.Store, at time.Time, stds []store.Standard, ctls []store.Control, fs []*store.Finding) store.Snapshot {
+	t.Helper()
 	ctx := context.Background()
-	w, err := st.BeginSnapshot(ctx, store.SnapshotMeta{TakenAt: at, Source: "test", Organization: "org"}, testStd, ctls)
+	w, err := st.BeginSnapshot(ctx, store.SnapshotMeta{TakenAt: at, Source: "test", Organization: "org"}, stds, ctls)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,18 +155,34 @@ func TestHandComputedFixture(t *testing.T) {
 				want.ID, fmtScore(want.Score), fmtScore(want.ScoreWithoutSuppressions), want.Passed, want.Failed, want.Unknown, want.NoData)
 		}
 	}
-	if !sameScore(r.SummaryScore, pct((25+100.0/3)/2)) || !sameScore(r.SummaryScoreWithoutSuppressions, pct(12.5)) {
-		t.Errorf("summary %s / %s", fmtScore(r.SummaryScore), fmtScore(r.SummaryScoreWithoutSuppressions))
+	// Summary, each control once across both standards: S3.1 FAILED, EC2.2 UNKNOWN, CloudTrail.2
+	// PASSED, S3.5 UNKNOWN (KMS.4 has findings only where it is disabled): 1/4; counting
+	// suppressions CloudTrail.2 fails in PCI: 0/4. The mean of the standards would be 29.17.
+	if !sameScore(r.SummaryScore, pct(25)) || !sameScore(r.SummaryScoreWithoutSuppressions, pct(0)) ||
+		!sameScore(r.SummaryScoreMeanOfStandards, pct((25+100.0/3)/2)) || r.SummaryControls != (SummaryControls{Passed: 1, Failed: 1, Unknown: 2}) {
+		t.Errorf("summary %s / %s, mean %s, controls %+v", fmtScore(r.SummaryScore), fmtScore(r.SummaryScoreWithoutSuppressions),
+			fmtScore(r.SummaryScoreMeanOfStandards), r.SummaryControls)
 	}
 	// Accounts. acc1 FSBP: S3.1 F, EC2.2 P, CloudTrail.2 P; PCI the same. acc2 FSBP: S3.1 P,
 	// EC2.2 U, S3.5 U; PCI: S3.1 P, EC2.2 U (CloudTrail.2 only suppressed: no data).
+	// Summary per account, each control once: acc1 S3.1 F, EC2.2 P, CloudTrail.2 P: 2/3 (as the
+	// mean of standards); acc2 S3.1 P, EC2.2 U, S3.5 U: 1/3, and 1/4 with the suppressed CloudTrail.2
+	// failure counted (mean of standards 5/12).
 	wantAcc := map[string][]*float64{acc1: {pct(200.0 / 3), pct(200.0 / 3)}, acc2: {pct(100.0 / 3), pct(50)}}
+	wantSummary := map[string][3]*float64{acc1: {pct(200.0 / 3), pct(200.0 / 3), pct(200.0 / 3)}, acc2: {pct(100.0 / 3), pct(25), pct(125.0 / 3)}}
 	for _, a := range r.Accounts {
 		want := wantAcc[a.AccountID]
 		for i, s := range a.Standards {
 			if !sameScore(s.Score, want[i]) {
 				t.Errorf("account %s %s: score %s, want %s", a.AccountID, s.ID, fmtScore(s.Score), fmtScore(want[i]))
 			}
+		}
+		ws := wantSummary[a.AccountID]
+		if !sameScore(a.SummaryScore, ws[0]) || !sameScore(a.SummaryScoreWithoutSuppressions, ws[1]) ||
+			!sameScore(a.SummaryScoreMeanOfStandards, ws[2]) || !sameScore(a.Score, a.SummaryScore) {
+			t.Errorf("account %s summary %s / %s, mean %s, score %s; want %s / %s, mean %s", a.AccountID,
+				fmtScore(a.SummaryScore), fmtScore(a.SummaryScoreWithoutSuppressions), fmtScore(a.SummaryScoreMeanOfStandards),
+				fmtScore(a.Score), fmtScore(ws[0]), fmtScore(ws[1]), fmtScore(ws[2]))
 		}
 	}
 	// Top failed: only S3.1 (KMS.4 is disabled everywhere it is cataloged; the EC2.2 failure is archived).
@@ -228,6 +250,10 @@ type reference struct {
 	without   map[string]*float64            // counting suppressions
 	accounts  map[string]map[string]*float64 // account -> standard -> score
 	failedAcc map[string]int                 // control -> failed accounts
+	// summary: scope ("org" or an account) -> summary score, each control once across standards,
+	// without and with suppressions counted; summaryTally the organization's passed, failed, unknown.
+	summary      map[string][2]*float64
+	summaryTally [3]int
 	// controls: standard|control -> organization status and accounts passed/failed/unknown
 	controls map[string]string
 	active   int64
@@ -268,12 +294,19 @@ func computeReference(fs []*store.Finding, ctls []store.Control) reference {
 			continue
 		}
 		o := obs{f.ComplianceStatus, f.WorkflowStatus == "SUPPRESSED"}
+		enabled := false
 		for _, s := range f.Standards {
 			if disabled[s+"/"+f.ControlID] {
 				continue
 			}
+			enabled = true
 			add("org|"+s, f.ControlID, o)
 			add(f.AccountID+"|"+s, f.ControlID, o)
+		}
+		// The summary: one group per control whatever its standards, where it is enabled in one.
+		if enabled {
+			add("org|*", f.ControlID, o)
+			add(f.AccountID+"|*", f.ControlID, o)
 		}
 		if !o.suppressed && o.status == "FAILED" {
 			if failedAcc[f.ControlID] == nil {
@@ -319,8 +352,18 @@ func computeReference(fs []*store.Finding, ctls []store.Control) reference {
 	}
 	ref.standards, ref.without, ref.accounts = map[string]*float64{}, map[string]*float64{}, map[string]map[string]*float64{}
 	ref.tally = map[string][3]int{}
+	ref.summary = map[string][2]*float64{}
 	for scope, controls := range groups {
 		who, std, _ := strings.Cut(scope, "|")
+		if std == "*" {
+			ref.summary[who] = [2]*float64{scoreOf(controls, false), scoreOf(controls, true)}
+			if who == "org" {
+				for _, os := range controls {
+					tallyStatus(&ref.summaryTally, status(os, false))
+				}
+			}
+			continue
+		}
 		if who == "org" {
 			var c [3]int
 			for _, os := range controls {
@@ -340,6 +383,9 @@ func computeReference(fs []*store.Finding, ctls []store.Control) reference {
 	perAccount := map[string][3]int{}
 	for scope, controls := range groups {
 		who, std, _ := strings.Cut(scope, "|")
+		if std == "*" {
+			continue
+		}
 		for control, os := range controls {
 			k := std + "|" + control
 			st := status(os, false)
@@ -426,10 +472,19 @@ func TestScoresMatchIndependentCalculation(t *testing.T) {
 				}
 				scores = append(scores, s.Score)
 			}
-			if !sameScore(r.SummaryScore, mean(scores)) {
-				t.Errorf("summary %s is not the mean of %d standard scores", fmtScore(r.SummaryScore), len(scores))
+			if !sameScore(r.SummaryScoreMeanOfStandards, mean(scores)) {
+				t.Errorf("mean of standards %s is not the mean of %d standard scores", fmtScore(r.SummaryScoreMeanOfStandards), len(scores))
+			}
+			if want := ref.summary["org"]; !sameScore(r.SummaryScore, want[0]) || !sameScore(r.SummaryScoreWithoutSuppressions, want[1]) ||
+				[3]int{r.SummaryControls.Passed, r.SummaryControls.Failed, r.SummaryControls.Unknown} != ref.summaryTally {
+				t.Errorf("summary %s/%s %+v, reference %s/%s %v", fmtScore(r.SummaryScore), fmtScore(r.SummaryScoreWithoutSuppressions),
+					r.SummaryControls, fmtScore(want[0]), fmtScore(want[1]), ref.summaryTally)
 			}
 			for _, a := range r.Accounts {
+				if want := ref.summary[a.AccountID]; !sameScore(a.SummaryScore, want[0]) || !sameScore(a.SummaryScoreWithoutSuppressions, want[1]) {
+					t.Errorf("account %s summary %s/%s, reference %s/%s", a.AccountID, fmtScore(a.SummaryScore),
+						fmtScore(a.SummaryScoreWithoutSuppressions), fmtScore(want[0]), fmtScore(want[1]))
+				}
 				for _, s := range a.Standards {
 					if !sameScore(s.Score, ref.accounts[a.AccountID][s.ID]) {
 						t.Errorf("account %s %s: got %s, reference %s", a.AccountID, s.ID, fmtScore(s.Score), fmtScore(ref.accounts[a.AccountID][s.ID]))

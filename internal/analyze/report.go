@@ -25,8 +25,15 @@ type Report struct {
 	// built; nil otherwise.
 	Stale *Staleness `json:"stale"`
 
-	SummaryScore                    *float64 `json:"summary_score"`
-	SummaryScoreWithoutSuppressions *float64 `json:"summary_score_without_suppressions"`
+	// SummaryScore is AWS's summary score: unique PASSED controls over unique PASSED + FAILED +
+	// UNKNOWN controls across all reported standards, each control once with one status for the
+	// organization (failing in any account or standard fails it). SummaryControls are its counts.
+	SummaryScore                    *float64        `json:"summary_score"`
+	SummaryScoreWithoutSuppressions *float64        `json:"summary_score_without_suppressions"`
+	SummaryControls                 SummaryControls `json:"summary_controls"`
+	// SummaryScoreMeanOfStandards is the mean of the standard scores (what the opening sentence of
+	// AWS's page says, and what this report showed before): never the headline, always labelled.
+	SummaryScoreMeanOfStandards *float64 `json:"summary_score_mean_of_standards"`
 
 	Standards         []StandardScore `json:"standards"`
 	TopFailedControls []FailedControl `json:"top_failed_controls"`
@@ -146,6 +153,16 @@ type StandardScore struct {
 	NoData                   int      `json:"no_data"`
 }
 
+// SummaryControls counts unique controls by their status in the scope, behind the summary score.
+type SummaryControls struct {
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Unknown int `json:"unknown"`
+}
+
+// Scored is how many unique controls the summary score is over (PASSED + FAILED + UNKNOWN).
+func (c SummaryControls) Scored() int { return c.Passed + c.Failed + c.Unknown }
+
 // FailedControl is one row of the top failed controls.
 type FailedControl struct {
 	ControlID       string   `json:"control_id"`
@@ -176,7 +193,13 @@ type AccountScores struct {
 	AccountID string `json:"account_id"`
 	Name      string `json:"name"`
 	OU        string `json:"ou"`
-	// Score is the mean of the account's standard scores (nil when it has none).
+	// SummaryScore is the account's summary score, each control once (as Report.SummaryScore);
+	// nil when no control has data in the account.
+	SummaryScore                    *float64 `json:"summary_score"`
+	SummaryScoreWithoutSuppressions *float64 `json:"summary_score_without_suppressions"`
+	SummaryScoreMeanOfStandards     *float64 `json:"summary_score_mean_of_standards"`
+	// Score is SummaryScore again, under the field name earlier versions wrote (then the mean of
+	// the standard scores, now SummaryScoreMeanOfStandards).
 	Score     *float64               `json:"score"`
 	Failed    int                    `json:"failed_controls"` // distinct controls FAILED in the account
 	Standards []AccountStandardScore `json:"standards"`

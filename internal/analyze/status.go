@@ -111,37 +111,66 @@ func (a *analyzer) statusTallies(ctx context.Context, sids []int64, byAccount bo
 			return t, err
 		}
 	}
-	q := talliesSQL(byAccount)
-	err := a.withScope(ctx, sids, func(conn *sql.Conn) error {
-		rows, err := conn.QueryContext(ctx, q)
-		if err != nil {
+	err := a.withScope(ctx, sids, func(conn *sql.Conn) error { return t.query(ctx, conn, talliesSQL(byAccount)) })
+	return t, err
+}
+
+// uniqueTallies counts the control statuses of the report's snapshot with each control once
+// across all its standards (AWS's summary score), for the organization (account "") and each
+// account, under the key's standard "". Computed once per report: standards and accounts share it.
+func (a *analyzer) uniqueTallies(ctx context.Context) (tallies, error) {
+	if a.unique != nil {
+		return *a.unique, nil
+	}
+	t := tallies{scored: map[scoreKey]*counts{}, all: map[scoreKey]*counts{}}
+	err := a.withScope(ctx, []int64{a.snap.ID}, func(conn *sql.Conn) error { return t.query(ctx, conn, uniqueSQL()) })
+	if err == nil {
+		a.unique = &t
+	}
+	return t, err
+}
+
+// query adds the rows (sid, standard_id, account, status, status_all, n) of q to the tallies.
+func (t tallies) query(ctx context.Context, conn *sql.Conn, q string) error {
+	rows, err := conn.QueryContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k scoreKey
+		var status, statusAll string
+		var n int
+		if err := rows.Scan(&k.sid, &k.standard, &k.account, &status, &statusAll, &n); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var k scoreKey
-			var status, statusAll string
-			var n int
-			if err := rows.Scan(&k.sid, &k.standard, &k.account, &status, &statusAll, &n); err != nil {
-				return err
+		for _, m := range []struct {
+			tally  map[scoreKey]*counts
+			status string
+		}{{t.scored, status}, {t.all, statusAll}} {
+			c := m.tally[k]
+			if c == nil {
+				c = &counts{}
+				m.tally[k] = c
 			}
-			for _, m := range []struct {
-				tally  map[scoreKey]*counts
-				status string
-			}{{t.scored, status}, {t.all, statusAll}} {
-				c := m.tally[k]
-				if c == nil {
-					c = &counts{}
-					m.tally[k] = c
-				}
-				for range n {
-					c.add(m.status)
-				}
+			for range n {
+				c.add(m.status)
 			}
 		}
-		return rows.Err()
-	})
-	return t, err
+	}
+	return rows.Err()
+}
+
+// uniqueSQL gives each control one status per scope over the finding rows of all its standards
+// (failing in any standard, or any account, fails it), per account and for the organization
+// (empty account), in the row shape of talliesSQL with an empty standard_id. Built on controlFindingsSQL, so
+// a control disabled in one standard still counts through the standards where it is enabled.
+func uniqueSQL() string {
+	return `WITH cf AS (` + controlFindingsSQL + `)
+SELECT sid, '' AS standard_id, account, status, status_all, count(*) AS n
+FROM (SELECT sid, CASE WHEN grouping(account_id) = 1 THEN '' ELSE account_id END AS account, control_id, ` + statusSQL + `
+      FROM cf GROUP BY GROUPING SETS ((sid, account_id, control_id), (sid, control_id)))
+GROUP BY ALL`
 }
 
 // talliesSQL counts control statuses per snapshot of scope_snaps, standard and account (” for the
@@ -207,7 +236,8 @@ func standardRank(id string) int {
 	return 99
 }
 
-// standards fills the organization's score per standard and the summary score.
+// standards fills the organization's score per standard, the summary score (each control once,
+// AWS's worked example) and the mean of the standard scores beside it.
 func (a *analyzer) standards(ctx context.Context, r *Report) error {
 	stds, err := a.reportedStandards(ctx)
 	if err != nil {
@@ -222,7 +252,7 @@ func (a *analyzer) standards(ctx context.Context, r *Report) error {
 	if err != nil {
 		return err
 	}
-	var scores, scoresAll []*float64
+	var scores []*float64
 	r.Standards = make([]StandardScore, 0, len(stds))
 	for _, s := range stds {
 		c, all := t.get(scoreKey{sid: a.snap.ID, standard: s.id})
@@ -234,10 +264,16 @@ func (a *analyzer) standards(ctx context.Context, r *Report) error {
 		}
 		r.Standards = append(r.Standards, ss)
 		scores = append(scores, ss.Score)
-		scoresAll = append(scoresAll, ss.ScoreWithoutSuppressions)
 	}
-	r.SummaryScore = mean(scores)
-	r.SummaryScoreWithoutSuppressions = mean(scoresAll)
+	r.SummaryScoreMeanOfStandards = mean(scores)
+	u, err := a.uniqueTallies(ctx)
+	if err != nil {
+		return err
+	}
+	c, all := u.get(scoreKey{sid: a.snap.ID})
+	r.SummaryScore = score(c.passed, c.failed, c.unknown)
+	r.SummaryScoreWithoutSuppressions = score(all.passed, all.failed, all.unknown)
+	r.SummaryControls = SummaryControls{Passed: c.passed, Failed: c.failed, Unknown: c.unknown}
 	return nil
 }
 
@@ -254,6 +290,10 @@ WHERE c.snapshot_id = $1 AND NOT c.disabled GROUP BY ALL`, a.snap.ID)
 // accounts fills each account's score per standard.
 func (a *analyzer) accounts(ctx context.Context, r *Report) error {
 	t, err := a.statusTallies(ctx, []int64{a.snap.ID}, true)
+	if err != nil {
+		return err
+	}
+	u, err := a.uniqueTallies(ctx)
 	if err != nil {
 		return err
 	}
@@ -282,7 +322,13 @@ func (a *analyzer) accounts(ctx context.Context, r *Report) error {
 			acc.Standards = append(acc.Standards, as)
 			scores = append(scores, as.Score)
 		}
-		acc.Score = mean(scores)
+		acc.SummaryScoreMeanOfStandards = mean(scores)
+		c, all := u.get(scoreKey{sid: a.snap.ID, account: acc.AccountID})
+		acc.SummaryScore = score(c.passed, c.failed, c.unknown)
+		acc.SummaryScoreWithoutSuppressions = score(all.passed, all.failed, all.unknown)
+		// score predates the unique-control method; it now carries the same figure as summary_score,
+		// the account's headline, so that older readers show what the console shows.
+		acc.Score = acc.SummaryScore
 		acc.Failed = failedControls[acc.AccountID]
 		r.Accounts = append(r.Accounts, acc)
 	}

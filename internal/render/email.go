@@ -40,10 +40,14 @@ var emailTemplate = sync.OnceValues(func() (*template.Template, error) {
 // emailView is what templates/email.html.tmpl sees: the report, plus numbers already formatted
 // the way every other renderer prints them.
 type emailView struct {
-	R              *analyze.Report
-	Subject        string
-	Summary        string
-	Target         string
+	R       *analyze.Report
+	Subject string
+	Summary string
+	Target  string
+	// SummaryOf says what the summary score is over ("300 of 402"); Mean is the mean of the
+	// standard scores, shown beside it and labelled as such.
+	SummaryOf      string
+	Mean           string
 	Standards      []struct{ Name, Score, Change string }
 	TopControls    []analyze.FailedControl
 	Active         string
@@ -65,6 +69,8 @@ func Email(ctx context.Context, r *analyze.Report, opt EmailOptions) (*EmailCont
 	}
 	summary, _ := pct(r.SummaryScore)
 	v := emailView{R: r, Summary: summary, Links: opt.Links}
+	v.Mean, _ = pct(r.SummaryScoreMeanOfStandards)
+	v.SummaryOf = groupDigits(int64(r.SummaryControls.Passed)) + " of " + groupDigits(int64(r.SummaryControls.Scored()))
 	v.Subject = fmt.Sprintf("[%s] Security Hub compliance %s: %s", r.Organization, r.ReportDate, summary)
 	if st := r.Stale; st != nil {
 		// In the subject too: an inbox list shows no body, and old data must not pass for new.

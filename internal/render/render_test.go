@@ -67,8 +67,10 @@ func fullReport() *analyze.Report {
 			ID: 42, TakenAt: takenAt, Source: "demo", Status: "complete",
 			Findings: 48213, AccountsCollected: 50, AccountsExpected: 50,
 		},
-		SummaryScore:                    f(79.825), // mean of the four
-		SummaryScoreWithoutSuppressions: f(78.225),
+		SummaryScore:                    f(74.626865671641791), // 300 of 402 unique controls
+		SummaryScoreWithoutSuppressions: f(73.9),
+		SummaryControls:                 analyze.SummaryControls{Passed: 300, Failed: 100, Unknown: 2},
+		SummaryScoreMeanOfStandards:     f(79.825), // mean of the four
 		Standards: []analyze.StandardScore{
 			score(cis, f(78.2), f(76.9), 43, 12, 0, 2),
 			score(fsbp, f(81.4), f(80.1), 180, 40, 1, 12),
@@ -94,11 +96,11 @@ func fullReport() *analyze.Report {
 			Suppressed: 23, RemediatedThisMonth: 132, AutoRemediatedThisMonth: 89,
 		},
 		Accounts: []analyze.AccountScores{
-			{AccountID: "111122223333", Name: "security-admin", OU: "Root/Security", Score: f(92.5), Failed: 3, Standards: []analyze.AccountStandardScore{
+			{AccountID: "111122223333", Name: "security-admin", OU: "Root/Security", Score: f(93.1), SummaryScore: f(93.1), SummaryScoreWithoutSuppressions: f(93.1), SummaryScoreMeanOfStandards: f(92.5), Failed: 3, Standards: []analyze.AccountStandardScore{
 				{ID: cis.ID, Score: f(90), Passed: 45, Failed: 5},
 				{ID: fsbp.ID, Score: f(95), Passed: 190, Failed: 10},
 			}},
-			{AccountID: "444455556666", Name: "payments-prod", OU: "Root/Workloads/Prod", Score: f(64.25), Failed: 21, Standards: []analyze.AccountStandardScore{
+			{AccountID: "444455556666", Name: "payments-prod", OU: "Root/Workloads/Prod", Score: f(62.8), SummaryScore: f(62.8), SummaryScoreWithoutSuppressions: f(61.2), SummaryScoreMeanOfStandards: f(64.25), Failed: 21, Standards: []analyze.AccountStandardScore{
 				{ID: cis.ID, Score: f(61.5), Passed: 32, Failed: 20, Unknown: 0},
 				{ID: pci.ID, Score: f(67), Passed: 36, Failed: 17, Unknown: 1},
 			}},
@@ -151,6 +153,8 @@ func partialReport() *analyze.Report {
 		},
 		SummaryScore:                    f(80.25),
 		SummaryScoreWithoutSuppressions: f(79.5),
+		SummaryControls:                 analyze.SummaryControls{Passed: 321, Failed: 76, Unknown: 3},
+		SummaryScoreMeanOfStandards:     f(80.25),
 		Standards: []analyze.StandardScore{
 			score(cis, f(79.5), f(79), 44, 11, 1, 1),
 			score(fsbp, f(81), f(80), 181, 41, 2, 9),
@@ -210,6 +214,8 @@ func firstReport() *analyze.Report {
 		},
 		SummaryScore:                    f(100),
 		SummaryScoreWithoutSuppressions: f(100),
+		SummaryControls:                 analyze.SummaryControls{Passed: 38},
+		SummaryScoreMeanOfStandards:     f(100),
 		Standards:                       []analyze.StandardScore{score(fsbp, f(100), f(100), 38, 0, 0, 195)},
 		Findings:                        analyze.FindingSummary{Low: 0, Informational: 0},
 		Progress: analyze.Progress{
@@ -293,7 +299,9 @@ func TestTextLayout(t *testing.T) {
 		"AWS Foundational Security Best Practices v1.0.0: 81%",
 		"PCI DSS v3.2.1: 69%",
 		"NIST SP 800-53 Revision 5: 91%",
-		"Summary Score: 80%", // 79.825: the mean of the unrounded scores, rounded once
+		"Summary Score: 75%", // 300 of 402 unique controls: 74.63
+		"Summary Score Controls: 300 of 402 passed, each control counted once across the standards",
+		"Mean of Standard Scores: 80%", // 79.825: the mean of the unrounded scores, rounded once
 		"TOP FAILED CONTROLS (by account count):",
 		"[S3.1] S3 general purpose buckets should have block public access settings enabled - 23/50 accounts FAILED (+2 vs 7d ago)",
 		"[IAM.6] Hardware MFA should be enabled for the root user - 19/50 accounts FAILED (-3 vs 7d ago)",
@@ -390,12 +398,13 @@ func TestJSONFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	groups := map[string][]string{
-		"":                              {"generated_at", "organization", "administrator_account", "summary_score"},
+		"":                              {"generated_at", "organization", "administrator_account", "summary_score", "summary_score_without_suppressions", "summary_score_mean_of_standards"},
+		"summary_controls":              {"passed", "failed", "unknown"},
 		"snapshot":                      {"id", "taken_at", "findings", "accounts_collected", "accounts_expected"},
 		"standards[]":                   {"id", "name", "score", "score_without_suppressions", "passed", "failed", "unknown", "no_data"},
 		"top_failed_controls[]":         {"control_id", "title", "severity", "failed_accounts", "total_accounts", "failed_resources", "change_7d"},
 		"findings":                      {"active", "critical", "high", "medium", "low", "informational", "suppressed", "remediated_this_month", "auto_remediated_this_month"},
-		"accounts[]":                    {"account_id", "name"},
+		"accounts[]":                    {"account_id", "name", "score", "summary_score", "summary_score_without_suppressions", "summary_score_mean_of_standards"},
 		"accounts[].standards[]":        {"id", "score"},
 		"progress":                      {"window_days", "target_score"},
 		"progress.standards[]":          {"id", "baseline_score", "current_score"},

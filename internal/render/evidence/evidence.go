@@ -58,6 +58,11 @@ type Manifest struct {
 	Standards            []StandardRef    `json:"standards"`
 	Coverage             analyze.Coverage `json:"coverage"`
 	Files                []FileRef        `json:"files"`
+
+	// SummaryScoreMeanOfStandards is the mean of the standard scores, beside the summary score
+	// (which counts each control once): see methodology.md. Last, so the fields above keep their
+	// layout.
+	SummaryScoreMeanOfStandards *float64 `json:"summary_score_mean_of_standards"`
 }
 
 // SnapshotRef identifies the snapshot the evidence is from.
@@ -117,7 +122,8 @@ func Write(ctx context.Context, w io.Writer, r *analyze.Report, opt Options) err
 		Organization: r.Organization, AdministratorAccount: r.AdministratorAccount, ReportDate: r.ReportDate,
 		Snapshot: SnapshotRef{ID: r.Snapshot.ID, TakenAt: r.Snapshot.TakenAt.UTC(), Source: r.Snapshot.Source,
 			Status: r.Snapshot.Status, Findings: r.Snapshot.Findings},
-		SummaryScore: r.SummaryScore, Coverage: r.Coverage, Files: z.files,
+		SummaryScore: r.SummaryScore, SummaryScoreMeanOfStandards: r.SummaryScoreMeanOfStandards,
+		Coverage: r.Coverage, Files: z.files,
 	}
 	if m.Coverage.Gaps == nil {
 		m.Coverage.Gaps = []analyze.CoverageGap{}

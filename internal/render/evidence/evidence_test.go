@@ -16,14 +16,17 @@ import (
 )
 
 func report() *analyze.Report {
-	score := 50.0
+	score, mean := 50.0, 62.5
 	at := time.Date(2025, 2, 23, 6, 0, 0, 0, time.UTC)
 	return &analyze.Report{
 		Organization: "acme", ReportDate: "2025-02-23", GeneratedAt: at,
 		Snapshot:     analyze.SnapshotInfo{ID: 7, TakenAt: at, Source: "aws", Status: "partial"},
 		SummaryScore: &score,
-		Standards:    []analyze.StandardScore{{ID: "standards/pci-dss/v/3.2.1", Name: "PCI DSS v3.2.1", Score: &score, Passed: 1, Failed: 1}},
-		Coverage:     analyze.Coverage{Collected: 1, Expected: 2, Gaps: []analyze.CoverageGap{{AccountID: "222233334444", Region: "eu-west-1", Status: "denied", Reason: "AccessDenied"}}},
+		// Two unique controls; the mean of standard scores set apart from the summary to tell them apart.
+		SummaryControls:             analyze.SummaryControls{Passed: 1, Failed: 1},
+		SummaryScoreMeanOfStandards: &mean,
+		Standards:                   []analyze.StandardScore{{ID: "standards/pci-dss/v/3.2.1", Name: "PCI DSS v3.2.1", Score: &score, Passed: 1, Failed: 1}},
+		Coverage:                    analyze.Coverage{Collected: 1, Expected: 2, Gaps: []analyze.CoverageGap{{AccountID: "222233334444", Region: "eu-west-1", Status: "denied", Reason: "AccessDenied"}}},
 		Controls: []analyze.ControlStatus{
 			{StandardID: "standards/pci-dss/v/3.2.1", ControlID: "S3.1", Title: "S3 block public access", Severity: "MEDIUM", Status: "FAILED", AccountsFailed: 1, LastEvaluated: at},
 			{StandardID: "standards/pci-dss/v/3.2.1", ControlID: "IAM.1", Title: "IAM policies", Severity: "HIGH", Status: "PASSED", AccountsPassed: 1, LastEvaluated: at},
@@ -68,6 +71,13 @@ func TestPackageContentAndVerify(t *testing.T) {
 	}
 	if !strings.Contains(got["methodology.md"], "1 of 2 account/region pairs") || !strings.Contains(got["manifest.json"], `"222233334444"`) {
 		t.Error("the coverage gap is not in methodology.md and manifest.json")
+	}
+	if md := got["methodology.md"]; !strings.Contains(md, "Summary score: 50% (1 of 2 unique controls") ||
+		!strings.Contains(md, "Mean of standard scores:\n63%") || !strings.Contains(md, "the average of the standard security scores") {
+		t.Errorf("methodology.md lacks the summary score, its unique controls, the labelled mean or AWS's contradiction:\n%s", md)
+	}
+	if !strings.Contains(got["manifest.json"], `"summary_score_mean_of_standards": 62.5`) {
+		t.Errorf("manifest.json lacks summary_score_mean_of_standards:\n%s", got["manifest.json"])
 	}
 	m, sum, err := Verify(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 	if err != nil {

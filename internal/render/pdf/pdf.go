@@ -495,12 +495,16 @@ func (d *doc) cover() {
 	d.text(marginX, y+4, d.cw, pct(r.SummaryScore), "L")
 	y += 4 + lh(84)
 	d.font(sans, "", 10.5, muted)
-	what := fmt.Sprintf("Mean of the scores of %d standards: the share of their controls that pass.", len(r.Standards))
+	// The headline counts each control once (AWS's worked example); the mean of the standard
+	// scores is named beside it, since AWS's page also calls the summary that mean.
+	what := fmt.Sprintf("%s of %s controls pass, each counted once across %d standards. Mean of standard scores: %s.",
+		d.count(int64(r.SummaryControls.Passed)), d.count(int64(r.SummaryControls.Scored())), len(r.Standards), pct(r.SummaryScoreMeanOfStandards))
 	switch len(r.Standards) {
 	case 0:
 		what = "No standard is enabled, so there is no score."
 	case 1:
-		what = "The score of the one standard enabled: the share of its controls that pass."
+		what = fmt.Sprintf("%s of %s controls of the one standard enabled pass.",
+			d.count(int64(r.SummaryControls.Passed)), d.count(int64(r.SummaryControls.Scored())))
 	}
 	for _, l := range d.wrap(what, d.cw, 2) {
 		d.text(marginX, y, d.cw, l, "L")
@@ -588,10 +592,13 @@ func (d *doc) summary() {
 	d.font(sans, "B", 22, navy)
 	d.text(marginX, d.y-1, d.cw*scoreCol, pct(r.SummaryScore), "R")
 	d.y += lh(11)
+	d.font(sans, "", 9, muted)
+	note := "Each control counted once across the standards."
 	if validScore(r.SummaryScoreWithoutSuppressions) {
-		d.font(sans, "", 9, muted)
-		d.text(marginX, d.y, d.cw, fmt.Sprintf("%s if suppressed findings counted", pct(r.SummaryScoreWithoutSuppressions)), "L")
+		note += fmt.Sprintf(" %s if suppressed findings counted.", pct(r.SummaryScoreWithoutSuppressions))
 	}
+	note += fmt.Sprintf(" Mean of standard scores: %s.", pct(r.SummaryScoreMeanOfStandards))
+	d.text(marginX, d.y, d.cw, note, "L")
 	d.y += lh(9) + 3
 	d.hrule(marginX, marginX+d.cw, d.y, 0.3, rule)
 	d.y += 1
@@ -865,8 +872,8 @@ func (d *doc) accounts() {
 		d.font(mono, "", 8, muted)
 		d.text(xs[0], y+lh(size), w, d.fit(a.AccountID, w), "L")
 		mid := y + (h-3.5)/2 - lh(size)/2
-		d.font(sans, "B", size+1, scoreColor(a.Score, r.Progress.TargetScore))
-		d.text(xs[1], mid-0.3, cols[1].width(d), pct(a.Score), "R")
+		d.font(sans, "B", size+1, scoreColor(a.SummaryScore, r.Progress.TargetScore))
+		d.text(xs[1], mid-0.3, cols[1].width(d), pct(a.SummaryScore), "R")
 		for j, s := range r.Standards {
 			sc := accountScore(a, s.ID)
 			c := ink
@@ -887,14 +894,14 @@ func (d *doc) accounts() {
 func weakest(accounts []analyze.AccountScores, n int) []analyze.AccountScores {
 	list := slices.Clone(accounts)
 	slices.SortStableFunc(list, func(a, b analyze.AccountScores) int {
-		va, vb := validScore(a.Score), validScore(b.Score)
+		va, vb := validScore(a.SummaryScore), validScore(b.SummaryScore)
 		switch {
 		case va && !vb:
 			return -1
 		case !va && vb:
 			return 1
-		case va && vb && *a.Score != *b.Score:
-			return cmp.Compare(*a.Score, *b.Score)
+		case va && vb && *a.SummaryScore != *b.SummaryScore:
+			return cmp.Compare(*a.SummaryScore, *b.SummaryScore)
 		}
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.AccountID, b.AccountID))
 	})
@@ -992,9 +999,9 @@ var methodText = []struct{ title, body string }{
 	{"Which findings count",
 		"Control findings only, consolidated or legacy per-standard, each mapped to one security control id. Archived findings and findings whose workflow is SUPPRESSED do not count."},
 	{"Control status",
-		"In a scope (an account and region, an account, or the organization): FAILED if any finding is FAILED; else UNKNOWN if any is WARNING or NOT_AVAILABLE; else PASSED if any is PASSED; else NO_DATA. A control failing in one account fails for the organization. A disabled control is out of scope."},
+		"In a scope (an account, or the organization), over the findings of all its regions: FAILED if any finding is FAILED; else UNKNOWN if any is WARNING or NOT_AVAILABLE; else PASSED if any is PASSED; else NO_DATA. A control failing in one account or region fails for the organization. A disabled control is out of scope."},
 	{"Scores",
-		"A standard's score is PASSED / (PASSED + FAILED + UNKNOWN) over its controls; NO_DATA controls are left out. A control shared by several standards counts once in each. The summary score is the mean of the standard scores; an account's score is the mean of its standard scores. Scores print rounded to a whole percent, half away from zero; n/a means no control had data, which is not 0%. The score without suppressions counts suppressed findings too, to show what suppressions hide."},
+		"A standard's score is PASSED / (PASSED + FAILED + UNKNOWN) over its controls; NO_DATA controls are left out. A control shared by several standards counts once in each. The summary score (organization and each account) counts each control once across all standards: unique PASSED controls over unique PASSED + FAILED + UNKNOWN controls, a control failing in any of its standards failing it; controls with no data are left out, as AWS leaves them out. This is the calculation and worked example of AWS's \"Calculating security scores\" page (357 of 515 unique controls = 69%, where the mean of its five standard scores would be 52%), although the same page's opening paragraph calls the summary \"the average of the standard security scores\"; this report follows the calculation and its example. The mean of the standard scores is shown beside the summary, labelled \"mean of standard scores\". Scores print rounded to a whole percent, half away from zero; n/a means no control had data, which is not 0%. The score without suppressions counts suppressed findings too, to show what suppressions hide."},
 	{"Top failed controls",
 		"The number of distinct accounts where the control is FAILED (in any standard), over the accounts collected in the snapshot; ranked by that count, then severity, then failed resources. The 7-day change compares with the snapshot nearest to 7 days earlier (within a day); — means there is none."},
 	{"Findings",

@@ -57,6 +57,9 @@ func (b *book) summary(_ context.Context, r *analyze.Report) error {
 	section("Scores")
 	item("Summary score", b.pct(r.SummaryScore))
 	item("Summary score without suppressions", b.pct(r.SummaryScoreWithoutSuppressions))
+	item("Unique controls passed", b.count(int64(r.SummaryControls.Passed)))
+	item("Unique controls scored (passed, failed, unknown)", b.count(int64(r.SummaryControls.Scored())))
+	item("Mean of standard scores", b.pct(r.SummaryScoreMeanOfStandards))
 	for _, s := range r.Standards {
 		item(standardLabel(s.ShortName, s.Name, s.ID), b.pct(s.Score))
 	}
@@ -139,7 +142,7 @@ func (b *book) standards(_ context.Context, r *analyze.Report) error {
 const scaleLow, scaleMid, scaleHigh = "#F8696B", "#FFEB84", "#63BE7B"
 
 func (b *book) accounts(_ context.Context, r *analyze.Report) error {
-	cols := []column{{"Account ID", 15}, {"Account name", 28}, {"OU", 24}, {"Overall score", 10}, {"Failed controls", 10}}
+	cols := []column{{"Account ID", 15}, {"Account name", 28}, {"OU", 24}, {"Overall score", 10}, {"Mean of standard scores", 12}, {"Failed controls", 10}}
 	for _, s := range r.Standards {
 		cols = append(cols, column{standardLabel(s.ShortName, s.Name, s.ID), 14})
 	}
@@ -150,7 +153,7 @@ func (b *book) accounts(_ context.Context, r *analyze.Report) error {
 		for _, s := range a.Standards {
 			byID[s.ID] = s.Score
 		}
-		row := []any{b.text(a.AccountID), b.text(a.Name), b.text(a.OU), b.pct(a.Score), b.count(int64(a.Failed))}
+		row := []any{b.text(a.AccountID), b.text(a.Name), b.text(a.OU), b.pct(a.SummaryScore), b.pct(a.SummaryScoreMeanOfStandards), b.count(int64(a.Failed))}
 		for _, s := range r.Standards {
 			row = append(row, b.pct(byID[s.ID]))
 		}

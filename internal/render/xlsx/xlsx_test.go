@@ -84,8 +84,10 @@ func testReport(nilScores bool) *analyze.Report {
 			ID: 42, TakenAt: takenAt, Source: "aws", Status: "partial",
 			Findings: 48213, AccountsCollected: 49, AccountsExpected: 50,
 		},
-		SummaryScore:                    f64(79.825),
-		SummaryScoreWithoutSuppressions: f64(78.225),
+		SummaryScore:                    f64(74.626865671641791),
+		SummaryScoreWithoutSuppressions: f64(73.9),
+		SummaryControls:                 analyze.SummaryControls{Passed: 300, Failed: 100, Unknown: 2},
+		SummaryScoreMeanOfStandards:     f64(79.825),
 		Findings: analyze.FindingSummary{
 			Active: 1247, Critical: 34, High: 189, Medium: 567, Low: 457, Informational: 0,
 			Suppressed: 20, RemediatedThisMonth: 132, AutoRemediatedThisMonth: 89,
@@ -120,6 +122,9 @@ func testReport(nilScores bool) *analyze.Report {
 			OU:        ous[i%len(ous)],
 			Score:     score(i, 9),
 			Failed:    (i * 7) % 31,
+			// The headline and the mean differ, so a column mix-up shows.
+			SummaryScore:                score(i, 9),
+			SummaryScoreMeanOfStandards: score(i, 8),
 		}
 		if i == 7 {
 			a.Name = nonASCIIName
@@ -578,6 +583,9 @@ func TestRender(t *testing.T) {
 				}
 				s.wantScore("Value", at("Summary score"), r.SummaryScore)
 				s.wantScore("Value", at("Summary score without suppressions"), r.SummaryScoreWithoutSuppressions)
+				s.wantCount("Value", at("Unique controls passed"), int64(r.SummaryControls.Passed))
+				s.wantCount("Value", at("Unique controls scored (passed, failed, unknown)"), int64(r.SummaryControls.Scored()))
+				s.wantScore("Value", at("Mean of standard scores"), r.SummaryScoreMeanOfStandards)
 				for _, std := range r.Standards {
 					s.wantScore("Value", at(std.ShortName), std.Score)
 				}
@@ -638,7 +646,8 @@ func TestRender(t *testing.T) {
 					s.wantText("Account ID", row, a.AccountID)
 					s.wantText("Account name", row, a.Name)
 					s.wantText("OU", row, a.OU)
-					s.wantScore("Overall score", row, a.Score)
+					s.wantScore("Overall score", row, a.SummaryScore)
+					s.wantScore("Mean of standard scores", row, a.SummaryScoreMeanOfStandards)
 					s.wantCount("Failed controls", row, int64(a.Failed))
 					for _, as := range a.Standards {
 						for _, std := range r.Standards {
