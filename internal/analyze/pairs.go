@@ -66,9 +66,9 @@ FROM pairs WHERE base_status = 'FAILED' OR now_status = 'FAILED'`
 
 // pairChange is one control-account pair as pairChangesSQL compares it.
 type pairChange struct {
-	account, control             string
-	accountLeft, collected       bool
-	baseDisabled, nowDisabled    bool
+	account, control              string
+	accountLeft, collected        bool
+	baseDisabled, nowDisabled     bool
 	baseStatus, nowStatus, nowAll string
 }
 
