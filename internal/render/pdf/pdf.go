@@ -421,10 +421,12 @@ func targetStatus(sp *analyze.StandardProgress, target float64) string {
 		return ""
 	case *sp.CurrentScore >= target:
 		return "target met"
-	case sp.ProjectedDate != nil:
-		return "target by " + *sp.ProjectedDate
+	case sp.OnTrack && sp.ProjectedDate != nil:
+		return "on track: target by " + *sp.ProjectedDate
+	case sp.OffTrackReason != "":
+		return "off track: " + sp.OffTrackReason
 	}
-	return "not on track"
+	return "off track"
 }
 
 // progressOf returns the progress of the standard with the given id, nil without one.
@@ -726,6 +728,9 @@ func (d *doc) trends() {
 	if p.TargetScore > 0 {
 		sub += fmt.Sprintf(" Dashed: the target, %s.", targetText(p.TargetScore))
 	}
+	if hasPartial(p) {
+		sub += " Open squares: partial snapshots (not every account/region was read), where a score may move for that reason alone."
+	}
 	if !d.hasHistory() {
 		sub = "Only one snapshot so far: the trend starts today."
 	}
@@ -743,6 +748,40 @@ func (d *doc) trends() {
 		d.trendChart(marginX, d.y, d.cw, h-6, &p.Standards[i], p.TargetScore)
 		d.y += h
 	}
+	if d.hasHistory() {
+		d.paragraph(changesText(p, d.count), 9.5, muted)
+	}
+}
+
+// changesText says what changed between the window's first snapshot and the report's, with the
+// changes that are not fixes on their own, and the time to remediate with its caveats.
+func changesText(p analyze.Progress, count func(int64) string) string {
+	n := func(x int) string { return count(int64(x)) }
+	s := fmt.Sprintf("Since %s: %s control-account pairs fixed, %s newly failing (pairs read and enabled in both snapshots). "+
+		"Not counted as fixes or failures: %s newly suppressed, %s newly disabled, %s accounts left, %s not comparable (not collected). ",
+		p.From, n(p.Fixed), n(p.NewlyFailing), n(p.NewlySuppressed), n(p.NewlyDisabled), n(p.AccountsLeft), n(p.NotComparable))
+	if p.MedianDaysToRemediate != nil {
+		return s + fmt.Sprintf("Median days to remediate: %s (over %s remediated; %s failures still open).",
+			strconv.FormatFloat(math.Round(*p.MedianDaysToRemediate*10)/10, 'f', -1, 64), n(p.Remediated), n(p.StillOpen))
+	}
+	return s + fmt.Sprintf("Median days to remediate: too few remediations (%s) for a median; %s failures still open.", n(p.Remediated), n(p.StillOpen))
+}
+
+// hasPartial: some point of the window is a partial snapshot.
+func hasPartial(p analyze.Progress) bool {
+	for _, pt := range p.Series {
+		if pt.Partial {
+			return true
+		}
+	}
+	for _, sp := range p.Standards {
+		for _, pt := range sp.Series {
+			if pt.Partial {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // targetText prints the configured target: "90%", "85.5%".
