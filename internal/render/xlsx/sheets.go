@@ -491,7 +491,12 @@ func methodText(r *analyze.Report) []string {
 		fmt.Sprintf("Progress over %d days (Trend sheet): the score of each standard at every snapshot of the window; failed "+
 			"control-account pairs and open critical/high findings over time; and the target score. On Scores by Standard, the "+
 			"baseline is the window's first snapshot, and \"Target reached by\" is the date the target is reached at the current "+
-			"rate (a least-squares line through the window's scores), empty and not on track when the trend is flat or falling.",
+			"rate (a least-squares line through the window's scores), empty when the trend is flat or falling; \"On track\" when "+
+			"the target is met or that date is within the target horizon, otherwise the Summary sheet gives the reason. Fixed and "+
+			"newly failing count only control-account pairs read and enabled in both snapshots; failures suppressed or disabled "+
+			"since, accounts that left and pairs not read in both are counted on their own lines. Time to remediate runs from each "+
+			"finding's FirstObservedAt; the median is shown over at least 5 remediations, beside the failures still open. The "+
+			"Trend sheet marks partial snapshots.",
 			window),
 		"Coverage. Every snapshot records which account/region pairs were collected and which were not, and why (Summary sheet). " +
 			"A pair that was not collected is listed and its controls are not counted, never silently taken as passing; the " +
