@@ -668,3 +668,25 @@ func TestRenderErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestTextPartialSnapshots: the partial snapshots of the window are named on one line, and
+// there is no such line when none is partial.
+func TestTextPartialSnapshots(t *testing.T) {
+	r := fullReport()
+	var buf bytes.Buffer
+	if err := Text(context.Background(), &buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "Partial snapshots") {
+		t.Errorf("a window without partial snapshots names some:\n%s", buf.String())
+	}
+	r.Progress.Series[1].Partial, r.Progress.Series[2].Partial = true, true
+	buf.Reset()
+	if err := Text(context.Background(), &buf, r); err != nil {
+		t.Fatal(err)
+	}
+	want := "\nPartial snapshots (not every account/region read; their points may move for that alone): 2024-12-26, 2025-01-25\n"
+	if !strings.Contains(buf.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, buf.String())
+	}
+}
