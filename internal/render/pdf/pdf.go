@@ -740,16 +740,23 @@ func (d *doc) trends() {
 		d.y += 4
 		return
 	}
-	// Up to 66 mm a chart; smaller, down to 52, when that keeps them all on one page, so the
-	// standards can be compared at a glance.
-	h := min(66, max(52, d.room()/float64(len(p.Standards))))
+	// Up to 66 mm a chart; smaller, down to 48, when that keeps them all on one page, so the
+	// standards can be compared at a glance. The changes paragraph follows the charts; room is
+	// kept for it (and 1 mm against rounding) so it stays on their page.
+	changes, changesH := "", 0.0
+	if d.hasHistory() {
+		changes = changesText(p, d.count)
+		d.font(sans, "", 9.5, muted)
+		changesH = float64(len(d.wrap(changes, d.cw, 0))) * lh(9.5)
+	}
+	h := min(66, max(48, (d.room()-changesH-1)/float64(len(p.Standards))))
 	for i := range p.Standards {
 		d.need(h)
 		d.trendChart(marginX, d.y, d.cw, h-6, &p.Standards[i], p.TargetScore)
 		d.y += h
 	}
-	if d.hasHistory() {
-		d.paragraph(changesText(p, d.count), 9.5, muted)
+	if changes != "" {
+		d.paragraph(changes, 9.5, muted)
 	}
 }
 
