@@ -87,21 +87,7 @@ func openStore(t *testing.T) *store.Store {
 
 func writeSnap(t *testing.T, st *store.Store, at time.Time, ctls []store.Control, fs []*store.Finding) store.Snapshot {
 	t.Helper()
-	ctx := context.Background()
-	w, err := st.BeginSnapshot(ctx, store.SnapshotMeta{TakenAt: at, Source: "test", Organization: "org"}, testStd, ctls)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fs {
-		if err := w.AddFinding(f); err != nil {
-			t.Fatal(err)
-		}
-	}
-	snap, err := w.Commit(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap
+	return snapData{at: at, ctls: ctls, fs: fs}.write(t, st)
 }
 
 func pct(x float64) *float64 { return &x }
@@ -292,15 +278,7 @@ func computeReference(fs []*store.Finding, ctls []store.Control) reference {
 			}
 			has[o.status] = true
 		}
-		switch {
-		case has["FAILED"]:
-			return "FAILED"
-		case has["WARNING"] || has["NOT_AVAILABLE"]:
-			return "UNKNOWN"
-		case has["PASSED"]:
-			return "PASSED"
-		}
-		return "NO_DATA"
+		return referenceStatus(has)
 	}
 	scoreOf := func(controls map[string][]obs, countSuppressed bool) *float64 {
 		var p, d int
@@ -362,6 +340,19 @@ func computeReference(fs []*store.Finding, ctls []store.Control) reference {
 		ref.failedAcc[c] = len(accs)
 	}
 	return ref
+}
+
+// referenceStatus is AWS's rule over the compliance statuses a scope's findings have.
+func referenceStatus(has map[string]bool) string {
+	switch {
+	case has["FAILED"]:
+		return "FAILED"
+	case has["WARNING"] || has["NOT_AVAILABLE"]:
+		return "UNKNOWN"
+	case has["PASSED"]:
+		return "PASSED"
+	}
+	return "NO_DATA"
 }
 
 // tallyStatus counts a status into passed, failed, unknown.

@@ -127,15 +127,7 @@ func referenceProgress(base, now snapData) (progressCounts, map[string][2]int) {
 				}
 			}
 		}
-		switch {
-		case has["FAILED"]:
-			return "FAILED"
-		case has["WARNING"] || has["NOT_AVAILABLE"]:
-			return "UNKNOWN"
-		case has["PASSED"]:
-			return "PASSED"
-		}
-		return "NO_DATA"
+		return referenceStatus(has)
 	}
 	var c progressCounts
 	for a := range accounts[0] {
