@@ -206,10 +206,11 @@ type remediation struct {
 
 // remediationsSQL finds the fixes up to snapshot $1 shown by snapshots taken at or after $2. A
 // finding's history is its state rows across versions, keyed by id_key (Id and ProductArn). A run
-// of FAILED rows starts failing at the finding's FirstObservedAt (AWS's own date, not our first
-// sight of it), but no earlier than the snapshot that showed it not failing before the run (a
-// finding fixed and failing again is aged from its new failure); without FirstObservedAt, at the
-// earliest of the run's first snapshot and AWS's UpdatedAt.
+// of FAILED rows that begins the finding's history starts failing at its FirstObservedAt (AWS's
+// own date, not our first sight of it). A run that follows a snapshot showing the finding not
+// failing (fixed before, or passing when first seen) did not start at FirstObservedAt: it starts
+// at the earliest of the run's first snapshot and AWS's UpdatedAt, but no earlier than that
+// snapshot. Without FirstObservedAt, the same as the latter.
 const remediationsSQL = `
 WITH fixed_keys AS (
   -- Only findings with a fixing state shown in the period can count; their whole history is read
@@ -239,9 +240,9 @@ spans AS (
   FROM t GROUP BY ALL HAVING bool_or(failing)),
 runs AS (
   SELECT id_key, grp,
-         CASE WHEN first_observed IS NULL THEN seen_start
-              WHEN before_run IS NOT NULL AND first_observed < before_run THEN before_run
-              ELSE first_observed END AS fail_start
+         CASE WHEN before_run IS NULL THEN coalesce(first_observed, seen_start)
+              WHEN seen_start < before_run THEN before_run
+              ELSE seen_start END AS fail_start
   FROM spans)
 SELECT t.id_key::VARCHAR, t.taken_at, epoch(t.taken_at - r.fail_start) / 86400.0,
        regexp_matches(lower(t.note_updated_by || ' ' || t.user_defined_fields), $3)

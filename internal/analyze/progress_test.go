@@ -447,3 +447,33 @@ func TestPartialSnapshotsMarked(t *testing.T) {
 		t.Errorf("target horizon %d, want the option's 30", p.TargetHorizonDays)
 	}
 }
+
+// TestRemediationAgeOfARefailure: the first failure is aged from FirstObservedAt; a failure that
+// comes back after a fix is aged from its own start, not from FirstObservedAt.
+func TestRemediationAgeOfARefailure(t *testing.T) {
+	st := openStore(t)
+	firstObserved := t0.Add(-100 * 24 * time.Hour)
+	day := func(d int) time.Time { return t0.Add(time.Duration(d) * 24 * time.Hour) }
+	var last store.Snapshot
+	for i, status := range []string{"FAILED", "PASSED", "FAILED", "PASSED"} {
+		f := with(ctl("x", acc1, "us-east-1", "S3.1", status, fsbp), func(f *store.Finding) {
+			f.FirstObservedAt, f.UpdatedAt = firstObserved, day(10*i)
+		})
+		last = snapData{at: day(10 * i), fs: []*store.Finding{f}}.write(t, st)
+	}
+	a := &analyzer{st: st, snap: last, opt: Options{Now: pinned}.withDefaults()}
+	rem, err := a.remediations(context.Background(), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []float64
+	for _, x := range rem {
+		got = append(got, x.days)
+	}
+	sort.Float64s(got)
+	// Fixed at day 10 after failing since FirstObservedAt (110 days); failing again from day 20
+	// (its UpdatedAt and first sight), fixed at day 30 (10 days).
+	if want := []float64{10, 110}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("remediation ages %v, want %v", got, want)
+	}
+}
