@@ -222,9 +222,14 @@ WITH fixed_keys AS (
 h AS (
   SELECT f.id_key, s.valid_from, sn.taken_at, s.updated_at, f.first_observed_at, s.note_updated_by, s.user_defined_fields,
          s.compliance_status = 'FAILED' AND s.record_state = 'ACTIVE' AS failing,
-         s.compliance_status = 'PASSED' OR s.workflow_status = 'RESOLVED' OR s.record_state = 'ARCHIVED' AS fixed
+         -- Archived because its control was disabled there (AWS archives the findings of a
+         -- control it disables): no fix.
+         s.compliance_status = 'PASSED' OR s.workflow_status = 'RESOLVED'
+           OR (s.record_state = 'ARCHIVED' AND dc.control_id IS NULL) AS fixed
   FROM finding_states s JOIN findings f ON f.fkey = s.fkey JOIN snapshots sn ON sn.id = s.valid_from
   SEMI JOIN fixed_keys k ON k.id_key = f.id_key
+  LEFT JOIN (SELECT DISTINCT snapshot_id, account_id, region, control_id FROM snapshot_disabled_controls) dc
+    ON dc.snapshot_id = s.valid_from AND dc.account_id = f.account_id AND dc.region = f.region AND dc.control_id = f.control_id
   WHERE s.valid_from <= $1),
 t AS (
   SELECT *, lag(failing) OVER w AS prev_failing,

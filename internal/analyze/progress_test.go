@@ -477,3 +477,24 @@ func TestRemediationAgeOfARefailure(t *testing.T) {
 		t.Errorf("remediation ages %v, want %v", got, want)
 	}
 }
+
+// TestDisablingIsNoRemediation: a failing finding archived because its control was disabled in
+// its account and region is no remediation; one archived otherwise still is (archived as fixed).
+func TestDisablingIsNoRemediation(t *testing.T) {
+	failing := []*store.Finding{
+		ctl("d1", acc1, "us-east-1", "S3.1", "FAILED", fsbp),
+		ctl("d2", acc2, "us-east-1", "S3.1", "FAILED", fsbp),
+	}
+	archived := []*store.Finding{
+		with(failing[0], func(f *store.Finding) { f.RecordState = "ARCHIVED" }),
+		with(failing[1], func(f *store.Finding) { f.RecordState = "ARCHIVED" }),
+	}
+	r := buildProgress(t, Options{}, snapData{at: t0, fs: failing}, snapData{at: t0.Add(7 * 24 * time.Hour), fs: archived,
+		disabled: []store.DisabledControl{{AccountID: acc1, Region: "us-east-1", StandardID: fsbp, ControlID: "S3.1", Source: store.DisabledByAssociation}}})
+	if r.Progress.Remediated != 1 || r.Findings.RemediatedThisMonth != 1 {
+		t.Errorf("remediated %d in the window, %d this month; want 1 and 1 (d2 only)", r.Progress.Remediated, r.Findings.RemediatedThisMonth)
+	}
+	if r.Progress.NewlyDisabled != 1 {
+		t.Errorf("newly disabled %d, want 1 (S3.1 in acc1)", r.Progress.NewlyDisabled)
+	}
+}
