@@ -243,3 +243,65 @@ func TestRunRedeliversAndSaysStale(t *testing.T) {
 		t.Errorf("the archived late report lacks the stale line")
 	}
 }
+
+// TestTargetHorizonFromConfig: report.target_horizon_days reaches the report: with a 1-day
+// horizon a standard whose projected date lies further out is off track, and says why.
+func TestTargetHorizonFromConfig(t *testing.T) {
+	dir := smallDemo(t)
+	var def struct {
+		Progress struct {
+			TargetHorizonDays int `json:"target_horizon_days"`
+		} `json:"progress"`
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err := json.Unmarshal(b, &def); err != nil || def.Progress.TargetHorizonDays != 365 {
+		t.Errorf("default target_horizon_days %d (%v), want 365", def.Progress.TargetHorizonDays, err)
+	}
+	cfg := filepath.Join(t.TempDir(), "reporter.yaml")
+	if err := os.WriteFile(cfg, []byte("report:\n  target_horizon_days: 1\n  max_snapshot_age: 0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := call(t, "", "report", "--config", cfg, "--db", filepath.Join(dir, "r.duckdb"), "--format", "json", "--out", "-")
+	if code != exitOK {
+		t.Fatalf("report exit %d: %s", code, stderr)
+	}
+	var r struct {
+		ReportDate string `json:"report_date"`
+		Progress   struct {
+			TargetHorizonDays int `json:"target_horizon_days"`
+			Standards         []struct {
+				ID             string  `json:"id"`
+				ProjectedDate  *string `json:"projected_date"`
+				OnTrack        bool    `json:"on_track"`
+				OffTrackReason string  `json:"off_track_reason"`
+			} `json:"standards"`
+		} `json:"progress"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Progress.TargetHorizonDays != 1 {
+		t.Errorf("target_horizon_days %d, want the configured 1", r.Progress.TargetHorizonDays)
+	}
+	beyond := 0
+	for _, s := range r.Progress.Standards {
+		if s.ProjectedDate == nil || *s.ProjectedDate == r.ReportDate {
+			continue // not improving, or the target is met: the horizon does not apply
+		}
+		projected, err := time.Parse(time.DateOnly, *s.ProjectedDate)
+		report, err2 := time.Parse(time.DateOnly, r.ReportDate)
+		if err != nil || err2 != nil {
+			t.Fatalf("projected date %q, report date %q: %v %v", *s.ProjectedDate, r.ReportDate, err, err2)
+		}
+		if projected.Sub(report) <= 24*time.Hour {
+			continue
+		}
+		beyond++
+		if want := "projected " + *s.ProjectedDate + ", beyond the 1-day horizon"; s.OnTrack || s.OffTrackReason != want {
+			t.Errorf("%s: on track %v, reason %q; want off track, %q", s.ID, s.OnTrack, s.OffTrackReason, want)
+		}
+	}
+	if beyond == 0 {
+		t.Errorf("no standard of the demo projects a date beyond one day: the test checks nothing (%s)", stdout[:min(len(stdout), 400)])
+	}
+}

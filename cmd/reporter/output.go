@@ -169,6 +169,7 @@ func analyzeOptions(cfg config.Config) analyze.Options {
 	return analyze.Options{
 		WindowDays:        cfg.Report.WindowDays,
 		TargetScore:       cfg.Report.TargetScore,
+		TargetHorizonDays: cfg.Report.TargetHorizonDays,
 		TopControls:       cfg.Report.TopControls,
 		AutomationMarkers: cfg.Report.AutomationMarkers,
 	}

@@ -36,6 +36,9 @@ type Options struct {
 	WindowDays int
 	// TargetScore is the score to project a date for, in percent (default 90).
 	TargetScore float64
+	// TargetHorizonDays is how far ahead a projected date may lie for a standard to be on track
+	// (default 365).
+	TargetHorizonDays int
 	// TopControls is how many failed controls to list (default 25).
 	TopControls int
 	// AutomationMarkers identify automated remediations: matched case-insensitively as substrings
@@ -62,6 +65,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.TargetScore <= 0 {
 		o.TargetScore = 90
+	}
+	if o.TargetHorizonDays <= 0 {
+		o.TargetHorizonDays = 365
 	}
 	if o.TopControls <= 0 {
 		o.TopControls = 25

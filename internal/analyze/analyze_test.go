@@ -87,27 +87,13 @@ func openStore(t *testing.T) *store.Store {
 
 func writeSnap(t *testing.T, st *store.Store, at time.Time, ctls []store.Control, fs []*store.Finding) store.Snapshot {
 	t.Helper()
-	return writeSnapOf(t, st, at, testStd, ctls, fs)
+	return snapData{at: at, ctls: ctls, fs: fs}.write(t, st)
 }
 
 // writeSnapOf is writeSnap with the catalog's standards given.
 func writeSnapOf(t *testing.T, st *store.Store, at time.Time, stds []store.Standard, ctls []store.Control, fs []*store.Finding) store.Snapshot {
 	t.Helper()
-	ctx := context.Background()
-	w, err := st.BeginSnapshot(ctx, store.SnapshotMeta{TakenAt: at, Source: "test", Organization: "org"}, stds, ctls)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fs {
-		if err := w.AddFinding(f); err != nil {
-			t.Fatal(err)
-		}
-	}
-	snap, err := w.Commit(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap
+	return snapData{at: at, stds: stds, ctls: ctls, fs: fs}.write(t, st)
 }
 
 func pct(x float64) *float64 { return &x }
@@ -230,9 +216,11 @@ func TestHandComputedFixture(t *testing.T) {
 	if p.Snapshots != 2 || p.Fixed != 1 || p.NewlyFailing != 1 {
 		t.Errorf("progress: snapshots %d fixed %d newly failing %d, want 2 1 1", p.Snapshots, p.Fixed, p.NewlyFailing)
 	}
-	// Failed at t0-1d (its UpdatedAt), fixed in the snapshot at t0+7d.
-	if p.MedianDaysToRemediate == nil || *p.MedianDaysToRemediate != 8 {
-		t.Errorf("median days to remediate %s, want 8", fmtScore(p.MedianDaysToRemediate))
+	// One remediation (f1) is too few for a median; f4 (EC2.2 in acc2, now FAILED) and f7 (KMS.4)
+	// are the control findings still FAILED.
+	if p.MedianDaysToRemediate != nil || p.Remediated != 1 || p.StillOpen != 2 {
+		t.Errorf("median days to remediate %s over %d remediated, %d still open; want nil, 1, 2 (f4 and f7)",
+			fmtScore(p.MedianDaysToRemediate), p.Remediated, p.StillOpen)
 	}
 	if got := p.Standards[0].Series; len(got) != 2 || !sameScore(got[0].Score, pct(25)) || !sameScore(got[1].Score, r.Standards[0].Score) {
 		t.Errorf("FSBP series %+v", got)
@@ -323,15 +311,7 @@ func computeReference(fs []*store.Finding, ctls []store.Control) reference {
 			}
 			has[o.status] = true
 		}
-		switch {
-		case has["FAILED"]:
-			return "FAILED"
-		case has["WARNING"] || has["NOT_AVAILABLE"]:
-			return "UNKNOWN"
-		case has["PASSED"]:
-			return "PASSED"
-		}
-		return "NO_DATA"
+		return referenceStatus(has)
 	}
 	scoreOf := func(controls map[string][]obs, countSuppressed bool) *float64 {
 		var p, d int
@@ -406,6 +386,19 @@ func computeReference(fs []*store.Finding, ctls []store.Control) reference {
 		ref.failedAcc[c] = len(accs)
 	}
 	return ref
+}
+
+// referenceStatus is AWS's rule over the compliance statuses a scope's findings have.
+func referenceStatus(has map[string]bool) string {
+	switch {
+	case has["FAILED"]:
+		return "FAILED"
+	case has["WARNING"] || has["NOT_AVAILABLE"]:
+		return "UNKNOWN"
+	case has["PASSED"]:
+		return "PASSED"
+	}
+	return "NO_DATA"
 }
 
 // tallyStatus counts a status into passed, failed, unknown.
@@ -532,16 +525,25 @@ func TestProject(t *testing.T) {
 	day := func(d int) windowSnap { return windowSnap{takenAt: t0.Add(time.Duration(d) * 24 * time.Hour)} }
 	win := []windowSnap{day(0), day(10), day(20)}
 	tests := []struct {
-		name     string
-		series   []*float64
-		wantDate string
-		wantOK   bool
+		name       string
+		series     []*float64
+		horizon    int
+		wantDate   string
+		wantOK     bool
+		wantReason string
 	}{
-		{"rising 1 pt/day reaches 90 in 10 days", []*float64{pct(60), pct(70), pct(80)}, "2025-03-03", true},
-		{"already at target", []*float64{pct(95), pct(92), pct(91)}, "2025-02-21", true},
-		{"falling", []*float64{pct(80), pct(75), pct(70)}, "", false},
-		{"flat", []*float64{pct(50), pct(50), pct(50)}, "", false},
-		{"no data now", []*float64{pct(50), pct(60), nil}, "", false},
+		{"rising 1 pt/day reaches 90 in 10 days", []*float64{pct(60), pct(70), pct(80)}, 365, "2025-03-03", true, ""},
+		{"the same 10 days against a 10-day horizon", []*float64{pct(60), pct(70), pct(80)}, 10, "2025-03-03", true, ""},
+		{"the same 10 days against a 9-day horizon", []*float64{pct(60), pct(70), pct(80)}, 9, "2025-03-03", false,
+			"projected 2025-03-03, beyond the 9-day horizon"},
+		// 0.1 pt/day from 50: 400 days past 2025-02-21 is 2026-03-28.
+		{"rising slowly: beyond the default horizon", []*float64{pct(48), pct(49), pct(50)}, 365, "2026-03-28", false,
+			"projected 2026-03-28, beyond the 365-day horizon"},
+		{"already at target", []*float64{pct(95), pct(92), pct(91)}, 365, "2025-02-21", true, ""},
+		{"falling", []*float64{pct(80), pct(75), pct(70)}, 365, "", false, "score falling"},
+		{"flat", []*float64{pct(50), pct(50), pct(50)}, 365, "", false, "score flat"},
+		{"no data now", []*float64{pct(50), pct(60), nil}, 365, "", false, "no score in the report's snapshot"},
+		{"one point", []*float64{nil, nil, pct(60)}, 365, "", false, "too little history to project"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -549,13 +551,13 @@ func TestProject(t *testing.T) {
 			for i, s := range tt.series {
 				series[i] = ScorePoint{Score: s}
 			}
-			got, ok := project(win, series, 90)
-			if ok != tt.wantOK || (got == nil) != (tt.wantDate == "") || (got != nil && *got != tt.wantDate) {
+			got, ok, reason := project(win, series, 90, tt.horizon)
+			if ok != tt.wantOK || reason != tt.wantReason || (got == nil) != (tt.wantDate == "") || (got != nil && *got != tt.wantDate) {
 				g := "nil"
 				if got != nil {
 					g = *got
 				}
-				t.Errorf("got %s %v, want %q %v", g, ok, tt.wantDate, tt.wantOK)
+				t.Errorf("got %s %v %q, want %q %v %q", g, ok, reason, tt.wantDate, tt.wantOK, tt.wantReason)
 			}
 		})
 	}

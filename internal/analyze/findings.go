@@ -204,8 +204,12 @@ type remediation struct {
 }
 
 // remediationsSQL finds the fixes up to snapshot $1 shown by snapshots taken at or after $2. A
-// finding's history is its state rows across versions, keyed by id_key (Id and ProductArn); a run of
-// FAILED rows starts failing at the earliest of its first snapshot and AWS's UpdatedAt.
+// finding's history is its state rows across versions, keyed by id_key (Id and ProductArn). A run
+// of FAILED rows that begins the finding's history starts failing at its FirstObservedAt (AWS's
+// own date, not our first sight of it). A run that follows a snapshot showing the finding not
+// failing (fixed before, or passing when first seen) did not start at FirstObservedAt: it starts
+// at the earliest of the run's first snapshot and AWS's UpdatedAt, but no earlier than that
+// snapshot. Without FirstObservedAt, the same as the latter.
 const remediationsSQL = `
 WITH fixed_keys AS (
   -- Only findings with a fixing state shown in the period can count; their whole history is read
@@ -215,19 +219,35 @@ WITH fixed_keys AS (
   WHERE f.control_id <> '' AND s.valid_from <= $1 AND sn.taken_at >= $2
     AND (s.compliance_status = 'PASSED' OR s.workflow_status = 'RESOLVED' OR s.record_state = 'ARCHIVED')),
 h AS (
-  SELECT f.id_key, s.valid_from, sn.taken_at, s.updated_at, s.note_updated_by, s.user_defined_fields,
+  SELECT f.id_key, s.valid_from, sn.taken_at, s.updated_at, f.first_observed_at, s.note_updated_by, s.user_defined_fields,
          s.compliance_status = 'FAILED' AND s.record_state = 'ACTIVE' AS failing,
-         s.compliance_status = 'PASSED' OR s.workflow_status = 'RESOLVED' OR s.record_state = 'ARCHIVED' AS fixed
+         -- Archived because its control was disabled there (AWS archives the findings of a
+         -- control it disables): no fix.
+         s.compliance_status = 'PASSED' OR s.workflow_status = 'RESOLVED'
+           OR (s.record_state = 'ARCHIVED' AND dc.control_id IS NULL) AS fixed
   FROM finding_states s JOIN findings f ON f.fkey = s.fkey JOIN snapshots sn ON sn.id = s.valid_from
   SEMI JOIN fixed_keys k ON k.id_key = f.id_key
+  LEFT JOIN (SELECT DISTINCT snapshot_id, account_id, region, control_id FROM snapshot_disabled_controls) dc
+    ON dc.snapshot_id = s.valid_from AND dc.account_id = f.account_id AND dc.region = f.region AND dc.control_id = f.control_id
   WHERE s.valid_from <= $1),
 t AS (
   SELECT *, lag(failing) OVER w AS prev_failing,
          sum(CASE WHEN failing THEN 0 ELSE 1 END) OVER (w ROWS UNBOUNDED PRECEDING) AS grp
   FROM h WINDOW w AS (PARTITION BY id_key ORDER BY valid_from)),
+spans AS (
+  -- Per run: our first sight, AWS's FirstObservedAt, and the non-failing row that precedes the
+  -- run in the same grp (none for a finding failing from its first snapshot).
+  SELECT id_key, grp,
+         min(least(taken_at, coalesce(updated_at, taken_at))) FILTER (WHERE failing) AS seen_start,
+         min(first_observed_at) FILTER (WHERE failing) AS first_observed,
+         max(taken_at) FILTER (WHERE NOT failing) AS before_run
+  FROM t GROUP BY ALL HAVING bool_or(failing)),
 runs AS (
-  SELECT id_key, grp, min(least(taken_at, coalesce(updated_at, taken_at))) AS fail_start
-  FROM t WHERE failing GROUP BY ALL)
+  SELECT id_key, grp,
+         CASE WHEN before_run IS NULL THEN coalesce(first_observed, seen_start)
+              WHEN seen_start < before_run THEN before_run
+              ELSE seen_start END AS fail_start
+  FROM spans)
 SELECT t.id_key::VARCHAR, t.taken_at, epoch(t.taken_at - r.fail_start) / 86400.0,
        regexp_matches(lower(t.note_updated_by || ' ' || t.user_defined_fields), $3)
 FROM t JOIN runs r ON r.id_key = t.id_key AND r.grp = t.grp - 1

@@ -3,6 +3,7 @@ package analyze
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"math"
 	"sort"
 	"time"
@@ -11,13 +12,14 @@ import (
 type windowSnap struct {
 	id      int64
 	takenAt time.Time
+	partial bool // status 'partial': marked on every series point of the snapshot
 }
 
 // window lists the snapshots taken in the progress window (WindowDays ending at the report's
 // snapshot), oldest first, the report's snapshot last.
 func (a *analyzer) window(ctx context.Context) ([]windowSnap, error) {
 	from := a.snap.TakenAt.Add(-time.Duration(a.opt.WindowDays) * 24 * time.Hour)
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT id, taken_at FROM snapshots
+	rows, err := a.st.DB().QueryContext(ctx, `SELECT id, taken_at, status = 'partial' FROM snapshots
 		WHERE taken_at > $1 AND taken_at <= $2 AND id <> $3 ORDER BY taken_at, id`,
 		from.UTC(), a.snap.TakenAt.UTC(), a.snap.ID)
 	if err != nil {
@@ -27,12 +29,12 @@ func (a *analyzer) window(ctx context.Context) ([]windowSnap, error) {
 	var out []windowSnap
 	for rows.Next() {
 		var w windowSnap
-		if err := rows.Scan(&w.id, &w.takenAt); err != nil {
+		if err := rows.Scan(&w.id, &w.takenAt, &w.partial); err != nil {
 			return nil, err
 		}
 		out = append(out, w)
 	}
-	return append(out, windowSnap{a.snap.ID, a.snap.TakenAt}), rows.Err()
+	return append(out, windowSnap{a.snap.ID, a.snap.TakenAt, a.snap.Status == "partial"}), rows.Err()
 }
 
 func (a *analyzer) progress(ctx context.Context, r *Report) error {
@@ -42,6 +44,7 @@ func (a *analyzer) progress(ctx context.Context, r *Report) error {
 	}
 	p := &r.Progress
 	p.WindowDays, p.TargetScore, p.Snapshots = a.opt.WindowDays, a.opt.TargetScore, len(win)
+	p.TargetHorizonDays = a.opt.TargetHorizonDays
 	p.From, p.To = win[0].takenAt.UTC().Format(dateLayout), r.ReportDate
 	sids := make([]int64, len(win))
 	for i, w := range win {
@@ -65,20 +68,48 @@ func (a *analyzer) progress(ctx context.Context, r *Report) error {
 			d := *sp.CurrentScore - *sp.BaselineScore
 			sp.Change = &d
 		}
-		sp.ProjectedDate, sp.OnTrack = project(win, sp.Series, a.opt.TargetScore)
+		sp.ProjectedDate, sp.OnTrack, sp.OffTrackReason = project(win, sp.Series, a.opt.TargetScore, a.opt.TargetHorizonDays)
 		p.Standards = append(p.Standards, sp)
 	}
 	if p.Series, err = a.riskSeries(ctx, win); err != nil {
 		return err
 	}
+	markPartial(p, win)
 	if err := a.controlChanges(ctx, win[0].id, p); err != nil {
 		return err
 	}
-	rem, err := a.remediations(ctx, win[0].takenAt.Add(time.Second))
+	return a.timeToRemediate(ctx, win[0].takenAt.Add(time.Second), p)
+}
+
+// markPartial sets Partial on every series point of a partial snapshot: a dip there may be the
+// accounts that were not read, not a change in the estate.
+func markPartial(p *Progress, win []windowSnap) {
+	for i := range p.Standards {
+		for j := range p.Standards[i].Series {
+			p.Standards[i].Series[j].Partial = win[j].partial
+		}
+	}
+	for j := range p.Series {
+		p.Series[j].Partial = win[j].partial
+	}
+}
+
+// timeToRemediate fills the median days to remediate over the control findings fixed since
+// `since`, with how many there were and how many failures are still open (censored: their time to
+// remediate is not known yet, so the median of the fixed ones alone flatters). Below
+// MinRemediationsForMedian fixes there is no median.
+func (a *analyzer) timeToRemediate(ctx context.Context, since time.Time, p *Progress) error {
+	rem, err := a.remediations(ctx, since)
 	if err != nil {
 		return err
 	}
-	if len(rem) > 0 {
+	p.Remediated = len(rem)
+	if err := a.st.DB().QueryRowContext(ctx, `SELECT count(*) FROM snapshot_findings($1)
+		WHERE control_id <> '' AND record_state = 'ACTIVE' AND workflow_status <> 'SUPPRESSED' AND compliance_status = 'FAILED'`,
+		a.snap.ID).Scan(&p.StillOpen); err != nil {
+		return err
+	}
+	if len(rem) >= MinRemediationsForMedian {
 		days := make([]float64, len(rem))
 		for i, x := range rem {
 			days[i] = x.days
@@ -90,16 +121,19 @@ func (a *analyzer) progress(ctx context.Context, r *Report) error {
 }
 
 // project fits a least-squares line to the score series (score against days) and returns when it
-// reaches the target. Already at or above the target: the report date. Not improving: nil, false.
-func project(win []windowSnap, series []ScorePoint, target float64) (*string, bool) {
+// reaches the target, whether that is on track (the target is met, or the date is at most
+// horizonDays after the report date), and otherwise why not. Partial snapshots take part in the
+// fit like the others: leaving them out would hide a real decline that happened while a region
+// was down.
+func project(win []windowSnap, series []ScorePoint, target float64, horizonDays int) (*string, bool, string) {
 	last := win[len(win)-1].takenAt
 	cur := series[len(series)-1].Score
 	if cur == nil {
-		return nil, false
+		return nil, false, "no score in the report's snapshot"
 	}
 	if *cur >= target {
 		d := last.UTC().Format(dateLayout)
-		return &d, true
+		return &d, true, ""
 	}
 	var n, sx, sy, sxx, sxy float64
 	for i, pt := range series {
@@ -115,18 +149,24 @@ func project(win []windowSnap, series []ScorePoint, target float64) (*string, bo
 	}
 	den := n*sxx - sx*sx
 	if n < 2 || den == 0 {
-		return nil, false
+		return nil, false, "too little history to project"
 	}
 	slope := (n*sxy - sx*sy) / den // points per day
-	if slope <= 1e-9 {
-		return nil, false
+	switch {
+	case slope < -1e-9:
+		return nil, false, "score falling"
+	case slope <= 1e-9:
+		return nil, false, "score flat"
 	}
 	days := (target - *cur) / slope
-	if days > 3650 { // a decade out is not a plan
-		return nil, false
+	if days > 3650 { // a decade out is not a plan, and no date is printed for it
+		return nil, false, "score rising too slowly: the target is more than 10 years away"
 	}
 	d := last.Add(time.Duration(math.Ceil(days)) * 24 * time.Hour).UTC().Format(dateLayout)
-	return &d, true
+	if math.Ceil(days) > float64(horizonDays) {
+		return &d, false, fmt.Sprintf("projected %s, beyond the %d-day horizon", d, horizonDays)
+	}
+	return &d, true, ""
 }
 
 func median(xs []float64) float64 {
@@ -209,82 +249,3 @@ func (a *analyzer) riskSeries(ctx context.Context, win []windowSnap) ([]Progress
 // activeSQLQualified is activeSQL for the join of finding_states s and findings f.
 const activeSQLQualified = `(s.record_state = 'ACTIVE' AND s.workflow_status IN ('NEW', 'NOTIFIED')
   AND (s.compliance_status = '' OR s.compliance_status IN ('FAILED', 'WARNING')))`
-
-// controlChanges compares the window's first snapshot with the report's: control-account pairs
-// fixed and newly failing, and the controls whose failing accounts went down or up the most.
-func (a *analyzer) controlChanges(ctx context.Context, baseline int64, p *Progress) error {
-	rows, err := a.st.DB().QueryContext(ctx, `
-WITH pairs AS (
-  SELECT DISTINCT snap, control_id, account_id FROM (
-    SELECT 'base' AS snap, * FROM snapshot_findings($1) UNION ALL BY NAME SELECT 'now' AS snap, * FROM snapshot_findings($2))
-  WHERE control_id <> '' AND record_state = 'ACTIVE' AND workflow_status <> 'SUPPRESSED' AND compliance_status = 'FAILED')
-SELECT count(*) FILTER (WHERE snap = 'base' AND NOT EXISTS (SELECT 1 FROM pairs n WHERE n.snap = 'now' AND n.control_id = p.control_id AND n.account_id = p.account_id)),
-       count(*) FILTER (WHERE snap = 'now' AND NOT EXISTS (SELECT 1 FROM pairs b WHERE b.snap = 'base' AND b.control_id = p.control_id AND b.account_id = p.account_id))
-FROM pairs p`, baseline, a.snap.ID)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		if err := rows.Scan(&p.Fixed, &p.NewlyFailing); err != nil {
-			rows.Close()
-			return err
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	before, err := a.controlFailures(ctx, baseline)
-	if err != nil {
-		return err
-	}
-	now, err := a.controlFailures(ctx, a.snap.ID)
-	if err != nil {
-		return err
-	}
-	infos, err := a.controlInfos(ctx, a.snap.ID)
-	if err != nil {
-		return err
-	}
-	p.FixedControls, p.RegressedControls = []ControlChange{}, []ControlChange{}
-	ids := map[string]bool{}
-	for id := range before {
-		ids[id] = true
-	}
-	for id := range now {
-		ids[id] = true
-	}
-	for id := range ids {
-		b, n := before[id].accounts, now[id].accounts
-		cc := ControlChange{ControlID: id, Title: infos[id].title, Severity: infos[id].severity, AccountsBefore: b, AccountsNow: n}
-		switch {
-		case n < b:
-			p.FixedControls = append(p.FixedControls, cc)
-		case n > b:
-			p.RegressedControls = append(p.RegressedControls, cc)
-		}
-	}
-	byDelta := func(cs []ControlChange) func(i, j int) bool {
-		return func(i, j int) bool {
-			di := abs(cs[i].AccountsNow - cs[i].AccountsBefore)
-			dj := abs(cs[j].AccountsNow - cs[j].AccountsBefore)
-			if di != dj {
-				return di > dj
-			}
-			if si, sj := severityRank[cs[i].Severity], severityRank[cs[j].Severity]; si != sj {
-				return si > sj
-			}
-			return cs[i].ControlID < cs[j].ControlID
-		}
-	}
-	sort.Slice(p.FixedControls, byDelta(p.FixedControls))
-	sort.Slice(p.RegressedControls, byDelta(p.RegressedControls))
-	return nil
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
-}

@@ -223,15 +223,39 @@ type Progress struct {
 	Snapshots   int                `json:"snapshots"`
 	Standards   []StandardProgress `json:"standards"`
 	Series      []ProgressPoint    `json:"series"`
-	// Fixed and NewlyFailing count control-account pairs FAILED at the window's start and not now,
-	// and not FAILED at the start but FAILED now.
+
+	// TargetHorizonDays: a standard is on track when its projected date is at most this many days
+	// after the report date (report.target_horizon_days).
+	TargetHorizonDays int `json:"target_horizon_days"`
+
+	// Fixed and NewlyFailing compare the window's first snapshot with the report's, over the
+	// control-account pairs that can be compared (collected and enabled in both, the account still
+	// there): FAILED -> PASSED is fixed, not FAILED -> FAILED newly failing (see pairChanges).
 	Fixed        int `json:"fixed"`
 	NewlyFailing int `json:"newly_failing"`
-	// MedianDaysToRemediate is over findings remediated in the window; nil when none were.
-	MedianDaysToRemediate *float64        `json:"median_days_to_remediate"`
-	FixedControls         []ControlChange `json:"fixed_controls"`
-	RegressedControls     []ControlChange `json:"regressed_controls"`
+	// The changes that are not fixes, each on its own line: pairs FAILED at the start whose
+	// failure is now suppressed, pairs FAILED at the start whose control is now disabled, accounts
+	// of the first snapshot missing from the report's, and pairs FAILED in either snapshot that
+	// were not collected in one of them.
+	NewlySuppressed int `json:"newly_suppressed"`
+	NewlyDisabled   int `json:"newly_disabled"`
+	AccountsLeft    int `json:"accounts_left"`
+	NotComparable   int `json:"not_comparable"`
+	// MedianDaysToRemediate is over the control findings remediated in the window, each aged from
+	// its FirstObservedAt; nil when fewer than MinRemediationsForMedian were.
+	MedianDaysToRemediate *float64 `json:"median_days_to_remediate"`
+	// Remediated counts those remediations; StillOpen the control findings FAILED (active, not
+	// suppressed) in the report's snapshot: failures whose time to remediate is not known yet
+	// (censored), which the median leaves out.
+	Remediated        int             `json:"remediated"`
+	StillOpen         int             `json:"still_open"`
+	FixedControls     []ControlChange `json:"fixed_controls"`
+	RegressedControls []ControlChange `json:"regressed_controls"`
 }
+
+// MinRemediationsForMedian is the fewest remediations a median time to remediate is shown for:
+// the median of one or two fixes is an anecdote, not a measure of how fast a team remediates.
+const MinRemediationsForMedian = 5
 
 // StandardProgress is one standard's score over the window.
 type StandardProgress struct {
@@ -243,23 +267,30 @@ type StandardProgress struct {
 	Change        *float64     `json:"change"` // current - baseline, percentage points
 	Series        []ScorePoint `json:"series"`
 	// ProjectedDate is when the target is reached at the current rate (already reached: the report
-	// date); nil with OnTrack false when the score is not improving.
+	// date); nil when the score is not improving (or would take more than a decade).
 	ProjectedDate *string `json:"projected_date"`
-	OnTrack       bool    `json:"on_track"`
+	// OnTrack: the target is met, or ProjectedDate is within Progress.TargetHorizonDays of the
+	// report date. Otherwise OffTrackReason says why ("score falling", "projected 2028-03-01,
+	// beyond the 365-day horizon"); "" when on track.
+	OnTrack        bool   `json:"on_track"`
+	OffTrackReason string `json:"off_track_reason"`
 }
 
-// ScorePoint is one snapshot's score.
+// ScorePoint is one snapshot's score. Partial: the snapshot is partial (some account/region was
+// not collected), so the point may move for that reason alone.
 type ScorePoint struct {
-	Date  string   `json:"date"`
-	Score *float64 `json:"score"`
+	Date    string   `json:"date"`
+	Score   *float64 `json:"score"`
+	Partial bool     `json:"partial"`
 }
 
-// ProgressPoint is one snapshot's risk counts.
+// ProgressPoint is one snapshot's risk counts; Partial as in ScorePoint.
 type ProgressPoint struct {
 	Date                 string `json:"date"`
 	FailedControlAccount int    `json:"failed_control_accounts"` // distinct (control, account) FAILED
 	OpenCritical         int64  `json:"open_critical"`
 	OpenHigh             int64  `json:"open_high"`
+	Partial              bool   `json:"partial"`
 }
 
 // ControlChange is a control whose failing accounts changed over the window.

@@ -182,6 +182,9 @@ type Report struct {
 	TargetScore float64 `yaml:"target_score"`
 	WindowDays  int     `yaml:"window_days"`
 	TopControls int     `yaml:"top_controls"`
+	// TargetHorizonDays: a standard is "on track" only when its projected date to reach
+	// TargetScore is at most this many days after the report date; later is "off track".
+	TargetHorizonDays int `yaml:"target_horizon_days"`
 	// AutomationMarkers mark a remediation as automated when found (case-insensitively) in the
 	// fixing change's Note.UpdatedBy or UserDefinedFields.
 	AutomationMarkers []string `yaml:"automation_markers"`
@@ -222,6 +225,7 @@ func Default() Config {
 			TargetScore:       90,
 			WindowDays:        90,
 			TopControls:       25,
+			TargetHorizonDays: 365,
 			AutomationMarkers: []string{"AutoRemediation", "SSM-Automation"},
 			MemoryLimit:       "1GB",
 			// A day and a half: a daily collection that ran late is not stale, one that missed
@@ -324,6 +328,9 @@ func (c Config) Validate() error {
 	}
 	if c.Report.WindowDays < 1 || c.Report.WindowDays > 3660 {
 		return &ValidationError{Key: "report.window_days", Msg: fmt.Sprintf("%d is not between 1 and 3660", c.Report.WindowDays)}
+	}
+	if c.Report.TargetHorizonDays < 1 {
+		return &ValidationError{Key: "report.target_horizon_days", Msg: fmt.Sprintf("%d is not a positive number of days (e.g. 365)", c.Report.TargetHorizonDays)}
 	}
 	if c.Report.TopControls < 1 {
 		return &ValidationError{Key: "report.top_controls", Msg: "must be at least 1"}

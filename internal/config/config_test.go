@@ -94,6 +94,8 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"unknown key", "report:\n  target_scor: 80\n", nil, "target_scor"},
 		{"bad source", "collect:\n  source: ftp\n", nil, "collect.source"},
 		{"target out of range", "report:\n  target_score: 120\n", nil, "report.target_score"},
+		{"target horizon zero", "report:\n  target_horizon_days: 0\n", nil, "report.target_horizon_days: 0 is not a positive number of days"},
+		{"target horizon negative in env", "", []string{"REPORTER_REPORT_TARGET_HORIZON_DAYS=-30"}, "report.target_horizon_days: -30"},
 		{"bad env number", "", []string{"REPORTER_REPORT_WINDOW_DAYS=ninety"}, "REPORTER_REPORT_WINDOW_DAYS"},
 		{"wrong type in file", "report:\n  window_days: lots\n", nil, "window_days"},
 		{"bad collect mode", "collect:\n  aws:\n    mode: everything\n", nil, "collect.aws.mode"},

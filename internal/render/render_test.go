@@ -48,8 +48,19 @@ func progress(std analyze.StandardScore, projected *string, onTrack bool, series
 	return p
 }
 
+// offTrack sets the reason a standard is off track.
+func offTrack(p analyze.StandardProgress, reason string) analyze.StandardProgress {
+	p.OffTrackReason = reason
+	return p
+}
+
 func pt(date string, sc *float64) analyze.ScorePoint {
 	return analyze.ScorePoint{Date: date, Score: sc}
+}
+
+// partialPt is a point of a partial snapshot.
+func partialPt(date string, sc *float64) analyze.ScorePoint {
+	return analyze.ScorePoint{Date: date, Score: sc, Partial: true}
 }
 
 var takenAt = time.Date(2025, 2, 23, 6, 0, 0, 0, time.UTC)
@@ -111,8 +122,10 @@ func fullReport() *analyze.Report {
 			Standards: []analyze.StandardProgress{
 				progress(cis, s("2025-06-10"), true, pt("2024-11-26", f(64.4)), pt("2024-12-26", f(69)), pt("2025-01-25", f(73.8)), pt("2025-02-23", f(78.2))),
 				// 81.3 -> 81.4: improving, but both print as 81%, so the change prints as 0 pts.
-				progress(fsbp, s("2031-04-02"), true, pt("2024-11-26", f(81.3)), pt("2024-12-26", f(80.9)), pt("2025-01-25", f(81.1)), pt("2025-02-23", f(81.4))),
-				progress(pci, nil, false, pt("2024-11-26", f(70.4)), pt("2024-12-26", f(71)), pt("2025-01-25", f(69.2)), pt("2025-02-23", f(68.5))),
+				offTrack(progress(fsbp, s("2031-04-02"), false, pt("2024-11-26", f(81.3)), pt("2024-12-26", f(80.9)), pt("2025-01-25", f(81.1)), pt("2025-02-23", f(81.4))),
+					"projected 2031-04-02, beyond the 365-day horizon"),
+				offTrack(progress(pci, nil, false, pt("2024-11-26", f(70.4)), pt("2024-12-26", f(71)), pt("2025-01-25", f(69.2)), pt("2025-02-23", f(68.5))),
+					"score falling"),
 				progress(nist, s("2025-02-23"), true, pt("2024-11-26", f(85)), pt("2024-12-26", f(87.5)), pt("2025-01-25", f(89.9)), pt("2025-02-23", f(91.2))),
 			},
 			Series: []analyze.ProgressPoint{
@@ -121,7 +134,8 @@ func fullReport() *analyze.Report {
 				{Date: "2025-01-25", FailedControlAccount: 650, OpenCritical: 52, OpenHigh: 240},
 				{Date: "2025-02-23", FailedControlAccount: 604, OpenCritical: 34, OpenHigh: 189},
 			},
-			Fixed: 340, NewlyFailing: 132, MedianDaysToRemediate: f(12.5),
+			Fixed: 340, NewlyFailing: 132, MedianDaysToRemediate: f(12.5), Remediated: 311, StillOpen: 2_870,
+			NewlySuppressed: 14, NewlyDisabled: 6, AccountsLeft: 1, NotComparable: 0, TargetHorizonDays: 365,
 			FixedControls: []analyze.ControlChange{
 				{ControlID: "S3.1", Title: "S3 general purpose buckets should have block public access settings enabled", Severity: "MEDIUM", AccountsBefore: 31, AccountsNow: 23},
 				{ControlID: "IAM.6", Title: "Hardware MFA should be enabled for the root user", Severity: "CRITICAL", AccountsBefore: 26, AccountsNow: 19},
@@ -175,15 +189,16 @@ func partialReport() *analyze.Report {
 			WindowDays: 90, TargetScore: 85.5,
 			From: "2025-02-16", To: "2025-02-23", Snapshots: 2,
 			Standards: []analyze.StandardProgress{
-				progress(cis, s("2025-04-01"), true, pt("2025-02-16", nil), pt("2025-02-23", f(79.5))),
-				progress(fsbp, nil, false, pt("2025-02-16", f(81.5)), pt("2025-02-23", f(81))),
-				progress(pci, nil, false, pt("2025-02-16", nil), pt("2025-02-23", nil)),
+				progress(cis, s("2025-04-01"), true, pt("2025-02-16", nil), partialPt("2025-02-23", f(79.5))),
+				offTrack(progress(fsbp, nil, false, pt("2025-02-16", f(81.5)), partialPt("2025-02-23", f(81))), "score falling"),
+				offTrack(progress(pci, nil, false, pt("2025-02-16", nil), partialPt("2025-02-23", nil)), "no score in the report's snapshot"),
 			},
 			Series: []analyze.ProgressPoint{
 				{Date: "2025-02-16", FailedControlAccount: 2_010, OpenCritical: 3_500, OpenHigh: 121_000},
-				{Date: "2025-02-23", FailedControlAccount: 2_004, OpenCritical: 3_456, OpenHigh: 120_000},
+				{Date: "2025-02-23", FailedControlAccount: 2_004, OpenCritical: 3_456, OpenHigh: 120_000, Partial: true},
 			},
-			Fixed: 12, NewlyFailing: 6, MedianDaysToRemediate: nil,
+			Fixed: 12, NewlyFailing: 6, MedianDaysToRemediate: nil, Remediated: 3, StillOpen: 1_021,
+			NewlySuppressed: 2, NewlyDisabled: 0, AccountsLeft: 0, NotComparable: 41, TargetHorizonDays: 365,
 			FixedControls: []analyze.ControlChange{
 				{ControlID: "IAM.6", Title: "Hardware MFA should be enabled for the root user", Severity: "CRITICAL", AccountsBefore: 25, AccountsNow: 19},
 			},
@@ -219,7 +234,7 @@ func firstReport() *analyze.Report {
 		Standards:                       []analyze.StandardScore{score(fsbp, f(100), f(100), 38, 0, 0, 195)},
 		Findings:                        analyze.FindingSummary{Low: 0, Informational: 0},
 		Progress: analyze.Progress{
-			WindowDays: 90, TargetScore: 90,
+			WindowDays: 90, TargetScore: 90, TargetHorizonDays: 365,
 			From: "2025-02-23", To: "2025-02-23", Snapshots: 1,
 		},
 		Coverage: analyze.Coverage{Complete: true, Collected: 1, Expected: 1},
@@ -398,17 +413,19 @@ func TestJSONFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	groups := map[string][]string{
-		"":                              {"generated_at", "organization", "administrator_account", "summary_score", "summary_score_without_suppressions", "summary_score_mean_of_standards"},
-		"summary_controls":              {"passed", "failed", "unknown"},
-		"snapshot":                      {"id", "taken_at", "findings", "accounts_collected", "accounts_expected"},
-		"standards[]":                   {"id", "name", "score", "score_without_suppressions", "passed", "failed", "unknown", "no_data"},
-		"top_failed_controls[]":         {"control_id", "title", "severity", "failed_accounts", "total_accounts", "failed_resources", "change_7d"},
-		"findings":                      {"active", "critical", "high", "medium", "low", "informational", "suppressed", "remediated_this_month", "auto_remediated_this_month"},
-		"accounts[]":                    {"account_id", "name", "score", "summary_score", "summary_score_without_suppressions", "summary_score_mean_of_standards"},
-		"accounts[].standards[]":        {"id", "score"},
-		"progress":                      {"window_days", "target_score"},
-		"progress.standards[]":          {"id", "baseline_score", "current_score"},
-		"progress.standards[].series[]": {"date", "score"},
+		"":                       {"generated_at", "organization", "administrator_account", "summary_score", "summary_score_without_suppressions", "summary_score_mean_of_standards"},
+		"summary_controls":       {"passed", "failed", "unknown"},
+		"snapshot":               {"id", "taken_at", "findings", "accounts_collected", "accounts_expected"},
+		"standards[]":            {"id", "name", "score", "score_without_suppressions", "passed", "failed", "unknown", "no_data"},
+		"top_failed_controls[]":  {"control_id", "title", "severity", "failed_accounts", "total_accounts", "failed_resources", "change_7d"},
+		"findings":               {"active", "critical", "high", "medium", "low", "informational", "suppressed", "remediated_this_month", "auto_remediated_this_month"},
+		"accounts[]":             {"account_id", "name", "score", "summary_score", "summary_score_without_suppressions", "summary_score_mean_of_standards"},
+		"accounts[].standards[]": {"id", "score"},
+		"progress": {"window_days", "target_score", "target_horizon_days", "fixed", "newly_failing", "newly_suppressed",
+			"newly_disabled", "accounts_left", "not_comparable", "median_days_to_remediate", "remediated", "still_open"},
+		"progress.standards[]":          {"id", "baseline_score", "current_score", "projected_date", "on_track", "off_track_reason"},
+		"progress.standards[].series[]": {"date", "score", "partial"},
+		"progress.series[]":             {"date", "failed_control_accounts", "partial"},
 	}
 	for parent, fields := range groups {
 		for _, field := range fields {
@@ -658,5 +675,27 @@ func TestRenderErrors(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestTextPartialSnapshots: the partial snapshots of the window are named on one line, and
+// there is no such line when none is partial.
+func TestTextPartialSnapshots(t *testing.T) {
+	r := fullReport()
+	var buf bytes.Buffer
+	if err := Text(context.Background(), &buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "Partial snapshots") {
+		t.Errorf("a window without partial snapshots names some:\n%s", buf.String())
+	}
+	r.Progress.Series[1].Partial, r.Progress.Series[2].Partial = true, true
+	buf.Reset()
+	if err := Text(context.Background(), &buf, r); err != nil {
+		t.Fatal(err)
+	}
+	want := "\nPartial snapshots (not every account/region read; their points may move for that alone): 2024-12-26, 2025-01-25\n"
+	if !strings.Contains(buf.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, buf.String())
 	}
 }

@@ -104,6 +104,13 @@ func (d *doc) trendChart(x, y, w, h float64, sp *analyze.StandardProgress, targe
 		}
 		f.DrawPath("D")
 	}
+	// Partial snapshots: an open square, so a dip where accounts were not read is not taken for
+	// a real one (the page's legend says so). The last point has its own marker below.
+	for _, p := range pts {
+		if p.partial && !p.last {
+			d.partialMarker(p.x, yOf(p.v))
+		}
+	}
 	if len(pts) == 0 {
 		d.font(sans, "", 9, faint)
 		d.text(px0, (py0+py1)/2-lh(9)/2, px1-px0, "no score in the window", "C")
@@ -112,20 +119,33 @@ func (d *doc) trendChart(x, y, w, h float64, sp *analyze.StandardProgress, targe
 	// The latest score, labelled at the end of the line.
 	if last := pts[len(pts)-1]; last.last {
 		ly := yOf(last.v)
-		d.fill(white)
-		f.SetLineWidth(0.5)
-		f.Circle(last.x, ly, 1.1, "FD")
+		if last.partial {
+			d.partialMarker(last.x, ly)
+		} else {
+			d.fill(white)
+			f.SetLineWidth(0.5)
+			f.Circle(last.x, ly, 1.1, "FD")
+		}
 		d.font(sans, "B", 8.5, accent)
 		d.text(last.x+1.8, ly-lh(8.5)/2, x+w-last.x-1.8, pct(&last.v), "L")
 	}
 }
 
+// partialMarker marks the point of a partial snapshot: an open square in the series' colour.
+func (d *doc) partialMarker(x, y float64) {
+	d.fill(white)
+	d.stroke(accent)
+	d.f.SetLineWidth(0.45)
+	d.f.Rect(x-1.2, y-1.2, 2.4, 2.4, "FD")
+}
+
 // point is a plotted score: its x position, its value, whether it follows a gap and whether it
 // is the series' last point.
 type point struct {
-	x, v  float64
-	after bool // a snapshot without a score precedes it
-	last  bool
+	x, v    float64
+	after   bool // a snapshot without a score precedes it
+	last    bool
+	partial bool // a partial snapshot: drawn hollow
 }
 
 // seriesPoints places the scored points of a series between x0 and x1: by date when every date
@@ -139,7 +159,7 @@ func (d *doc) seriesPoints(series []analyze.ScorePoint, x0, x1 float64) []point 
 			gap = true
 			continue
 		}
-		pts = append(pts, point{x: pos[i], v: *s.Score, after: gap, last: i == len(series)-1})
+		pts = append(pts, point{x: pos[i], v: *s.Score, after: gap, last: i == len(series)-1, partial: s.Partial})
 		gap = false
 	}
 	return pts

@@ -421,10 +421,12 @@ func targetStatus(sp *analyze.StandardProgress, target float64) string {
 		return ""
 	case *sp.CurrentScore >= target:
 		return "target met"
-	case sp.ProjectedDate != nil:
-		return "target by " + *sp.ProjectedDate
+	case sp.OnTrack && sp.ProjectedDate != nil:
+		return "on track: target by " + *sp.ProjectedDate
+	case sp.OffTrackReason != "":
+		return "off track: " + sp.OffTrackReason
 	}
-	return "not on track"
+	return "off track"
 }
 
 // progressOf returns the progress of the standard with the given id, nil without one.
@@ -733,6 +735,9 @@ func (d *doc) trends() {
 	if p.TargetScore > 0 {
 		sub += fmt.Sprintf(" Dashed: the target, %s.", targetText(p.TargetScore))
 	}
+	if hasPartial(p) {
+		sub += " Open squares: partial snapshots (not every account/region was read), where a score may move for that reason alone."
+	}
 	if !d.hasHistory() {
 		sub = "Only one snapshot so far: the trend starts today."
 	}
@@ -742,14 +747,55 @@ func (d *doc) trends() {
 		d.y += 4
 		return
 	}
-	// Up to 66 mm a chart; smaller, down to 52, when that keeps them all on one page, so the
-	// standards can be compared at a glance.
-	h := min(66, max(52, d.room()/float64(len(p.Standards))))
+	// Up to 66 mm a chart; smaller, down to 48, when that keeps them all on one page, so the
+	// standards can be compared at a glance. The changes paragraph follows the charts; room is
+	// kept for it (and 1 mm against rounding) so it stays on their page.
+	changes, changesH := "", 0.0
+	if d.hasHistory() {
+		changes = changesText(p, d.count)
+		d.font(sans, "", 9.5, muted)
+		changesH = float64(len(d.wrap(changes, d.cw, 0))) * lh(9.5)
+	}
+	h := min(66, max(48, (d.room()-changesH-1)/float64(len(p.Standards))))
 	for i := range p.Standards {
 		d.need(h)
 		d.trendChart(marginX, d.y, d.cw, h-6, &p.Standards[i], p.TargetScore)
 		d.y += h
 	}
+	if changes != "" {
+		d.paragraph(changes, 9.5, muted)
+	}
+}
+
+// changesText says what changed between the window's first snapshot and the report's, with the
+// changes that are not fixes on their own, and the time to remediate with its caveats.
+func changesText(p analyze.Progress, count func(int64) string) string {
+	n := func(x int) string { return count(int64(x)) }
+	s := fmt.Sprintf("Since %s: %s control-account pairs fixed, %s newly failing (pairs read and enabled in both snapshots). "+
+		"Not counted as fixes or failures: %s newly suppressed, %s newly disabled, %s accounts left, %s not comparable (not collected). ",
+		p.From, n(p.Fixed), n(p.NewlyFailing), n(p.NewlySuppressed), n(p.NewlyDisabled), n(p.AccountsLeft), n(p.NotComparable))
+	if p.MedianDaysToRemediate != nil {
+		return s + fmt.Sprintf("Median days to remediate: %s (over %s remediated; %s failures still open).",
+			strconv.FormatFloat(math.Round(*p.MedianDaysToRemediate*10)/10, 'f', -1, 64), n(p.Remediated), n(p.StillOpen))
+	}
+	return s + fmt.Sprintf("Median days to remediate: too few remediations (%s) for a median; %s failures still open.", n(p.Remediated), n(p.StillOpen))
+}
+
+// hasPartial: some point of the window is a partial snapshot.
+func hasPartial(p analyze.Progress) bool {
+	for _, pt := range p.Series {
+		if pt.Partial {
+			return true
+		}
+	}
+	for _, sp := range p.Standards {
+		for _, pt := range sp.Series {
+			if pt.Partial {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // targetText prints the configured target: "90%", "85.5%".
@@ -1007,7 +1053,7 @@ var methodText = []struct{ title, body string }{
 	{"Findings",
 		"Active: an ACTIVE record whose workflow is NEW or NOTIFIED and whose compliance status is FAILED, WARNING or absent (GuardDuty, Inspector, Macie...), counted by severity label. Suppressed: ACTIVE and SUPPRESSED. Remediated this month: control findings seen FAILED in one snapshot and PASSED, RESOLVED or archived in a later one taken in the report date's calendar month; by automation when the fixing change carries an automation marker."},
 	{"Trend",
-		"The score of each standard at every snapshot of the window. The change is the last snapshot against the first, in points of the printed scores. The target date comes from a least-squares line through the window's scores; \"not on track\" when the trend is flat or falling."},
+		"The score of each standard at every snapshot of the window. The change is the last snapshot against the first, in points of the printed scores. The target date comes from a least-squares line through the window's scores; on track when it falls within the target horizon, otherwise off track with the reason (score falling or flat, or the date beyond the horizon). Open squares mark partial snapshots. Fixed and newly failing count only control-account pairs read and enabled in both snapshots (FAILED to PASSED, and to FAILED); failures suppressed or disabled since, accounts that left and pairs not read in both are counted on their own. Time to remediate runs from each finding's FirstObservedAt, and is shown as a median only over at least 5 remediations, beside the failures still open."},
 	{"Coverage",
 		"Every snapshot records which account/region pairs were collected and which were not, and why. A pair that was not collected is listed and its controls are not counted, never silently taken as passing; the snapshot is then marked PARTIAL."},
 	{"Why numbers can differ from the console",

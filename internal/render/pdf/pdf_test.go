@@ -109,7 +109,8 @@ func report(v variant) *analyze.Report {
 			Informational: 15, Suppressed: 201, RemediatedThisMonth: 2096, AutoRemediatedThisMonth: 634},
 		Progress: analyze.Progress{WindowDays: 90, TargetScore: 90, From: start.Format(time.DateOnly),
 			To: end.Format(time.DateOnly), Snapshots: days, Fixed: 1410, NewlyFailing: 189,
-			MedianDaysToRemediate: f(219.8)},
+			NewlySuppressed: 37, NewlyDisabled: 12, AccountsLeft: 2, NotComparable: 0,
+			MedianDaysToRemediate: f(219.8), Remediated: 1388, StillOpen: 3_952, TargetHorizonDays: 365},
 		Coverage: analyze.Coverage{Complete: true, Collected: 200, Expected: 200},
 	}
 	var sum float64
@@ -198,6 +199,17 @@ func report(v variant) *analyze.Report {
 		r.Accounts = append(r.Accounts, a)
 	}
 	if v.gaps {
+		// This snapshot and one a month earlier are partial: their points are marked.
+		for _, d := range []int{days - 31, days - 1} {
+			if d < 0 {
+				continue
+			}
+			r.Progress.Series[d].Partial = true
+			for k := range r.Progress.Standards {
+				r.Progress.Standards[k].Series[d].Partial = true
+			}
+		}
+		r.Progress.NotComparable = 85
 		r.Snapshot.Status, r.Snapshot.AccountsCollected = "partial", 48
 		r.Coverage = analyze.Coverage{Complete: false, Collected: 196, Expected: 200, Gaps: []analyze.CoverageGap{
 			{AccountID: r.Accounts[43].AccountID, Region: "eu-central-2", Status: "denied",
@@ -439,8 +451,10 @@ func TestRender(t *testing.T) {
 					t.Errorf("page %d lacks the organization or the snapshot in its header and footer", p)
 				}
 			}
-			if !strings.Contains(pp[n-1], "Methodology") || !strings.Contains(pp[n-1], "Why numbers can differ from the console") {
-				t.Errorf("last page is not the methodology:\n%s", pp[n-1])
+			// The methodology closes the report; on Letter paper it takes two pages.
+			if !strings.Contains(pp[n-1], "Why numbers can differ from the console") ||
+				!(strings.Contains(pp[n-1], "Methodology") || (n > 2 && strings.Contains(pp[n-2], "Methodology"))) {
+				t.Errorf("the last pages are not the methodology:\n%s", pp[n-1])
 			}
 
 			gotGaps := strings.Contains(all, "Coverage gaps")
@@ -458,6 +472,18 @@ func TestRender(t *testing.T) {
 				}
 			} else if !strings.Contains(pp[0], "COMPLETE") {
 				t.Errorf("cover does not say the snapshot is complete:\n%s", pp[0])
+			}
+			// The partial snapshots' legend, only where some are; the changes that are not fixes.
+			if got := strings.Contains(strings.Join(strings.Fields(all), " "), "Open squares: partial snapshots"); got != tt.v.gaps {
+				t.Errorf("partial-snapshot legend shown = %v, want %v", got, tt.v.gaps)
+			}
+			if !tt.v.firstRun {
+				flat := strings.Join(strings.Fields(all), " ")
+				want := fmt.Sprintf("%d newly suppressed, %d newly disabled, %d accounts left, %d not comparable",
+					r.Progress.NewlySuppressed, r.Progress.NewlyDisabled, r.Progress.AccountsLeft, r.Progress.NotComparable)
+				if !strings.Contains(flat, want) {
+					t.Errorf("trend page lacks %q", want)
+				}
 			}
 			if tt.v.nils && !strings.Contains(pp[1], "n/a") {
 				t.Errorf("executive summary lacks n/a for the standard without a score")

@@ -82,9 +82,26 @@ func (b *book) summary(_ context.Context, r *analyze.Report) error {
 	item("Window to", b.day(p.To))
 	item("Snapshots in window", b.count(int64(p.Snapshots)))
 	item("Target score", b.pct(&p.TargetScore))
+	item("Target horizon (days)", b.count(int64(p.TargetHorizonDays)))
+	for _, sp := range p.Standards {
+		if !sp.OnTrack && sp.OffTrackReason != "" {
+			item("Off track: "+standardLabel(sp.ShortName, sp.Name, sp.ID), b.text(sp.OffTrackReason))
+		}
+	}
 	item("Control-account pairs fixed", b.count(int64(p.Fixed)))
 	item("Control-account pairs newly failing", b.count(int64(p.NewlyFailing)))
-	item("Median days to remediate", b.decimal(p.MedianDaysToRemediate))
+	// The changes that are not fixes (nor new failures), each on its own line.
+	item("Not a fix: pairs newly suppressed", b.count(int64(p.NewlySuppressed)))
+	item("Not a fix: pairs newly disabled", b.count(int64(p.NewlyDisabled)))
+	item("Not a fix: accounts that left", b.count(int64(p.AccountsLeft)))
+	item("Not comparable: pairs not collected in both", b.count(int64(p.NotComparable)))
+	if p.MedianDaysToRemediate != nil {
+		item("Median days to remediate", b.decimal(p.MedianDaysToRemediate))
+	} else {
+		item("Median days to remediate", b.text(fmt.Sprintf("too few remediations (%d) for a median", p.Remediated)))
+	}
+	item("Remediations in window", b.count(int64(p.Remediated)))
+	item("Failures still open (not in the median)", b.count(int64(p.StillOpen)))
 
 	section("This workbook")
 	listed := func(what string, n int) {
@@ -348,7 +365,7 @@ func (b *book) trend(_ context.Context, r *analyze.Report) error {
 	nStd := len(p.Standards)
 	grid := make([][]any, len(keys))
 	for i := range grid {
-		grid[i] = make([]any, nStd+5)
+		grid[i] = make([]any, nStd+6)
 		grid[i][0] = b.day(keys[order[i]].date)
 		grid[i][nStd+4] = b.pct(&p.TargetScore)
 	}
@@ -360,6 +377,7 @@ func (b *book) trend(_ context.Context, r *analyze.Report) error {
 	for j, pt := range p.Series {
 		g := grid[rowOf[riskAt[j]]]
 		g[nStd+1], g[nStd+2], g[nStd+3] = b.count(int64(pt.FailedControlAccount)), b.count(pt.OpenCritical), b.count(pt.OpenHigh)
+		g[nStd+5] = yesNo(pt.Partial)
 	}
 
 	cols := []column{{"Date", 12}}
@@ -367,7 +385,7 @@ func (b *book) trend(_ context.Context, r *analyze.Report) error {
 		cols = append(cols, column{standardLabel(s.ShortName, s.Name, s.ID), 14})
 	}
 	cols = append(cols, column{"Failed control-account pairs", 14}, column{"Open critical", 10},
-		column{"Open high", 10}, column{"Target score", 10})
+		column{"Open high", 10}, column{"Target score", 10}, column{"Partial snapshot", 10})
 	t := b.newTable(sheetTrend, cols, 1)
 	for _, g := range grid {
 		t.add(g...)
@@ -476,7 +494,12 @@ func methodText(r *analyze.Report) []string {
 		fmt.Sprintf("Progress over %d days (Trend sheet): the score of each standard at every snapshot of the window; failed "+
 			"control-account pairs and open critical/high findings over time; and the target score. On Scores by Standard, the "+
 			"baseline is the window's first snapshot, and \"Target reached by\" is the date the target is reached at the current "+
-			"rate (a least-squares line through the window's scores), empty and not on track when the trend is flat or falling.",
+			"rate (a least-squares line through the window's scores), empty when the trend is flat or falling; \"On track\" when "+
+			"the target is met or that date is within the target horizon, otherwise the Summary sheet gives the reason. Fixed and "+
+			"newly failing count only control-account pairs read and enabled in both snapshots; failures suppressed or disabled "+
+			"since, accounts that left and pairs not read in both are counted on their own lines. Time to remediate runs from each "+
+			"finding's FirstObservedAt; the median is shown over at least 5 remediations, beside the failures still open. The "+
+			"Trend sheet marks partial snapshots.",
 			window),
 		"Coverage. Every snapshot records which account/region pairs were collected and which were not, and why (Summary sheet). " +
 			"A pair that was not collected is listed and its controls are not counted, never silently taken as passing; the " +

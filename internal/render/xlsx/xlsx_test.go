@@ -137,11 +137,15 @@ func testReport(nilScores bool) *analyze.Report {
 
 	r.Progress = analyze.Progress{
 		WindowDays: 90, TargetScore: 90, From: "2024-11-26", To: "2025-02-23", Snapshots: 90,
-		Fixed: 340, NewlyFailing: 132, MedianDaysToRemediate: f64(12.5),
+		Fixed: 340, NewlyFailing: 132, MedianDaysToRemediate: f64(12.5), Remediated: 311, StillOpen: 2_870,
+		NewlySuppressed: 14, NewlyDisabled: 6, AccountsLeft: 1, NotComparable: 27, TargetHorizonDays: 365,
 	}
 	first := time.Date(2024, 11, 26, 0, 0, 0, 0, time.UTC)
 	for j, s := range stds {
 		sp := analyze.StandardProgress{ID: s.ID, Name: s.Name, ShortName: s.ShortName, OnTrack: j != 2}
+		if !sp.OnTrack {
+			sp.OffTrackReason = "score falling"
+		}
 		for d := range 90 {
 			sp.Series = append(sp.Series, analyze.ScorePoint{Date: first.AddDate(0, 0, d).Format(time.DateOnly), Score: score(d, j)})
 		}
@@ -156,6 +160,7 @@ func testReport(nilScores bool) *analyze.Report {
 		r.Progress.Series = append(r.Progress.Series, analyze.ProgressPoint{
 			Date:                 first.AddDate(0, 0, d).Format(time.DateOnly),
 			FailedControlAccount: 812 - d*2, OpenCritical: int64(96 - d/2), OpenHigh: int64(420 - d),
+			Partial: d%30 == 7, // a few partial snapshots
 		})
 	}
 
@@ -600,9 +605,26 @@ func TestRender(t *testing.T) {
 					s.wantCount("Value", at(label), want)
 				}
 				row := at("Median days to remediate")
-				if got, _, ok := s.number("Value", row); (r.Progress.MedianDaysToRemediate == nil) == ok ||
-					ok && got != *r.Progress.MedianDaysToRemediate {
-					t.Errorf("median days = %v (set %v), want %v", got, ok, r.Progress.MedianDaysToRemediate)
+				if m := r.Progress.MedianDaysToRemediate; m == nil {
+					// Below MinRemediationsForMedian there is no median, and the cell says why.
+					s.wantText("Value", row, fmt.Sprintf("too few remediations (%d) for a median", r.Progress.Remediated))
+				} else if got, _, ok := s.number("Value", row); !ok || got != *m {
+					t.Errorf("median days = %v (set %v), want %v", got, ok, *m)
+				}
+				p := r.Progress
+				for label, want := range map[string]int{
+					"Control-account pairs fixed": p.Fixed, "Control-account pairs newly failing": p.NewlyFailing,
+					"Not a fix: pairs newly suppressed": p.NewlySuppressed, "Not a fix: pairs newly disabled": p.NewlyDisabled,
+					"Not a fix: accounts that left": p.AccountsLeft, "Not comparable: pairs not collected in both": p.NotComparable,
+					"Remediations in window": p.Remediated, "Failures still open (not in the median)": p.StillOpen,
+					"Target horizon (days)": p.TargetHorizonDays,
+				} {
+					s.wantCount("Value", at(label), int64(want))
+				}
+				for _, sp := range p.Standards {
+					if !sp.OnTrack && sp.OffTrackReason != "" {
+						s.wantText("Value", at("Off track: "+sp.ShortName), sp.OffTrackReason)
+					}
 				}
 			})
 
@@ -733,6 +755,7 @@ func TestRender(t *testing.T) {
 					s.wantCount("Open critical", row, pt.OpenCritical)
 					s.wantCount("Open high", row, pt.OpenHigh)
 					s.wantScore("Target score", row, &p.TargetScore)
+					s.wantText("Partial snapshot", row, map[bool]string{true: "Yes", false: "No"}[pt.Partial])
 					for _, sp := range p.Standards {
 						s.wantScore(sp.ShortName, row, sp.Series[j].Score)
 					}
