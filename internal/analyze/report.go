@@ -34,6 +34,8 @@ type Report struct {
 	Accounts          []AccountScores `json:"accounts"`
 	Progress          Progress        `json:"progress"`
 	Coverage          Coverage        `json:"coverage"`
+	// Reconciliation gives, per standard, the figures to recompute the score by hand.
+	Reconciliation Reconciliation `json:"reconciliation"`
 
 	// FailedFindings lists every active FAILED control finding, most severe first, and Suppressed
 	// every suppressed finding with its justification. They can run to a million rows, so
@@ -144,6 +146,8 @@ type StandardScore struct {
 	Failed                   int      `json:"failed"`
 	Unknown                  int      `json:"unknown"`
 	NoData                   int      `json:"no_data"`
+	// Disabled counts controls disabled in every collected account and region (out of the score).
+	Disabled int `json:"disabled"`
 }
 
 // FailedControl is one row of the top failed controls.
@@ -189,6 +193,8 @@ type AccountStandardScore struct {
 	Passed  int      `json:"passed"`
 	Failed  int      `json:"failed"`
 	Unknown int      `json:"unknown"`
+	// Disabled counts controls disabled in every collected region of the account.
+	Disabled int `json:"disabled"`
 }
 
 // Progress is the trend over the window (default 90 days) ending at the report's snapshot.
