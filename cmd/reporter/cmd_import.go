@@ -69,7 +69,8 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	// heap instead of twice costs about 10 MB and took 0.4 s off 200,000 findings.
 	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	start := time.Now()
-	src := &collect.FileSource{Paths: fs.Args(), Stdin: e.stdin, Catalog: cat, AllowEmpty: o.allowEmpty}
+	src := collect.WithDisabled(&collect.FileSource{Paths: fs.Args(), Stdin: e.stdin, Catalog: cat, AllowEmpty: o.allowEmpty},
+		disabledRules(cfg), cat, ctls)
 	snap, err := collect.Snapshot(ctx, st, store.SnapshotMeta{TakenAt: takenAt, Source: "file",
 		Organization: cfg.OrganizationOr(config.DefaultOrganization), AdministratorAccount: cfg.AdministratorAccount}, stds, ctls, src)
 	if err != nil {

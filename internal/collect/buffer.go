@@ -38,7 +38,7 @@ func (b *Buffer) AddDisabledControl(d store.DisabledControl) error {
 // Collect replays the buffer into sink: accounts, coverage, disabled controls, then findings.
 func (b *Buffer) Collect(ctx context.Context, sink Sink) error {
 	for _, d := range b.Disabled {
-		if err := addDisabled(sink, d); err != nil {
+		if err := AddDisabled(sink, d); err != nil {
 			return err
 		}
 	}

@@ -21,7 +21,7 @@ type Sink interface {
 var _ Sink = (*store.SnapshotWriter)(nil)
 
 // DisabledSink is a Sink that also stores control enablement. It is a separate interface so that
-// sinks with no use for it (counters, filters) need not grow a method: addDisabled passes the rows
+// sinks with no use for it (counters, filters) need not grow a method: AddDisabled passes the rows
 // to a sink that takes them and drops them otherwise.
 type DisabledSink interface {
 	AddDisabledControl(d store.DisabledControl) error
@@ -32,8 +32,9 @@ var (
 	_ DisabledSink = (*Buffer)(nil)
 )
 
-// addDisabled hands d to sink when it stores disabled controls, or to the sink it wraps.
-func addDisabled(sink Sink, d store.DisabledControl) error {
+// AddDisabled hands d to sink when it stores disabled controls (or to the sink it wraps, through
+// an Unwrap() Sink method), and drops it otherwise.
+func AddDisabled(sink Sink, d store.DisabledControl) error {
 	for sink != nil {
 		if ds, ok := sink.(DisabledSink); ok {
 			return ds.AddDisabledControl(d)

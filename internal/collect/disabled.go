@@ -39,7 +39,7 @@ func WithDisabled(src Source, rules []DisabledRule, cat *catalog.Catalog, ctls [
 			return err
 		}
 		for _, d := range expandDisabled(rules, cat, seen) {
-			if err := addDisabled(sink, d); err != nil {
+			if err := AddDisabled(sink, d); err != nil {
 				return err
 			}
 		}

@@ -44,5 +44,5 @@ func (c *countingSink) AddFinding(f *store.Finding) error {
 	return c.Sink.AddFinding(f)
 }
 
-// Unwrap gives addDisabled the wrapped sink.
+// Unwrap gives AddDisabled the wrapped sink.
 func (c *countingSink) Unwrap() Sink { return c.Sink }

@@ -295,6 +295,26 @@ func (o *Org) DisabledControls(d int) []DisabledControl {
 	return out
 }
 
+// storeDisabled hands the sink, as the control associations would report them, the controls
+// disabled on day d: one row per account, region and standard of the control.
+func (o *Org) storeDisabled(d int, sink collect.Sink) error {
+	for _, dc := range o.DisabledControls(d) {
+		i := slices.IndexFunc(o.controls, func(c *control) bool { return c.ID == dc.ControlID })
+		if i < 0 {
+			continue
+		}
+		for _, region := range regions {
+			for _, std := range o.controls[i].standards {
+				if err := collect.AddDisabled(sink, store.DisabledControl{AccountID: dc.AccountID, Region: region,
+					StandardID: std, ControlID: dc.ControlID, Source: store.DisabledByAssociation, Reason: dc.Reason}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // dayTime is the snapshot time of day d (negative days are before the window).
 func (o *Org) dayTime(d int) time.Time {
 	return o.cfg.End.Add(time.Duration(d-(o.cfg.Days-1)) * 24 * time.Hour)
@@ -951,6 +971,9 @@ func (o *Org) Snapshot(ctx context.Context, d int, sink collect.Sink) error {
 		if err := sink.AddAccount(a.Account); err != nil {
 			return err
 		}
+	}
+	if err := o.storeDisabled(d, sink); err != nil {
+		return err
 	}
 	pairs := make([]pairState, len(o.controls))
 	for ai, a := range o.accounts {
