@@ -87,6 +87,8 @@ type AWSSource struct {
 	plan  *AWSPlan
 	ident identityAPI
 	home  *securityhub.Client
+	// stdARNs are the enabled standards' ARNs in the home region, by resource id.
+	stdARNs map[string]string
 }
 
 // AWSPlan is what a run will read, known before the snapshot is opened.
@@ -360,7 +362,9 @@ func (s *AWSSource) standards(ctx context.Context) ([]store.Standard, []store.Co
 	for i, c := range ctls {
 		index[[2]string{c.StandardID, c.ControlID}] = i
 	}
+	s.stdARNs = map[string]string{}
 	for i, arn := range arns {
+		s.stdARNs[enabled[i]] = arn
 		defs, err := s.controlDefinitions(ctx, arn)
 		if err != nil {
 			// The embedded catalog still names the controls; the run is not worse than an import.
@@ -566,6 +570,10 @@ func (s *AWSSource) collectAggregator(ctx context.Context, sink Sink) (err error
 		}
 		slices.SortFunc(accounts, func(a, b store.Account) int { return cmp.Compare(a.AccountID, b.AccountID) })
 	}
+	unknown, err := s.centralEnablement(ctx, sink, accounts)
+	if err != nil {
+		return err
+	}
 	regions := slices.Clone(p.Regions)
 	for k := range seen {
 		if !slices.Contains(regions, k[1]) {
@@ -584,6 +592,8 @@ func (s *AWSSource) collectAggregator(ctx context.Context, sink Sink) (err error
 				// account/region with no finding at all is not being read.
 				c.Status = store.CoverageMissing
 				c.Reason = "no findings in the aggregation region: Security Hub not enabled there, the account not a member, or the region not linked to the aggregator"
+			} else if why := unknown[a.AccountID]; why != "" {
+				c.Reason = enablementUnknown + ": " + why
 			}
 			if err := sink.AddCoverage(c); err != nil {
 				return err

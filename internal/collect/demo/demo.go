@@ -283,6 +283,18 @@ func (o *Org) SnapshotTimes() []time.Time { return slices.Clone(o.times) }
 // DisabledControls lists the controls disabled in some account as of snapshot d, ordered by
 // account then control. Their findings are archived from that day on.
 func (o *Org) DisabledControls(d int) []DisabledControl {
+	return o.disabledAsOf(d)
+}
+
+// PlannedDisabledControls lists every control the organization disables in some account, on
+// whatever day: the emulator (internal/fakeaws) serves them as the control associations of its
+// one-day estate, whose findings of them are then still active (AWS archives a disabled
+// control's findings only after a while).
+func (o *Org) PlannedDisabledControls() []DisabledControl {
+	return o.disabledAsOf(math.MaxInt)
+}
+
+func (o *Org) disabledAsOf(d int) []DisabledControl {
 	var out []DisabledControl
 	for _, a := range o.accounts {
 		for _, dis := range o.disablements {
