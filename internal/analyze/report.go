@@ -260,6 +260,10 @@ type Coverage struct {
 	Collected int           `json:"collected"` // account/region pairs collected
 	Expected  int           `json:"expected"`  // pairs attempted
 	Gaps      []CoverageGap `json:"gaps"`
+	// EnablementUnknown are collected pairs whose control enablement could not be read
+	// (associations denied, central configuration not in use): a control disabled there is not
+	// known to be, and its status comes from the findings alone. Not gaps: the snapshot is complete.
+	EnablementUnknown []CoverageGap `json:"enablement_unknown"`
 }
 
 // CoverageGap is one account/region pair that was not collected, or (Status "malformed") was
