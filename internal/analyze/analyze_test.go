@@ -87,10 +87,21 @@ func openStore(t *testing.T) *store.Store {
 
 func writeSnap(t *testing.T, st *store.Store, at time.Time, ctls []store.Control, fs []*store.Finding) store.Snapshot {
 	t.Helper()
+	return writeSnapWith(t, st, at, ctls, fs, nil)
+}
+
+// writeSnapWith stores a snapshot with disabled controls.
+func writeSnapWith(t *testing.T, st *store.Store, at time.Time, ctls []store.Control, fs []*store.Finding, dis []store.DisabledControl) store.Snapshot {
+	t.Helper()
 	ctx := context.Background()
 	w, err := st.BeginSnapshot(ctx, store.SnapshotMeta{TakenAt: at, Source: "test", Organization: "org"}, testStd, ctls)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, d := range dis {
+		if err := w.AddDisabledControl(d); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, f := range fs {
 		if err := w.AddFinding(f); err != nil {

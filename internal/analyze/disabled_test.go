@@ -11,31 +11,6 @@ import (
 	"github.com/hubreport/hubreport/internal/store"
 )
 
-// writeSnapDisabled stores a snapshot with disabled controls.
-func writeSnapDisabled(t *testing.T, st *store.Store, fs []*store.Finding, dis []store.DisabledControl) store.Snapshot {
-	t.Helper()
-	ctx := context.Background()
-	w, err := st.BeginSnapshot(ctx, store.SnapshotMeta{TakenAt: t0, Source: "test", Organization: "org"}, testStd, testCtl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range dis {
-		if err := w.AddDisabledControl(d); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, f := range fs {
-		if err := w.AddFinding(f); err != nil {
-			t.Fatal(err)
-		}
-	}
-	snap, err := w.Commit(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap
-}
-
 func off(account, region, standard, control string) store.DisabledControl {
 	return store.DisabledControl{AccountID: account, Region: region, StandardID: standard, ControlID: control, Source: store.DisabledByConfig}
 }
@@ -51,7 +26,7 @@ func TestDisabledByHand(t *testing.T) {
 		dis = append(dis, off(acc1, "us-east-1", std, "S3.1"),
 			off(acc1, "us-east-1", std, "EC2.2"), off(acc2, "us-east-1", std, "EC2.2"), off(acc1, "eu-west-1", std, "EC2.2"))
 	}
-	snap := writeSnapDisabled(t, st, fixtureDay0(), dis)
+	snap := writeSnapWith(t, st, t0, testCtl, fixtureDay0(), dis)
 	r, err := Build(context.Background(), st, snap, Options{Now: pinned})
 	if err != nil {
 		t.Fatal(err)
@@ -151,7 +126,7 @@ func TestDisabledMatchesIndependentCalculation(t *testing.T) {
 			st := openStore(t)
 			fs := randomEstate(seed)
 			dis := randomDisabled(seed, fs)
-			snap := writeSnapDisabled(t, st, fs, dis)
+			snap := writeSnapWith(t, st, t0, testCtl, fs, dis)
 			r, err := Build(context.Background(), st, snap, Options{Now: pinned})
 			if err != nil {
 				t.Fatal(err)
