@@ -1,6 +1,7 @@
 // Package fakeaws is a local emulator of the AWS APIs the collector calls: Security Hub (rest-json:
 // GetFindings, GetEnabledStandards, DescribeStandards, ListSecurityControlDefinitions,
-// ListFindingAggregators, GetFindingAggregator, DescribeHub), Organizations (JSON 1.1: ListAccounts)
+// ListFindingAggregators, GetFindingAggregator, DescribeHub, and control enablement in
+// enablement.go: BatchGetStandardsControlAssociations and the central configuration), Organizations (JSON 1.1: ListAccounts)
 // and STS (query protocol: AssumeRole, GetCallerIdentity). One http.Handler serves all three; a
 // request is routed by the service of its SigV4 credential scope, so every SDK client can share one
 // BaseEndpoint.
