@@ -17,6 +17,48 @@ import (
 // service-2.json). With central configuration on, an account's associations follow its
 // effective policy, as in AWS, where the policy sets them; otherwise Options.DisabledControls.
 
+// enablementOperation names the enablement operation of a request ("" when none).
+func enablementOperation(method, p string) (op, arg string) {
+	switch {
+	case method == http.MethodPost && p == "/associations/batchGet":
+		return "BatchGetStandardsControlAssociations", ""
+	case method == http.MethodGet && p == "/organization/configuration":
+		return "DescribeOrganizationConfiguration", ""
+	case method == http.MethodGet && p == "/configurationPolicy/list":
+		return "ListConfigurationPolicies", ""
+	case method == http.MethodGet && strings.HasPrefix(p, "/configurationPolicy/get/"):
+		a, err := url.PathUnescape(strings.TrimPrefix(p, "/configurationPolicy/get/"))
+		if err != nil {
+			a = strings.TrimPrefix(p, "/configurationPolicy/get/")
+		}
+		return "GetConfigurationPolicy", a
+	case method == http.MethodPost && p == "/configurationPolicyAssociation/list":
+		return "ListConfigurationPolicyAssociations", ""
+	case method == http.MethodPost && p == "/configurationPolicyAssociation/get":
+		return "GetConfigurationPolicyAssociation", ""
+	}
+	return "", ""
+}
+
+// serveEnablement answers the operations enablementOperation names.
+func (s *Server) serveEnablement(op, arg string, c caller, q url.Values, body []byte) (any, *shError) {
+	switch op {
+	case "BatchGetStandardsControlAssociations":
+		return s.batchGetStandardsControlAssociations(c, body)
+	case "DescribeOrganizationConfiguration":
+		return s.describeOrganizationConfiguration(c)
+	case "ListConfigurationPolicies":
+		return s.listConfigurationPolicies(c, q)
+	case "GetConfigurationPolicy":
+		return s.getConfigurationPolicy(c, arg)
+	case "ListConfigurationPolicyAssociations":
+		return s.listConfigurationPolicyAssociations(c, body)
+	case "GetConfigurationPolicyAssociation":
+		return s.getConfigurationPolicyAssociation(c, body)
+	}
+	return nil, &shError{http.StatusNotFound, "UnknownOperationException", "fakeaws: no Security Hub operation " + op}
+}
+
 // DisabledControl is a control disabled in an account (Options.DisabledControls). An empty Region
 // or Standard (a resource id such as standards/pci-dss/v/3.2.1) means every one.
 type DisabledControl struct {

@@ -75,24 +75,8 @@ func shOperation(r *http.Request) (op, arg string) {
 		return "GetFindingAggregator", a
 	case r.Method == http.MethodGet && p == "/accounts":
 		return "DescribeHub", ""
-	case r.Method == http.MethodPost && p == "/associations/batchGet":
-		return "BatchGetStandardsControlAssociations", ""
-	case r.Method == http.MethodGet && p == "/organization/configuration":
-		return "DescribeOrganizationConfiguration", ""
-	case r.Method == http.MethodGet && p == "/configurationPolicy/list":
-		return "ListConfigurationPolicies", ""
-	case r.Method == http.MethodGet && strings.HasPrefix(p, "/configurationPolicy/get/"):
-		a, err := url.PathUnescape(strings.TrimPrefix(p, "/configurationPolicy/get/"))
-		if err != nil {
-			a = strings.TrimPrefix(p, "/configurationPolicy/get/")
-		}
-		return "GetConfigurationPolicy", a
-	case r.Method == http.MethodPost && p == "/configurationPolicyAssociation/list":
-		return "ListConfigurationPolicyAssociations", ""
-	case r.Method == http.MethodPost && p == "/configurationPolicyAssociation/get":
-		return "GetConfigurationPolicyAssociation", ""
 	}
-	return "", ""
+	return enablementOperation(r.Method, p)
 }
 
 func (s *Server) serveSecurityHub(w http.ResponseWriter, r *http.Request, c caller, authErr error) {
@@ -159,18 +143,8 @@ func (s *Server) serveSecurityHub(w http.ResponseWriter, r *http.Request, c call
 		res, err = s.getFindingAggregator(c, arg)
 	case "DescribeHub":
 		res, err = s.describeHub(c, r.URL.Query())
-	case "BatchGetStandardsControlAssociations":
-		res, err = s.batchGetStandardsControlAssociations(c, body)
-	case "DescribeOrganizationConfiguration":
-		res, err = s.describeOrganizationConfiguration(c)
-	case "ListConfigurationPolicies":
-		res, err = s.listConfigurationPolicies(c, r.URL.Query())
-	case "GetConfigurationPolicy":
-		res, err = s.getConfigurationPolicy(c, arg)
-	case "ListConfigurationPolicyAssociations":
-		res, err = s.listConfigurationPolicyAssociations(c, body)
-	case "GetConfigurationPolicyAssociation":
-		res, err = s.getConfigurationPolicyAssociation(c, body)
+	default:
+		res, err = s.serveEnablement(op, arg, c, r.URL.Query(), body)
 	}
 	if err != nil {
 		writeSHError(w, err)
