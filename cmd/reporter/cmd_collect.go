@@ -159,7 +159,7 @@ func collectSnapshot(ctx context.Context, e *env, cfg config.Config, db string, 
 	defer st.Close()
 	stopProgress := showProgress(e, progress, progressEvery, showsPairs)
 	start := time.Now()
-	snap, err := collect.Snapshot(ctx, st, meta, stds, ctls, src)
+	snap, err := collect.Snapshot(ctx, st, meta, stds, ctls, collect.WithDisabled(src, disabledRules(cfg), cat, ctls))
 	stopProgress()
 	if err != nil {
 		return store.Snapshot{}, err
@@ -233,4 +233,13 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// disabledRules converts the configuration's controls.disabled for the sources.
+func disabledRules(cfg config.Config) []collect.DisabledRule {
+	out := make([]collect.DisabledRule, len(cfg.Controls.Disabled))
+	for i, d := range cfg.Controls.Disabled {
+		out[i] = collect.DisabledRule{ControlID: d.ControlID, Standard: d.Standard, Account: d.Account, Region: d.Region, Reason: d.Reason}
+	}
+	return out
 }

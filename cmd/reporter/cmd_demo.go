@@ -66,7 +66,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	// The configured name wins; the demo's own only stands in for none.
-	if err := buildDemo(ctx, e, org, cfg.OrganizationOr(org.Organization()), cat, building, cfg.Store.MemoryLimit); err != nil {
+	if err := buildDemo(ctx, e, org, cfg.OrganizationOr(org.Organization()), cat, building, cfg.Store.MemoryLimit, disabledRules(cfg)); err != nil {
 		os.Remove(building)
 		os.Remove(building + ".wal")
 		return err
@@ -113,7 +113,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func buildDemo(ctx context.Context, e *env, org *demo.Org, organization string, cat *catalog.Catalog, path, memoryLimit string) error {
+func buildDemo(ctx context.Context, e *env, org *demo.Org, organization string, cat *catalog.Catalog, path, memoryLimit string, disabled []collect.DisabledRule) error {
 	st, err := openWritable(ctx, path, memoryLimit)
 	if err != nil {
 		return err
@@ -125,9 +125,9 @@ func buildDemo(ctx context.Context, e *env, org *demo.Org, organization string, 
 		meta := store.SnapshotMeta{TakenAt: at, Source: "demo", Organization: organization,
 			AdministratorAccount: org.AdministratorAccount(), AccountsExpected: len(org.Accounts())}
 		day := d
-		snap, err := collect.Snapshot(ctx, st, meta, stds, ctls, collect.SourceFunc(func(ctx context.Context, sink collect.Sink) error {
+		snap, err := collect.Snapshot(ctx, st, meta, stds, ctls, collect.WithDisabled(collect.SourceFunc(func(ctx context.Context, sink collect.Sink) error {
 			return org.Snapshot(ctx, day, sink)
-		}))
+		}), disabled, cat, ctls))
 		if err != nil {
 			return errors.Join(fmt.Errorf("demo day %d: %w", d, err), st.Close())
 		}

@@ -68,7 +68,8 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	// heap instead of twice costs about 10 MB and took 0.4 s off 200,000 findings.
 	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	start := time.Now()
-	src := &collect.FileSource{Paths: fs.Args(), Stdin: e.stdin, Catalog: cat, AllowEmpty: o.allowEmpty}
+	files := &collect.FileSource{Paths: fs.Args(), Stdin: e.stdin, Catalog: cat, AllowEmpty: o.allowEmpty}
+	src := collect.WithDisabled(files, disabledRules(cfg), cat, ctls)
 	snap, err := collect.Snapshot(ctx, st, store.SnapshotMeta{TakenAt: takenAt, Source: "file",
 		Organization: cfg.OrganizationOr(config.DefaultOrganization), AdministratorAccount: cfg.AdministratorAccount}, stds, ctls, src)
 	if err != nil {
@@ -82,7 +83,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	d := time.Since(start)
 	e.log.Info("snapshot stored", "snapshot", snap.ID, "findings", snap.Findings, "accounts", snap.AccountsCollected,
 		"duration_ms", d.Milliseconds(), "findings_per_s", int(float64(snap.Findings)/max(d.Seconds(), 1e-9)))
-	if n := src.RetiredFindings(); n > 0 {
+	if n := files.RetiredFindings(); n > 0 {
 		// Not stored: AWS retired these controls and leaves them out of every score.
 		e.log.Info("findings of retired controls dropped", "snapshot", snap.ID, "findings", n)
 	}

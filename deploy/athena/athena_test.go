@@ -84,7 +84,9 @@ type replay struct{ collect.Buffer }
 
 // exercise makes the snapshot exercise the rules the demo's few days leave untested: the most
 // failing control's failures all suppressed (its status then comes from the rest), the next one
-// disabled in one of its standards, the next one in all of them. It returns the changed catalog.
+// disabled in one of its standards, the next one in all of them, and the next one disabled (every
+// standard) in the account/regions where it fails in the first account that fails it, as control
+// associations report it. It returns the changed catalog.
 func (r *replay) exercise(ctls []store.Control) []store.Control {
 	failing := map[string]int{}
 	for _, f := range r.Findings {
@@ -102,6 +104,21 @@ func (r *replay) exercise(ctls []store.Control) []store.Control {
 	for _, f := range r.Findings {
 		if f.ControlID == ids[0] && f.ComplianceStatus == "FAILED" {
 			f.WorkflowStatus = "SUPPRESSED"
+		}
+	}
+	var first *store.Finding
+	for _, f := range r.Findings {
+		if f.ControlID == ids[3] && f.RecordState == "ACTIVE" && f.ComplianceStatus == "FAILED" && f.WorkflowStatus != "SUPPRESSED" &&
+			(first == nil || f.AccountID < first.AccountID) {
+			first = f
+		}
+	}
+	for _, f := range r.Findings {
+		if f.ControlID == ids[3] && f.AccountID == first.AccountID {
+			for _, std := range f.Standards {
+				r.Disabled = append(r.Disabled, store.DisabledControl{AccountID: f.AccountID, Region: f.Region, StandardID: std,
+					ControlID: f.ControlID, Source: store.DisabledByAssociation, Reason: "exercised"})
+			}
 		}
 	}
 	out := slices.Clone(ctls)

@@ -12,7 +12,8 @@
 -- Control status per standard across the organization, from active (record_state ACTIVE) control
 -- findings that are not suppressed: FAILED if any is FAILED, else UNKNOWN if any is WARNING or
 -- NOT_AVAILABLE, else PASSED if any is PASSED, else NO_DATA (not counted). A control disabled in
--- the snapshot's catalog for a standard is out of that standard's scope.
+-- the snapshot's catalog for a standard is out of that standard's scope, and a control disabled
+-- for a standard in an account and region (disabled_controls) is out of it there.
 -- score = 100 * PASSED / (PASSED + FAILED + UNKNOWN), NULL when a standard has no control with
 -- data. summary_score counts each control once across all standards (AWS's "Calculating security
 -- scores" page, its calculation and worked example): one status per control from its findings in
@@ -25,7 +26,7 @@ WITH latest AS (
   GROUP BY account_id
 ),
 control_findings AS (
-  SELECT f.snapshot_id, f.taken_at, f.control_id, s.standard_id, f.compliance_status AS cs,
+  SELECT f.snapshot_id, f.taken_at, f.account_id, f.region, f.control_id, s.standard_id, f.compliance_status AS cs,
          f.workflow_status = 'SUPPRESSED' AS suppressed
   FROM hubreport.findings f
   CROSS JOIN UNNEST(f.standards) AS s (standard_id)
@@ -42,6 +43,11 @@ in_scope AS (
     WHERE d.snapshot_date = '${snapshot_date}' AND d.taken_at = cf.taken_at
       AND d.snapshot_id = cf.snapshot_id AND d.disabled
       AND d.standard_id = cf.standard_id AND d.control_id = cf.control_id)
+  AND NOT EXISTS (
+    SELECT 1 FROM hubreport.disabled_controls x
+    WHERE x.snapshot_date = '${snapshot_date}' AND x.taken_at = cf.taken_at
+      AND x.account_id = cf.account_id AND x.region = cf.region
+      AND x.standard_id = cf.standard_id AND x.control_id = cf.control_id)
 ),
 control_status AS (
   SELECT standard_id, control_id,

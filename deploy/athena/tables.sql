@@ -7,7 +7,7 @@
 --
 -- Layout (hive style; partition columns live in the path, not in the files):
 --   findings/snapshot_date=YYYY-MM-DD/account_id=ID/*.parquet      one row per finding and snapshot
---   snapshots/  accounts/  coverage/  standards/  controls/  /snapshot_date=YYYY-MM-DD/*.parquet
+--   snapshots/  accounts/  coverage/  standards/  controls/  disabled_controls/  /snapshot_date=YYYY-MM-DD/*.parquet
 -- snapshot_date is the UTC date of the snapshot's taken_at. A snapshot is identified by
 -- (snapshot_date, taken_at); snapshot_id is the id in the exporting database only (two
 -- collectors both have a snapshot 1).
@@ -173,4 +173,31 @@ TBLPROPERTIES (
   'projection.snapshot_date.interval' = '1',
   'projection.snapshot_date.interval.unit' = 'DAYS',
   'storage.location.template' = 's3://BUCKET/PREFIX/controls/snapshot_date=${snapshot_date}/'
+);
+
+-- Controls disabled per account, region and standard (control associations, central
+-- configuration, or the configuration's controls.disabled). A control disabled there is DISABLED:
+-- leave its findings there out of every score (anti join on account, region, standard, control).
+-- Exports from before this table have no disabled_controls/ prefix: the table is then empty.
+CREATE EXTERNAL TABLE IF NOT EXISTS hubreport.disabled_controls (
+  snapshot_id bigint,
+  taken_at    timestamp,
+  account_id  string,
+  region      string,
+  standard_id string,
+  control_id  string,
+  source      string,
+  reason      string
+)
+PARTITIONED BY (snapshot_date string)
+STORED AS PARQUET
+LOCATION 's3://BUCKET/PREFIX/disabled_controls/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2025-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://BUCKET/PREFIX/disabled_controls/snapshot_date=${snapshot_date}/'
 );

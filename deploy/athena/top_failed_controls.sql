@@ -2,7 +2,8 @@
 -- where it is FAILED by an active (record_state ACTIVE), unsuppressed finding, in any standard,
 -- over the accounts collected; ranked by that count, then severity, then failed resources, as
 -- `reporter report` ranks them. A control disabled in every standard of the snapshot's catalog
--- is out of scope. Add a LIMIT for a top N.
+-- is out of scope, and so is a finding whose control is disabled (disabled_controls) in its
+-- account and region for every standard the finding belongs to. Add a LIMIT for a top N.
 --
 -- Placeholder: ${snapshot_date}, the UTC day of the snapshot, YYYY-MM-DD. Written in the SQL that
 -- Athena (Trino) and DuckDB both run; deploy/athena/athena_test.go checks it against the
@@ -34,6 +35,15 @@ failed AS (
     AND f.record_state = 'ACTIVE'
     AND f.workflow_status <> 'SUPPRESSED'
     AND f.compliance_status = 'FAILED'
+    AND NOT (
+      EXISTS (SELECT 1 FROM hubreport.disabled_controls x
+              WHERE x.snapshot_date = '${snapshot_date}' AND x.taken_at = f.taken_at
+                AND x.account_id = f.account_id AND x.region = f.region AND x.control_id = f.control_id)
+      AND NOT EXISTS (SELECT 1 FROM UNNEST(f.standards) AS s (standard_id)
+                      WHERE NOT EXISTS (SELECT 1 FROM hubreport.disabled_controls x
+                                        WHERE x.snapshot_date = '${snapshot_date}' AND x.taken_at = f.taken_at
+                                          AND x.account_id = f.account_id AND x.region = f.region
+                                          AND x.control_id = f.control_id AND x.standard_id = s.standard_id)))
   GROUP BY f.control_id
 ),
 collected AS (

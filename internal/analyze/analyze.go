@@ -106,6 +106,7 @@ func Build(ctx context.Context, st *store.Store, snap store.Snapshot, opt Option
 	}{
 		{"standard scores", a.standards},
 		{"account scores", a.accounts},
+		{"reconciliation", a.reconciliation},
 		{"top failed controls", a.topFailed},
 		{"finding summary", a.findingSummary},
 		{"progress", a.progress},

@@ -96,6 +96,12 @@ func writeSnapOf(t *testing.T, st *store.Store, at time.Time, stds []store.Stand
 	return snapData{at: at, stds: stds, ctls: ctls, fs: fs}.write(t, st)
 }
 
+// writeSnapWith stores a snapshot with disabled controls.
+func writeSnapWith(t *testing.T, st *store.Store, at time.Time, ctls []store.Control, fs []*store.Finding, dis []store.DisabledControl) store.Snapshot {
+	t.Helper()
+	return snapData{at: at, ctls: ctls, fs: fs, disabled: dis}.write(t, st)
+}
+
 func pct(x float64) *float64 { return &x }
 
 func sameScore(got, want *float64) bool {

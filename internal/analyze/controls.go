@@ -30,9 +30,13 @@ func (a *analyzer) controlStatuses(ctx context.Context, r *Report) error {
 	// statuses, so both come from one pass.
 	rows, err := a.st.DB().QueryContext(ctx, `
 WITH cf AS (
-  SELECT account_id, control_id, unnest(standards) AS standard_id, compliance_status AS cs,
-         workflow_status = 'SUPPRESSED' AS suppressed, updated_at
-  FROM snapshot_findings($1) WHERE control_id <> '' AND record_state = 'ACTIVE'),
+  SELECT account_id, control_id, standard_id, cs, suppressed, updated_at FROM (
+    SELECT account_id, region, control_id, unnest(standards) AS standard_id, compliance_status AS cs,
+           workflow_status = 'SUPPRESSED' AS suppressed, updated_at
+    FROM snapshot_findings($1) WHERE control_id <> '' AND record_state = 'ACTIVE') f
+  -- Where the control is disabled its findings say nothing (see disabled.go).
+  ANTI JOIN (SELECT * FROM snapshot_disabled_controls WHERE snapshot_id = $1) x
+    USING (account_id, region, standard_id, control_id)),
 per_account AS (
   SELECT standard_id, control_id, account_id, `+statusSQL+`, max(updated_at) AS last
   FROM cf GROUP BY ALL),
@@ -58,6 +62,10 @@ FROM cat c FULL JOIN observed o USING (standard_id, control_id) LEFT JOIN seen U
 		return err
 	}
 	defer rows.Close()
+	dis, err := a.disabledEverywhere(ctx)
+	if err != nil {
+		return err
+	}
 	r.Controls = []ControlStatus{}
 	for rows.Next() {
 		var c ControlStatus
@@ -70,6 +78,9 @@ FROM cat c FULL JOIN observed o USING (standard_id, control_id) LEFT JOIN seen U
 			continue // a standard of the catalog no finding belongs to is not reported
 		}
 		c.LastEvaluated = nullableTime(last)
+		if dis.org[[2]string{c.StandardID, c.ControlID}] {
+			c.Status = "DISABLED" // disabled in every collected account and region
+		}
 		r.Controls = append(r.Controls, c)
 	}
 	if err := rows.Err(); err != nil {

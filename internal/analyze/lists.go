@@ -28,7 +28,8 @@ SELECT f.account_id, coalesce(acc.name, ''), f.region, f.control_id, f.title, f.
        f.workflow_status
 FROM snapshot_findings($1) f
 LEFT JOIN snapshot_accounts acc ON acc.snapshot_id = $1 AND acc.account_id = f.account_id
-WHERE f.control_id <> '' AND f.compliance_status = 'FAILED' AND f.record_state = 'ACTIVE'
+`+disabledJoin+`
+WHERE f.control_id <> '' AND f.compliance_status = 'FAILED' AND f.record_state = 'ACTIVE' AND `+notDisabled+`
   AND f.workflow_status IN ('NEW', 'NOTIFIED')
 ORDER BY `+severityOrderSQL+`, f.control_id, f.account_id, f.region, f.resource_id, f.product_arn, f.finding_id`, a.snap.ID)
 	if err != nil {

@@ -41,6 +41,8 @@ type Report struct {
 	Accounts          []AccountScores `json:"accounts"`
 	Progress          Progress        `json:"progress"`
 	Coverage          Coverage        `json:"coverage"`
+	// Reconciliation gives, per standard, the figures to recompute the score by hand.
+	Reconciliation Reconciliation `json:"reconciliation"`
 
 	// FailedFindings lists every active FAILED control finding, most severe first, and Suppressed
 	// every suppressed finding with its justification. They can run to a million rows, so
@@ -151,6 +153,8 @@ type StandardScore struct {
 	Failed                   int      `json:"failed"`
 	Unknown                  int      `json:"unknown"`
 	NoData                   int      `json:"no_data"`
+	// Disabled counts controls disabled in every collected account and region (out of the score).
+	Disabled int `json:"disabled"`
 }
 
 // SummaryControls counts unique controls by their status in the scope, behind the summary score.
@@ -212,6 +216,8 @@ type AccountStandardScore struct {
 	Passed  int      `json:"passed"`
 	Failed  int      `json:"failed"`
 	Unknown int      `json:"unknown"`
+	// Disabled counts controls disabled in every collected region of the account.
+	Disabled int `json:"disabled"`
 }
 
 // Progress is the trend over the window (default 90 days) ending at the report's snapshot.
@@ -308,6 +314,10 @@ type Coverage struct {
 	Collected int           `json:"collected"` // account/region pairs collected
 	Expected  int           `json:"expected"`  // pairs attempted
 	Gaps      []CoverageGap `json:"gaps"`
+	// EnablementUnknown are collected pairs whose control enablement could not be read
+	// (associations denied, central configuration not in use): a control disabled there is not
+	// known to be, and its status comes from the findings alone. Not gaps: the snapshot is complete.
+	EnablementUnknown []CoverageGap `json:"enablement_unknown"`
 }
 
 // CoverageGap is one account/region pair that was not collected, or (Status "malformed") was

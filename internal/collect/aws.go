@@ -90,6 +90,8 @@ type AWSSource struct {
 	home  *securityhub.Client
 	// retired counts the findings dropped because their control is retired (Catalog.Retired).
 	retired atomic.Int64
+	// stdARNs are the enabled standards' ARNs in the home region, by resource id.
+	stdARNs map[string]string
 }
 
 // RetiredFindings is how many findings the last Collect dropped because their control is retired.
@@ -366,7 +368,9 @@ func (s *AWSSource) standards(ctx context.Context) ([]store.Standard, []store.Co
 	for i, c := range ctls {
 		index[[2]string{c.StandardID, c.ControlID}] = i
 	}
+	s.stdARNs = map[string]string{}
 	for i, arn := range arns {
+		s.stdARNs[enabled[i]] = arn
 		defs, err := s.controlDefinitions(ctx, arn)
 		if err != nil {
 			// The embedded catalog still names the controls; the run is not worse than an import.
@@ -564,6 +568,10 @@ func (s *AWSSource) collectAggregator(ctx context.Context, sink Sink) (err error
 		}
 		slices.SortFunc(accounts, func(a, b store.Account) int { return cmp.Compare(a.AccountID, b.AccountID) })
 	}
+	unknown, err := s.centralEnablement(ctx, sink, accounts)
+	if err != nil {
+		return err
+	}
 	regions := slices.Clone(p.Regions)
 	for k := range seen {
 		if !slices.Contains(regions, k[1]) {
@@ -582,6 +590,8 @@ func (s *AWSSource) collectAggregator(ctx context.Context, sink Sink) (err error
 				// account/region with no finding at all is not being read.
 				c.Status = store.CoverageMissing
 				c.Reason = "no findings in the aggregation region: Security Hub not enabled there, the account not a member, or the region not linked to the aggregator"
+			} else if why := unknown[a.AccountID]; why != "" {
+				c.Reason = enablementUnknown + ": " + why
 			}
 			if err := sink.AddCoverage(c); err != nil {
 				return err

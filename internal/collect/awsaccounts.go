@@ -158,8 +158,24 @@ func (s *AWSSource) collectPair(ctx context.Context, pr pair, sink Sink, mu *syn
 	}
 	cov.Findings = int64(len(found))
 	bad.record(&cov)
+	// The pair's control enablement, with the same client (the account's role, this region). A
+	// failure here costs the disabled controls, not the findings: the pair is collected, and its
+	// coverage says the enablement is unknown.
+	disabled, derr := s.associations(ctx, s.hubClient(creds, account, region), account, region)
+	if derr != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		cov.Reason = enablementUnknown + ": " + derr.Error() + "; statuses come from the findings alone"
+		log.Warn("control enablement not read", "err", derr)
+	}
 	mu.Lock()
 	defer mu.Unlock()
+	for _, d := range disabled {
+		if err := AddDisabled(sink, d); err != nil {
+			return err
+		}
+	}
 	for _, f := range found {
 		if err := sink.AddFinding(f); err != nil {
 			return err

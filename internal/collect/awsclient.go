@@ -62,6 +62,14 @@ var Operations = []string{
 	"securityhub:ListStandardsControlAssociations",
 	"securityhub:ListFindingAggregators",
 	"securityhub:GetFindingAggregator",
+	// Control enablement: associations per account and region (accounts mode), the central
+	// configuration (aggregator mode).
+	"securityhub:BatchGetStandardsControlAssociations",
+	"securityhub:DescribeOrganizationConfiguration",
+	"securityhub:ListConfigurationPolicies",
+	"securityhub:GetConfigurationPolicy",
+	"securityhub:ListConfigurationPolicyAssociations",
+	"securityhub:GetConfigurationPolicyAssociation",
 	"organizations:ListAccounts",
 	"sts:GetCallerIdentity",
 	"sts:AssumeRole",

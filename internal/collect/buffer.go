@@ -12,6 +12,7 @@ type Buffer struct {
 	Findings []*store.Finding
 	Accounts []store.Account
 	Coverage []store.Coverage
+	Disabled []store.DisabledControl
 }
 
 var (
@@ -28,8 +29,19 @@ func (b *Buffer) AddAccount(a store.Account) error { b.Accounts = append(b.Accou
 // AddCoverage keeps c.
 func (b *Buffer) AddCoverage(c store.Coverage) error { b.Coverage = append(b.Coverage, c); return nil }
 
-// Collect replays the buffer into sink: accounts, coverage, then findings.
+// AddDisabledControl keeps d.
+func (b *Buffer) AddDisabledControl(d store.DisabledControl) error {
+	b.Disabled = append(b.Disabled, d)
+	return nil
+}
+
+// Collect replays the buffer into sink: accounts, coverage, disabled controls, then findings.
 func (b *Buffer) Collect(ctx context.Context, sink Sink) error {
+	for _, d := range b.Disabled {
+		if err := AddDisabled(sink, d); err != nil {
+			return err
+		}
+	}
 	for _, a := range b.Accounts {
 		if err := sink.AddAccount(a); err != nil {
 			return err

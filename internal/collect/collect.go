@@ -20,6 +20,34 @@ type Sink interface {
 
 var _ Sink = (*store.SnapshotWriter)(nil)
 
+// DisabledSink is a Sink that also stores control enablement. It is a separate interface so that
+// sinks with no use for it (counters, filters) need not grow a method: AddDisabled passes the rows
+// to a sink that takes them and drops them otherwise.
+type DisabledSink interface {
+	AddDisabledControl(d store.DisabledControl) error
+}
+
+var (
+	_ DisabledSink = (*store.SnapshotWriter)(nil)
+	_ DisabledSink = (*Buffer)(nil)
+)
+
+// AddDisabled hands d to sink when it stores disabled controls (or to the sink it wraps, through
+// an Unwrap() Sink method), and drops it otherwise.
+func AddDisabled(sink Sink, d store.DisabledControl) error {
+	for sink != nil {
+		if ds, ok := sink.(DisabledSink); ok {
+			return ds.AddDisabledControl(d)
+		}
+		u, ok := sink.(interface{ Unwrap() Sink })
+		if !ok {
+			return nil
+		}
+		sink = u.Unwrap()
+	}
+	return nil
+}
+
 // Source yields one snapshot's findings (and, when it knows them, accounts and coverage).
 type Source interface {
 	Collect(ctx context.Context, sink Sink) error

@@ -43,3 +43,6 @@ func (c *countingSink) AddFinding(f *store.Finding) error {
 	c.n++
 	return c.Sink.AddFinding(f)
 }
+
+// Unwrap gives AddDisabled the wrapped sink.
+func (c *countingSink) Unwrap() Sink { return c.Sink }

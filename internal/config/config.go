@@ -35,6 +35,7 @@ type Config struct {
 	Deliver              Deliver  `yaml:"deliver"`
 	Schedule             Schedule `yaml:"schedule"`
 	Catalog              Catalog  `yaml:"catalog"`
+	Controls             Controls `yaml:"controls"`
 }
 
 // Catalog selects the control catalog.
@@ -310,6 +311,9 @@ func (c Config) Validate() error {
 			}
 		}
 	}
+	if err := c.Controls.validate(); err != nil {
+		return err
+	}
 	if s := c.Collect.AWS.Shard; s != "" {
 		if _, _, err := ParseShard(s); err != nil {
 			return &ValidationError{Key: "collect.aws.shard", Msg: err.Error()}
@@ -530,6 +534,9 @@ func setFromString(f reflect.Value, s string) error {
 		}
 		f.SetBool(b)
 	case reflect.Slice:
+		if f.Type().Elem().Kind() != reflect.String {
+			return fmt.Errorf("is a list of entries: set it in the configuration file")
+		}
 		var items []string
 		for _, p := range strings.Split(s, ",") {
 			if p = strings.TrimSpace(p); p != "" {

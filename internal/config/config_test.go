@@ -119,6 +119,10 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"memory limit without unit", "", []string{"REPORTER_REPORT_MEMORY_LIMIT=1000000"}, "report.memory_limit"},
 		{"memory limit zero", "store:\n  memory_limit: 0MB\n", nil, "store.memory_limit"},
 		{"memory limit as a percentage", "store:\n  memory_limit: 80%\n", nil, "store.memory_limit"},
+		{"disabled control without id", "controls:\n  disabled:\n    - {account: \"111122223333\"}\n", nil, "controls.disabled[0].control_id: is required"},
+		{"disabled control bad account", "controls:\n  disabled:\n    - {control_id: S3.1}\n    - {control_id: IAM.6, account: \"12345\"}\n", nil, `controls.disabled[1].account: "12345" is not a 12-digit`},
+		{"disabled control misspelt key", "controls:\n  disabled:\n    - {control_id: S3.1, acount: \"111122223333\"}\n", nil, `controls.disabled (from file): line 3: unknown key "acount"`},
+		{"disabled controls from env", "", []string{"REPORTER_CONTROLS_DISABLED=S3.1"}, "controls.disabled (from environment REPORTER_CONTROLS_DISABLED): is a list of entries"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -237,5 +241,24 @@ func TestMaxSnapshotAgeZeroInTheFile(t *testing.T) {
 		if cfg.Report.MaxSnapshotAge != want {
 			t.Errorf("%q: max_snapshot_age %v, want %v", yml, cfg.Report.MaxSnapshotAge, want)
 		}
+	}
+}
+
+func TestControlsDisabledLoads(t *testing.T) {
+	cfg, err := Load(strings.NewReader(`controls:
+  disabled:
+    - control_id: CloudTrail.1
+      account: "111122223333"
+      region: eu-west-1
+      reason: sandbox, CHG-1
+    - {control_id: IAM.6, standard: fsbp}
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []DisabledControl{{ControlID: "CloudTrail.1", Account: "111122223333", Region: "eu-west-1", Reason: "sandbox, CHG-1"},
+		{ControlID: "IAM.6", Standard: "fsbp"}}
+	if fmt.Sprint(cfg.Controls.Disabled) != fmt.Sprint(want) {
+		t.Errorf("got %+v, want %+v", cfg.Controls.Disabled, want)
 	}
 }

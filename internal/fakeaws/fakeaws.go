@@ -1,6 +1,7 @@
 // Package fakeaws is a local emulator of the AWS APIs the collector calls: Security Hub (rest-json:
 // GetFindings, GetEnabledStandards, DescribeStandards, ListSecurityControlDefinitions,
-// ListStandardsControlAssociations, ListFindingAggregators, GetFindingAggregator, DescribeHub), Organizations (JSON 1.1: ListAccounts)
+// ListStandardsControlAssociations, ListFindingAggregators, GetFindingAggregator, DescribeHub, and control enablement in
+// enablement.go: BatchGetStandardsControlAssociations and the central configuration), Organizations (JSON 1.1: ListAccounts)
 // and STS (query protocol: AssumeRole, GetCallerIdentity). One http.Handler serves all three; a
 // request is routed by the service of its SigV4 credential scope, so every SDK client can share one
 // BaseEndpoint.
@@ -76,6 +77,17 @@ type Options struct {
 	DisabledRegions []string      // "ACCOUNT:REGION" or "*:REGION": Security Hub is not enabled there
 	Latency         time.Duration // added to every response
 	FaultSeed       int64         // seeds the fault RNG
+	// DenyOperations makes Security Hub answer 403 AccessDeniedException to an operation:
+	// "ACCOUNT:Operation" or "*:Operation" (e.g. "*:BatchGetStandardsControlAssociations").
+	DenyOperations []string
+	// DisabledControls are the controls disabled per account (control associations). nil: the
+	// demo organization's (IAM.6 in member accounts, a few controls in non-production ones);
+	// empty and non-nil: none. Ignored for accounts a central configuration policy governs.
+	DisabledControls []DisabledControl
+	// CentralConfiguration turns central configuration on (DescribeOrganizationConfiguration
+	// says CENTRAL) with these policies and associations; nil: LOCAL configuration.
+	CentralConfiguration *CentralConfiguration
+
 	// MalformedFindings serves this many active findings, spread over the estate, in a form that
 	// decodes but cannot be stored (no Id, an empty AwsAccountId, a malformed UpdatedAt, in
 	// turn); MalformedFindingIDs names them.
@@ -163,8 +175,11 @@ type Server struct {
 
 	malformed  []string // ids of the findings served malformed (MalformedFindings)
 	denyAssume map[string]bool
-	disabled   map[string]bool // "ACCOUNT:REGION" and "*:REGION"
-	aggARN     string
+	denyOps    map[string]bool
+	// disabledCtls are the controls disabled per account (Options.DisabledControls, or the demo's).
+	disabledCtls []DisabledControl
+	disabled     map[string]bool // "ACCOUNT:REGION" and "*:REGION"
+	aggARN       string
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
@@ -251,6 +266,19 @@ func New(opts Options) (*Server, error) {
 		rng:             rand.New(rand.NewPCG(uint64(opts.FaultSeed), 0x66616b65617773)),
 		stats:           Stats{Requests: map[string]int{}},
 		cache:           map[string][]int{},
+	}
+	s.denyOps = map[string]bool{}
+	for _, d := range opts.DenyOperations {
+		if acct, op, ok := strings.Cut(strings.TrimSpace(d), ":"); !ok || acct == "" || op == "" {
+			return nil, &OptionsError{"DenyOperations", fmt.Sprintf("%q is not ACCOUNT:Operation or *:Operation", d)}
+		}
+		s.denyOps[strings.TrimSpace(d)] = true
+	}
+	s.disabledCtls = opts.DisabledControls
+	if s.disabledCtls == nil {
+		for _, d := range org.PlannedDisabledControls() {
+			s.disabledCtls = append(s.disabledCtls, DisabledControl{Account: d.AccountID, ControlID: d.ControlID, Reason: d.Reason})
+		}
 	}
 	for _, a := range opts.DenyAssumeRole {
 		s.denyAssume[strings.TrimSpace(a)] = true

@@ -78,7 +78,7 @@ func shOperation(r *http.Request) (op, arg string) {
 	case r.Method == http.MethodGet && p == "/accounts":
 		return "DescribeHub", ""
 	}
-	return "", ""
+	return enablementOperation(r.Method, p)
 }
 
 func (s *Server) serveSecurityHub(w http.ResponseWriter, r *http.Request, c caller, authErr error) {
@@ -124,7 +124,11 @@ func (s *Server) serveSecurityHub(w http.ResponseWriter, r *http.Request, c call
 		}
 	}
 	var res any
-	var err *shError
+	err := s.denied(c, op)
+	if err != nil {
+		writeSHError(w, err)
+		return
+	}
 	switch op {
 	case "GetFindings":
 		s.getFindings(w, c, body)
@@ -143,6 +147,8 @@ func (s *Server) serveSecurityHub(w http.ResponseWriter, r *http.Request, c call
 		res, err = s.getFindingAggregator(c, arg)
 	case "DescribeHub":
 		res, err = s.describeHub(c, r.URL.Query())
+	default:
+		res, err = s.serveEnablement(op, arg, c, r.URL.Query(), body)
 	}
 	if err != nil {
 		writeSHError(w, err)

@@ -113,6 +113,16 @@ FROM snapshot_controls WHERE snapshot_id = %[1]d ORDER BY standard_id, control_i
        taken_at::TIMESTAMP AS taken_at, standard_id::VARCHAR AS standard_id,
        control_id::VARCHAR AS control_id, title::VARCHAR AS title, severity::VARCHAR AS severity,
        disabled::BOOLEAN AS disabled, remediation_url::VARCHAR AS remediation_url`},
+	// Controls disabled per account, region and standard. Exports from before schema 5 have no
+	// such directory: they import with no disabled controls (load's empty table).
+	{"disabled_controls", `
+SELECT '%[2]s' AS snapshot_date, snapshot_id, ` + takenAtSQL + ` AS taken_at, account_id, region,
+       standard_id, control_id, source, reason
+FROM snapshot_disabled_controls WHERE snapshot_id = %[1]d ORDER BY account_id, region, standard_id, control_id`,
+		`snapshot_date::VARCHAR AS snapshot_date, snapshot_id::BIGINT AS snapshot_id,
+       taken_at::TIMESTAMP AS taken_at, account_id::VARCHAR AS account_id, region::VARCHAR AS region,
+       standard_id::VARCHAR AS standard_id, control_id::VARCHAR AS control_id,
+       source::VARCHAR AS source, reason::VARCHAR AS reason`},
 }
 
 // ParquetTables are the directories an export writes under its root, findings first.
@@ -515,10 +525,11 @@ func (im *importer) coverageQuery(ctx context.Context, t parquetTable, files []s
 // export wrote no file of.
 func emptyRow(table string) string {
 	cols := map[string][]string{
-		"accounts":  {"account_id", "name", "ou", "email"},
-		"coverage":  {"account_id", "region", "status", "reason", "findings", "malformed", "malformed_error"},
-		"standards": {"standard_id", "name", "short_name"},
-		"controls":  {"standard_id", "control_id", "title", "severity", "disabled", "remediation_url"},
+		"accounts":          {"account_id", "name", "ou", "email"},
+		"coverage":          {"account_id", "region", "status", "reason", "findings", "malformed", "malformed_error"},
+		"standards":         {"standard_id", "name", "short_name"},
+		"controls":          {"standard_id", "control_id", "title", "severity", "disabled", "remediation_url"},
+		"disabled_controls": {"account_id", "region", "standard_id", "control_id", "source", "reason"},
 	}[table]
 	sel := []string{"NULL AS snapshot_date", "NULL AS snapshot_id", "NULL AS taken_at"}
 	for _, c := range cols {
@@ -752,6 +763,9 @@ func (im *importer) fill(ctx context.Context, g importGroup, w *SnapshotWriter) 
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	if err := im.fillDisabled(ctx, g, w); err != nil {
+		return err
+	}
 	files, err := im.pickedFiles(ctx, g)
 	if err != nil {
 		return err
@@ -775,6 +789,30 @@ func (im *importer) fill(ctx context.Context, g importGroup, w *SnapshotWriter) 
 		files = files[n:]
 	}
 	return nil
+}
+
+// fillDisabled adds the disabled controls of the accounts the group picked, each from the snapshot
+// its account was picked from (as coverage).
+func (im *importer) fillDisabled(ctx context.Context, g importGroup, w *SnapshotWriter) error {
+	rows, err := im.conn.QueryContext(ctx, `SELECT d.account_id, d.region, d.standard_id, d.control_id, d.source, d.reason, d.filename
+		FROM pq_disabled_controls d
+		JOIN pq_pick p USING (snapshot_date, taken_at, account_id) WHERE p.snapshot_date = ? AND p.source = ?
+		ORDER BY d.account_id, d.region, d.standard_id, d.control_id, d.filename`, g.date, g.source)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d DisabledControl
+		var file string
+		if err := rows.Scan(&d.AccountID, &d.Region, &d.StandardID, &d.ControlID, &d.Source, &d.Reason, &file); err != nil {
+			return err
+		}
+		if err := w.AddDisabledControl(d); err != nil {
+			return fmt.Errorf("%s: %w", file, err)
+		}
+	}
+	return rows.Err()
 }
 
 // maxParquetBatchBytes bounds the Parquet read by one query of fill: about 60,000 findings, 80 MB

@@ -48,6 +48,13 @@ func (f accountFilter) AddCoverage(c store.Coverage) error {
 	return f.sink.AddCoverage(c)
 }
 
+func (f accountFilter) AddDisabledControl(d store.DisabledControl) error {
+	if !f.keep(d.AccountID) {
+		return nil
+	}
+	return collect.AddDisabled(f.sink, d)
+}
+
 func demoOrg(t testing.TB, accounts, days int) (*demo.Org, *catalog.Catalog) {
 	t.Helper()
 	cat, err := catalog.Default()
@@ -170,7 +177,10 @@ func sameStores(t *testing.T, want, got *store.Store, reports bool) {
 	}
 	// History compression: the same rows, not one state row per finding per snapshot.
 	for _, q := range []string{`SELECT count(*) FROM findings`, `SELECT count(*) FROM finding_states`,
-		`SELECT count(*) FROM snapshot_accounts`, `SELECT count(*) FROM coverage`, `SELECT count(*) FROM snapshot_controls`} {
+		`SELECT count(*) FROM snapshot_accounts`, `SELECT count(*) FROM coverage`, `SELECT count(*) FROM snapshot_controls`,
+		`SELECT count(*) FROM snapshot_disabled_controls`,
+		`SELECT count(*) FROM (SELECT DISTINCT s.taken_at, d.account_id, d.region, d.standard_id, d.control_id, d.source, d.reason
+		   FROM snapshot_disabled_controls d JOIN snapshots s ON s.id = d.snapshot_id)`} {
 		if w, g := count(t, want, q), count(t, got, q); w != g {
 			t.Errorf("%s: %d, want %d", q, g, w)
 		}
@@ -217,8 +227,12 @@ func TestParquetRoundTrip(t *testing.T) {
 		t.Errorf("no file %s*-0.parquet among %d files, e.g. %q", prefix, len(files), files[:min(3, len(files))])
 	}
 	for _, tbl := range store.ParquetTables()[1:] {
-		if n := len(slices.DeleteFunc(slices.Clone(files), func(f string) bool { return !strings.HasPrefix(f, tbl+string(filepath.Separator)) })); n != 4 {
-			t.Errorf("%s: %d files, want one per snapshot (4)", tbl, n)
+		want := 4
+		if tbl == "disabled_controls" {
+			want = 3 // the demo disables its first controls on day 1: day 0 has no rows to write
+		}
+		if n := len(slices.DeleteFunc(slices.Clone(files), func(f string) bool { return !strings.HasPrefix(f, tbl+string(filepath.Separator)) })); n != want {
+			t.Errorf("%s: %d files, want one per snapshot with rows (%d)", tbl, n, want)
 		}
 	}
 	// Exporting again replaces the files: same names, nothing added.
@@ -245,6 +259,9 @@ func TestParquetRoundTrip(t *testing.T) {
 	t.Logf("import: %v", time.Since(start))
 	if len(imported) != 4 || len(skipped) != 0 {
 		t.Fatalf("imported %d, skipped %d; want 4, 0", len(imported), len(skipped))
+	}
+	if n := count(t, src, `SELECT count(*) FROM snapshot_disabled_controls`); n == 0 {
+		t.Fatal("the demo stored no disabled controls: the round trip of disabled_controls proves nothing")
 	}
 	start = time.Now()
 	sameStores(t, src, dst, true)
@@ -385,5 +402,35 @@ func TestParquetImportErrors(t *testing.T) {
 	os.RemoveAll(filepath.Join(out, "snapshots", day2))
 	if _, _, err := later.ImportParquet(ctx, out); err == nil || !strings.Contains(err.Error(), "time order") {
 		t.Errorf("older snapshot: %v", err)
+	}
+}
+
+// TestParquetImportWithoutDisabledControls: an export from before disabled controls were exported
+// (no disabled_controls directory) still imports, with no disabled controls.
+func TestParquetImportWithoutDisabledControls(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	org, cat := demoOrg(t, 3, 3)
+	src := buildDemo(t, filepath.Join(dir, "src.duckdb"), org, cat, nil)
+	out := filepath.Join(dir, "export")
+	if err := src.ExportParquet(ctx, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "disabled_controls")); err != nil {
+		t.Fatalf("the export has no disabled_controls: %v", err)
+	}
+	if err := os.RemoveAll(filepath.Join(out, "disabled_controls")); err != nil {
+		t.Fatal(err)
+	}
+	dst := openStore(t, filepath.Join(dir, "dst.duckdb"))
+	imported, _, err := dst.ImportParquet(ctx, out)
+	if err != nil {
+		t.Fatalf("an export without disabled_controls: %v", err)
+	}
+	if len(imported) != 3 {
+		t.Fatalf("imported %d snapshots, want 3", len(imported))
+	}
+	if n := count(t, dst, `SELECT count(*) FROM snapshot_disabled_controls`); n != 0 {
+		t.Errorf("%d disabled controls imported from nowhere", n)
 	}
 }

@@ -283,6 +283,18 @@ func (o *Org) SnapshotTimes() []time.Time { return slices.Clone(o.times) }
 // DisabledControls lists the controls disabled in some account as of snapshot d, ordered by
 // account then control. Their findings are archived from that day on.
 func (o *Org) DisabledControls(d int) []DisabledControl {
+	return o.disabledAsOf(d)
+}
+
+// PlannedDisabledControls lists every control the organization disables in some account, on
+// whatever day: the emulator (internal/fakeaws) serves them as the control associations of its
+// one-day estate, whose findings of them are then still active (AWS archives a disabled
+// control's findings only after a while).
+func (o *Org) PlannedDisabledControls() []DisabledControl {
+	return o.disabledAsOf(math.MaxInt)
+}
+
+func (o *Org) disabledAsOf(d int) []DisabledControl {
 	var out []DisabledControl
 	for _, a := range o.accounts {
 		for _, dis := range o.disablements {
@@ -293,6 +305,26 @@ func (o *Org) DisabledControls(d int) []DisabledControl {
 		}
 	}
 	return out
+}
+
+// storeDisabled hands the sink, as the control associations would report them, the controls
+// disabled on day d: one row per account, region and standard of the control.
+func (o *Org) storeDisabled(d int, sink collect.Sink) error {
+	for _, dc := range o.DisabledControls(d) {
+		i := slices.IndexFunc(o.controls, func(c *control) bool { return c.ID == dc.ControlID })
+		if i < 0 {
+			continue
+		}
+		for _, region := range regions {
+			for _, std := range o.controls[i].standards {
+				if err := collect.AddDisabled(sink, store.DisabledControl{AccountID: dc.AccountID, Region: region,
+					StandardID: std, ControlID: dc.ControlID, Source: store.DisabledByAssociation, Reason: dc.Reason}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // dayTime is the snapshot time of day d (negative days are before the window).
@@ -951,6 +983,9 @@ func (o *Org) Snapshot(ctx context.Context, d int, sink collect.Sink) error {
 		if err := sink.AddAccount(a.Account); err != nil {
 			return err
 		}
+	}
+	if err := o.storeDisabled(d, sink); err != nil {
+		return err
 	}
 	pairs := make([]pairState, len(o.controls))
 	for ai, a := range o.accounts {

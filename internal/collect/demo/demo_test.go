@@ -1178,3 +1178,34 @@ func TestLargeOrganizations(t *testing.T) {
 		}
 	}
 }
+
+// TestDisabledControlsStored: a snapshot carries its day's disabled controls, one row per account,
+// region and standard of the control, as the control associations would report them; none
+// before the first disablement.
+func TestDisabledControlsStored(t *testing.T) {
+	o := newOrg(t, Config{})
+	if n := len(snapshot(t, o, 0).Disabled); n != 0 {
+		t.Errorf("day 0 stores %d disabled controls, want none", n)
+	}
+	dis := o.DisabledControls(89)
+	rows := snapshot(t, o, 89).Disabled
+	want := map[string]bool{}
+	for _, d := range dis {
+		want[d.AccountID+" "+d.ControlID] = true
+	}
+	got := map[string]bool{}
+	for _, r := range rows {
+		if r.Source != store.DisabledByAssociation || r.Reason == "" || r.StandardID == "" || !slices.Contains(o.Regions(), r.Region) {
+			t.Fatalf("row %+v", r)
+		}
+		got[r.AccountID+" "+r.ControlID] = true
+	}
+	if len(got) != len(want) || len(rows) < len(dis)*len(o.Regions()) {
+		t.Errorf("%d rows cover %d account/control pairs, want %d pairs in each of %d regions", len(rows), len(got), len(want), len(o.Regions()))
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("%s disabled but not stored", k)
+		}
+	}
+}

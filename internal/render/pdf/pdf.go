@@ -628,9 +628,17 @@ func (d *doc) standardRow(s analyze.StandardScore) {
 	left := d.cw * 0.52
 	d.font(sans, "B", 12.5, ink)
 	d.text(marginX, y, left, d.fit(shortName(s.ShortName, s.Name), left), "L")
+	sub := ""
 	if s.ShortName != "" && s.Name != s.ShortName {
+		sub = s.Name
+	}
+	if s.Disabled > 0 {
+		// Disabled everywhere: out of the score, said so beside it.
+		sub = strings.TrimPrefix(sub+fmt.Sprintf(" · %d controls disabled, not scored", s.Disabled), " · ")
+	}
+	if sub != "" {
 		d.font(sans, "", 8, muted)
-		d.text(marginX, y+lh(12.5), left, d.fit(s.Name, left), "L")
+		d.text(marginX, y+lh(12.5), left, d.fit(sub, left), "L")
 	}
 	d.scoreBar(marginX, y+lh(12.5)+lh(8)+1.2, left, s.Score, d.r.Progress.TargetScore)
 

@@ -129,7 +129,7 @@ func standardLabel(short, name, id string) string {
 func (b *book) standards(_ context.Context, r *analyze.Report) error {
 	t := b.newTable(sheetStandards, []column{
 		{"Standard ID", 50}, {"Name", 46}, {"Score", 10}, {"Score without suppressions", 14},
-		{"Passed", 9}, {"Failed", 9}, {"Unknown", 10}, {"No data", 9},
+		{"Passed", 9}, {"Failed", 9}, {"Unknown", 10}, {"No data", 9}, {"Disabled", 9},
 		{"Baseline score", 11}, {"Change over window (points)", 14},
 		{"Target reached by", 13}, {"On track", 9},
 	}, 1)
@@ -141,6 +141,7 @@ func (b *book) standards(_ context.Context, r *analyze.Report) error {
 		row := []any{
 			b.text(s.ID), b.text(s.Name), b.pct(s.Score), b.pct(s.ScoreWithoutSuppressions),
 			b.count(int64(s.Passed)), b.count(int64(s.Failed)), b.count(int64(s.Unknown)), b.count(int64(s.NoData)),
+			b.count(int64(s.Disabled)),
 		}
 		if p, ok := progress[s.ID]; ok {
 			var projected any
