@@ -25,3 +25,6 @@ func (r retiredFilter) AddFinding(f *store.Finding) error {
 	}
 	return r.Sink.AddFinding(f)
 }
+
+// Unwrap gives the wrapped sink, so that control enablement (AddDisabled) reaches it.
+func (r retiredFilter) Unwrap() Sink { return r.Sink }
