@@ -64,8 +64,9 @@ func TestDefaultSize(t *testing.T) {
 //   - "PCI DSS in Security Hub CSPM" lists 44 controls for v3.2.1 and 142 for v4.0.1 (MQ.3 retired: 141).
 //   - "Service-Managed Standard: AWS Control Tower" lists 196 controls (ECS.1 retired: 195).
 //   - "AWS Resource Tagging Standard" lists 140 controls.
-//   - CIS v5.0.0: 40, v3.0.0: 37, v1.4.0: 39, v1.2.0: 42, as the CIS pages listed them for the
-//     previous catalog (not re-read in this build).
+//   - CIS v5.0.0: 40, v3.0.0: 37, v1.4.0: 39, v1.2.0: 42: "CIS AWS Foundations Benchmark in Security
+//     Hub CSPM" lists these controls for each version, re-read 2026-12-07 (the catalog matches the
+//     lists control for control).
 //   - NIST SP 800-53 Rev. 5: AWS's page was not readable; 277 is the previous catalog's 272 plus the
 //     new controls whose Related requirements name NIST.800-53.r5, minus the retired ones.
 //   - NIST SP 800-171 Rev. 2: AWS lists its membership only in each control's "Related requirements"
