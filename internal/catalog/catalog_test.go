@@ -74,11 +74,11 @@ func TestDefaultSize(t *testing.T) {
 //     of the current user guide: 59 controls from the pages for ACM (1), API Gateway (1),
 //     CloudFront (2), CloudWatch (14, CloudWatch.15 added to the catalog from its page), EC2 (9),
 //     ELB (3), GuardDuty (1), IAM (15), Network Firewall (4), S3 (6), SNS (1), SSM (1) and WAF (1).
-//     Read and without an 800-171 entry: Config, KMS, RDS, Secrets Manager. Not read: every other
-//     service (CloudTrail only as far as CloudTrail.1). 59 is therefore a floor, not AWS's full
-//     list; "Required AWS Config resources" names KMS keys and aliases for the standard, which the
-//     KMS page copy read does not reflect. A refreshed catalog (reporter catalog refresh) has the
-//     complete membership.
+//     Read and without an 800-171 entry: Account, Config, Inspector, KMS, Macie, RDS, Secrets
+//     Manager. Not read: every other service (CloudTrail only as far as CloudTrail.1). 59 is
+//     therefore a floor, not AWS's full list; "Required AWS Config resources" names KMS keys and
+//     aliases for the standard, which the KMS page copy read does not reflect. A refreshed
+//     catalog (reporter catalog refresh) has the complete membership.
 func TestStandardCounts(t *testing.T) {
 	c := defaultCatalog(t)
 	tests := []struct {
