@@ -25,17 +25,7 @@ func TestImportWithRetiredControls(t *testing.T) {
 	}
 	os.WriteFile(file, []byte(`[`+goodFinding+`,`+pciFinding+`,`+appsync+`,`+both+`]`), 0o600)
 	cfg := writeConfig(t, "report: {max_snapshot_age: 0s}\n")
-	if code, stdout, stderr := call(t, "", "import", "--config", cfg, "--db", db, "--as-of", "2025-02-01T06:00:00Z", file); code != exitOK {
-		t.Fatalf("import: exit %d %s %s", code, stdout, stderr)
-	}
-	out := t.TempDir()
-	if code, _, stderr := call(t, "", "report", "--config", cfg, "--db", db, "--format", "json", "--out", out); code != exitOK {
-		t.Fatalf("report: exit %d %s", code, stderr)
-	}
-	b, err := os.ReadFile(filepath.Join(out, "report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := importThenReportJSON(t, cfg, db, file)
 	var r struct {
 		Reconciliation struct {
 			Standards []struct {
@@ -63,4 +53,22 @@ func TestImportWithRetiredControls(t *testing.T) {
 			t.Errorf("%s: total, used, retired_control = %v, want %v (reconciliation %+v)", id, got[id], w, r.Reconciliation.Standards)
 		}
 	}
+}
+
+// importThenReportJSON imports file into db with cfg, as of 2025-02-01 06:00 UTC, and gives the
+// report.json then written.
+func importThenReportJSON(t *testing.T, cfg, db, file string) []byte {
+	t.Helper()
+	if code, stdout, stderr := call(t, "", "import", "--config", cfg, "--db", db, "--as-of", "2025-02-01T06:00:00Z", file); code != exitOK {
+		t.Fatalf("import: exit %d %s %s", code, stdout, stderr)
+	}
+	out := t.TempDir()
+	if code, _, stderr := call(t, "", "report", "--config", cfg, "--db", db, "--format", "json", "--out", out); code != exitOK {
+		t.Fatalf("report: exit %d %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
