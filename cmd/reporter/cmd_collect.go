@@ -169,7 +169,8 @@ func collectSnapshot(ctx context.Context, e *env, cfg config.Config, db string, 
 		"accounts", snap.AccountsCollected, "accounts_expected", snap.AccountsExpected, "duration_ms", d.Milliseconds(),
 		"findings_per_s", int(float64(snap.Findings)/max(d.Seconds(), 1e-9)))
 	if r, ok := src.(interface{ RetiredFindings() int64 }); ok && r.RetiredFindings() > 0 {
-		// Not stored: AWS retired these controls and leaves them out of every score.
+		// The findings are not stored (AWS leaves retired controls out of every score); their count
+		// is, per standard, for the reconciliation.
 		e.log.Info("findings of retired controls dropped", "snapshot", snap.ID, "findings", r.RetiredFindings())
 	}
 	applyRetention(ctx, e, st, cfg.Store.RetentionDays)

@@ -84,7 +84,8 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	e.log.Info("snapshot stored", "snapshot", snap.ID, "findings", snap.Findings, "accounts", snap.AccountsCollected,
 		"duration_ms", d.Milliseconds(), "findings_per_s", int(float64(snap.Findings)/max(d.Seconds(), 1e-9)))
 	if n := files.RetiredFindings(); n > 0 {
-		// Not stored: AWS retired these controls and leaves them out of every score.
+		// The findings are not stored (AWS leaves retired controls out of every score); their count
+		// is, per standard, for the reconciliation.
 		e.log.Info("findings of retired controls dropped", "snapshot", snap.ID, "findings", n)
 	}
 	empty := ""

@@ -18,17 +18,7 @@ func TestImportWithDisabledControls(t *testing.T) {
 	passing := strings.NewReplacer("S3.1", "EC2.2", `"FAILED"`, `"PASSED"`, "/a1", "/a2").Replace(goodFinding)
 	os.WriteFile(file, []byte(`[`+goodFinding+`,`+passing+`]`), 0o600)
 	cfg := writeConfig(t, "report: {max_snapshot_age: 0s}\ncontrols:\n  disabled:\n    - {control_id: S3.1, account: \"123456789012\", reason: sandbox}\n")
-	if code, stdout, stderr := call(t, "", "import", "--config", cfg, "--db", db, "--as-of", "2025-02-01T06:00:00Z", file); code != exitOK {
-		t.Fatalf("import: exit %d %s %s", code, stdout, stderr)
-	}
-	out := t.TempDir()
-	if code, _, stderr := call(t, "", "report", "--config", cfg, "--db", db, "--format", "json", "--out", out); code != exitOK {
-		t.Fatalf("report: exit %d %s", code, stderr)
-	}
-	b, err := os.ReadFile(filepath.Join(out, "report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := importThenReportJSON(t, cfg, db, file)
 	var r struct {
 		Standards []struct {
 			ID                       string

@@ -86,7 +86,8 @@ type replay struct{ collect.Buffer }
 // failing control's failures all suppressed (its status then comes from the rest), the next one
 // disabled in one of its standards, the next one in all of them, and the next one disabled (every
 // standard) in the account/regions where it fails in the first account that fails it, as control
-// associations report it. It returns the changed catalog.
+// associations report it, with findings of a retired control dropped there. It returns the changed
+// catalog.
 func (r *replay) exercise(ctls []store.Control) []store.Control {
 	failing := map[string]int{}
 	for _, f := range r.Findings {
@@ -121,6 +122,9 @@ func (r *replay) exercise(ctls []store.Control) []store.Control {
 			}
 		}
 	}
+	// Findings of a retired control dropped in that account, so retired_findings is exported.
+	r.Retired = append(r.Retired, store.RetiredFindings{AccountID: first.AccountID, Region: first.Region,
+		StandardID: first.Standards[0], ControlID: "AppSync.1", Findings: 2})
 	out := slices.Clone(ctls)
 	oneDone := false
 	for i, c := range out {
@@ -317,7 +321,12 @@ func tablesMatchTheExport(t *testing.T, dir string) {
 		for _, r := range rows {
 			written = append(written, fmt.Sprint(r["column_name"], " ", r["column_type"]))
 		}
-		if n := strings.Count(tbl, "findings") + 1; len(written) >= n {
+		// findings has two partition columns (snapshot_date, account_id), the others one.
+		n := 1
+		if tbl == "findings" {
+			n = 2
+		}
+		if len(written) >= n {
 			slices.Sort(written[len(written)-n:])
 		}
 		if strings.Join(declared[tbl], ", ") != strings.Join(written, ", ") {

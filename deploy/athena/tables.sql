@@ -7,7 +7,8 @@
 --
 -- Layout (hive style; partition columns live in the path, not in the files):
 --   findings/snapshot_date=YYYY-MM-DD/account_id=ID/*.parquet      one row per finding and snapshot
---   snapshots/  accounts/  coverage/  standards/  controls/  disabled_controls/  /snapshot_date=YYYY-MM-DD/*.parquet
+--   snapshots/  accounts/  coverage/  standards/  controls/  disabled_controls/  retired_findings/
+--     /snapshot_date=YYYY-MM-DD/*.parquet
 -- snapshot_date is the UTC date of the snapshot's taken_at. A snapshot is identified by
 -- (snapshot_date, taken_at); snapshot_id is the id in the exporting database only (two
 -- collectors both have a snapshot 1).
@@ -200,4 +201,29 @@ TBLPROPERTIES (
   'projection.snapshot_date.interval' = '1',
   'projection.snapshot_date.interval.unit' = 'DAYS',
   'storage.location.template' = 's3://BUCKET/PREFIX/disabled_controls/snapshot_date=${snapshot_date}/'
+);
+
+-- Findings of controls AWS retired, dropped by the collector (not in findings): how many per
+-- account, region, standard ('' for none) and control. Out of every score; the reconciliation's
+-- ignored.retired_control. Exports from before this table have no retired_findings/ prefix.
+CREATE EXTERNAL TABLE IF NOT EXISTS hubreport.retired_findings (
+  snapshot_id bigint,
+  taken_at    timestamp,
+  account_id  string,
+  region      string,
+  standard_id string,
+  control_id  string,
+  findings    bigint
+)
+PARTITIONED BY (snapshot_date string)
+STORED AS PARQUET
+LOCATION 's3://BUCKET/PREFIX/retired_findings/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2025-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://BUCKET/PREFIX/retired_findings/snapshot_date=${snapshot_date}/'
 );

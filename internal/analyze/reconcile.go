@@ -37,16 +37,19 @@ type ReconciledFindings struct {
 }
 
 // IgnoredFindings are control findings left out of the status computation, each counted under
-// the first reason that applies, in this order.
+// the first reason that applies, in this order. Findings of retired controls never reach the
+// snapshot (the collector drops them, whatever their other attributes) and are counted from
+// snapshot_retired_findings.
 type IgnoredFindings struct {
 	Archived                int64 `json:"archived"`                  // RecordState ARCHIVED
 	Disabled                int64 `json:"disabled"`                  // control disabled for the standard there
-	RetiredControl          int64 `json:"retired_control"`           // control AWS has retired (0 until the catalog lists retirements)
+	RetiredControl          int64 `json:"retired_control"`           // control AWS has retired (Catalog.Retired): dropped at collection
 	Suppressed              int64 `json:"suppressed"`                // Workflow.Status SUPPRESSED (counted in score_without_suppressions)
 	WithoutComplianceStatus int64 `json:"without_compliance_status"` // no Compliance.Status
 }
 
-// reconciliationSQL classifies the control findings of snapshot $1 per standard.
+// reconciliationSQL classifies the control findings of snapshot $1 per standard, with the findings
+// of retired controls dropped at collection.
 const reconciliationSQL = `
 WITH cf AS (
   SELECT f.account_id, f.region, f.control_id, unnest(f.standards) AS standard_id, f.record_state,
@@ -64,7 +67,9 @@ k AS (
     ON c.standard_id = cf.standard_id AND c.control_id = cf.control_id
   LEFT JOIN (SELECT * FROM snapshot_disabled_controls WHERE snapshot_id = $1) x
     ON x.account_id = cf.account_id AND x.region = cf.region AND x.standard_id = cf.standard_id AND x.control_id = cf.control_id)
-SELECT standard_id, k, count(*) FROM k GROUP BY ALL`
+SELECT standard_id, k, count(*) FROM k GROUP BY ALL
+UNION ALL
+SELECT standard_id, 'retired', sum(findings)::BIGINT FROM snapshot_retired_findings WHERE snapshot_id = $1 GROUP BY ALL`
 
 // reconciliation fills Report.Reconciliation from the standards already computed.
 func (a *analyzer) reconciliation(ctx context.Context, r *Report) error {
@@ -91,6 +96,8 @@ func (a *analyzer) reconciliation(ctx context.Context, r *Report) error {
 			f.Ignored.Archived += n
 		case "disabled":
 			f.Ignored.Disabled += n
+		case "retired":
+			f.Ignored.RetiredControl += n
 		case "suppressed":
 			f.Ignored.Suppressed += n
 		case "no_status":

@@ -10,7 +10,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -89,13 +88,13 @@ type AWSSource struct {
 	ident identityAPI
 	home  *securityhub.Client
 	// retired counts the findings dropped because their control is retired (Catalog.Retired).
-	retired atomic.Int64
+	retired retiredCounts
 	// stdARNs are the enabled standards' ARNs in the home region, by resource id.
 	stdARNs map[string]string
 }
 
 // RetiredFindings is how many findings the last Collect dropped because their control is retired.
-func (s *AWSSource) RetiredFindings() int64 { return s.retired.Load() }
+func (s *AWSSource) RetiredFindings() int64 { return s.retired.Total() }
 
 // AWSPlan is what a run will read, known before the snapshot is opened.
 type AWSPlan struct {
@@ -412,17 +411,21 @@ func (s *AWSSource) Collect(ctx context.Context, sink Sink) error {
 	if s.plan == nil {
 		return errors.New("collect: AWSSource.Collect before Prepare")
 	}
-	s.retired.Store(0)
+	s.retired.reset()
 	sink = retiredFilter{Sink: sink, cat: s.opts.Catalog, dropped: &s.retired}
 	for _, a := range s.plan.Accounts {
 		if err := sink.AddAccount(a); err != nil {
 			return err
 		}
 	}
+	read := s.collectAggregator
 	if s.opts.Mode == ModeAccounts {
-		return s.collectAccounts(ctx, sink)
+		read = s.collectAccounts
 	}
-	return s.collectAggregator(ctx, sink)
+	if err := read(ctx, sink); err != nil {
+		return err
+	}
+	return s.retired.flush(sink)
 }
 
 // findingsFilters are the server-side filters of every GetFindings call: active records only

@@ -13,6 +13,7 @@ type Buffer struct {
 	Accounts []store.Account
 	Coverage []store.Coverage
 	Disabled []store.DisabledControl
+	Retired  []store.RetiredFindings
 }
 
 var (
@@ -35,10 +36,22 @@ func (b *Buffer) AddDisabledControl(d store.DisabledControl) error {
 	return nil
 }
 
-// Collect replays the buffer into sink: accounts, coverage, disabled controls, then findings.
+// AddRetiredFindings keeps r.
+func (b *Buffer) AddRetiredFindings(r store.RetiredFindings) error {
+	b.Retired = append(b.Retired, r)
+	return nil
+}
+
+// Collect replays the buffer into sink: disabled controls, retired controls' counts, accounts,
+// coverage, then findings.
 func (b *Buffer) Collect(ctx context.Context, sink Sink) error {
 	for _, d := range b.Disabled {
 		if err := AddDisabled(sink, d); err != nil {
+			return err
+		}
+	}
+	for _, r := range b.Retired {
+		if err := AddRetired(sink, r); err != nil {
 			return err
 		}
 	}

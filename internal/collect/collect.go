@@ -35,17 +35,46 @@ var (
 // AddDisabled hands d to sink when it stores disabled controls (or to the sink it wraps, through
 // an Unwrap() Sink method), and drops it otherwise.
 func AddDisabled(sink Sink, d store.DisabledControl) error {
+	if ds, ok := unwrapTo[DisabledSink](sink); ok {
+		return ds.AddDisabledControl(d)
+	}
+	return nil
+}
+
+// RetiredSink is a Sink that also stores how many findings of retired controls were dropped
+// (optional for the same reason as DisabledSink).
+type RetiredSink interface {
+	AddRetiredFindings(r store.RetiredFindings) error
+}
+
+var (
+	_ RetiredSink = (*store.SnapshotWriter)(nil)
+	_ RetiredSink = (*Buffer)(nil)
+)
+
+// AddRetired hands r to sink when it stores retired controls' counts (or to the sink it wraps),
+// and drops it otherwise.
+func AddRetired(sink Sink, r store.RetiredFindings) error {
+	if rs, ok := unwrapTo[RetiredSink](sink); ok {
+		return rs.AddRetiredFindings(r)
+	}
+	return nil
+}
+
+// unwrapTo is sink, or the first sink it wraps (through Unwrap() Sink methods), that is a T.
+func unwrapTo[T any](sink Sink) (T, bool) {
 	for sink != nil {
-		if ds, ok := sink.(DisabledSink); ok {
-			return ds.AddDisabledControl(d)
+		if t, ok := sink.(T); ok {
+			return t, true
 		}
 		u, ok := sink.(interface{ Unwrap() Sink })
 		if !ok {
-			return nil
+			break
 		}
 		sink = u.Unwrap()
 	}
-	return nil
+	var zero T
+	return zero, false
 }
 
 // Source yields one snapshot's findings (and, when it knows them, accounts and coverage).

@@ -13,7 +13,6 @@ import (
 	"reflect"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/store"
@@ -28,12 +27,12 @@ type FileSource struct {
 	// it Collect refuses them with an *EmptyImportError (see there why).
 	AllowEmpty bool
 
-	retired atomic.Int64
+	retired retiredCounts
 }
 
 // RetiredFindings is how many findings the last Collect dropped because their control is retired
 // (Catalog.Retired). A file of such findings only is not empty: it was read, and they were dropped.
-func (s *FileSource) RetiredFindings() int64 { return s.retired.Load() }
+func (s *FileSource) RetiredFindings() int64 { return s.retired.Total() }
 
 // Collect decodes every file in order and hands each finding to sink.AddFinding. It stops at the
 // first error: a half-imported file must not become a snapshot, and the caller rolls it back.
@@ -50,12 +49,15 @@ func (s *FileSource) Collect(ctx context.Context, sink Sink) error {
 		}
 	}
 	// Counted before the retired controls' findings are dropped: those were read.
-	s.retired.Store(0)
+	s.retired.reset()
 	counted := &countingSink{Sink: retiredFilter{Sink: sink, cat: cat, dropped: &s.retired}}
 	for _, p := range s.Paths {
 		if err := s.collectFile(ctx, p, cat, counted); err != nil {
 			return err
 		}
+	}
+	if err := s.retired.flush(sink); err != nil {
+		return err
 	}
 	if counted.n == 0 && !s.AllowEmpty {
 		return &EmptyImportError{Files: s.names()}

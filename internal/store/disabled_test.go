@@ -11,15 +11,7 @@ import (
 // region, standard and control (the first source given wins), and bad rows are refused.
 func TestDisabledControlsStored(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "r.duckdb"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	w, err := st.BeginSnapshot(ctx, SnapshotMeta{TakenAt: time.Now().UTC().Add(-time.Hour), Source: "file", Organization: "o"}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, w := beginFileSnapshot(t)
 	fsbp := "standards/aws-foundational-security-best-practices/v/1.0.0"
 	for _, d := range []DisabledControl{
 		{AccountID: "111111111111", Region: "us-east-1", StandardID: fsbp, ControlID: "S3.1", Source: DisabledByAssociation, Reason: "covered by SCP"},
@@ -64,4 +56,44 @@ func TestDisabledControlsStored(t *testing.T) {
 	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("stored %q, want %q", got, want)
 	}
+}
+
+// TestRetiredFindingsStored: counts given twice for the same account, region, standard and
+// control add up, and a count without a control is refused.
+func TestRetiredFindingsStored(t *testing.T) {
+	ctx := context.Background()
+	st, w := beginFileSnapshot(t)
+	r := RetiredFindings{AccountID: "111111111111", Region: "us-east-1", StandardID: "standards/pci-dss/v/3.2.1", ControlID: "MQ.3", Findings: 2}
+	for _, x := range []RetiredFindings{r, r} {
+		if err := w.AddRetiredFindings(x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.AddRetiredFindings(RetiredFindings{AccountID: "1", Findings: 1}); err == nil {
+		t.Error("a count without a control was accepted")
+	}
+	snap, err := w.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.RetiredFindingsOf(ctx, snap.ID)
+	r.Findings = 4
+	if err != nil || len(got) != 1 || got[0] != r {
+		t.Errorf("stored %+v, %v; want %+v", got, err, r)
+	}
+}
+
+// beginFileSnapshot opens a new store and begins a file snapshot taken an hour ago in it.
+func beginFileSnapshot(t *testing.T) (*Store, *SnapshotWriter) {
+	t.Helper()
+	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "r.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	w, err := st.BeginSnapshot(context.Background(), SnapshotMeta{TakenAt: time.Now().UTC().Add(-time.Hour), Source: "file", Organization: "o"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, w
 }

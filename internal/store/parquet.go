@@ -123,6 +123,15 @@ FROM snapshot_disabled_controls WHERE snapshot_id = %[1]d ORDER BY account_id, r
        taken_at::TIMESTAMP AS taken_at, account_id::VARCHAR AS account_id, region::VARCHAR AS region,
        standard_id::VARCHAR AS standard_id, control_id::VARCHAR AS control_id,
        source::VARCHAR AS source, reason::VARCHAR AS reason`},
+	// Findings of retired controls the collector dropped, counted per account, region, standard
+	// and control. Exports from before schema 6 have no such directory: they import with none.
+	{"retired_findings", `
+SELECT '%[2]s' AS snapshot_date, snapshot_id, ` + takenAtSQL + ` AS taken_at, account_id, region,
+       standard_id, control_id, findings
+FROM snapshot_retired_findings WHERE snapshot_id = %[1]d ORDER BY account_id, region, standard_id, control_id`,
+		`snapshot_date::VARCHAR AS snapshot_date, snapshot_id::BIGINT AS snapshot_id,
+       taken_at::TIMESTAMP AS taken_at, account_id::VARCHAR AS account_id, region::VARCHAR AS region,
+       standard_id::VARCHAR AS standard_id, control_id::VARCHAR AS control_id, findings::BIGINT AS findings`},
 }
 
 // ParquetTables are the directories an export writes under its root, findings first.
@@ -530,6 +539,7 @@ func emptyRow(table string) string {
 		"standards":         {"standard_id", "name", "short_name"},
 		"controls":          {"standard_id", "control_id", "title", "severity", "disabled", "remediation_url"},
 		"disabled_controls": {"account_id", "region", "standard_id", "control_id", "source", "reason"},
+		"retired_findings":  {"account_id", "region", "standard_id", "control_id", "findings"},
 	}[table]
 	sel := []string{"NULL AS snapshot_date", "NULL AS snapshot_id", "NULL AS taken_at"}
 	for _, c := range cols {
@@ -766,6 +776,9 @@ func (im *importer) fill(ctx context.Context, g importGroup, w *SnapshotWriter) 
 	if err := im.fillDisabled(ctx, g, w); err != nil {
 		return err
 	}
+	if err := im.fillRetired(ctx, g, w); err != nil {
+		return err
+	}
 	files, err := im.pickedFiles(ctx, g)
 	if err != nil {
 		return err
@@ -809,6 +822,30 @@ func (im *importer) fillDisabled(ctx context.Context, g importGroup, w *Snapshot
 			return err
 		}
 		if err := w.AddDisabledControl(d); err != nil {
+			return fmt.Errorf("%s: %w", file, err)
+		}
+	}
+	return rows.Err()
+}
+
+// fillRetired adds the retired controls' dropped findings of the accounts the group picked, each
+// from the snapshot its account was picked from (as coverage).
+func (im *importer) fillRetired(ctx context.Context, g importGroup, w *SnapshotWriter) error {
+	rows, err := im.conn.QueryContext(ctx, `SELECT r.account_id, r.region, r.standard_id, r.control_id, r.findings, r.filename
+		FROM pq_retired_findings r
+		JOIN pq_pick p USING (snapshot_date, taken_at, account_id) WHERE p.snapshot_date = ? AND p.source = ?
+		ORDER BY r.account_id, r.region, r.standard_id, r.control_id, r.filename`, g.date, g.source)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r RetiredFindings
+		var file string
+		if err := rows.Scan(&r.AccountID, &r.Region, &r.StandardID, &r.ControlID, &r.Findings, &file); err != nil {
+			return err
+		}
+		if err := w.AddRetiredFindings(r); err != nil {
 			return fmt.Errorf("%s: %w", file, err)
 		}
 	}

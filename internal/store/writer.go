@@ -40,6 +40,7 @@ type SnapshotWriter struct {
 	accounts []Account
 	coverage []Coverage
 	disabled []DisabledControl
+	retired  map[retiredKey]int64
 	n        int64
 	done     bool
 }
@@ -425,6 +426,9 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap Snapshot, err error) {
 		return snap, err
 	}
 	if err := w.writeCatalog(ctx, id); err != nil {
+		return snap, err
+	}
+	if err := w.writeRetired(id); err != nil {
 		return snap, err
 	}
 	snap, err = w.writeSnapshotRow(ctx, id)
