@@ -77,11 +77,12 @@ func TestDefaultSize(t *testing.T) {
 //     and CloudTrail (1): CloudTrail.2 (3.3.8) from AWS's "Sample control findings" page, whose
 //     NIST SP 800-171 sample and consolidated sample carry it under this standard; no copy of the
 //     CloudTrail page past CloudTrail.1 (no 800-171 entry) was readable. Read and without an
-//     800-171 entry: Account, Auto Scaling, Config, DynamoDB, ECR, ECS, Elasticsearch, Inspector,
-//     KMS (re-read in a CSPM-era copy with KMS.1-KMS.5; the KMS.1 openings of four other copies
-//     agree), Lambda, Macie, RDS and Secrets Manager (the copies read 2026-12-07 for Auto Scaling,
-//     DynamoDB, ECR, ECS, Elasticsearch, KMS and Lambda say "Security Hub CSPM", so they postdate
-//     the standard). Not read: every other service. 60 is therefore a floor, not AWS's full list.
+//     800-171 entry: Account, Athena, Auto Scaling, Backup, Config, DynamoDB, ECR, ECS,
+//     Elasticsearch, Inspector, KMS (re-read in a CSPM-era copy with KMS.1-KMS.5; the KMS.1
+//     openings of four other copies agree), Lambda, Macie, RDS, Secrets Manager and Step Functions
+//     (the copies read 2026-12-07 for Athena, Auto Scaling, Backup, DynamoDB, ECR, ECS,
+//     Elasticsearch, KMS, Lambda and Step Functions say "Security Hub CSPM", so they postdate the
+//     standard). Not read: every other service. 60 is therefore a floor, not AWS's full list.
 //     "Required AWS Config resources" names KMS keys and aliases for the standard, which no KMS
 //     page copy reflects (S3.17's rule, s3-default-encryption-kms, may be why), and does not name
 //     CloudTrail, so it is no membership list. A refreshed catalog (reporter catalog refresh) has
