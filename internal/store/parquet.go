@@ -804,48 +804,45 @@ func (im *importer) fill(ctx context.Context, g importGroup, w *SnapshotWriter) 
 	return nil
 }
 
-// fillDisabled adds the disabled controls of the accounts the group picked, each from the snapshot
-// its account was picked from (as coverage).
+// fillDisabled adds the disabled controls of the accounts the group picked.
 func (im *importer) fillDisabled(ctx context.Context, g importGroup, w *SnapshotWriter) error {
-	rows, err := im.conn.QueryContext(ctx, `SELECT d.account_id, d.region, d.standard_id, d.control_id, d.source, d.reason, d.filename
-		FROM pq_disabled_controls d
-		JOIN pq_pick p USING (snapshot_date, taken_at, account_id) WHERE p.snapshot_date = ? AND p.source = ?
-		ORDER BY d.account_id, d.region, d.standard_id, d.control_id, d.filename`, g.date, g.source)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var d DisabledControl
-		var file string
-		if err := rows.Scan(&d.AccountID, &d.Region, &d.StandardID, &d.ControlID, &d.Source, &d.Reason, &file); err != nil {
-			return err
-		}
-		if err := w.AddDisabledControl(d); err != nil {
-			return fmt.Errorf("%s: %w", file, err)
-		}
-	}
-	return rows.Err()
+	return fillPicked(ctx, im, g, "disabled_controls", []string{"source", "reason"},
+		func(d *DisabledControl) []any {
+			return []any{&d.AccountID, &d.Region, &d.StandardID, &d.ControlID, &d.Source, &d.Reason}
+		},
+		w.AddDisabledControl)
 }
 
-// fillRetired adds the retired controls' dropped findings of the accounts the group picked, each
-// from the snapshot its account was picked from (as coverage).
+// fillRetired adds the retired controls' dropped findings of the accounts the group picked.
 func (im *importer) fillRetired(ctx context.Context, g importGroup, w *SnapshotWriter) error {
-	rows, err := im.conn.QueryContext(ctx, `SELECT r.account_id, r.region, r.standard_id, r.control_id, r.findings, r.filename
-		FROM pq_retired_findings r
+	return fillPicked(ctx, im, g, "retired_findings", []string{"findings"},
+		func(r *RetiredFindings) []any {
+			return []any{&r.AccountID, &r.Region, &r.StandardID, &r.ControlID, &r.Findings}
+		},
+		w.AddRetiredFindings)
+}
+
+// fillPicked adds the rows of pq_<table>, a table keyed by account, region, standard and control
+// with the columns more after those, for the accounts the group picked, each from the snapshot its
+// account was picked from (as coverage). dest gives scan targets for the key columns, then more.
+func fillPicked[T any](ctx context.Context, im *importer, g importGroup, table string, more []string,
+	dest func(*T) []any, add func(T) error) error {
+	key := "t.account_id, t.region, t.standard_id, t.control_id"
+	rows, err := im.conn.QueryContext(ctx, `SELECT `+key+`, t.`+strings.Join(more, ", t.")+`, t.filename
+		FROM pq_`+table+` t
 		JOIN pq_pick p USING (snapshot_date, taken_at, account_id) WHERE p.snapshot_date = ? AND p.source = ?
-		ORDER BY r.account_id, r.region, r.standard_id, r.control_id, r.filename`, g.date, g.source)
+		ORDER BY `+key+`, t.filename`, g.date, g.source)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var r RetiredFindings
+		var v T
 		var file string
-		if err := rows.Scan(&r.AccountID, &r.Region, &r.StandardID, &r.ControlID, &r.Findings, &file); err != nil {
+		if err := rows.Scan(append(dest(&v), &file)...); err != nil {
 			return err
 		}
-		if err := w.AddRetiredFindings(r); err != nil {
+		if err := add(v); err != nil {
 			return fmt.Errorf("%s: %w", file, err)
 		}
 	}
