@@ -21,6 +21,7 @@ import (
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/collect/demo"
+	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -172,7 +173,7 @@ func writeDemoASFF(path string, n int) error {
 	w.WriteString("[\n")
 	written := 0
 	errEnough := errors.New("enough")
-	err = org.Snapshot(context.Background(), 0, collect.SinkFunc(func(x *store.Finding) error {
+	err = org.Snapshot(context.Background(), 0, collect.SinkFunc(func(x *model.Finding) error {
 		if written == n {
 			return errEnough
 		}
@@ -199,7 +200,7 @@ func writeDemoASFF(path string, n int) error {
 
 // enrichASFF adds to one finding written by MarshalASFF the attributes a real consolidated control
 // finding has beyond them (see testdata/consolidated_fsbp.json in internal/collect).
-func enrichASFF(b []byte, x *store.Finding) []byte {
+func enrichASFF(b []byte, x *model.Finding) []byte {
 	h := sha256.Sum256([]byte(x.ID))
 	rule := "securityhub-" + strings.ToLower(strings.ReplaceAll(x.ControlID, ".", "-")) + "-" + hex.EncodeToString(h[:4])
 	b = bytes.Replace(b, []byte(`"ProductFields":{`), fmt.Appendf(nil,

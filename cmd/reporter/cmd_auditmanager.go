@@ -13,6 +13,7 @@ import (
 	"github.com/hubreport/hubreport/internal/config"
 	"github.com/hubreport/hubreport/internal/deliver/auditmanager"
 	"github.com/hubreport/hubreport/internal/render/evidence"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 type auditManagerOptions struct {
@@ -121,7 +122,7 @@ func runAuditManager(ctx context.Context, e *env, args []string) error {
 }
 
 // reportFor builds the report of a stored snapshot (the latest, an id, or the one as of a date).
-func reportFor(ctx context.Context, cfg config.Config, db string, id int64, asOf string) (*analyze.Report, error) {
+func reportFor(ctx context.Context, cfg config.Config, db string, id int64, asOf string) (*report.Report, error) {
 	st, err := openForAnalysis(ctx, db, cfg)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/collect/demo"
 	"github.com/hubreport/hubreport/internal/config"
+	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -64,7 +65,7 @@ func runCollect(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "snapshot %d: %d findings from %d of %d accounts (%s, %s)\n",
 		snap.ID, snap.Findings, snap.AccountsCollected, snap.AccountsExpected, snap.Source, o.db)
-	if snap.Status == store.StatusPartial {
+	if snap.Status == model.StatusPartial {
 		return fmt.Errorf("snapshot %d: %w (see the report's coverage section, or `reporter report --format text`)", snap.ID, errPartial)
 	}
 	return nil
@@ -81,15 +82,15 @@ func checkShardMode(cfg config.Config, from string) error {
 
 // collectSnapshot stores one snapshot from the configured source. Nothing is stored unless the
 // whole collection succeeds.
-func collectSnapshot(ctx context.Context, e *env, cfg config.Config, db string, progressEvery time.Duration) (store.Snapshot, error) {
+func collectSnapshot(ctx context.Context, e *env, cfg config.Config, db string, progressEvery time.Duration) (model.Snapshot, error) {
 	cat, err := loadCatalog(cfg)
 	if err != nil {
-		return store.Snapshot{}, err
+		return model.Snapshot{}, err
 	}
 	var (
-		meta       store.SnapshotMeta
-		stds       []store.Standard
-		ctls       []store.Control
+		meta       model.SnapshotMeta
+		stds       []model.Standard
+		ctls       []model.Control
 		src        collect.Source
 		progress   = &collect.Progress{}
 		showsPairs bool
@@ -98,14 +99,14 @@ func collectSnapshot(ctx context.Context, e *env, cfg config.Config, db string, 
 	case "aws":
 		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 		if err != nil {
-			return store.Snapshot{}, fmt.Errorf("AWS configuration: %w", err)
+			return model.Snapshot{}, fmt.Errorf("AWS configuration: %w", err)
 		}
 		a := cfg.Collect.AWS
 		var shard, shards int // 0 of 0: every account
 		if a.Shard != "" {
 			i, n, err := config.ParseShard(a.Shard)
 			if err != nil {
-				return store.Snapshot{}, &config.ValidationError{Key: "collect.aws.shard", Msg: err.Error()}
+				return model.Snapshot{}, &config.ValidationError{Key: "collect.aws.shard", Msg: err.Error()}
 			}
 			shard, shards = i-1, n
 		}
@@ -115,11 +116,11 @@ func collectSnapshot(ctx context.Context, e *env, cfg config.Config, db string, 
 			ProductNames: a.ProductNames, Shard: shard, Shards: shards, Catalog: cat, Progress: progress, Log: e.log,
 		})
 		if err != nil {
-			return store.Snapshot{}, err
+			return model.Snapshot{}, err
 		}
 		plan, err := aws.Prepare(ctx)
 		if err != nil {
-			return store.Snapshot{}, err
+			return model.Snapshot{}, err
 		}
 		e.log.Info("collecting", "mode", a.Mode, "administrator", plan.AdministratorAccount, "home_region", plan.HomeRegion,
 			"accounts", len(plan.Accounts), "regions", plan.Regions, "standards", len(plan.Standards), "controls", len(plan.Controls))
@@ -129,40 +130,40 @@ func collectSnapshot(ctx context.Context, e *env, cfg config.Config, db string, 
 		// The demo organization as of now: one snapshot, so the whole chain runs without AWS.
 		org, err := demo.New(demo.Config{Days: 1, End: time.Now().UTC(), Catalog: cat})
 		if err != nil {
-			return store.Snapshot{}, err
+			return model.Snapshot{}, err
 		}
 		// The configured name wins; the demo's own only stands in for none.
-		meta = store.SnapshotMeta{Source: "demo", Organization: cfg.OrganizationOr(org.Organization()),
+		meta = model.SnapshotMeta{Source: "demo", Organization: cfg.OrganizationOr(org.Organization()),
 			AdministratorAccount: org.AdministratorAccount(), AccountsExpected: len(org.Accounts())}
 		stds, ctls = cat.ForSnapshot(org.Standards())
 		src = collect.SourceFunc(func(ctx context.Context, sink collect.Sink) error { return org.Snapshot(ctx, 0, sink) })
 	default:
-		return store.Snapshot{}, usagef("collect.source %q: collect reads aws or demo; exported files go through `reporter import`", cfg.Collect.Source)
+		return model.Snapshot{}, usagef("collect.source %q: collect reads aws or demo; exported files go through `reporter import`", cfg.Collect.Source)
 	}
 	meta.TakenAt = time.Now().UTC()
 	if at := cfg.Collect.AWS.ShardStartedAt; at != "" && cfg.Collect.Source == "aws" && cfg.Collect.AWS.Shard != "" {
 		// Every shard of one collection dates its snapshot the same, so that the merge stores
 		// them as one snapshot of one day whenever each of them finished.
 		if meta.TakenAt, err = config.ParseStartedAt(at); err != nil {
-			return store.Snapshot{}, &config.ValidationError{Key: "collect.aws.shard_started_at", Msg: err.Error()}
+			return model.Snapshot{}, &config.ValidationError{Key: "collect.aws.shard_started_at", Msg: err.Error()}
 		}
 		// Refused before collecting for an hour, not when the snapshot is begun.
 		if err := store.CheckTakenAt(meta.TakenAt, time.Now()); err != nil {
-			return store.Snapshot{}, &config.ValidationError{Key: "collect.aws.shard_started_at", Msg: err.Error()}
+			return model.Snapshot{}, &config.ValidationError{Key: "collect.aws.shard_started_at", Msg: err.Error()}
 		}
 	}
 
 	st, err := openWritable(ctx, db, cfg.Store.MemoryLimit)
 	if err != nil {
-		return store.Snapshot{}, err
+		return model.Snapshot{}, err
 	}
 	defer st.Close()
 	stopProgress := showProgress(e, progress, progressEvery, showsPairs)
 	start := time.Now()
-	snap, err := collect.Snapshot(ctx, st, meta, stds, ctls, collect.WithDisabled(src, disabledRules(cfg), cat, ctls))
+	snap, err := st.WriteSnapshot(ctx, meta, stds, ctls, collect.Fill[*store.SnapshotWriter](collect.WithDisabled(src, disabledRules(cfg), cat, ctls)))
 	stopProgress()
 	if err != nil {
-		return store.Snapshot{}, err
+		return model.Snapshot{}, err
 	}
 	d := time.Since(start)
 	e.log.Info("snapshot stored", "snapshot", snap.ID, "status", snap.Status, "findings", snap.Findings,

@@ -11,6 +11,7 @@ import (
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/collect/demo"
+	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/render"
 	"github.com/hubreport/hubreport/internal/store"
 )
@@ -107,7 +108,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	for _, p := range written {
 		fmt.Fprintf(e.stdout, "  %s\n", p)
 	}
-	if snap.Status == store.StatusPartial {
+	if snap.Status == model.StatusPartial {
 		return fmt.Errorf("snapshot %d: %w", snap.ID, errPartial)
 	}
 	return nil
@@ -122,12 +123,12 @@ func buildDemo(ctx context.Context, e *env, org *demo.Org, organization string, 
 	start := time.Now()
 	times := org.SnapshotTimes()
 	for d, at := range times {
-		meta := store.SnapshotMeta{TakenAt: at, Source: "demo", Organization: organization,
+		meta := model.SnapshotMeta{TakenAt: at, Source: "demo", Organization: organization,
 			AdministratorAccount: org.AdministratorAccount(), AccountsExpected: len(org.Accounts())}
 		day := d
-		snap, err := collect.Snapshot(ctx, st, meta, stds, ctls, collect.WithDisabled(collect.SourceFunc(func(ctx context.Context, sink collect.Sink) error {
+		snap, err := st.WriteSnapshot(ctx, meta, stds, ctls, collect.Fill[*store.SnapshotWriter](collect.WithDisabled(collect.SourceFunc(func(ctx context.Context, sink collect.Sink) error {
 			return org.Snapshot(ctx, day, sink)
-		}), disabled, cat, ctls))
+		}), disabled, cat, ctls)))
 		if err != nil {
 			return errors.Join(fmt.Errorf("demo day %d: %w", d, err), st.Close())
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -53,7 +54,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	var snaps []store.Snapshot
+	var snaps []model.Snapshot
 	switch {
 	case o.all:
 		if snaps, err = st.Snapshots(ctx); err != nil {
@@ -64,7 +65,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		snaps = []store.Snapshot{snap}
+		snaps = []model.Snapshot{snap}
 	}
 	ids := make([]int64, len(snaps))
 	var findings int64

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/config"
+	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -70,8 +71,8 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	start := time.Now()
 	files := &collect.FileSource{Paths: fs.Args(), Stdin: e.stdin, Catalog: cat, AllowEmpty: o.allowEmpty}
 	src := collect.WithDisabled(files, disabledRules(cfg), cat, ctls)
-	snap, err := collect.Snapshot(ctx, st, store.SnapshotMeta{TakenAt: takenAt, Source: "file",
-		Organization: cfg.OrganizationOr(config.DefaultOrganization), AdministratorAccount: cfg.AdministratorAccount}, stds, ctls, src)
+	snap, err := st.WriteSnapshot(ctx, model.SnapshotMeta{TakenAt: takenAt, Source: "file",
+		Organization: cfg.OrganizationOr(config.DefaultOrganization), AdministratorAccount: cfg.AdministratorAccount}, stds, ctls, collect.Fill[*store.SnapshotWriter](src))
 	if err != nil {
 		return err
 	}

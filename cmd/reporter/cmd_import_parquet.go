@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 type importParquetOptions struct {
@@ -52,7 +52,7 @@ func runImportParquet(ctx context.Context, e *env, args []string) error {
 		findings += snap.Findings
 		fmt.Fprintf(e.stdout, "snapshot %d: taken at %s, %d findings from %d of %d accounts (%s)\n", snap.ID,
 			snap.TakenAt.UTC().Format(time.RFC3339), snap.Findings, snap.AccountsCollected, snap.AccountsExpected, o.db)
-		if snap.Status == store.StatusPartial {
+		if snap.Status == model.StatusPartial {
 			partial = append(partial, fmt.Sprint(snap.ID))
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -81,7 +82,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	return reportWarning(r)
 }
 
-func pickSnapshot(ctx context.Context, st *store.Store, id int64, asOf string) (store.Snapshot, error) {
+func pickSnapshot(ctx context.Context, st *store.Store, id int64, asOf string) (model.Snapshot, error) {
 	if id != 0 {
 		return st.Snapshot(ctx, id)
 	}
@@ -90,7 +91,7 @@ func pickSnapshot(ctx context.Context, st *store.Store, id int64, asOf string) (
 	}
 	t, err := parseTime(asOf, true)
 	if err != nil {
-		return store.Snapshot{}, usagef("--as-of: %v", err)
+		return model.Snapshot{}, usagef("--as-of: %v", err)
 	}
 	return st.SnapshotAt(ctx, t)
 }

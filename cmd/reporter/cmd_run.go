@@ -18,8 +18,9 @@ import (
 	"github.com/hubreport/hubreport/internal/analyze"
 	"github.com/hubreport/hubreport/internal/config"
 	"github.com/hubreport/hubreport/internal/deliver"
+	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/render"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 // The steps of a run, in order. merge stores the newest day's collection shards (see
@@ -176,7 +177,7 @@ func runJobWith(ctx context.Context, e *env, cfg config.Config, steps map[string
 	}
 
 	if stores {
-		var snap store.Snapshot
+		var snap model.Snapshot
 		var err error
 		if steps["collect"] {
 			snap, err = collectSnapshot(ctx, e, cfg, db, 10*time.Second)
@@ -186,7 +187,7 @@ func runJobWith(ctx context.Context, e *env, cfg config.Config, steps map[string
 		if err != nil {
 			return res, err
 		}
-		res.snapshot, res.partial = snap.ID, snap.Status == store.StatusPartial
+		res.snapshot, res.partial = snap.ID, snap.Status == model.StatusPartial
 		if state != nil {
 			if err := state.save(ctx, e, db, snap.ID); err != nil {
 				return res, err
@@ -213,7 +214,7 @@ func reportAndDeliver(ctx context.Context, e *env, cfg config.Config, aws *lazyA
 		return err
 	}
 	res.written = written
-	res.snapshot, res.partial = r.Snapshot.ID, r.Snapshot.Status == store.StatusPartial
+	res.snapshot, res.partial = r.Snapshot.ID, r.Snapshot.Status == model.StatusPartial
 	res.stale = staleWarning(r)
 	if !steps["deliver"] {
 		return nil
@@ -222,7 +223,7 @@ func reportAndDeliver(ctx context.Context, e *env, cfg config.Config, aws *lazyA
 }
 
 // reportLatest writes every configured format for the latest snapshot into report.out.
-func reportLatest(ctx context.Context, e *env, cfg config.Config, db string) (*analyze.Report, []string, error) {
+func reportLatest(ctx context.Context, e *env, cfg config.Config, db string) (*report.Report, []string, error) {
 	formats, err := parseFormats(cfg.Report.Formats)
 	if err != nil {
 		return nil, nil, err
@@ -247,7 +248,7 @@ func reportLatest(ctx context.Context, e *env, cfg config.Config, db string) (*a
 
 // deliverReports archives the reports and emails them. Over SES's size limit the email carries
 // links to the archived copies instead of attachments.
-func deliverReports(ctx context.Context, e *env, cfg config.Config, aws *lazyAWS, r *analyze.Report, res *runResult) error {
+func deliverReports(ctx context.Context, e *env, cfg config.Config, aws *lazyAWS, r *report.Report, res *runResult) error {
 	a := cfg.Deliver.Archive
 	archive := deliver.Archive{Dir: a.Dir, Bucket: a.S3.Bucket, Prefix: a.S3.Prefix, KMSKeyID: a.S3.KMSKeyID}
 	if a.S3.Bucket != "" {

@@ -29,7 +29,7 @@ import (
 
 	"github.com/hubreport/hubreport/internal/config"
 	"github.com/hubreport/hubreport/internal/deliver"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // checkShardedSteps refuses the step combinations a sharded deployment cannot run.
@@ -103,7 +103,7 @@ func collectShard(ctx context.Context, e *env, cfg config.Config, aws *lazyAWS, 
 	if err != nil {
 		return err
 	}
-	res.snapshot, res.partial = snap.ID, snap.Status == store.StatusPartial
+	res.snapshot, res.partial = snap.ID, snap.Status == model.StatusPartial
 
 	export := filepath.Join(work, "export")
 	st, err := openForAnalysis(ctx, db, cfg)
@@ -211,26 +211,26 @@ func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 // merge downloads the shards' exports and stores them in db as one snapshot (import-parquet's
 // merge of a day), then applies the retention, as a collection would.
-func (s *shardSet) merge(ctx context.Context, e *env, cfg config.Config, db string) (store.Snapshot, error) {
+func (s *shardSet) merge(ctx context.Context, e *env, cfg config.Config, db string) (model.Snapshot, error) {
 	work, cleanup, err := workDir(db, ".merge-")
 	if err != nil {
-		return store.Snapshot{}, err
+		return model.Snapshot{}, err
 	}
 	defer cleanup()
 	for _, name := range s.names {
 		if _, err := s.day.Sub(name).Download(ctx, filepath.Join(work, name)); err != nil {
-			return store.Snapshot{}, fmt.Errorf("merge: %w", err)
+			return model.Snapshot{}, fmt.Errorf("merge: %w", err)
 		}
 	}
 	st, err := openWritable(ctx, db, cfg.Store.MemoryLimit)
 	if err != nil {
-		return store.Snapshot{}, err
+		return model.Snapshot{}, err
 	}
 	defer st.Close()
 	start := time.Now()
 	imported, skipped, err := st.ImportParquet(ctx, work)
 	if err != nil {
-		return store.Snapshot{}, fmt.Errorf("merge %s: %w", s.day.URL(), err)
+		return model.Snapshot{}, fmt.Errorf("merge %s: %w", s.day.URL(), err)
 	}
 	if len(imported) == 0 {
 		// Most likely every shard of the latest collection failed, leaving an older day newest.
@@ -238,7 +238,7 @@ func (s *shardSet) merge(ctx context.Context, e *env, cfg config.Config, db stri
 		if len(skipped) > 0 {
 			at = " (taken at " + skipped[0].UTC().Format(time.RFC3339) + ")"
 		}
-		return store.Snapshot{}, fmt.Errorf("merge %s: the state already holds this snapshot%s: nothing new to merge. If a collection ran after it, none of its shards uploaded; see their logs", s.day.URL(), at)
+		return model.Snapshot{}, fmt.Errorf("merge %s: the state already holds this snapshot%s: nothing new to merge. If a collection ran after it, none of its shards uploaded; see their logs", s.day.URL(), at)
 	}
 	snap := imported[len(imported)-1]
 	e.log.Info("shards merged", "location", s.day.URL(), "shards", s.n, "snapshot", snap.ID, "status", snap.Status,

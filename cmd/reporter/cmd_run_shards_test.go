@@ -13,6 +13,7 @@ import (
 
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/fakeaws"
+	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -204,7 +205,7 @@ func snapshotContent(t *testing.T, db string) content {
 	}
 	c.accounts = rows(`SELECT concat_ws('|', account_id, name, ou, email) FROM snapshot_accounts WHERE snapshot_id = ? ORDER BY 1`)
 	c.coverage = rows(`SELECT concat_ws('|', account_id, region, status, reason, findings) FROM coverage WHERE snapshot_id = ? ORDER BY 1`)
-	err = st.ForEachFinding(ctx, s.ID, func(f *store.Finding) error {
+	err = st.ForEachFinding(ctx, s.ID, func(f *model.Finding) error {
 		c.findings = append(c.findings, strings.Join([]string{f.ID, f.AccountID, f.Region, f.ControlID, f.ComplianceStatus,
 			f.WorkflowStatus, f.RecordState, f.SeverityLabel, f.UpdatedAt.UTC().Format(time.RFC3339Nano)}, "|"))
 		return nil

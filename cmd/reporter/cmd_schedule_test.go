@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hubreport/hubreport/internal/config"
+	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -32,7 +33,7 @@ func demoScheduleConfig(t *testing.T) (cfgPath, db string) {
 	return cfgPath, db
 }
 
-func snapshotsOf(t *testing.T, db string) []store.Snapshot {
+func snapshotsOf(t *testing.T, db string) []model.Snapshot {
 	t.Helper()
 	st, err := store.Open(context.Background(), db, store.Options{ReadOnly: true})
 	if err != nil {
@@ -118,7 +119,7 @@ func TestScheduleRunsWithoutOverlapAndSurvivesPanics(t *testing.T) {
 		t.Errorf("%d snapshots stored, %d runs logged ok:\n%s", len(snaps), ok, out)
 	}
 	for _, s := range snaps {
-		if s.Status != store.StatusComplete {
+		if s.Status != model.StatusComplete {
 			t.Errorf("snapshot %d is %s", s.ID, s.Status)
 		}
 	}
@@ -164,7 +165,7 @@ func TestScheduleSIGTERMExitsZeroWithoutPartialSnapshot(t *testing.T) {
 		t.Errorf("%d snapshots stored, %d runs logged ok:\n%s", len(snaps), ok, out)
 	}
 	for _, s := range snaps {
-		if s.Status != store.StatusComplete {
+		if s.Status != model.StatusComplete {
 			t.Errorf("snapshot %d is %s", s.ID, s.Status)
 		}
 	}

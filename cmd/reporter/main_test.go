@@ -19,8 +19,9 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/hubreport/hubreport/internal/analyze"
 	"github.com/hubreport/hubreport/internal/collect/demo"
+	"github.com/hubreport/hubreport/internal/model"
+	"github.com/hubreport/hubreport/internal/report"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -238,9 +239,9 @@ func TestPartialSnapshotExits3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, _ := st.BeginSnapshot(ctx, store.SnapshotMeta{TakenAt: time.Now(), Source: "aws"}, nil, nil)
-	w.AddCoverage(store.Coverage{AccountID: "111122223333", Region: "us-east-1", Status: store.CoverageCollected})
-	w.AddCoverage(store.Coverage{AccountID: "444455556666", Region: "us-east-1", Status: store.CoverageDenied, Reason: "AccessDenied: sts:AssumeRole"})
+	w, _ := st.BeginSnapshot(ctx, model.SnapshotMeta{TakenAt: time.Now(), Source: "aws"}, nil, nil)
+	w.AddCoverage(model.Coverage{AccountID: "111122223333", Region: "us-east-1", Status: model.CoverageCollected})
+	w.AddCoverage(model.Coverage{AccountID: "444455556666", Region: "us-east-1", Status: model.CoverageDenied, Reason: "AccessDenied: sts:AssumeRole"})
 	if _, err := w.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +267,7 @@ func TestConfigErrorsAreUsageErrors(t *testing.T) {
 // controls, and the workbook's sheets.
 func TestDemoReportsAgree(t *testing.T) {
 	dir := smallDemo(t)
-	var r analyze.Report
+	var r report.Report
 	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -283,7 +284,7 @@ func TestDemoReportsAgree(t *testing.T) {
 		if s.Score == nil {
 			continue
 		}
-		want := fmt.Sprintf("%d%%", analyze.RoundPercent(*s.Score))
+		want := fmt.Sprintf("%d%%", report.RoundPercent(*s.Score))
 		// The trend heading of each standard reads "CIS v5.0 ... 53% → 66% (+13 pts)".
 		if !regexp.MustCompile(regexp.QuoteMeta(s.ShortName) + `[^\n]*→ ` + regexp.QuoteMeta(want)).MatchString(text) {
 			t.Errorf("PDF does not show %s at %s", s.ShortName, want)

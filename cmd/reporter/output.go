@@ -13,8 +13,10 @@ import (
 	"github.com/hubreport/hubreport/internal/analyze"
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/config"
+	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/render"
 	"github.com/hubreport/hubreport/internal/render/evidence"
+	"github.com/hubreport/hubreport/internal/report"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -55,7 +57,7 @@ func parseFormats(list []string) ([]string, error) {
 //
 // The evidence package carries the snapshot's findings, read from st, and the PDF and workbook
 // when those formats are asked for too.
-func writeReports(ctx context.Context, e *env, cfg config.Config, st *store.Store, r *analyze.Report, formats []string, dir string) ([]string, error) {
+func writeReports(ctx context.Context, e *env, cfg config.Config, st *store.Store, r *report.Report, formats []string, dir string) ([]string, error) {
 	rn := render.New(render.Options{PageSize: cfg.Report.PageSize, ToolVersion: version, EvidenceReports: formats,
 		Findings: snapshotASFF(st, r.Snapshot.ID)})
 	if dir == "-" {
@@ -186,16 +188,16 @@ func latestOptions(e *env, cfg config.Config) analyze.Options {
 
 // reportWarning is the error (exit 3) for reports written from a partial or a stale snapshot,
 // joined when both; nil when neither.
-func reportWarning(r *analyze.Report) error {
+func reportWarning(r *report.Report) error {
 	var partial error
-	if r.Snapshot.Status == store.StatusPartial {
+	if r.Snapshot.Status == model.StatusPartial {
 		partial = fmt.Errorf("snapshot %d: %w", r.Snapshot.ID, errPartial)
 	}
 	return errors.Join(partial, staleWarning(r))
 }
 
 // staleWarning is errStale, saying how old, when r is marked stale; nil otherwise.
-func staleWarning(r *analyze.Report) error {
+func staleWarning(r *report.Report) error {
 	st := r.Stale
 	if st == nil {
 		return nil

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/hubreport/hubreport/internal/fakeaws"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 const stateKey = "state/reporter.duckdb"
@@ -29,7 +29,7 @@ func stateTask(t *testing.T, db string, extra []string, args ...string) (int, st
 }
 
 // stateSnapshots reads the state object back: its snapshots, and the object itself.
-func stateSnapshots(t *testing.T, srv *fakeaws.Server) ([]store.Snapshot, fakeaws.S3Object) {
+func stateSnapshots(t *testing.T, srv *fakeaws.Server) ([]model.Snapshot, fakeaws.S3Object) {
 	t.Helper()
 	obj, ok := srv.Object("st", stateKey)
 	if !ok {

@@ -21,6 +21,7 @@ import (
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/collect/demo"
+	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -58,7 +59,7 @@ func buildExport(t *testing.T) (*store.Store, string) {
 	stds, ctls := cat.ForSnapshot(org.Standards())
 	times := org.SnapshotTimes()
 	for d, at := range times {
-		meta := store.SnapshotMeta{TakenAt: at, Source: "demo", Organization: org.Organization(),
+		meta := model.SnapshotMeta{TakenAt: at, Source: "demo", Organization: org.Organization(),
 			AdministratorAccount: org.AdministratorAccount(), AccountsExpected: len(org.Accounts())}
 		var buf replay
 		if err := org.Snapshot(ctx, d, &buf); err != nil {
@@ -68,7 +69,7 @@ func buildExport(t *testing.T) (*store.Store, string) {
 		if d == len(times)-1 {
 			dayCtls = buf.exercise(ctls)
 		}
-		if _, err := collect.Snapshot(ctx, st, meta, stds, dayCtls, &buf); err != nil {
+		if _, err := st.WriteSnapshot(ctx, meta, stds, dayCtls, collect.Fill[*store.SnapshotWriter](&buf)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -88,7 +89,7 @@ type replay struct{ collect.Buffer }
 // standard) in the account/regions where it fails in the first account that fails it, as control
 // associations report it, with findings of a retired control dropped there. It returns the changed
 // catalog.
-func (r *replay) exercise(ctls []store.Control) []store.Control {
+func (r *replay) exercise(ctls []model.Control) []model.Control {
 	failing := map[string]int{}
 	for _, f := range r.Findings {
 		if f.ControlID != "" && f.RecordState == "ACTIVE" && f.ComplianceStatus == "FAILED" && len(f.Standards) > 1 {
@@ -107,7 +108,7 @@ func (r *replay) exercise(ctls []store.Control) []store.Control {
 			f.WorkflowStatus = "SUPPRESSED"
 		}
 	}
-	var first *store.Finding
+	var first *model.Finding
 	for _, f := range r.Findings {
 		if f.ControlID == ids[3] && f.RecordState == "ACTIVE" && f.ComplianceStatus == "FAILED" && f.WorkflowStatus != "SUPPRESSED" &&
 			(first == nil || f.AccountID < first.AccountID) {
@@ -117,13 +118,13 @@ func (r *replay) exercise(ctls []store.Control) []store.Control {
 	for _, f := range r.Findings {
 		if f.ControlID == ids[3] && f.AccountID == first.AccountID {
 			for _, std := range f.Standards {
-				r.Disabled = append(r.Disabled, store.DisabledControl{AccountID: f.AccountID, Region: f.Region, StandardID: std,
-					ControlID: f.ControlID, Source: store.DisabledByAssociation, Reason: "exercised"})
+				r.Disabled = append(r.Disabled, model.DisabledControl{AccountID: f.AccountID, Region: f.Region, StandardID: std,
+					ControlID: f.ControlID, Source: model.DisabledByAssociation, Reason: "exercised"})
 			}
 		}
 	}
 	// Findings of a retired control dropped in that account, so retired_findings is exported.
-	r.Retired = append(r.Retired, store.RetiredFindings{AccountID: first.AccountID, Region: first.Region,
+	r.Retired = append(r.Retired, model.RetiredFindings{AccountID: first.AccountID, Region: first.Region,
 		StandardID: first.Standards[0], ControlID: "AppSync.1", Findings: 2})
 	out := slices.Clone(ctls)
 	oneDone := false

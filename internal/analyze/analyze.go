@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hubreport/hubreport/internal/model"
+	"github.com/hubreport/hubreport/internal/report"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -87,22 +89,22 @@ const dateLayout = "2006-01-02"
 // and options it returns the same report. GeneratedAt is the snapshot's time, not the clock's: a
 // report built again for the same snapshot (a retried delivery) must be the same file, byte for
 // byte. The clock only decides Stale.
-func Build(ctx context.Context, st *store.Store, snap store.Snapshot, opt Options) (*Report, error) {
+func Build(ctx context.Context, st *store.Store, snap model.Snapshot, opt Options) (*report.Report, error) {
 	opt = opt.withDefaults()
 	a := &analyzer{st: st, snap: snap, opt: opt}
-	r := &Report{
+	r := &report.Report{
 		GeneratedAt:          snap.TakenAt.UTC().Truncate(time.Second),
 		Stale:                staleness(snap.TakenAt, opt.Now(), opt.MaxSnapshotAge),
 		Organization:         snap.Organization,
 		AdministratorAccount: snap.AdministratorAccount,
 		ReportDate:           snap.TakenAt.UTC().Format(dateLayout),
-		Snapshot: SnapshotInfo{ID: snap.ID, TakenAt: snap.TakenAt.UTC(), Source: snap.Source, Status: snap.Status,
+		Snapshot: report.SnapshotInfo{ID: snap.ID, TakenAt: snap.TakenAt.UTC(), Source: snap.Source, Status: snap.Status,
 			Findings: snap.Findings, AccountsCollected: snap.AccountsCollected, AccountsExpected: snap.AccountsExpected,
 			Empty: snap.Empty},
 	}
 	steps := []struct {
 		name string
-		fn   func(context.Context, *Report) error
+		fn   func(context.Context, *report.Report) error
 	}{
 		{"standard scores", a.standards},
 		{"account scores", a.accounts},
@@ -132,7 +134,7 @@ func Build(ctx context.Context, st *store.Store, snap store.Snapshot, opt Option
 
 type analyzer struct {
 	st   *store.Store
-	snap store.Snapshot
+	snap model.Snapshot
 	opt  Options
 	// unique caches uniqueTallies for the report's snapshot.
 	unique *tallies

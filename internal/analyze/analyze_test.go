@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubreport/hubreport/internal/model"
+	"github.com/hubreport/hubreport/internal/report"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -26,8 +28,8 @@ const (
 var (
 	t0      = time.Date(2025, 2, 1, 6, 0, 0, 0, time.UTC)
 	pinned  = func() time.Time { return time.Date(2025, 2, 10, 0, 0, 0, 0, time.UTC) }
-	testStd = []store.Standard{{ID: fsbp, Name: "AWS FSBP", ShortName: "FSBP"}, {ID: pci, Name: "PCI DSS v3.2.1", ShortName: "PCI"}}
-	testCtl = []store.Control{
+	testStd = []model.Standard{{ID: fsbp, Name: "AWS FSBP", ShortName: "FSBP"}, {ID: pci, Name: "PCI DSS v3.2.1", ShortName: "PCI"}}
+	testCtl = []model.Control{
 		{StandardID: fsbp, ControlID: "S3.1", Title: "S3 block public access", Severity: "MEDIUM"},
 		{StandardID: fsbp, ControlID: "EC2.2", Title: "Default SG", Severity: "HIGH"},
 		{StandardID: fsbp, ControlID: "CloudTrail.2", Title: "CloudTrail encryption", Severity: "MEDIUM"},
@@ -40,34 +42,34 @@ var (
 )
 
 // ctl makes a control finding; standards decide consolidated (several) or legacy (one).
-func ctl(id, account, region, control, status string, standards ...string) *store.Finding {
-	return &store.Finding{ID: id, ProductARN: "arn:aws:securityhub:" + region + "::product/aws/securityhub",
+func ctl(id, account, region, control, status string, standards ...string) *model.Finding {
+	return &model.Finding{ID: id, ProductARN: "arn:aws:securityhub:" + region + "::product/aws/securityhub",
 		ProductName: "Security Hub", CompanyName: "AWS", AccountID: account, Region: region,
 		Title: control + " finding", ResourceType: "AwsAccount", ResourceID: "res-" + id, ControlID: control,
 		Standards: standards, UpdatedAt: t0, SeverityLabel: "MEDIUM", SeverityNormalized: 40,
 		ComplianceStatus: status, WorkflowStatus: "NEW", RecordState: "ACTIVE"}
 }
 
-func with(f *store.Finding, edit func(*store.Finding)) *store.Finding {
+func with(f *model.Finding, edit func(*model.Finding)) *model.Finding {
 	c := *f
 	edit(&c)
 	return &c
 }
 
 // fixtureDay0 is worked out by hand in TestHandComputedFixture.
-func fixtureDay0() []*store.Finding {
-	return []*store.Finding{
-		with(ctl("f1", acc1, "us-east-1", "S3.1", "FAILED", fsbp, pci), func(f *store.Finding) { f.UpdatedAt = t0.Add(-24 * time.Hour) }),
+func fixtureDay0() []*model.Finding {
+	return []*model.Finding{
+		with(ctl("f1", acc1, "us-east-1", "S3.1", "FAILED", fsbp, pci), func(f *model.Finding) { f.UpdatedAt = t0.Add(-24 * time.Hour) }),
 		ctl("f2", acc2, "us-east-1", "S3.1", "PASSED", fsbp, pci),
 		ctl("f3", acc1, "us-east-1", "EC2.2", "PASSED", fsbp, pci),
 		ctl("f4", acc2, "us-east-1", "EC2.2", "WARNING", fsbp, pci),
 		ctl("f5", acc1, "us-east-1", "CloudTrail.2", "PASSED", pci), // legacy PCI finding
-		with(ctl("f5b", acc2, "us-east-1", "CloudTrail.2", "FAILED", pci), func(f *store.Finding) {
+		with(ctl("f5b", acc2, "us-east-1", "CloudTrail.2", "FAILED", pci), func(f *model.Finding) {
 			f.WorkflowStatus, f.NoteText, f.NoteUpdatedBy = "SUPPRESSED", "Risk accepted: RISK-1", "jane@example.com"
 		}),
 		ctl("f6", acc1, "us-east-1", "CloudTrail.2", "PASSED", fsbp),
 		ctl("f7", acc2, "us-east-1", "KMS.4", "FAILED", fsbp), // disabled in FSBP: out of scope
-		with(ctl("f8", acc1, "eu-west-1", "EC2.2", "FAILED", fsbp, pci), func(f *store.Finding) { f.RecordState = "ARCHIVED" }),
+		with(ctl("f8", acc1, "eu-west-1", "EC2.2", "FAILED", fsbp, pci), func(f *model.Finding) { f.RecordState = "ARCHIVED" }),
 		ctl("f9", acc2, "us-east-1", "S3.5", "NOT_AVAILABLE", fsbp), // not in the catalog: still counted
 		{ID: "gd1", ProductARN: "arn:aws:securityhub:us-east-1::product/aws/guardduty", ProductName: "GuardDuty",
 			AccountID: acc1, Region: "us-east-1", Title: "Recon", SeverityLabel: "HIGH", SeverityNormalized: 70,
@@ -85,19 +87,19 @@ func openStore(t *testing.T) *store.Store {
 	return st
 }
 
-func writeSnap(t *testing.T, st *store.Store, at time.Time, ctls []store.Control, fs []*store.Finding) store.Snapshot {
+func writeSnap(t *testing.T, st *store.Store, at time.Time, ctls []model.Control, fs []*model.Finding) model.Snapshot {
 	t.Helper()
 	return snapData{at: at, ctls: ctls, fs: fs}.write(t, st)
 }
 
 // writeSnapOf is writeSnap with the catalog's standards given.
-func writeSnapOf(t *testing.T, st *store.Store, at time.Time, stds []store.Standard, ctls []store.Control, fs []*store.Finding) store.Snapshot {
+func writeSnapOf(t *testing.T, st *store.Store, at time.Time, stds []model.Standard, ctls []model.Control, fs []*model.Finding) model.Snapshot {
 	t.Helper()
 	return snapData{at: at, stds: stds, ctls: ctls, fs: fs}.write(t, st)
 }
 
 // writeSnapWith stores a snapshot with disabled controls.
-func writeSnapWith(t *testing.T, st *store.Store, at time.Time, ctls []store.Control, fs []*store.Finding, dis []store.DisabledControl) store.Snapshot {
+func writeSnapWith(t *testing.T, st *store.Store, at time.Time, ctls []model.Control, fs []*model.Finding, dis []model.DisabledControl) model.Snapshot {
 	t.Helper()
 	return snapData{at: at, ctls: ctls, fs: fs, disabled: dis}.write(t, st)
 }
@@ -131,7 +133,7 @@ func TestHandComputedFixture(t *testing.T) {
 	// CloudTrail.2 PASSED, S3.5 UNKNOWN (NOT_AVAILABLE), RDS.1 NO_DATA, KMS.4 disabled: 1/4.
 	// PCI: S3.1 FAILED, EC2.2 UNKNOWN, CloudTrail.2 PASSED (the FAILED one is suppressed): 1/3;
 	// counting suppressions CloudTrail.2 is FAILED: 0/3.
-	wantStd := []StandardScore{
+	wantStd := []report.StandardScore{
 		{ID: fsbp, Score: pct(25), ScoreWithoutSuppressions: pct(25), Passed: 1, Failed: 1, Unknown: 2, NoData: 1},
 		{ID: pci, Score: pct(100.0 / 3), ScoreWithoutSuppressions: pct(0), Passed: 1, Failed: 1, Unknown: 1, NoData: 0},
 	}
@@ -151,7 +153,7 @@ func TestHandComputedFixture(t *testing.T) {
 	// PASSED, S3.5 UNKNOWN (KMS.4 has findings only where it is disabled): 1/4; counting
 	// suppressions CloudTrail.2 fails in PCI: 0/4. The mean of the standards would be 29.17.
 	if !sameScore(r.SummaryScore, pct(25)) || !sameScore(r.SummaryScoreWithoutSuppressions, pct(0)) ||
-		!sameScore(r.SummaryScoreMeanOfStandards, pct((25+100.0/3)/2)) || r.SummaryControls != (SummaryControls{Passed: 1, Failed: 1, Unknown: 2}) {
+		!sameScore(r.SummaryScoreMeanOfStandards, pct((25+100.0/3)/2)) || r.SummaryControls != (report.SummaryControls{Passed: 1, Failed: 1, Unknown: 2}) {
 		t.Errorf("summary %s / %s, mean %s, controls %+v", fmtScore(r.SummaryScore), fmtScore(r.SummaryScoreWithoutSuppressions),
 			fmtScore(r.SummaryScoreMeanOfStandards), r.SummaryControls)
 	}
@@ -183,7 +185,7 @@ func TestHandComputedFixture(t *testing.T) {
 		t.Errorf("top failed: %+v", r.TopFailedControls)
 	}
 	// Active: f1 FAILED, f4 WARNING, f7 FAILED, gd1 (no compliance); suppressed: f5b.
-	wantF := FindingSummary{Active: 4, High: 1, Medium: 3, Suppressed: 1}
+	wantF := report.FindingSummary{Active: 4, High: 1, Medium: 3, Suppressed: 1}
 	if r.Findings != wantF {
 		t.Errorf("findings %+v, want %+v", r.Findings, wantF)
 	}
@@ -202,11 +204,11 @@ func TestHandComputedFixture(t *testing.T) {
 
 	// Day 7: S3.1 in acc1 is fixed by automation; EC2.2 in acc2 regresses to FAILED.
 	day7 := fixtureDay0()
-	day7[0] = with(day7[0], func(f *store.Finding) {
+	day7[0] = with(day7[0], func(f *model.Finding) {
 		f.ComplianceStatus, f.WorkflowStatus, f.UpdatedAt = "PASSED", "RESOLVED", t0.Add(7*24*time.Hour)
 		f.NoteUpdatedBy = "arn:aws:sts::999999999999:assumed-role/SecurityHub-AutoRemediation/remediate-S3.1"
 	})
-	day7[3] = with(day7[3], func(f *store.Finding) { f.ComplianceStatus = "FAILED" })
+	day7[3] = with(day7[3], func(f *model.Finding) { f.ComplianceStatus = "FAILED" })
 	snapB := writeSnap(t, st, t0.Add(7*24*time.Hour), testCtl, day7)
 	r, err = Build(ctx, st, snapB, Options{Now: pinned})
 	if err != nil {
@@ -254,7 +256,7 @@ type reference struct {
 	supp     int64
 }
 
-func computeReference(fs []*store.Finding, ctls []store.Control) reference {
+func computeReference(fs []*model.Finding, ctls []model.Control) reference {
 	disabled := map[string]bool{}
 	for _, c := range ctls {
 		if c.Disabled {
@@ -421,12 +423,12 @@ func tallyStatus(c *[3]int, status string) {
 
 // randomEstate makes findings over 4 accounts, 2 regions and 8 controls with every status, workflow
 // and record state, legacy (one standard) and consolidated (both) findings.
-func randomEstate(seed uint64) []*store.Finding {
+func randomEstate(seed uint64) []*model.Finding {
 	rng := rand.New(rand.NewPCG(seed, 42))
 	controls := []string{"S3.1", "EC2.2", "CloudTrail.2", "RDS.1", "KMS.4", "S3.5", "IAM.1", "Lambda.1"}
 	statuses := []string{"PASSED", "PASSED", "PASSED", "FAILED", "FAILED", "WARNING", "NOT_AVAILABLE"}
 	workflows := []string{"NEW", "NEW", "NEW", "NOTIFIED", "SUPPRESSED", "RESOLVED"}
-	var fs []*store.Finding
+	var fs []*model.Finding
 	for i := range 60 + rng.IntN(200) {
 		acc := fmt.Sprintf("%012d", 100000000000+rng.IntN(4))
 		region := []string{"us-east-1", "eu-west-1"}[rng.IntN(2)]
@@ -553,9 +555,9 @@ func TestProject(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			series := make([]ScorePoint, len(tt.series))
+			series := make([]report.ScorePoint, len(tt.series))
 			for i, s := range tt.series {
-				series[i] = ScorePoint{Score: s}
+				series[i] = report.ScorePoint{Score: s}
 			}
 			got, ok, reason := project(win, series, 90, tt.horizon)
 			if ok != tt.wantOK || reason != tt.wantReason || (got == nil) != (tt.wantDate == "") || (got != nil && *got != tt.wantDate) {
@@ -588,7 +590,7 @@ func TestSummariesChangeNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer summarized.Close()
-	var last [2]store.Snapshot
+	var last [2]model.Snapshot
 	for day := range 8 {
 		fs := randomEstate(uint64(day/3 + 1)) // the estate changes every few days
 		for i, st := range []*store.Store{plain, summarized} {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"slices"
+
+	"github.com/hubreport/hubreport/internal/model"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 // controlSeenSQL gives, per control of snapshot $1, the title and severity its findings carry,
@@ -20,7 +23,7 @@ FROM snapshot_findings($1) WHERE control_id <> '' GROUP BY control_id`
 // controlStatuses fills Report.Controls: for every reported standard, every control of the
 // snapshot's catalog and every control findings name, its organization status by AWS's rule and
 // how many accounts it passed, failed or was unknown in.
-func (a *analyzer) controlStatuses(ctx context.Context, r *Report) error {
+func (a *analyzer) controlStatuses(ctx context.Context, r *report.Report) error {
 	order := map[string]int{}
 	for i, s := range r.Standards {
 		order[s.ID] = i
@@ -66,9 +69,9 @@ FROM cat c FULL JOIN observed o USING (standard_id, control_id) LEFT JOIN seen U
 	if err != nil {
 		return err
 	}
-	r.Controls = []ControlStatus{}
+	r.Controls = []report.ControlStatus{}
 	for rows.Next() {
-		var c ControlStatus
+		var c report.ControlStatus
 		var last sql.NullTime
 		if err := rows.Scan(&c.StandardID, &c.ControlID, &c.Title, &c.Severity, &c.Status,
 			&c.AccountsPassed, &c.AccountsFailed, &c.AccountsUnknown, &last); err != nil {
@@ -86,11 +89,11 @@ FROM cat c FULL JOIN observed o USING (standard_id, control_id) LEFT JOIN seen U
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	slices.SortFunc(r.Controls, func(x, y ControlStatus) int {
+	slices.SortFunc(r.Controls, func(x, y report.ControlStatus) int {
 		if d := order[x.StandardID] - order[y.StandardID]; d != 0 {
 			return d
 		}
-		return CompareControlIDs(x.ControlID, y.ControlID)
+		return model.CompareControlIDs(x.ControlID, y.ControlID)
 	})
 	return nil
 }

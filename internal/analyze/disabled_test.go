@@ -8,11 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
-func off(account, region, standard, control string) store.DisabledControl {
-	return store.DisabledControl{AccountID: account, Region: region, StandardID: standard, ControlID: control, Source: store.DisabledByConfig}
+func off(account, region, standard, control string) model.DisabledControl {
+	return model.DisabledControl{AccountID: account, Region: region, StandardID: standard, ControlID: control, Source: model.DisabledByConfig}
 }
 
 // TestDisabledByHand: on the hand-computed fixture (see TestHandComputedFixture), S3.1 is disabled
@@ -21,7 +21,7 @@ func off(account, region, standard, control string) store.DisabledControl {
 // only finding is archived): DISABLED, counted as such and out of the denominator.
 func TestDisabledByHand(t *testing.T) {
 	st := openStore(t)
-	var dis []store.DisabledControl
+	var dis []model.DisabledControl
 	for _, std := range []string{fsbp, pci} {
 		dis = append(dis, off(acc1, "us-east-1", std, "S3.1"),
 			off(acc1, "us-east-1", std, "EC2.2"), off(acc2, "us-east-1", std, "EC2.2"), off(acc1, "eu-west-1", std, "EC2.2"))
@@ -99,13 +99,13 @@ func TestDisabledByHand(t *testing.T) {
 
 // randomDisabled disables, over the pairs of fs, a random handful of (account, region, standard,
 // control) and one control (IAM.1 in PCI) in every pair.
-func randomDisabled(seed uint64, fs []*store.Finding) []store.DisabledControl {
+func randomDisabled(seed uint64, fs []*model.Finding) []model.DisabledControl {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	pairs := map[[2]string]bool{}
 	for _, f := range fs {
 		pairs[[2]string{f.AccountID, f.Region}] = true
 	}
-	var out []store.DisabledControl
+	var out []model.DisabledControl
 	controls := []string{"S3.1", "EC2.2", "CloudTrail.2", "RDS.1", "S3.5", "IAM.1", "Lambda.1"}
 	for p := range pairs {
 		out = append(out, off(p[0], p[1], pci, "IAM.1"))
@@ -137,7 +137,7 @@ func TestDisabledMatchesIndependentCalculation(t *testing.T) {
 			}
 			// The reference sees only findings of enabled places: drop each finding's standards
 			// its control is disabled for there (a finding left with none is dropped).
-			var kept []*store.Finding
+			var kept []*model.Finding
 			for _, f := range fs {
 				var stds []string
 				for _, s := range f.Standards {

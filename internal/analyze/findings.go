@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 // severityRank orders severity labels for ranking ties.
@@ -102,7 +104,7 @@ func (a *analyzer) snapshotNear(ctx context.Context, t time.Time) (id int64, ok 
 }
 
 // topFailed ranks controls by accounts failing, then severity, then failed resources.
-func (a *analyzer) topFailed(ctx context.Context, r *Report) error {
+func (a *analyzer) topFailed(ctx context.Context, r *report.Report) error {
 	now, err := a.controlFailures(ctx, a.snap.ID)
 	if err != nil {
 		return err
@@ -121,10 +123,10 @@ func (a *analyzer) topFailed(ctx context.Context, r *Report) error {
 			return err
 		}
 	}
-	r.TopFailedControls = []FailedControl{}
+	r.TopFailedControls = []report.FailedControl{}
 	for id, c := range now {
 		info := infos[id]
-		fc := FailedControl{ControlID: id, Title: info.title, Severity: info.severity,
+		fc := report.FailedControl{ControlID: id, Title: info.title, Severity: info.severity,
 			FailedAccounts: c.accounts, TotalAccounts: a.snap.AccountsCollected,
 			FailedResources: c.resources, Standards: info.standards}
 		if fc.Standards == nil {
@@ -160,7 +162,7 @@ func (a *analyzer) topFailed(ctx context.Context, r *Report) error {
 const activeSQL = `(record_state = 'ACTIVE' AND workflow_status IN ('NEW', 'NOTIFIED')
   AND (compliance_status = '' OR compliance_status IN ('FAILED', 'WARNING')))`
 
-func (a *analyzer) findingSummary(ctx context.Context, r *Report) error {
+func (a *analyzer) findingSummary(ctx context.Context, r *report.Report) error {
 	s := &r.Findings
 	err := a.st.DB().QueryRowContext(ctx, `SELECT
 		  count(*) FILTER (WHERE `+activeSQL+`),
@@ -270,7 +272,7 @@ func (a *analyzer) remediations(ctx context.Context, since time.Time) ([]remedia
 	return out, rows.Err()
 }
 
-func (a *analyzer) coverage(ctx context.Context, r *Report) error {
+func (a *analyzer) coverage(ctx context.Context, r *report.Report) error {
 	rows, err := a.st.DB().QueryContext(ctx, `SELECT account_id, region, status, reason, malformed, malformed_error FROM coverage
 		WHERE snapshot_id = $1 ORDER BY account_id, region`, a.snap.ID)
 	if err != nil {
@@ -278,9 +280,9 @@ func (a *analyzer) coverage(ctx context.Context, r *Report) error {
 	}
 	defer rows.Close()
 	c := &r.Coverage
-	c.Gaps, c.EnablementUnknown = []CoverageGap{}, []CoverageGap{}
+	c.Gaps, c.EnablementUnknown = []report.CoverageGap{}, []report.CoverageGap{}
 	for rows.Next() {
-		var g CoverageGap
+		var g report.CoverageGap
 		var malformed int64
 		var malformedErr string
 		if err := rows.Scan(&g.AccountID, &g.Region, &g.Status, &g.Reason, &malformed, &malformedErr); err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 // severityOrderSQL sorts most severe first.
@@ -21,7 +23,7 @@ func nullableTime(t sql.NullTime) time.Time {
 // active as the finding summary), most severe first. Both lists end their order with the
 // finding's identity, so that equal contents list equally however the store holds them (a
 // control checked on one resource in several regions, or by two products, ties otherwise).
-func (a *analyzer) failedFindings(ctx context.Context, r *Report) error {
+func (a *analyzer) failedFindings(ctx context.Context, r *report.Report) error {
 	rows, err := a.st.DB().QueryContext(ctx, `
 SELECT f.account_id, coalesce(acc.name, ''), f.region, f.control_id, f.title, f.severity_label,
        f.resource_type, f.resource_id, coalesce(f.first_observed_at, f.created_at),
@@ -36,9 +38,9 @@ ORDER BY `+severityOrderSQL+`, f.control_id, f.account_id, f.region, f.resource_
 		return err
 	}
 	defer rows.Close()
-	r.FailedFindings = []FailedFinding{}
+	r.FailedFindings = []report.FailedFinding{}
 	for rows.Next() {
-		var x FailedFinding
+		var x report.FailedFinding
 		var first sql.NullTime
 		if err := rows.Scan(&x.AccountID, &x.AccountName, &x.Region, &x.ControlID, &x.Title, &x.Severity,
 			&x.ResourceType, &x.ResourceID, &first, &x.WorkflowStatus); err != nil {
@@ -54,7 +56,7 @@ ORDER BY `+severityOrderSQL+`, f.control_id, f.account_id, f.region, f.resource_
 }
 
 // suppressed lists the ACTIVE, SUPPRESSED findings with who suppressed them and why.
-func (a *analyzer) suppressed(ctx context.Context, r *Report) error {
+func (a *analyzer) suppressed(ctx context.Context, r *report.Report) error {
 	rows, err := a.st.DB().QueryContext(ctx, `
 SELECT f.account_id, coalesce(acc.name, ''), f.region, f.control_id, f.title, f.severity_label,
        f.resource_id, f.compliance_status, f.note_text, f.note_updated_by, f.note_updated_at, f.product_name
@@ -66,9 +68,9 @@ ORDER BY `+severityOrderSQL+`, f.account_id, f.control_id, f.resource_id, f.regi
 		return err
 	}
 	defer rows.Close()
-	r.Suppressed = []SuppressedFinding{}
+	r.Suppressed = []report.SuppressedFinding{}
 	for rows.Next() {
-		var x SuppressedFinding
+		var x report.SuppressedFinding
 		var at sql.NullTime
 		if err := rows.Scan(&x.AccountID, &x.AccountName, &x.Region, &x.ControlID, &x.Title, &x.Severity,
 			&x.ResourceID, &x.Compliance, &x.Note, &x.NoteBy, &at, &x.ProductName); err != nil {

@@ -3,6 +3,8 @@ package analyze
 import (
 	"context"
 	"sort"
+
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 // pairChangesSQL compares two snapshots ($1 the window's first, $2 the report's) per
@@ -138,7 +140,7 @@ func (c pairChange) comparable() bool {
 // failing and every other change on its own line, and the controls whose failing accounts went
 // down or up the most, over comparable pairs only (a disabled control or a missing account is no
 // improvement). A failure that became suppressed still counts as failing there: it was not fixed.
-func (a *analyzer) controlChanges(ctx context.Context, baseline int64, p *Progress) error {
+func (a *analyzer) controlChanges(ctx context.Context, baseline int64, p *report.Progress) error {
 	rows, err := a.st.DB().QueryContext(ctx, pairChangesSQL, baseline, a.snap.ID)
 	if err != nil {
 		return err
@@ -192,9 +194,9 @@ func (a *analyzer) controlChanges(ctx context.Context, baseline int64, p *Progre
 	if err != nil {
 		return err
 	}
-	p.FixedControls, p.RegressedControls = []ControlChange{}, []ControlChange{}
+	p.FixedControls, p.RegressedControls = []report.ControlChange{}, []report.ControlChange{}
 	for id, t := range perControl {
-		cc := ControlChange{ControlID: id, Title: infos[id].title, Severity: infos[id].severity, AccountsBefore: t.before, AccountsNow: t.now}
+		cc := report.ControlChange{ControlID: id, Title: infos[id].title, Severity: infos[id].severity, AccountsBefore: t.before, AccountsNow: t.now}
 		switch {
 		case t.now < t.before:
 			p.FixedControls = append(p.FixedControls, cc)
@@ -202,7 +204,7 @@ func (a *analyzer) controlChanges(ctx context.Context, baseline int64, p *Progre
 			p.RegressedControls = append(p.RegressedControls, cc)
 		}
 	}
-	byDelta := func(cs []ControlChange) func(i, j int) bool {
+	byDelta := func(cs []report.ControlChange) func(i, j int) bool {
 		return func(i, j int) bool {
 			di := abs(cs[i].AccountsNow - cs[i].AccountsBefore)
 			dj := abs(cs[j].AccountsNow - cs[j].AccountsBefore)

@@ -7,6 +7,8 @@ import (
 	"math"
 	"sort"
 	"time"
+
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 type windowSnap struct {
@@ -37,7 +39,7 @@ func (a *analyzer) window(ctx context.Context) ([]windowSnap, error) {
 	return append(out, windowSnap{a.snap.ID, a.snap.TakenAt, a.snap.Status == "partial"}), rows.Err()
 }
 
-func (a *analyzer) progress(ctx context.Context, r *Report) error {
+func (a *analyzer) progress(ctx context.Context, r *report.Report) error {
 	win, err := a.window(ctx)
 	if err != nil {
 		return err
@@ -54,12 +56,12 @@ func (a *analyzer) progress(ctx context.Context, r *Report) error {
 	if err != nil {
 		return err
 	}
-	p.Standards = make([]StandardProgress, 0, len(r.Standards))
+	p.Standards = make([]report.StandardProgress, 0, len(r.Standards))
 	for _, s := range r.Standards {
-		sp := StandardProgress{ID: s.ID, Name: s.Name, ShortName: s.ShortName, Series: make([]ScorePoint, 0, len(win))}
+		sp := report.StandardProgress{ID: s.ID, Name: s.Name, ShortName: s.ShortName, Series: make([]report.ScorePoint, 0, len(win))}
 		for _, w := range win {
 			c, _ := t.get(scoreKey{sid: w.id, standard: s.ID})
-			sp.Series = append(sp.Series, ScorePoint{Date: w.takenAt.UTC().Format(dateLayout), Score: score(c.passed, c.failed, c.unknown)})
+			sp.Series = append(sp.Series, report.ScorePoint{Date: w.takenAt.UTC().Format(dateLayout), Score: score(c.passed, c.failed, c.unknown)})
 		}
 		sp.BaselineScore = sp.Series[0].Score
 		// The current score is the headline score, by construction the same computation.
@@ -83,7 +85,7 @@ func (a *analyzer) progress(ctx context.Context, r *Report) error {
 
 // markPartial sets Partial on every series point of a partial snapshot: a dip there may be the
 // accounts that were not read, not a change in the estate.
-func markPartial(p *Progress, win []windowSnap) {
+func markPartial(p *report.Progress, win []windowSnap) {
 	for i := range p.Standards {
 		for j := range p.Standards[i].Series {
 			p.Standards[i].Series[j].Partial = win[j].partial
@@ -98,7 +100,7 @@ func markPartial(p *Progress, win []windowSnap) {
 // `since`, with how many there were and how many failures are still open (censored: their time to
 // remediate is not known yet, so the median of the fixed ones alone flatters). Below
 // MinRemediationsForMedian fixes there is no median.
-func (a *analyzer) timeToRemediate(ctx context.Context, since time.Time, p *Progress) error {
+func (a *analyzer) timeToRemediate(ctx context.Context, since time.Time, p *report.Progress) error {
 	rem, err := a.remediations(ctx, since)
 	if err != nil {
 		return err
@@ -109,7 +111,7 @@ func (a *analyzer) timeToRemediate(ctx context.Context, since time.Time, p *Prog
 		a.snap.ID).Scan(&p.StillOpen); err != nil {
 		return err
 	}
-	if len(rem) >= MinRemediationsForMedian {
+	if len(rem) >= report.MinRemediationsForMedian {
 		days := make([]float64, len(rem))
 		for i, x := range rem {
 			days[i] = x.days
@@ -125,7 +127,7 @@ func (a *analyzer) timeToRemediate(ctx context.Context, since time.Time, p *Prog
 // horizonDays after the report date), and otherwise why not. Partial snapshots take part in the
 // fit like the others: leaving them out would hide a real decline that happened while a region
 // was down.
-func project(win []windowSnap, series []ScorePoint, target float64, horizonDays int) (*string, bool, string) {
+func project(win []windowSnap, series []report.ScorePoint, target float64, horizonDays int) (*string, bool, string) {
 	last := win[len(win)-1].takenAt
 	cur := series[len(series)-1].Score
 	if cur == nil {
@@ -194,17 +196,17 @@ GROUP BY w.sid`
 // riskSeries counts, per window snapshot, the distinct (control, account) pairs FAILED and the open
 // critical and high findings: from the stored summaries, and from the history for snapshots
 // without one.
-func (a *analyzer) riskSeries(ctx context.Context, win []windowSnap) ([]ProgressPoint, error) {
+func (a *analyzer) riskSeries(ctx context.Context, win []windowSnap) ([]report.ProgressPoint, error) {
 	sids := make([]int64, len(win))
 	for i, w := range win {
 		sids[i] = w.id
 	}
-	byID := map[int64]ProgressPoint{}
+	byID := map[int64]report.ProgressPoint{}
 	scan := func(rows *sql.Rows) error {
 		defer rows.Close()
 		for rows.Next() {
 			var id int64
-			var pt ProgressPoint
+			var pt report.ProgressPoint
 			if err := rows.Scan(&id, &pt.FailedControlAccount, &pt.OpenCritical, &pt.OpenHigh); err != nil {
 				return err
 			}
@@ -238,7 +240,7 @@ func (a *analyzer) riskSeries(ctx context.Context, win []windowSnap) ([]Progress
 			return nil, err
 		}
 	}
-	out := make([]ProgressPoint, len(win))
+	out := make([]report.ProgressPoint, len(win))
 	for i, w := range win {
 		out[i] = byID[w.id]
 		out[i].Date = w.takenAt.UTC().Format(dateLayout)

@@ -8,20 +8,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubreport/hubreport/internal/model"
+	"github.com/hubreport/hubreport/internal/report"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
 // snapData is what one snapshot of a progress test is written from, and what the reference reads.
 type snapData struct {
 	at       time.Time
-	stds     []store.Standard // nil: testStd
-	ctls     []store.Control
-	fs       []*store.Finding
-	coverage []store.Coverage // nil: the store derives it from the findings (all collected)
-	disabled []store.DisabledControl
+	stds     []model.Standard // nil: testStd
+	ctls     []model.Control
+	fs       []*model.Finding
+	coverage []model.Coverage // nil: the store derives it from the findings (all collected)
+	disabled []model.DisabledControl
 }
 
-func (d snapData) write(t *testing.T, st *store.Store) store.Snapshot {
+func (d snapData) write(t *testing.T, st *store.Store) model.Snapshot {
 	t.Helper()
 	ctx := context.Background()
 	ctls := d.ctls
@@ -32,7 +34,7 @@ func (d snapData) write(t *testing.T, st *store.Store) store.Snapshot {
 	if stds == nil {
 		stds = testStd
 	}
-	w, err := st.BeginSnapshot(ctx, store.SnapshotMeta{TakenAt: d.at, Source: "test", Organization: "org"}, stds, ctls)
+	w, err := st.BeginSnapshot(ctx, model.SnapshotMeta{TakenAt: d.at, Source: "test", Organization: "org"}, stds, ctls)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +65,7 @@ type progressCounts struct {
 	fixed, newlyFailing, newlySuppressed, newlyDisabled, accountsLeft, notComparable int
 }
 
-func countsOf(p Progress) progressCounts {
+func countsOf(p report.Progress) progressCounts {
 	return progressCounts{p.Fixed, p.NewlyFailing, p.NewlySuppressed, p.NewlyDisabled, p.AccountsLeft, p.NotComparable}
 }
 
@@ -96,7 +98,7 @@ func referenceProgress(base, now snapData) (progressCounts, map[string][2]int) {
 		}
 		for _, c := range d.coverage {
 			accounts[i][c.AccountID] = true
-			if c.Status == store.CoverageCollected {
+			if c.Status == model.CoverageCollected {
 				collected[i][[2]string{c.AccountID, c.Region}] = true
 			}
 		}
@@ -191,10 +193,10 @@ func referenceProgress(base, now snapData) (progressCounts, map[string][2]int) {
 }
 
 // buildProgress writes the snapshots and builds the report of the last.
-func buildProgress(t *testing.T, opt Options, snaps ...snapData) *Report {
+func buildProgress(t *testing.T, opt Options, snaps ...snapData) *report.Report {
 	t.Helper()
 	st := openStore(t)
-	var last store.Snapshot
+	var last model.Snapshot
 	for _, d := range snaps {
 		last = d.write(t, st)
 	}
@@ -208,9 +210,9 @@ func buildProgress(t *testing.T, opt Options, snaps ...snapData) *Report {
 	return r
 }
 
-func controlChangesOf(p Progress) map[string][2]int {
+func controlChangesOf(p report.Progress) map[string][2]int {
 	out := map[string][2]int{}
-	for _, cs := range [][]ControlChange{p.FixedControls, p.RegressedControls} {
+	for _, cs := range [][]report.ControlChange{p.FixedControls, p.RegressedControls} {
 		for _, c := range cs {
 			out[c.ControlID] = [2]int{c.AccountsBefore, c.AccountsNow}
 		}
@@ -226,19 +228,19 @@ func TestProgressCountsRealChangeOnly(t *testing.T) {
 	ec2 := ctl("ec2", acc1, "us-east-1", "EC2.2", "FAILED", fsbp, pci)
 	rds2 := ctl("rds2", acc2, "us-east-1", "RDS.1", "FAILED", fsbp)
 	ct2 := ctl("ct2", acc2, "us-east-1", "CloudTrail.2", "PASSED", fsbp)
-	fixedF := func(f *store.Finding) *store.Finding {
-		return with(f, func(f *store.Finding) { f.ComplianceStatus = "PASSED" })
+	fixedF := func(f *model.Finding) *model.Finding {
+		return with(f, func(f *model.Finding) { f.ComplianceStatus = "PASSED" })
 	}
-	suppressedF := func(f *store.Finding) *store.Finding {
-		return with(f, func(f *store.Finding) { f.WorkflowStatus = "SUPPRESSED" })
+	suppressedF := func(f *model.Finding) *model.Finding {
+		return with(f, func(f *model.Finding) { f.WorkflowStatus = "SUPPRESSED" })
 	}
-	archived := func(f *store.Finding) *store.Finding {
-		return with(f, func(f *store.Finding) { f.RecordState = "ARCHIVED" })
+	archived := func(f *model.Finding) *model.Finding {
+		return with(f, func(f *model.Finding) { f.RecordState = "ARCHIVED" })
 	}
-	collected := func(acc, region string) store.Coverage {
-		return store.Coverage{AccountID: acc, Region: region, Status: store.CoverageCollected}
+	collected := func(acc, region string) model.Coverage {
+		return model.Coverage{AccountID: acc, Region: region, Status: model.CoverageCollected}
 	}
-	base := snapData{at: t0, fs: []*store.Finding{s31, ec2, rds2, ct2}}
+	base := snapData{at: t0, fs: []*model.Finding{s31, ec2, rds2, ct2}}
 	tests := []struct {
 		name        string
 		now         snapData
@@ -248,7 +250,7 @@ func TestProgressCountsRealChangeOnly(t *testing.T) {
 		{
 			// The issue: one real fix (S3.1) and one suppression (EC2.2); we used to report fixed=2.
 			name: "one fix and one suppression",
-			now:  snapData{at: t7, fs: []*store.Finding{fixedF(s31), suppressedF(ec2), rds2, ct2}},
+			now:  snapData{at: t7, fs: []*model.Finding{fixedF(s31), suppressedF(ec2), rds2, ct2}},
 			want: progressCounts{fixed: 1, newlySuppressed: 1},
 			// EC2.2's failure is suppressed, not fixed: it is no improvement.
 			wantChanges: map[string][2]int{"S3.1": {1, 0}},
@@ -256,16 +258,16 @@ func TestProgressCountsRealChangeOnly(t *testing.T) {
 		{
 			// acc2 could not be read in the second snapshot: its RDS.1 failure is not a fix.
 			name: "account not collected",
-			now: snapData{at: t7, fs: []*store.Finding{s31, ec2},
-				coverage: []store.Coverage{collected(acc1, "us-east-1"),
-					{AccountID: acc2, Region: "us-east-1", Status: store.CoverageDenied, Reason: "AccessDenied"}}},
+			now: snapData{at: t7, fs: []*model.Finding{s31, ec2},
+				coverage: []model.Coverage{collected(acc1, "us-east-1"),
+					{AccountID: acc2, Region: "us-east-1", Status: model.CoverageDenied, Reason: "AccessDenied"}}},
 			want:        progressCounts{notComparable: 1},
 			wantChanges: map[string][2]int{},
 		},
 		{
 			// acc2 left the organization: no finding, no coverage, not among the accounts.
 			name:        "account left",
-			now:         snapData{at: t7, fs: []*store.Finding{s31, fixedF(ec2)}},
+			now:         snapData{at: t7, fs: []*model.Finding{s31, fixedF(ec2)}},
 			want:        progressCounts{fixed: 1, accountsLeft: 1},
 			wantChanges: map[string][2]int{"EC2.2": {1, 0}},
 		},
@@ -275,12 +277,12 @@ func TestProgressCountsRealChangeOnly(t *testing.T) {
 			// elsewhere while acc2's is fixed.
 			name: "control disabled in the second",
 			now: snapData{at: t7,
-				fs: []*store.Finding{archived(s31), fixedF(ec2), fixedF(rds2), ct2,
+				fs: []*model.Finding{archived(s31), fixedF(ec2), fixedF(rds2), ct2,
 					ctl("rds1", acc1, "us-east-1", "RDS.1", "FAILED", fsbp)},
-				disabled: []store.DisabledControl{
-					{AccountID: acc1, Region: "us-east-1", StandardID: fsbp, ControlID: "S3.1", Source: store.DisabledByAssociation},
-					{AccountID: acc1, Region: "us-east-1", StandardID: pci, ControlID: "S3.1", Source: store.DisabledByAssociation},
-					{AccountID: acc1, Region: "us-east-1", StandardID: fsbp, ControlID: "EC2.2", Source: store.DisabledByConfig},
+				disabled: []model.DisabledControl{
+					{AccountID: acc1, Region: "us-east-1", StandardID: fsbp, ControlID: "S3.1", Source: model.DisabledByAssociation},
+					{AccountID: acc1, Region: "us-east-1", StandardID: pci, ControlID: "S3.1", Source: model.DisabledByAssociation},
+					{AccountID: acc1, Region: "us-east-1", StandardID: fsbp, ControlID: "EC2.2", Source: model.DisabledByConfig},
 				}},
 			want: progressCounts{fixed: 2, newlyFailing: 1, newlyDisabled: 1},
 			// S3.1 went from 1 failing account to none by being disabled: not "most improved".
@@ -326,7 +328,7 @@ func TestProgressMatchesIndependentCalculation(t *testing.T) {
 					continue // left, or not read: no finding in the second snapshot
 				}
 				regions[[2]string{f.AccountID, f.Region}] = true
-				g := with(f, func(g *store.Finding) {
+				g := with(f, func(g *model.Finding) {
 					if rng.IntN(3) == 0 {
 						g.ComplianceStatus = statuses[rng.IntN(len(statuses))]
 					}
@@ -337,15 +339,15 @@ func TestProgressMatchesIndependentCalculation(t *testing.T) {
 				now.fs = append(now.fs, g)
 				if rng.IntN(5) == 0 {
 					std := f.Standards[rng.IntN(len(f.Standards))]
-					now.disabled = append(now.disabled, store.DisabledControl{AccountID: f.AccountID, Region: f.Region,
-						StandardID: std, ControlID: f.ControlID, Source: store.DisabledByConfig})
+					now.disabled = append(now.disabled, model.DisabledControl{AccountID: f.AccountID, Region: f.Region,
+						StandardID: std, ControlID: f.ControlID, Source: model.DisabledByConfig})
 				}
 			}
 			for k := range regions {
-				now.coverage = append(now.coverage, store.Coverage{AccountID: k[0], Region: k[1], Status: store.CoverageCollected})
+				now.coverage = append(now.coverage, model.Coverage{AccountID: k[0], Region: k[1], Status: model.CoverageCollected})
 			}
 			if denied[0] != gone {
-				now.coverage = append(now.coverage, store.Coverage{AccountID: denied[0], Region: denied[1], Status: store.CoverageThrottled, Reason: "throttled"})
+				now.coverage = append(now.coverage, model.Coverage{AccountID: denied[0], Region: denied[1], Status: model.CoverageThrottled, Reason: "throttled"})
 			}
 			sort.Slice(now.coverage, func(i, j int) bool {
 				return now.coverage[i].AccountID+now.coverage[i].Region < now.coverage[j].AccountID+now.coverage[j].Region
@@ -379,21 +381,21 @@ func TestProgressMatchesIndependentCalculation(t *testing.T) {
 func TestTimeToRemediate(t *testing.T) {
 	t7 := t0.Add(7 * 24 * time.Hour)
 	firstSeen := []time.Duration{30, 2, 11, 45, 9, 60} // days before t0
-	var base, now []*store.Finding
+	var base, now []*model.Finding
 	for i, d := range firstSeen {
-		f := with(ctl(fmt.Sprintf("r%d", i), acc1, "us-east-1", "S3.1", "FAILED", fsbp), func(f *store.Finding) {
+		f := with(ctl(fmt.Sprintf("r%d", i), acc1, "us-east-1", "S3.1", "FAILED", fsbp), func(f *model.Finding) {
 			f.FirstObservedAt = t0.Add(-d * 24 * time.Hour)
 			f.ResourceID = fmt.Sprintf("bucket-%d", i)
 		})
 		base = append(base, f)
 		now = append(now, f)
 	}
-	for _, n := range []int{len(firstSeen) - 1, MinRemediationsForMedian - 1} {
+	for _, n := range []int{len(firstSeen) - 1, report.MinRemediationsForMedian - 1} {
 		t.Run(fmt.Sprintf("%d fixed", n), func(t *testing.T) {
-			fixed := append([]*store.Finding(nil), now...)
+			fixed := append([]*model.Finding(nil), now...)
 			var days []float64
 			for i := range n {
-				fixed[i] = with(fixed[i], func(f *store.Finding) { f.ComplianceStatus = "PASSED" })
+				fixed[i] = with(fixed[i], func(f *model.Finding) { f.ComplianceStatus = "PASSED" })
 				// Independently: from FirstObservedAt to the snapshot that showed the fix.
 				days = append(days, t7.Sub(base[i].FirstObservedAt).Hours()/24)
 			}
@@ -402,9 +404,9 @@ func TestTimeToRemediate(t *testing.T) {
 			if p.Remediated != n || p.StillOpen != len(firstSeen)-n {
 				t.Errorf("remediated %d, still open %d; want %d, %d", p.Remediated, p.StillOpen, n, len(firstSeen)-n)
 			}
-			if n < MinRemediationsForMedian {
+			if n < report.MinRemediationsForMedian {
 				if p.MedianDaysToRemediate != nil {
-					t.Errorf("median %s over %d fixes, want none below %d", fmtScore(p.MedianDaysToRemediate), n, MinRemediationsForMedian)
+					t.Errorf("median %s over %d fixes, want none below %d", fmtScore(p.MedianDaysToRemediate), n, report.MinRemediationsForMedian)
 				}
 				return
 			}
@@ -420,11 +422,11 @@ func TestTimeToRemediate(t *testing.T) {
 // TestPartialSnapshotsMarked: every series point of a partial snapshot says so, the others do not.
 func TestPartialSnapshotsMarked(t *testing.T) {
 	fs := fixtureDay0()
-	partial := snapData{at: t0.Add(24 * time.Hour), fs: fs, coverage: []store.Coverage{
-		{AccountID: acc1, Region: "us-east-1", Status: store.CoverageCollected},
-		{AccountID: acc1, Region: "eu-west-1", Status: store.CoverageCollected},
-		{AccountID: acc2, Region: "us-east-1", Status: store.CoverageCollected},
-		{AccountID: acc2, Region: "eu-west-1", Status: store.CoverageDenied, Reason: "AccessDenied"},
+	partial := snapData{at: t0.Add(24 * time.Hour), fs: fs, coverage: []model.Coverage{
+		{AccountID: acc1, Region: "us-east-1", Status: model.CoverageCollected},
+		{AccountID: acc1, Region: "eu-west-1", Status: model.CoverageCollected},
+		{AccountID: acc2, Region: "us-east-1", Status: model.CoverageCollected},
+		{AccountID: acc2, Region: "eu-west-1", Status: model.CoverageDenied, Reason: "AccessDenied"},
 	}}
 	r := buildProgress(t, Options{TargetHorizonDays: 30}, snapData{at: t0, fs: fs}, partial, snapData{at: t0.Add(48 * time.Hour), fs: fs})
 	want := []bool{false, true, false}
@@ -459,12 +461,12 @@ func TestRemediationAgeOfARefailure(t *testing.T) {
 	st := openStore(t)
 	firstObserved := t0.Add(-100 * 24 * time.Hour)
 	day := func(d int) time.Time { return t0.Add(time.Duration(d) * 24 * time.Hour) }
-	var last store.Snapshot
+	var last model.Snapshot
 	for i, status := range []string{"FAILED", "PASSED", "FAILED", "PASSED"} {
-		f := with(ctl("x", acc1, "us-east-1", "S3.1", status, fsbp), func(f *store.Finding) {
+		f := with(ctl("x", acc1, "us-east-1", "S3.1", status, fsbp), func(f *model.Finding) {
 			f.FirstObservedAt, f.UpdatedAt = firstObserved, day(10*i)
 		})
-		last = snapData{at: day(10 * i), fs: []*store.Finding{f}}.write(t, st)
+		last = snapData{at: day(10 * i), fs: []*model.Finding{f}}.write(t, st)
 	}
 	a := &analyzer{st: st, snap: last, opt: Options{Now: pinned}.withDefaults()}
 	rem, err := a.remediations(context.Background(), time.Time{})
@@ -486,16 +488,16 @@ func TestRemediationAgeOfARefailure(t *testing.T) {
 // TestDisablingIsNoRemediation: a failing finding archived because its control was disabled in
 // its account and region is no remediation; one archived otherwise still is (archived as fixed).
 func TestDisablingIsNoRemediation(t *testing.T) {
-	failing := []*store.Finding{
+	failing := []*model.Finding{
 		ctl("d1", acc1, "us-east-1", "S3.1", "FAILED", fsbp),
 		ctl("d2", acc2, "us-east-1", "S3.1", "FAILED", fsbp),
 	}
-	archived := []*store.Finding{
-		with(failing[0], func(f *store.Finding) { f.RecordState = "ARCHIVED" }),
-		with(failing[1], func(f *store.Finding) { f.RecordState = "ARCHIVED" }),
+	archived := []*model.Finding{
+		with(failing[0], func(f *model.Finding) { f.RecordState = "ARCHIVED" }),
+		with(failing[1], func(f *model.Finding) { f.RecordState = "ARCHIVED" }),
 	}
 	r := buildProgress(t, Options{}, snapData{at: t0, fs: failing}, snapData{at: t0.Add(7 * 24 * time.Hour), fs: archived,
-		disabled: []store.DisabledControl{{AccountID: acc1, Region: "us-east-1", StandardID: fsbp, ControlID: "S3.1", Source: store.DisabledByAssociation}}})
+		disabled: []model.DisabledControl{{AccountID: acc1, Region: "us-east-1", StandardID: fsbp, ControlID: "S3.1", Source: model.DisabledByAssociation}}})
 	if r.Progress.Remediated != 1 || r.Findings.RemediatedThisMonth != 1 {
 		t.Errorf("remediated %d in the window, %d this month; want 1 and 1 (d2 only)", r.Progress.Remediated, r.Findings.RemediatedThisMonth)
 	}

@@ -1,52 +1,10 @@
 package analyze
 
-import "context"
+import (
+	"context"
 
-// Reconciliation lets a reader recompute every standard's score by hand and put it beside the
-// Security Hub console: per standard, the controls by status and the control findings that
-// entered the status computation (used) or did not (ignored, by reason).
-type Reconciliation struct {
-	Standards []StandardReconciliation `json:"standards"`
-}
-
-// StandardReconciliation is one standard's figures. Score = Controls.Passed / (Controls.Passed +
-// Controls.Failed + Controls.Unknown); a finding associated with several standards counts in each.
-type StandardReconciliation struct {
-	ID        string             `json:"id"`
-	ShortName string             `json:"short_name"`
-	Score     *float64           `json:"score"`
-	Controls  ReconciledControls `json:"controls"`
-	Findings  ReconciledFindings `json:"findings"`
-}
-
-// ReconciledControls counts the standard's controls by organization status (as standards[]).
-type ReconciledControls struct {
-	Passed   int `json:"passed"`
-	Failed   int `json:"failed"`
-	Unknown  int `json:"unknown"`
-	NoData   int `json:"no_data"`
-	Disabled int `json:"disabled"`
-}
-
-// ReconciledFindings counts the standard's control findings in the snapshot: Total = Used + the
-// sum of Ignored.
-type ReconciledFindings struct {
-	Total   int64           `json:"total"`
-	Used    int64           `json:"used"`
-	Ignored IgnoredFindings `json:"ignored"`
-}
-
-// IgnoredFindings are control findings left out of the status computation, each counted under
-// the first reason that applies, in this order. Findings of retired controls never reach the
-// snapshot (the collector drops them, whatever their other attributes) and are counted from
-// snapshot_retired_findings.
-type IgnoredFindings struct {
-	Archived                int64 `json:"archived"`                  // RecordState ARCHIVED
-	Disabled                int64 `json:"disabled"`                  // control disabled for the standard there
-	RetiredControl          int64 `json:"retired_control"`           // control AWS has retired (Catalog.Retired): dropped at collection
-	Suppressed              int64 `json:"suppressed"`                // Workflow.Status SUPPRESSED (counted in score_without_suppressions)
-	WithoutComplianceStatus int64 `json:"without_compliance_status"` // no Compliance.Status
-}
+	"github.com/hubreport/hubreport/internal/report"
+)
 
 // reconciliationSQL classifies the control findings of snapshot $1 per standard, with the findings
 // of retired controls dropped at collection.
@@ -72,13 +30,13 @@ UNION ALL
 SELECT standard_id, 'retired', sum(findings)::BIGINT FROM snapshot_retired_findings WHERE snapshot_id = $1 GROUP BY ALL`
 
 // reconciliation fills Report.Reconciliation from the standards already computed.
-func (a *analyzer) reconciliation(ctx context.Context, r *Report) error {
+func (a *analyzer) reconciliation(ctx context.Context, r *report.Report) error {
 	rows, err := a.st.DB().QueryContext(ctx, reconciliationSQL, a.snap.ID)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	byStd := map[string]*ReconciledFindings{}
+	byStd := map[string]*report.ReconciledFindings{}
 	for rows.Next() {
 		var std, k string
 		var n int64
@@ -87,7 +45,7 @@ func (a *analyzer) reconciliation(ctx context.Context, r *Report) error {
 		}
 		f := byStd[std]
 		if f == nil {
-			f = &ReconciledFindings{}
+			f = &report.ReconciledFindings{}
 			byStd[std] = f
 		}
 		f.Total += n
@@ -109,10 +67,10 @@ func (a *analyzer) reconciliation(ctx context.Context, r *Report) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	r.Reconciliation.Standards = make([]StandardReconciliation, 0, len(r.Standards))
+	r.Reconciliation.Standards = make([]report.StandardReconciliation, 0, len(r.Standards))
 	for _, s := range r.Standards {
-		sr := StandardReconciliation{ID: s.ID, ShortName: s.ShortName, Score: s.Score,
-			Controls: ReconciledControls{Passed: s.Passed, Failed: s.Failed, Unknown: s.Unknown, NoData: s.NoData, Disabled: s.Disabled}}
+		sr := report.StandardReconciliation{ID: s.ID, ShortName: s.ShortName, Score: s.Score,
+			Controls: report.ReconciledControls{Passed: s.Passed, Failed: s.Failed, Unknown: s.Unknown, NoData: s.NoData, Disabled: s.Disabled}}
 		if f := byStd[s.ID]; f != nil {
 			sr.Findings = *f
 		}

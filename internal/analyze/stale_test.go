@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 func TestStaleness(t *testing.T) {
@@ -14,19 +16,19 @@ func TestStaleness(t *testing.T) {
 		name   string
 		now    time.Time
 		maxAge time.Duration
-		want   *Staleness
+		want   *report.Staleness
 	}{
 		{"within the limit", taken.Add(35 * time.Hour), limit, nil},
 		{"at the limit", taken.Add(limit), limit, nil},
 		{"just past the limit", taken.Add(limit + time.Second), limit,
-			&Staleness{SnapshotDate: "2025-02-23", RunDate: "2025-02-24", AgeDays: 1, MaxAgeHours: 36}},
+			&report.Staleness{SnapshotDate: "2025-02-23", RunDate: "2025-02-24", AgeDays: 1, MaxAgeHours: 36}},
 		{"two days old", taken.Add(48 * time.Hour), limit,
-			&Staleness{SnapshotDate: "2025-02-23", RunDate: "2025-02-25", AgeDays: 2, MaxAgeHours: 36}},
+			&report.Staleness{SnapshotDate: "2025-02-23", RunDate: "2025-02-25", AgeDays: 2, MaxAgeHours: 36}},
 		// Dates, not hours: the same day later gives the same Staleness, so the same bytes.
 		{"two days old, late that day", time.Date(2025, 2, 25, 23, 59, 0, 0, time.UTC), limit,
-			&Staleness{SnapshotDate: "2025-02-23", RunDate: "2025-02-25", AgeDays: 2, MaxAgeHours: 36}},
+			&report.Staleness{SnapshotDate: "2025-02-23", RunDate: "2025-02-25", AgeDays: 2, MaxAgeHours: 36}},
 		{"in another zone", taken.Add(48 * time.Hour).In(time.FixedZone("UTC-10", -10*3600)), limit,
-			&Staleness{SnapshotDate: "2025-02-23", RunDate: "2025-02-25", AgeDays: 2, MaxAgeHours: 36}},
+			&report.Staleness{SnapshotDate: "2025-02-23", RunDate: "2025-02-25", AgeDays: 2, MaxAgeHours: 36}},
 		{"check off", taken.Add(1000 * time.Hour), 0, nil},
 		{"snapshot ahead of the clock", taken.Add(-time.Hour), limit, nil},
 	}
@@ -37,7 +39,7 @@ func TestStaleness(t *testing.T) {
 			}
 		})
 	}
-	if got := (&Staleness{AgeDays: 1}).Age(); got != "1 day" {
+	if got := (&report.Staleness{AgeDays: 1}).Age(); got != "1 day" {
 		t.Errorf("Age of one day: %q", got)
 	}
 }
@@ -49,7 +51,7 @@ func TestBuildIgnoresTheClock(t *testing.T) {
 	st := openStore(t)
 	taken := time.Date(2025, 2, 9, 6, 0, 0, 0, time.UTC)
 	snap := writeSnap(t, st, taken.Add(123*time.Millisecond), testCtl, fixtureDay0())
-	build := func(now time.Time) *Report {
+	build := func(now time.Time) *report.Report {
 		t.Helper()
 		r, err := Build(context.Background(), st, snap, Options{Now: func() time.Time { return now }, MaxSnapshotAge: 36 * time.Hour})
 		if err != nil {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 // controlFindingsSQL selects, for the snapshots in temp table scope_snaps(sid), one row per control
@@ -243,7 +245,7 @@ func standardRank(id string) int {
 
 // standards fills the organization's score per standard, the summary score (each control once,
 // AWS's worked example) and the mean of the standard scores beside it.
-func (a *analyzer) standards(ctx context.Context, r *Report) error {
+func (a *analyzer) standards(ctx context.Context, r *report.Report) error {
 	stds, err := a.reportedStandards(ctx)
 	if err != nil {
 		return err
@@ -262,10 +264,10 @@ func (a *analyzer) standards(ctx context.Context, r *Report) error {
 		return err
 	}
 	var scores []*float64
-	r.Standards = make([]StandardScore, 0, len(stds))
+	r.Standards = make([]report.StandardScore, 0, len(stds))
 	for _, s := range stds {
 		c, all := t.get(scoreKey{sid: a.snap.ID, standard: s.id})
-		ss := StandardScore{ID: s.id, Name: s.name, ShortName: s.shortName,
+		ss := report.StandardScore{ID: s.id, Name: s.name, ShortName: s.shortName,
 			Score:                    score(c.passed, c.failed, c.unknown),
 			ScoreWithoutSuppressions: score(all.passed, all.failed, all.unknown),
 			Passed:                   c.passed, Failed: c.failed, Unknown: c.unknown,
@@ -283,7 +285,7 @@ func (a *analyzer) standards(ctx context.Context, r *Report) error {
 	c, all := u.get(scoreKey{sid: a.snap.ID})
 	r.SummaryScore = score(c.passed, c.failed, c.unknown)
 	r.SummaryScoreWithoutSuppressions = score(all.passed, all.failed, all.unknown)
-	r.SummaryControls = SummaryControls{Passed: c.passed, Failed: c.failed, Unknown: c.unknown}
+	r.SummaryControls = report.SummaryControls{Passed: c.passed, Failed: c.failed, Unknown: c.unknown}
 	return nil
 }
 
@@ -301,7 +303,7 @@ WHERE c.snapshot_id = $1 AND NOT c.disabled GROUP BY ALL`, a.snap.ID)
 }
 
 // accounts fills each account's score per standard.
-func (a *analyzer) accounts(ctx context.Context, r *Report) error {
+func (a *analyzer) accounts(ctx context.Context, r *report.Report) error {
 	t, err := a.statusTallies(ctx, []int64{a.snap.ID}, true)
 	if err != nil {
 		return err
@@ -324,17 +326,17 @@ func (a *analyzer) accounts(ctx context.Context, r *Report) error {
 		return err
 	}
 	defer rows.Close()
-	r.Accounts = []AccountScores{}
+	r.Accounts = []report.AccountScores{}
 	for rows.Next() {
-		var acc AccountScores
+		var acc report.AccountScores
 		if err := rows.Scan(&acc.AccountID, &acc.Name, &acc.OU); err != nil {
 			return err
 		}
 		var scores []*float64
-		acc.Standards = make([]AccountStandardScore, 0, len(r.Standards))
+		acc.Standards = make([]report.AccountStandardScore, 0, len(r.Standards))
 		for _, s := range r.Standards {
 			c, _ := t.get(scoreKey{sid: a.snap.ID, standard: s.ID, account: acc.AccountID})
-			as := AccountStandardScore{ID: s.ID, Score: score(c.passed, c.failed, c.unknown),
+			as := report.AccountStandardScore{ID: s.ID, Score: score(c.passed, c.failed, c.unknown),
 				Passed: c.passed, Failed: c.failed, Unknown: c.unknown, Disabled: dis.count(s.ID, acc.AccountID)}
 			acc.Standards = append(acc.Standards, as)
 			scores = append(scores, as.Score)

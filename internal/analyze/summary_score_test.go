@@ -4,7 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 // TestSummaryScoreCountsEachControlOnce is the shape of the worked example on AWS's "Calculating
@@ -14,8 +15,8 @@ import (
 // organization. The mean of the standard scores, or a count per standard, gives other figures.
 func TestSummaryScoreCountsEachControlOnce(t *testing.T) {
 	const cis = "standards/cis-aws-foundations-benchmark/v/1.4.0"
-	stds := append(append([]store.Standard(nil), testStd...), store.Standard{ID: cis, Name: "CIS v1.4.0", ShortName: "CIS"})
-	ctls := []store.Control{
+	stds := append(append([]model.Standard(nil), testStd...), model.Standard{ID: cis, Name: "CIS v1.4.0", ShortName: "CIS"})
+	ctls := []model.Control{
 		{StandardID: fsbp, ControlID: "CloudTrail.1", Severity: "HIGH"},
 		{StandardID: pci, ControlID: "CloudTrail.1", Severity: "HIGH"},
 		{StandardID: cis, ControlID: "CloudTrail.1", Severity: "HIGH"},
@@ -26,7 +27,7 @@ func TestSummaryScoreCountsEachControlOnce(t *testing.T) {
 		{StandardID: pci, ControlID: "KMS.4", Severity: "MEDIUM"},
 		{StandardID: cis, ControlID: "CloudWatch.1", Severity: "LOW", Disabled: true},
 	}
-	fs := []*store.Finding{
+	fs := []*model.Finding{
 		ctl("a1", acc1, "us-east-1", "CloudTrail.1", "PASSED", fsbp, pci, cis),
 		ctl("a2", acc1, "us-east-1", "S3.1", "PASSED", fsbp),
 		ctl("b1", acc2, "us-east-1", "CloudTrail.1", "FAILED", fsbp, pci, cis),
@@ -56,7 +57,7 @@ func TestSummaryScoreCountsEachControlOnce(t *testing.T) {
 	// Unique controls: CloudTrail.1 F (fails in acc2, in all three standards: once), IAM.4 F (through
 	// PCI), S3.1 P, EC2.2 P, KMS.4 P: 3 of 5 = 60%. The mean of the standards is 33.33%, and
 	// counting CloudTrail.1 once per standard would give 3 of 7 = 42.86%.
-	if !sameScore(r.SummaryScore, pct(60)) || r.SummaryControls != (SummaryControls{Passed: 3, Failed: 2}) {
+	if !sameScore(r.SummaryScore, pct(60)) || r.SummaryControls != (report.SummaryControls{Passed: 3, Failed: 2}) {
 		t.Errorf("summary score %s over %+v, want 60.0000 over 3 passed, 2 failed", fmtScore(r.SummaryScore), r.SummaryControls)
 	}
 	if !sameScore(r.SummaryScoreMeanOfStandards, pct(100.0/3)) {

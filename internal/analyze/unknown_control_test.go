@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // TestControlUnknownToTheCatalogTakesItsFindingsLabels: a control the snapshot's catalog does not
@@ -14,9 +14,9 @@ import (
 // findings were stored in.
 func TestControlUnknownToTheCatalogTakesItsFindingsLabels(t *testing.T) {
 	st := openStore(t)
-	ctls := append(append([]store.Control{}, testCtl...), store.Control{StandardID: fsbp, ControlID: "EC2.99"})
-	label := func(f *store.Finding, title, severity string, age time.Duration) *store.Finding {
-		return with(f, func(f *store.Finding) {
+	ctls := append(append([]model.Control{}, testCtl...), model.Control{StandardID: fsbp, ControlID: "EC2.99"})
+	label := func(f *model.Finding, title, severity string, age time.Duration) *model.Finding {
+		return with(f, func(f *model.Finding) {
 			f.Title, f.SeverityLabel, f.UpdatedAt = title, severity, t0.Add(-age)
 		})
 	}

@@ -15,7 +15,7 @@ import (
 	"sync"
 
 	"github.com/hubreport/hubreport/configs"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // FileName is the catalog file's name in the fs.FS Load reads (configs/ for the embedded one).
@@ -306,11 +306,11 @@ func NormalizeStandardID(s string) string {
 // ForSnapshot converts the catalog into the store's per-snapshot catalog rows for the given
 // enabled standards (resource ids or keys); unknown standards are skipped. With no standards given,
 // the primary four are used: FSBP, CIS v5.0, PCI DSS v3.2.1 and NIST 800-53 r5.
-func (c *Catalog) ForSnapshot(enabled []string) ([]store.Standard, []store.Control) {
+func (c *Catalog) ForSnapshot(enabled []string) ([]model.Standard, []model.Control) {
 	if len(enabled) == 0 {
 		enabled = []string{"cis5", "fsbp", "pci321", "nist53r5"}
 	}
-	var stds []store.Standard
+	var stds []model.Standard
 	want := map[string]bool{}
 	for _, e := range enabled {
 		s, ok := c.Standard(e)
@@ -318,13 +318,13 @@ func (c *Catalog) ForSnapshot(enabled []string) ([]store.Standard, []store.Contr
 			continue
 		}
 		want[s.ID] = true
-		stds = append(stds, store.Standard{ID: s.ID, Name: s.Name, ShortName: s.ShortName})
+		stds = append(stds, model.Standard{ID: s.ID, Name: s.Name, ShortName: s.ShortName})
 	}
-	var ctls []store.Control
+	var ctls []model.Control
 	for _, ctl := range c.Controls {
 		for _, sid := range ctl.Standards {
 			if want[sid] {
-				ctls = append(ctls, store.Control{StandardID: sid, ControlID: ctl.ID, Title: ctl.Title,
+				ctls = append(ctls, model.Control{StandardID: sid, ControlID: ctl.ID, Title: ctl.Title,
 					Severity: ctl.Severity, RemediationURL: ctl.RemediationURL()})
 			}
 		}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/hubreport/hubreport/internal/catalog"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // rawFinding holds the ASFF attributes we use and nothing else: encoding/json skips the rest
@@ -149,7 +149,7 @@ var awsProductNames = map[string]string{
 }
 
 // finding converts the decoded attributes. On error it returns the ASFF path of the field at fault.
-func (r *rawFinding) finding(cat *catalog.Catalog) (*store.Finding, string, error) {
+func (r *rawFinding) finding(cat *catalog.Catalog) (*model.Finding, string, error) {
 	if r.ID == "" {
 		return nil, "Id", errMissing
 	}
@@ -157,7 +157,7 @@ func (r *rawFinding) finding(cat *catalog.Catalog) (*store.Finding, string, erro
 	if r.AwsAccountID == "" {
 		return nil, "AwsAccountId", errMissing
 	}
-	f := &store.Finding{
+	f := &model.Finding{
 		ID:            r.ID,
 		ProductARN:    r.ProductArn,
 		GeneratorID:   r.GeneratorID,
@@ -242,7 +242,7 @@ func unknownValue(s string) error {
 
 // severity sets the label and the normalized score, deriving whichever is missing with the
 // ranges of the ASFF documentation.
-func (r *rawFinding) severity(f *store.Finding) (string, error) {
+func (r *rawFinding) severity(f *model.Finding) (string, error) {
 	label := strings.ToUpper(r.Severity.Label)
 	switch label {
 	case "", "INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL":

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/hubreport/hubreport/internal/catalog"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 const (
@@ -65,10 +65,10 @@ func testCatalog(t testing.TB) *catalog.Catalog {
 }
 
 // decodeAll decodes data and returns the findings fn saw.
-func decodeAll(t testing.TB, name string, data []byte) ([]*store.Finding, error) {
+func decodeAll(t testing.TB, name string, data []byte) ([]*model.Finding, error) {
 	t.Helper()
-	var got []*store.Finding
-	err := Decode(context.Background(), name, strings.NewReader(string(data)), testCatalog(t), func(f *store.Finding) error {
+	var got []*model.Finding
+	err := Decode(context.Background(), name, strings.NewReader(string(data)), testCatalog(t), func(f *model.Finding) error {
 		got = append(got, f)
 		return nil
 	})
@@ -107,8 +107,8 @@ func baseFinding() map[string]any {
 }
 
 // baseWant is what baseFinding decodes to.
-func baseWant() store.Finding {
-	return store.Finding{
+func baseWant() model.Finding {
+	return model.Finding{
 		ID:                 testID,
 		ProductARN:         "arn:aws:securityhub:us-east-1::product/aws/securityhub",
 		ProductName:        "Security Hub",
@@ -168,7 +168,7 @@ type kv struct {
 	value any
 }
 
-func decodeEdited(t *testing.T, edits []kv) ([]*store.Finding, error) {
+func decodeEdited(t *testing.T, edits []kv) ([]*model.Finding, error) {
 	t.Helper()
 	m := baseFinding()
 	for _, e := range edits {
@@ -181,77 +181,77 @@ func TestDecodeTolerances(t *testing.T) {
 	tests := []struct {
 		name  string
 		edits []kv
-		want  func(f *store.Finding)
+		want  func(f *model.Finding)
 	}{
-		{"as exported", nil, func(f *store.Finding) {}},
+		{"as exported", nil, func(f *model.Finding) {}},
 		{"unknown fields are ignored",
 			[]kv{{"FutureAttribute", map[string]any{"Nested": []any{1, "two", nil}}}, {"Severity.Future", true}, {"Compliance.SecurityControlParameters", []any{}}},
-			func(f *store.Finding) {}},
+			func(f *model.Finding) {}},
 		{"normalized as a string", []kv{{"Severity.Label", del}, {"Severity.Normalized", "40"}},
-			func(f *store.Finding) {}},
+			func(f *model.Finding) {}},
 		{"normalized as a string with a label", []kv{{"Severity.Normalized", "70"}, {"Severity.Label", "HIGH"}},
-			func(f *store.Finding) { f.SeverityLabel, f.SeverityNormalized = "HIGH", 70 }},
+			func(f *model.Finding) { f.SeverityLabel, f.SeverityNormalized = "HIGH", 70 }},
 		{"normalized as a float", []kv{{"Severity.Label", del}, {"Severity.Normalized", 69.6}},
-			func(f *store.Finding) { f.SeverityLabel, f.SeverityNormalized = "HIGH", 70 }},
+			func(f *model.Finding) { f.SeverityLabel, f.SeverityNormalized = "HIGH", 70 }},
 		{"empty normalized string with a label", []kv{{"Severity.Normalized", ""}},
-			func(f *store.Finding) {}},
-		{"product severity as a number", []kv{{"Severity.Product", 4.5}}, func(f *store.Finding) {}},
-		{"product severity as a string", []kv{{"Severity.Product", "4.5"}}, func(f *store.Finding) {}},
-		{"product severity as text", []kv{{"Severity.Product", "Medium"}}, func(f *store.Finding) {}},
+			func(f *model.Finding) {}},
+		{"product severity as a number", []kv{{"Severity.Product", 4.5}}, func(f *model.Finding) {}},
+		{"product severity as a string", []kv{{"Severity.Product", "4.5"}}, func(f *model.Finding) {}},
+		{"product severity as text", []kv{{"Severity.Product", "Medium"}}, func(f *model.Finding) {}},
 		{"lower-case label", []kv{{"Severity.Label", "critical"}, {"Severity.Normalized", del}},
-			func(f *store.Finding) { f.SeverityLabel, f.SeverityNormalized = "CRITICAL", 90 }},
+			func(f *model.Finding) { f.SeverityLabel, f.SeverityNormalized = "CRITICAL", 90 }},
 		{"region from the finding ARN", []kv{{"Region", del}, {"Id", "arn:aws:securityhub:eu-central-1:111122223333:security-control/S3.1/finding/x"}},
-			func(f *store.Finding) {
+			func(f *model.Finding) {
 				f.ID, f.Region = "arn:aws:securityhub:eu-central-1:111122223333:security-control/S3.1/finding/x", "eu-central-1"
 			}},
 		{"region from the product ARN", []kv{{"Region", del}, {"Id", "4f1e2d3c4b5a69788796a5b4c3d2e1f0"}, {"ProductArn", "arn:aws:securityhub:ap-south-1::product/aws/securityhub"}},
-			func(f *store.Finding) {
+			func(f *model.Finding) {
 				f.ID, f.Region, f.ProductARN = "4f1e2d3c4b5a69788796a5b4c3d2e1f0", "ap-south-1", "arn:aws:securityhub:ap-south-1::product/aws/securityhub"
 			}},
 		{"region nowhere", []kv{{"Region", del}, {"Id", "local-1"}, {"ProductArn", "custom"}},
-			func(f *store.Finding) { f.ID, f.Region, f.ProductARN = "local-1", "", "custom" }},
-		{"product from the ARN: Security Hub", []kv{{"ProductName", del}, {"CompanyName", del}}, func(f *store.Finding) {}},
+			func(f *model.Finding) { f.ID, f.Region, f.ProductARN = "local-1", "", "custom" }},
+		{"product from the ARN: Security Hub", []kv{{"ProductName", del}, {"CompanyName", del}}, func(f *model.Finding) {}},
 		{"product from ProductFields", []kv{{"ProductName", del}, {"CompanyName", del}, {"ProductArn", "arn:aws:securityhub:us-east-1::product/aws/unknown"},
 			{"ProductFields", map[string]any{"aws/securityhub/ProductName": "Config", "aws/securityhub/CompanyName": "AWS"}}},
-			func(f *store.Finding) {
+			func(f *model.Finding) {
 				f.ProductARN, f.ProductName = "arn:aws:securityhub:us-east-1::product/aws/unknown", "Config"
 			}},
-		{"redacted account id", []kv{{"AwsAccountId", "REDACTED"}}, func(f *store.Finding) { f.AccountID = "REDACTED" }},
-		{"timestamps without fractional seconds", []kv{{"CreatedAt", "2024-03-01T10:00:00Z"}}, func(f *store.Finding) {}},
+		{"redacted account id", []kv{{"AwsAccountId", "REDACTED"}}, func(f *model.Finding) { f.AccountID = "REDACTED" }},
+		{"timestamps without fractional seconds", []kv{{"CreatedAt", "2024-03-01T10:00:00Z"}}, func(f *model.Finding) {}},
 		{"timestamps with nanoseconds", []kv{{"CreatedAt", "2024-03-01T10:00:00.123456789Z"}},
-			func(f *store.Finding) { f.CreatedAt = time.Date(2024, 3, 1, 10, 0, 0, 123456789, time.UTC) }},
-		{"timestamps with an offset", []kv{{"CreatedAt", "2024-03-01T12:30:00+02:30"}}, func(f *store.Finding) {}},
+			func(f *model.Finding) { f.CreatedAt = time.Date(2024, 3, 1, 10, 0, 0, 123456789, time.UTC) }},
+		{"timestamps with an offset", []kv{{"CreatedAt", "2024-03-01T12:30:00+02:30"}}, func(f *model.Finding) {}},
 		{"timestamps with an offset without colon", []kv{{"CreatedAt", "2024-03-01T02:00:00.5-0800"}},
-			func(f *store.Finding) { f.CreatedAt = time.Date(2024, 3, 1, 10, 0, 0, 5e8, time.UTC) }},
-		{"timestamps with an hour offset", []kv{{"CreatedAt", "2024-03-01T15:00:00+05"}}, func(f *store.Finding) {}},
+			func(f *model.Finding) { f.CreatedAt = time.Date(2024, 3, 1, 10, 0, 0, 5e8, time.UTC) }},
+		{"timestamps with an hour offset", []kv{{"CreatedAt", "2024-03-01T15:00:00+05"}}, func(f *model.Finding) {}},
 		{"first observed and note", []kv{{"FirstObservedAt", "2024-02-29T23:59:59.999Z"},
 			{"Note", map[string]any{"Text": "Accepted risk until Q3", "UpdatedBy": "alice", "UpdatedAt": "2024-04-02T08:00:00Z"}}},
-			func(f *store.Finding) {
+			func(f *model.Finding) {
 				f.FirstObservedAt = time.Date(2024, 2, 29, 23, 59, 59, 999e6, time.UTC)
 				f.NoteText, f.NoteUpdatedBy, f.NoteUpdatedAt = "Accepted risk until Q3", "alice", time.Date(2024, 4, 2, 8, 0, 0, 0, time.UTC)
 			}},
 		{"user defined fields", []kv{{"UserDefinedFields", map[string]any{"remediatedBy": "auto-remediation", "ticket": "SEC-9"}}},
-			func(f *store.Finding) {
+			func(f *model.Finding) {
 				f.UserDefinedFields = map[string]string{"remediatedBy": "auto-remediation", "ticket": "SEC-9"}
 			}},
-		{"empty user defined fields", []kv{{"UserDefinedFields", map[string]any{}}}, func(f *store.Finding) {}},
-		{"missing workflow", []kv{{"Workflow", del}}, func(f *store.Finding) {}},
-		{"null workflow", []kv{{"Workflow", nil}}, func(f *store.Finding) {}},
-		{"legacy NEW", []kv{{"Workflow", del}, {"WorkflowState", "NEW"}}, func(f *store.Finding) {}},
-		{"legacy ASSIGNED", []kv{{"Workflow", del}, {"WorkflowState", "ASSIGNED"}}, func(f *store.Finding) { f.WorkflowStatus = "NOTIFIED" }},
-		{"legacy IN_PROGRESS", []kv{{"Workflow", del}, {"WorkflowState", "IN_PROGRESS"}}, func(f *store.Finding) { f.WorkflowStatus = "NOTIFIED" }},
-		{"legacy DEFERRED", []kv{{"Workflow", del}, {"WorkflowState", "DEFERRED"}}, func(f *store.Finding) { f.WorkflowStatus = "SUPPRESSED" }},
-		{"legacy RESOLVED", []kv{{"Workflow", del}, {"WorkflowState", "RESOLVED"}}, func(f *store.Finding) { f.WorkflowStatus = "RESOLVED" }},
+		{"empty user defined fields", []kv{{"UserDefinedFields", map[string]any{}}}, func(f *model.Finding) {}},
+		{"missing workflow", []kv{{"Workflow", del}}, func(f *model.Finding) {}},
+		{"null workflow", []kv{{"Workflow", nil}}, func(f *model.Finding) {}},
+		{"legacy NEW", []kv{{"Workflow", del}, {"WorkflowState", "NEW"}}, func(f *model.Finding) {}},
+		{"legacy ASSIGNED", []kv{{"Workflow", del}, {"WorkflowState", "ASSIGNED"}}, func(f *model.Finding) { f.WorkflowStatus = "NOTIFIED" }},
+		{"legacy IN_PROGRESS", []kv{{"Workflow", del}, {"WorkflowState", "IN_PROGRESS"}}, func(f *model.Finding) { f.WorkflowStatus = "NOTIFIED" }},
+		{"legacy DEFERRED", []kv{{"Workflow", del}, {"WorkflowState", "DEFERRED"}}, func(f *model.Finding) { f.WorkflowStatus = "SUPPRESSED" }},
+		{"legacy RESOLVED", []kv{{"Workflow", del}, {"WorkflowState", "RESOLVED"}}, func(f *model.Finding) { f.WorkflowStatus = "RESOLVED" }},
 		{"workflow wins over the legacy state", []kv{{"Workflow.Status", "SUPPRESSED"}, {"WorkflowState", "NEW"}},
-			func(f *store.Finding) { f.WorkflowStatus = "SUPPRESSED" }},
-		{"missing record state", []kv{{"RecordState", del}}, func(f *store.Finding) {}},
-		{"archived", []kv{{"RecordState", "ARCHIVED"}}, func(f *store.Finding) { f.RecordState = "ARCHIVED" }},
+			func(f *model.Finding) { f.WorkflowStatus = "SUPPRESSED" }},
+		{"missing record state", []kv{{"RecordState", del}}, func(f *model.Finding) {}},
+		{"archived", []kv{{"RecordState", "ARCHIVED"}}, func(f *model.Finding) { f.RecordState = "ARCHIVED" }},
 		{"no types, no resources", []kv{{"Types", del}, {"Resources", []any{}}},
-			func(f *store.Finding) { f.Type, f.ResourceType, f.ResourceID = "", "", "" }},
+			func(f *model.Finding) { f.Type, f.ResourceType, f.ResourceID = "", "", "" }},
 		{"first resource", []kv{{"Resources", []any{
 			map[string]any{"Type": "AwsS3Bucket", "Id": "arn:aws:s3:::a"}, map[string]any{"Type": "AwsS3Object", "Id": "arn:aws:s3:::a/b"}}}},
-			func(f *store.Finding) { f.ResourceType, f.ResourceID = "AwsS3Bucket", "arn:aws:s3:::a" }},
-		{"compliance status not available", []kv{{"Compliance.Status", "NOT_AVAILABLE"}}, func(f *store.Finding) { f.ComplianceStatus = "NOT_AVAILABLE" }},
+			func(f *model.Finding) { f.ResourceType, f.ResourceID = "AwsS3Bucket", "arn:aws:s3:::a" }},
+		{"compliance status not available", []kv{{"Compliance.Status", "NOT_AVAILABLE"}}, func(f *model.Finding) { f.ComplianceStatus = "NOT_AVAILABLE" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -413,9 +413,9 @@ func TestDecodeSamples(t *testing.T) {
 	}
 	tests := []struct {
 		file string
-		want []store.Finding
+		want []model.Finding
 	}{
-		{"consolidated_fsbp.json", []store.Finding{{
+		{"consolidated_fsbp.json", []model.Finding{{
 			ID:                 "arn:aws:securityhub:us-east-1:111122223333:security-control/S3.5/finding/6b2f9a33-5c1d-4d7e-9a0c-2f3c4d5e6f70",
 			ProductARN:         "arn:aws:securityhub:us-east-1::product/aws/securityhub",
 			ProductName:        "Security Hub",
@@ -442,7 +442,7 @@ func TestDecodeSamples(t *testing.T) {
 			NoteUpdatedAt:      ts("2024-05-01T12:00:00Z"),
 			UserDefinedFields:  map[string]string{"owner": "data-platform", "ticket": "SEC-1234"},
 		}}},
-		{"legacy_pci.json", []store.Finding{{
+		{"legacy_pci.json", []model.Finding{{
 			ID:                 "arn:aws:securityhub:eu-west-1:444455556666:subscription/pci-dss/v/3.2.1/PCI.CloudTrail.1/finding/0e1c7a52-9b1f-4a8d-8f36-7d2a9c1b3e45",
 			ProductARN:         "arn:aws:securityhub:eu-west-1::product/aws/securityhub",
 			ProductName:        "Security Hub",
@@ -466,7 +466,7 @@ func TestDecodeSamples(t *testing.T) {
 			RecordState:        "ACTIVE",
 		}}},
 		// An old CIS 1.2 finding: no Region, ProductName, CompanyName, Label or Workflow.
-		{"cis12.json", []store.Finding{{
+		{"cis12.json", []model.Finding{{
 			ID:                 "arn:aws:securityhub:ap-southeast-2:777788889999:subscription/cis-aws-foundations-benchmark/v/1.2.0/2.7/finding/5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a",
 			ProductARN:         "arn:aws:securityhub:ap-southeast-2::product/aws/securityhub",
 			ProductName:        "Security Hub",
@@ -489,7 +489,7 @@ func TestDecodeSamples(t *testing.T) {
 			WorkflowStatus:     "NOTIFIED",
 			RecordState:        "ACTIVE",
 		}}},
-		{"guardduty.json", []store.Finding{{
+		{"guardduty.json", []model.Finding{{
 			ID:                 "arn:aws:guardduty:us-west-2:111122223333:detector/12abc34d567e8fa901bc2d34eexample/finding/a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d1",
 			ProductARN:         "arn:aws:securityhub:us-west-2::product/aws/guardduty",
 			ProductName:        "GuardDuty",

@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"github.com/hubreport/hubreport/internal/catalog"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // ASFFWriter writes findings in the shape `aws securityhub get-findings` prints:
 // {"Findings": [ ... ]}. It streams: each finding is encoded and written as it comes. What it writes
-// decodes back (Decode) to the same store.Finding, and carries the ASFF fields AWS always sets
+// decodes back (Decode) to the same model.Finding, and carries the ASFF fields AWS always sets
 // (SchemaVersion, Types, FindingProviderFields, Remediation, ProductFields), so files it writes
 // look like real exports: the emulator, the evidence package and the benchmarks use it.
 type ASFFWriter struct {
@@ -121,7 +121,7 @@ func LegacyWorkflowState(status string) string {
 }
 
 // Write appends one finding.
-func (a *ASFFWriter) Write(f *store.Finding) error {
+func (a *ASFFWriter) Write(f *model.Finding) error {
 	if a.err != nil {
 		return a.err
 	}
@@ -143,7 +143,7 @@ func (a *ASFFWriter) Write(f *store.Finding) error {
 
 // MarshalASFF encodes one finding as an ASFF JSON object (AwsSecurityFinding), the same bytes
 // ASFFWriter writes for it. The AWS emulator serves findings encoded this way.
-func MarshalASFF(f *store.Finding) ([]byte, error) {
+func MarshalASFF(f *model.Finding) ([]byte, error) {
 	o := outFinding{SchemaVersion: "2018-10-08", ID: f.ID, ProductArn: f.ProductARN, ProductName: f.ProductName,
 		CompanyName: f.CompanyName, Region: f.Region, GeneratorID: f.GeneratorID, AwsAccountID: f.AccountID,
 		FirstObservedAt: asffTimeString(f.FirstObservedAt), LastObservedAt: asffTimeString(f.UpdatedAt),

@@ -11,14 +11,14 @@ import (
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/collect/demo"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
-type sliceSink struct{ fs []*store.Finding }
+type sliceSink struct{ fs []*model.Finding }
 
-func (s *sliceSink) AddFinding(f *store.Finding) error { c := *f; s.fs = append(s.fs, &c); return nil }
-func (s *sliceSink) AddAccount(store.Account) error    { return nil }
-func (s *sliceSink) AddCoverage(store.Coverage) error  { return nil }
+func (s *sliceSink) AddFinding(f *model.Finding) error { c := *f; s.fs = append(s.fs, &c); return nil }
+func (s *sliceSink) AddAccount(model.Account) error    { return nil }
+func (s *sliceSink) AddCoverage(model.Coverage) error  { return nil }
 
 // TestASFFRoundTrip writes a demo day (every product, status, workflow, note and field the demo
 // makes) as ASFF and decodes it back: every finding must come back equal.
@@ -36,7 +36,7 @@ func TestASFFRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
 	w := collect.NewASFFWriter(&buf)
 	for _, d := range []int{0, 39} {
-		if err := org.Snapshot(ctx, d, collect.SinkFunc(func(f *store.Finding) error {
+		if err := org.Snapshot(ctx, d, collect.SinkFunc(func(f *model.Finding) error {
 			want.AddFinding(f)
 			return w.Write(f)
 		})); err != nil {
@@ -56,7 +56,7 @@ func TestASFFRoundTrip(t *testing.T) {
 	ms := func(tm time.Time) time.Time { return tm.UTC().Truncate(time.Millisecond) }
 	for i := range want.fs {
 		a, b := *want.fs[i], *got.fs[i]
-		for _, p := range []*store.Finding{&a, &b} {
+		for _, p := range []*model.Finding{&a, &b} {
 			p.FirstObservedAt, p.CreatedAt, p.UpdatedAt, p.NoteUpdatedAt = ms(p.FirstObservedAt), ms(p.CreatedAt), ms(p.UpdatedAt), ms(p.NoteUpdatedAt)
 			if len(p.Standards) == 0 {
 				p.Standards = nil

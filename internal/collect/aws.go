@@ -24,7 +24,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/hubreport/hubreport/internal/catalog"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // Collection modes of the AWS source.
@@ -104,9 +104,9 @@ type AWSPlan struct {
 	// finding aggregator).
 	AggregatorRegions []string
 	Regions           []string // regions read (accounts mode) or expected in the stream (aggregator)
-	Accounts          []store.Account
-	Standards         []store.Standard
-	Controls          []store.Control
+	Accounts          []model.Account
+	Standards         []model.Standard
+	Controls          []model.Control
 	// ListedAccounts is false when Organizations could not be read (aggregator mode then takes
 	// the accounts from the findings).
 	ListedAccounts bool
@@ -281,8 +281,8 @@ func aggregatorRegions(ctx context.Context, hub hubCatalogAPI, home string) ([]s
 	return regions, nil
 }
 
-func listAccounts(ctx context.Context, org accountsAPI) ([]store.Account, error) {
-	var out []store.Account
+func listAccounts(ctx context.Context, org accountsAPI) ([]model.Account, error) {
+	var out []model.Account
 	pages := organizations.NewListAccountsPaginator(org, &organizations.ListAccountsInput{})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
@@ -293,10 +293,10 @@ func listAccounts(ctx context.Context, org accountsAPI) ([]store.Account, error)
 			if !accountActive(a) {
 				continue
 			}
-			out = append(out, store.Account{AccountID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Email: aws.ToString(a.Email)})
+			out = append(out, model.Account{AccountID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Email: aws.ToString(a.Email)})
 		}
 	}
-	slices.SortFunc(out, func(a, b store.Account) int { return cmp.Compare(a.AccountID, b.AccountID) })
+	slices.SortFunc(out, func(a, b model.Account) int { return cmp.Compare(a.AccountID, b.AccountID) })
 	return out, nil
 }
 
@@ -309,8 +309,8 @@ func accountActive(a orgtypes.Account) bool {
 	return a.Status == orgtypes.AccountStatusActive
 }
 
-func (s *AWSSource) filterAccounts(all []store.Account) []store.Account {
-	var out []store.Account
+func (s *AWSSource) filterAccounts(all []model.Account) []model.Account {
+	var out []model.Account
 	for _, a := range all {
 		if s.wanted(a.AccountID) {
 			out = append(out, a)
@@ -334,7 +334,7 @@ func isAccessDenied(err error) bool {
 // standards lists the standards enabled in the home region and, for each, its controls as
 // Security Hub defines them now: reports then name every control, even one no account has a
 // finding for, and controls newer than the embedded catalog keep their real titles.
-func (s *AWSSource) standards(ctx context.Context) ([]store.Standard, []store.Control, error) {
+func (s *AWSSource) standards(ctx context.Context) ([]model.Standard, []model.Control, error) {
 	var enabled []string
 	var arns []string
 	pages := securityhub.NewGetEnabledStandardsPaginator(s.home, &securityhub.GetEnabledStandardsInput{})
@@ -359,7 +359,7 @@ func (s *AWSSource) standards(ctx context.Context) ([]store.Standard, []store.Co
 	for _, id := range enabled {
 		if !known[id] {
 			// A standard newer than the catalog: named by its id until the catalog knows it.
-			stds = append(stds, store.Standard{ID: id, Name: id, ShortName: id})
+			stds = append(stds, model.Standard{ID: id, Name: id, ShortName: id})
 			known[id] = true
 		}
 	}
@@ -377,7 +377,7 @@ func (s *AWSSource) standards(ctx context.Context) ([]store.Standard, []store.Co
 			continue
 		}
 		for _, d := range defs {
-			c := store.Control{StandardID: enabled[i], ControlID: aws.ToString(d.SecurityControlId), Title: aws.ToString(d.Title),
+			c := model.Control{StandardID: enabled[i], ControlID: aws.ToString(d.SecurityControlId), Title: aws.ToString(d.Title),
 				Severity: string(d.SeverityRating), RemediationURL: aws.ToString(d.RemediationUrl)}
 			if j, ok := index[[2]string{c.StandardID, c.ControlID}]; ok {
 				old := ctls[j]
@@ -398,8 +398,8 @@ func (s *AWSSource) controlDefinitions(ctx context.Context, standardsArn string)
 }
 
 // Meta describes the snapshot the plan fills.
-func (p *AWSPlan) Meta(organization string) store.SnapshotMeta {
-	return store.SnapshotMeta{Source: "aws", Organization: organization, AdministratorAccount: p.AdministratorAccount,
+func (p *AWSPlan) Meta(organization string) model.SnapshotMeta {
+	return model.SnapshotMeta{Source: "aws", Organization: organization, AdministratorAccount: p.AdministratorAccount,
 		AccountsExpected: len(p.Accounts)}
 }
 
@@ -490,7 +490,7 @@ func ShardOf(account string, shards int) int {
 // handed to bad and left out: one bad record must not cost the rest of the run, and bad counts it
 // so the snapshot says what was left out.
 func (s *AWSSource) readFindings(ctx context.Context, hub findingsAPI, filters *types.AwsSecurityFindingFilters,
-	fn func([]*store.Finding) error, bad func(x *types.AwsSecurityFinding, err error)) error {
+	fn func([]*model.Finding) error, bad func(x *types.AwsSecurityFinding, err error)) error {
 	in := &securityhub.GetFindingsInput{Filters: filters, MaxResults: aws.Int32(100)}
 	// The paginator stops on a repeated token (StopOnDuplicateToken) and sends the same
 	// filters with every page, as NextToken requires.
@@ -505,7 +505,7 @@ func (s *AWSSource) readFindings(ctx context.Context, hub findingsAPI, filters *
 		if err != nil {
 			return err
 		}
-		batch := make([]*store.Finding, 0, len(page.Findings))
+		batch := make([]*model.Finding, 0, len(page.Findings))
 		for i := range page.Findings {
 			f, err := convertFinding(&page.Findings[i], s.opts.Catalog)
 			if err != nil {
@@ -531,7 +531,7 @@ func (s *AWSSource) collectAggregator(ctx context.Context, sink Sink) (err error
 	s.opts.Progress.begin(len(p.Accounts), 1)
 	seen := map[[2]string]int64{}
 	bad := map[[2]string]*malformed{}
-	err = s.readFindings(ctx, s.home, s.findingsFilters("", ""), func(batch []*store.Finding) error {
+	err = s.readFindings(ctx, s.home, s.findingsFilters("", ""), func(batch []*model.Finding) error {
 		for _, f := range batch {
 			if !s.wanted(f.AccountID) {
 				continue
@@ -567,9 +567,9 @@ func (s *AWSSource) collectAggregator(ctx context.Context, sink Sink) (err error
 			ids[k[0]] = true
 		}
 		for id := range ids {
-			accounts = append(accounts, store.Account{AccountID: id})
+			accounts = append(accounts, model.Account{AccountID: id})
 		}
-		slices.SortFunc(accounts, func(a, b store.Account) int { return cmp.Compare(a.AccountID, b.AccountID) })
+		slices.SortFunc(accounts, func(a, b model.Account) int { return cmp.Compare(a.AccountID, b.AccountID) })
 	}
 	unknown, err := s.centralEnablement(ctx, sink, accounts)
 	if err != nil {
@@ -585,13 +585,13 @@ func (s *AWSSource) collectAggregator(ctx context.Context, sink Sink) (err error
 	for _, a := range accounts {
 		for _, r := range regions {
 			k := [2]string{a.AccountID, r}
-			c := store.Coverage{AccountID: a.AccountID, Region: r, Status: store.CoverageCollected, Findings: seen[k]}
+			c := model.Coverage{AccountID: a.AccountID, Region: r, Status: model.CoverageCollected, Findings: seen[k]}
 			bad[k].record(&c)
 			delete(bad, k)
 			if c.Findings == 0 && c.Malformed == 0 {
 				// Every enabled standard evaluates controls in every enabled region, so an
 				// account/region with no finding at all is not being read.
-				c.Status = store.CoverageMissing
+				c.Status = model.CoverageMissing
 				c.Reason = "no findings in the aggregation region: Security Hub not enabled there, the account not a member, or the region not linked to the aggregator"
 			} else if why := unknown[a.AccountID]; why != "" {
 				c.Reason = enablementUnknown + ": " + why
@@ -605,7 +605,7 @@ func (s *AWSSource) collectAggregator(ctx context.Context, sink Sink) (err error
 	// Malformed findings naming a pair outside the plan (an account or region not listed) still
 	// count: the snapshot must say something was left out.
 	for _, k := range slices.SortedFunc(maps.Keys(bad), func(a, b [2]string) int { return cmp.Compare(a[0]+"/"+a[1], b[0]+"/"+b[1]) }) {
-		c := store.Coverage{AccountID: k[0], Region: k[1], Status: store.CoverageCollected}
+		c := model.Coverage{AccountID: k[0], Region: k[1], Status: model.CoverageCollected}
 		bad[k].record(&c)
 		if err := sink.AddCoverage(c); err != nil {
 			return err

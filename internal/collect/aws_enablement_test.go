@@ -8,13 +8,13 @@ import (
 
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/fakeaws"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 const fsbpID = "standards/aws-foundational-security-best-practices/v/1.0.0"
 
 // rowsOf renders disabled rows as sorted "account region standard control source reason" lines.
-func rowsOf(ds []store.DisabledControl) []string {
+func rowsOf(ds []model.DisabledControl) []string {
 	var out []string
 	for _, d := range ds {
 		out = append(out, strings.Join([]string{d.AccountID, d.Region, d.StandardID, d.ControlID, d.Source, d.Reason}, " "))
@@ -55,8 +55,8 @@ func TestAWSAssociationsAccountsMode(t *testing.T) {
 	if !slices.Contains(srv.Regions(), "eu-west-1") {
 		t.Fatalf("the emulator has no eu-west-1: %v", srv.Regions())
 	}
-	want := slices.Concat(expand(plan, accts[1].AccountID, plan.Regions, "", "IAM.6", store.DisabledByAssociation, "root access managed centrally"),
-		expand(plan, accts[2].AccountID, []string{"eu-west-1"}, fsbpID, "S3.1", store.DisabledByAssociation, "sandbox, EXC-1"))
+	want := slices.Concat(expand(plan, accts[1].AccountID, plan.Regions, "", "IAM.6", model.DisabledByAssociation, "root access managed centrally"),
+		expand(plan, accts[2].AccountID, []string{"eu-west-1"}, fsbpID, "S3.1", model.DisabledByAssociation, "sandbox, EXC-1"))
 	slices.Sort(want)
 	if len(want) < len(plan.Regions)+1 {
 		t.Fatalf("the plan does not list IAM.6 and S3.1: %d expected rows", len(want))
@@ -65,7 +65,7 @@ func TestAWSAssociationsAccountsMode(t *testing.T) {
 		t.Errorf("disabled rows:\n got %q\nwant %q", g, want)
 	}
 	for _, c := range got.Coverage {
-		if c.Status != store.CoverageCollected || c.Reason != "" {
+		if c.Status != model.CoverageCollected || c.Reason != "" {
 			t.Errorf("coverage %+v: want collected, no reason", c)
 		}
 	}
@@ -100,7 +100,7 @@ func TestAWSAssociationsDeniedFallsBack(t *testing.T) {
 		t.Fatal("no coverage")
 	}
 	for _, c := range got.Coverage {
-		if c.Status != store.CoverageCollected || !strings.HasPrefix(c.Reason, "control enablement not read: ") || !strings.Contains(c.Reason, "AccessDenied") {
+		if c.Status != model.CoverageCollected || !strings.HasPrefix(c.Reason, "control enablement not read: ") || !strings.Contains(c.Reason, "AccessDenied") {
 			t.Errorf("coverage %+v: want collected, with the enablement unknown because access is denied", c)
 		}
 	}
@@ -134,12 +134,12 @@ func TestAWSCentralConfiguration(t *testing.T) {
 		case only:
 			for _, c := range plan.Controls {
 				if c.ControlID != "S3.1" && !c.Disabled {
-					want = append(want, expand(plan, only, plan.AggregatorRegions, c.StandardID, c.ControlID, store.DisabledByCentralConfiguration, "configuration policy minimal")...)
+					want = append(want, expand(plan, only, plan.AggregatorRegions, c.StandardID, c.ControlID, model.DisabledByCentralConfiguration, "configuration policy minimal")...)
 				}
 			}
 		default:
 			for _, id := range []string{"IAM.6", "S3.1"} {
-				want = append(want, expand(plan, a.AccountID, plan.AggregatorRegions, "", id, store.DisabledByCentralConfiguration, "configuration policy baseline")...)
+				want = append(want, expand(plan, a.AccountID, plan.AggregatorRegions, "", id, model.DisabledByCentralConfiguration, "configuration policy baseline")...)
 			}
 		}
 	}
@@ -150,7 +150,7 @@ func TestAWSCentralConfiguration(t *testing.T) {
 	}
 	for _, c := range got.Coverage {
 		unknown := strings.HasPrefix(c.Reason, "control enablement not read: the account is self-managed")
-		if c.Status == store.CoverageCollected && unknown != (c.AccountID == self) {
+		if c.Status == model.CoverageCollected && unknown != (c.AccountID == self) {
 			t.Errorf("coverage %+v: the enablement is unknown only in the self-managed account %s", c, self)
 		}
 	}
@@ -160,7 +160,7 @@ func TestAWSCentralConfiguration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	strip := func(rows []store.DisabledControl, account string) []string {
+	strip := func(rows []model.DisabledControl, account string) []string {
 		var out []string
 		for _, d := range rows {
 			if d.AccountID == account {
@@ -193,7 +193,7 @@ func TestAWSCentralConfigurationNotInUse(t *testing.T) {
 	}
 	n := 0
 	for _, c := range got.Coverage {
-		if c.Status != store.CoverageCollected {
+		if c.Status != model.CoverageCollected {
 			continue
 		}
 		n++

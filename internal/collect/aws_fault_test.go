@@ -18,12 +18,13 @@ import (
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/fakeaws"
+	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
 // storeSnapshot collects src into a fresh store file, as `reporter collect` does, and returns
 // the store (closed with the test), the snapshot and its coverage rows.
-func storeSnapshot(t *testing.T, src *collect.AWSSource) (*store.Store, store.Snapshot, error) {
+func storeSnapshot(t *testing.T, src *collect.AWSSource) (*store.Store, model.Snapshot, error) {
 	t.Helper()
 	ctx := t.Context()
 	plan, err := src.Prepare(ctx)
@@ -37,7 +38,7 @@ func storeSnapshot(t *testing.T, src *collect.AWSSource) (*store.Store, store.Sn
 	t.Cleanup(func() { st.Close() })
 	meta := plan.Meta("test-org")
 	meta.TakenAt = time.Now().UTC()
-	snap, err := collect.Snapshot(ctx, st, meta, plan.Standards, plan.Controls, src)
+	snap, err := st.WriteSnapshot(ctx, meta, plan.Standards, plan.Controls, collect.Fill[*store.SnapshotWriter](src))
 	return st, snap, err
 }
 
@@ -69,10 +70,10 @@ func coverageOf(t *testing.T, st *store.Store, id int64) []coverageRow {
 	return out
 }
 
-func storedFindings(t *testing.T, st *store.Store, id int64) []*store.Finding {
+func storedFindings(t *testing.T, st *store.Store, id int64) []*model.Finding {
 	t.Helper()
-	var out []*store.Finding
-	if err := st.ForEachFinding(t.Context(), id, func(f *store.Finding) error {
+	var out []*model.Finding
+	if err := st.ForEachFinding(t.Context(), id, func(f *model.Finding) error {
 		c := *f
 		out = append(out, &c)
 		return nil
@@ -94,7 +95,7 @@ func memberHub(t *testing.T, srv *fakeaws.Server, url string) *securityhub.Clien
 	if _, err := src.Prepare(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	i := slices.IndexFunc(srv.Accounts(), func(a store.Account) bool { return a.AccountID != srv.AdministratorAccount() })
+	i := slices.IndexFunc(srv.Accounts(), func(a model.Account) bool { return a.AccountID != srv.AdministratorAccount() })
 	member := srv.Accounts()[i].AccountID
 	creds, err := src.MemberCredentials(t.Context(), member)
 	if err != nil {
@@ -204,15 +205,15 @@ func TestAWSExpiredTwiceIsAnErrorNotDenied(t *testing.T) {
 	members := 0
 	for _, c := range sink.Coverage {
 		if c.AccountID == srv.AdministratorAccount() {
-			if c.Status != store.CoverageCollected {
+			if c.Status != model.CoverageCollected {
 				t.Errorf("administrator %s/%s (its own, unexpiring keys): %s %s", c.AccountID, c.Region, c.Status, c.Reason)
 			}
 			continue
 		}
 		members++
-		if c.Status != store.CoverageError || !strings.Contains(c.Reason, "ExpiredTokenException") ||
+		if c.Status != model.CoverageError || !strings.Contains(c.Reason, "ExpiredTokenException") ||
 			!strings.Contains(c.Reason, "still expired after fetching fresh credentials") {
-			t.Errorf("member %s/%s: %s %q, want %s naming ExpiredTokenException and the retry", c.AccountID, c.Region, c.Status, c.Reason, store.CoverageError)
+			t.Errorf("member %s/%s: %s %q, want %s naming ExpiredTokenException and the retry", c.AccountID, c.Region, c.Status, c.Reason, model.CoverageError)
 		}
 	}
 	if members == 0 {
@@ -245,12 +246,12 @@ func TestAWSCollectOutlastsCredentials(t *testing.T) {
 	}
 	want := activeFindings(srv)
 	checkExactlyOnce(t, want, storedFindings(t, st, snap.ID))
-	if snap.Status != store.StatusComplete {
-		t.Errorf("snapshot is %s, want %s", snap.Status, store.StatusComplete)
+	if snap.Status != model.StatusComplete {
+		t.Errorf("snapshot is %s, want %s", snap.Status, model.StatusComplete)
 	}
 	pages := 0
 	for _, c := range coverageOf(t, st, snap.ID) {
-		if c.status != store.CoverageCollected || c.malformed != 0 {
+		if c.status != model.CoverageCollected || c.malformed != 0 {
 			t.Errorf("pair %s/%s: %s, %d malformed", c.account, c.region, c.status, c.malformed)
 		}
 		pages = max(pages, int((c.findings+99)/100))
@@ -298,8 +299,8 @@ func TestAWSMalformedFindingIsSkippedAndCounted(t *testing.T) {
 				}
 			}
 			checkExactlyOnce(t, want, storedFindings(t, st, snap.ID))
-			if snap.Status != store.StatusPartial {
-				t.Errorf("snapshot is %s, want %s", snap.Status, store.StatusPartial)
+			if snap.Status != model.StatusPartial {
+				t.Errorf("snapshot is %s, want %s", snap.Status, model.StatusPartial)
 			}
 			var total int64
 			var errs []string
@@ -328,14 +329,14 @@ func TestAWSMalformedFindingIsSkippedAndCounted(t *testing.T) {
 // account and region; the process goes on and nothing is stored.
 func TestAWSPanicIsAnErrorNamingThePair(t *testing.T) {
 	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Aggregator: true, Unlimited: true})
-	var victim *store.Finding
+	var victim *model.Finding
 	for _, f := range srv.Findings() {
 		if f.RecordState == "ACTIVE" && f.AccountID != srv.AdministratorAccount() && f.Region != srv.HomeRegion() {
 			victim = f
 			break
 		}
 	}
-	restore := collect.SetConvertFinding(func(x *types.AwsSecurityFinding, cat *catalog.Catalog) (*store.Finding, error) {
+	restore := collect.SetConvertFinding(func(x *types.AwsSecurityFinding, cat *catalog.Catalog) (*model.Finding, error) {
 		if aws.ToString(x.Id) == victim.ID {
 			var m map[string]int
 			m["injected"]++ // a nil map write: a real runtime panic

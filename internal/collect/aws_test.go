@@ -21,6 +21,7 @@ import (
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/fakeaws"
+	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -34,11 +35,11 @@ func awsConfig(srv *fakeaws.Server, url string) aws.Config {
 	}
 }
 
-func key(f *store.Finding) string { return f.ProductARN + "|" + f.ID }
+func key(f *model.Finding) string { return f.ProductARN + "|" + f.ID }
 
 // activeFindings is what a collection should yield: the emulator's estate, active records only.
-func activeFindings(srv *fakeaws.Server) map[string]*store.Finding {
-	out := map[string]*store.Finding{}
+func activeFindings(srv *fakeaws.Server) map[string]*model.Finding {
+	out := map[string]*model.Finding{}
 	for _, f := range srv.Findings() {
 		if f.RecordState == "ACTIVE" {
 			out[key(f)] = f
@@ -80,7 +81,7 @@ func unpacedIfUnlimited(srv *fakeaws.Server, opts collect.AWSOptions) collect.AW
 // checkExactlyOnce compares what was collected with the estate, finding by finding and field by
 // field: the emulator serves its findings as ASFF JSON, so this is a round trip through the wire
 // format and the SDK's decoder.
-func checkExactlyOnce(t *testing.T, want map[string]*store.Finding, got []*store.Finding) {
+func checkExactlyOnce(t *testing.T, want map[string]*model.Finding, got []*model.Finding) {
 	t.Helper()
 	seen := map[string]bool{}
 	for _, f := range got {
@@ -110,7 +111,7 @@ func checkExactlyOnce(t *testing.T, want map[string]*store.Finding, got []*store
 }
 
 // normalize makes times comparable (the wire keeps milliseconds in UTC).
-func normalize(f store.Finding) store.Finding {
+func normalize(f model.Finding) model.Finding {
 	for _, p := range []*time.Time{&f.FirstObservedAt, &f.CreatedAt, &f.UpdatedAt, &f.NoteUpdatedAt} {
 		*p = p.UTC().Truncate(time.Millisecond)
 	}
@@ -154,14 +155,14 @@ func TestAWSBothModesCollectEveryFindingOnce(t *testing.T) {
 	// Both modes describe the same pairs the same way, but for control enablement: the emulator's
 	// organization is not centrally configured, so the aggregator cannot read it (see
 	// aws_enablement_test.go).
-	sortCov := func(c []store.Coverage) []store.Coverage {
+	sortCov := func(c []model.Coverage) []model.Coverage {
 		c = slices.Clone(c)
 		for i := range c {
 			if strings.HasPrefix(c[i].Reason, "control enablement not read") {
 				c[i].Reason = ""
 			}
 		}
-		slices.SortFunc(c, func(a, b store.Coverage) int {
+		slices.SortFunc(c, func(a, b model.Coverage) int {
 			return cmp.Or(cmp.Compare(a.AccountID, b.AccountID), cmp.Compare(a.Region, b.Region))
 		})
 		return c
@@ -197,7 +198,7 @@ func TestAWSSurvivesThrottlingAndServerErrors(t *testing.T) {
 			}
 			checkExactlyOnce(t, want, got.Findings)
 			for _, c := range got.Coverage {
-				if c.Status != store.CoverageCollected && c.Status != store.CoverageMissing {
+				if c.Status != model.CoverageCollected && c.Status != model.CoverageMissing {
 					t.Errorf("pair %s/%s: %s (%s)", c.AccountID, c.Region, c.Status, c.Reason)
 				}
 			}
@@ -230,7 +231,7 @@ func TestAWSGapsAreCoverage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	status := map[[2]string]store.Coverage{}
+	status := map[[2]string]model.Coverage{}
 	for _, c := range got.Coverage {
 		status[[2]string{c.AccountID, c.Region}] = c
 	}
@@ -238,11 +239,11 @@ func TestAWSGapsAreCoverage(t *testing.T) {
 		t.Errorf("%d coverage rows, want one per account/region (%d)", n, len(plan.Accounts)*len(plan.Regions))
 	}
 	for _, r := range plan.Regions {
-		if c := status[[2]string{denied, r}]; c.Status != store.CoverageDenied || c.Reason == "" {
+		if c := status[[2]string{denied, r}]; c.Status != model.CoverageDenied || c.Reason == "" {
 			t.Errorf("denied account %s/%s: coverage %+v, want denied with a reason", denied, r, c)
 		}
 	}
-	if c := status[[2]string{disabled, region}]; c.Status != store.CoverageNotEnabled || c.Reason == "" {
+	if c := status[[2]string{disabled, region}]; c.Status != model.CoverageNotEnabled || c.Reason == "" {
 		t.Errorf("disabled region %s/%s: coverage %+v, want not_enabled with a reason", disabled, region, c)
 	}
 	for _, f := range got.Findings {
@@ -301,7 +302,7 @@ func TestAWSFindingSeenTwiceIsStoredOnce(t *testing.T) {
 	})
 	meta := plan.Meta("acme")
 	meta.TakenAt = time.Now()
-	snap, err := collect.Snapshot(ctx, st, meta, plan.Standards, plan.Controls, both)
+	snap, err := st.WriteSnapshot(ctx, meta, plan.Standards, plan.Controls, collect.Fill[*store.SnapshotWriter](both))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +318,7 @@ func TestAWSFindingSeenTwiceIsStoredOnce(t *testing.T) {
 	}
 	// The denied account's pairs could not be read as the member, but the aggregator read them:
 	// the pair counts as collected, once.
-	if snap.Status != store.StatusComplete {
+	if snap.Status != model.StatusComplete {
 		t.Errorf("status %s, want complete", snap.Status)
 	}
 	var rows, deniedCollected int
@@ -355,7 +356,7 @@ func TestAWSCancelStoresNothing(t *testing.T) {
 			}()
 			meta := plan.Meta("acme")
 			meta.TakenAt = time.Now()
-			_, err = collect.Snapshot(ctx, st, meta, plan.Standards, plan.Controls, src)
+			_, err = st.WriteSnapshot(ctx, meta, plan.Standards, plan.Controls, collect.Fill[*store.SnapshotWriter](src))
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("err = %v, want context.Canceled", err)
 			}
@@ -408,12 +409,12 @@ func TestAWSStillThrottledIsCoverage(t *testing.T) {
 	throttled := map[[2]string]bool{}
 	for _, c := range got.Coverage {
 		switch c.Status {
-		case store.CoverageThrottled:
+		case model.CoverageThrottled:
 			throttled[[2]string{c.AccountID, c.Region}] = true
 			if c.Reason == "" {
 				t.Errorf("%s/%s throttled without a reason", c.AccountID, c.Region)
 			}
-		case store.CoverageCollected:
+		case model.CoverageCollected:
 		default:
 			t.Errorf("%s/%s: %s (%s)", c.AccountID, c.Region, c.Status, c.Reason)
 		}
@@ -434,7 +435,7 @@ func TestAWSStillThrottledIsCoverage(t *testing.T) {
 func TestAWSShardsPartitionTheAccounts(t *testing.T) {
 	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 8, Aggregator: true, Unlimited: true})
 	const n = 3
-	var all []*store.Finding
+	var all []*model.Finding
 	seen := map[string]int{}
 	for i := range n {
 		got, plan, err := collectWith(t, t.Context(), srv, hs.URL, collect.AWSOptions{Mode: collect.ModeAccounts, Shard: i, Shards: n})
@@ -512,7 +513,7 @@ func TestAWSDropsRetiredControls(t *testing.T) {
 		}
 		// The counts handed to the sink, per account, region and standard, from the emulator's
 		// findings (several goroutines dropped them in accounts mode).
-		wantCounts, gotCounts := map[store.RetiredFindings]int64{}, map[store.RetiredFindings]int64{}
+		wantCounts, gotCounts := map[model.RetiredFindings]int64{}, map[model.RetiredFindings]int64{}
 		for _, f := range want {
 			if f.ControlID == retired {
 				stds := f.Standards
@@ -520,7 +521,7 @@ func TestAWSDropsRetiredControls(t *testing.T) {
 					stds = []string{""}
 				}
 				for _, std := range stds {
-					wantCounts[store.RetiredFindings{AccountID: f.AccountID, Region: f.Region, StandardID: std, ControlID: retired}]++
+					wantCounts[model.RetiredFindings{AccountID: f.AccountID, Region: f.Region, StandardID: std, ControlID: retired}]++
 				}
 			}
 		}

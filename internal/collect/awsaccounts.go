@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // Accounts mode: a role assumed in every member account, and every account/region read in
@@ -135,13 +135,13 @@ func (s *AWSSource) collectPair(ctx context.Context, pr pair, sink Sink, mu *syn
 	account, region := pr.account.id, pr.region
 	defer s.contain(account, region, &err)
 	log := s.opts.Log.With("account", account, "region", region)
-	cov := store.Coverage{AccountID: account, Region: region, Status: store.CoverageCollected}
+	cov := model.Coverage{AccountID: account, Region: region, Status: model.CoverageCollected}
 	creds, err := s.credentials(ctx, pr.account)
-	var found []*store.Finding
+	var found []*model.Finding
 	var bad malformed
 	if err == nil {
 		hub := s.hubClient(creds, account, region)
-		err = s.readFindings(ctx, hub, s.findingsFilters(account, region), func(batch []*store.Finding) error {
+		err = s.readFindings(ctx, hub, s.findingsFilters(account, region), func(batch []*model.Finding) error {
 			found = append(found, batch...)
 			return nil
 		}, func(_ *types.AwsSecurityFinding, err error) { bad.add(err, log) })

@@ -18,7 +18,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/time/rate"
 
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // The SDK methods the AWS source calls, and nothing more: tests point the real clients at
@@ -224,20 +224,20 @@ func coverageOf(err error) (status, reason string) {
 		reason = code + ": " + apiErr.ErrorMessage()
 		switch {
 		case code == "InvalidAccessException":
-			return store.CoverageNotEnabled, reason
+			return model.CoverageNotEnabled, reason
 		case code == "AccessDenied" || code == "AccessDeniedException" || code == "UnauthorizedOperation" ||
 			code == "InvalidClientTokenId" || code == "UnrecognizedClientException":
-			return store.CoverageDenied, reason
+			return model.CoverageDenied, reason
 		case code == "ExpiredToken" || code == "ExpiredTokenException":
 			// Not a permission problem: the credentials source handed out expired credentials
 			// twice (see refreshExpired). Recorded as an error so nobody goes hunting in IAM.
-			return store.CoverageError, reason + " (still expired after fetching fresh credentials: check the host clock and the credentials source)"
+			return model.CoverageError, reason + " (still expired after fetching fresh credentials: check the host clock and the credentials source)"
 		case isThrottleCode(code):
-			return store.CoverageThrottled, reason + " (still throttled after the retry budget)"
+			return model.CoverageThrottled, reason + " (still throttled after the retry budget)"
 		}
-		return store.CoverageError, reason
+		return model.CoverageError, reason
 	}
-	return store.CoverageError, err.Error()
+	return model.CoverageError, err.Error()
 }
 
 func isThrottleCode(code string) bool {

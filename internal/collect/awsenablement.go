@@ -12,11 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/hubreport/hubreport/internal/catalog"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // Control enablement. A control disabled for a standard in an account and region is DISABLED
-// there (see store.DisabledControl). Accounts mode reads each account/region's associations with
+// there (see model.DisabledControl). Accounts mode reads each account/region's associations with
 // BatchGetStandardsControlAssociations; aggregator mode reads the administrator's central
 // configuration. Where neither can be read, the findings are all there is (AWS archives a
 // disabled control's findings, so they drop out of the scores after a while), and the pair's
@@ -62,7 +62,7 @@ func regionalARN(arn, region string) string {
 }
 
 // associations reads which of the plan's controls are disabled in one account and region.
-func (s *AWSSource) associations(ctx context.Context, hub associationsAPI, account, region string) ([]store.DisabledControl, error) {
+func (s *AWSSource) associations(ctx context.Context, hub associationsAPI, account, region string) ([]model.DisabledControl, error) {
 	var ids []types.StandardsControlAssociationId
 	for _, c := range s.plan.Controls {
 		if arn := s.stdARNs[c.StandardID]; arn != "" && !c.Disabled {
@@ -70,7 +70,7 @@ func (s *AWSSource) associations(ctx context.Context, hub associationsAPI, accou
 				StandardsArn: aws.String(regionalARN(arn, region))})
 		}
 	}
-	var out []store.DisabledControl
+	var out []model.DisabledControl
 	for batch := range slices.Chunk(ids, maxAssociationIDs) {
 		res, err := hub.BatchGetStandardsControlAssociations(ctx, &securityhub.BatchGetStandardsControlAssociationsInput{
 			StandardsControlAssociationIds: batch})
@@ -88,9 +88,9 @@ func (s *AWSSource) associations(ctx context.Context, hub associationsAPI, accou
 			if d.AssociationStatus != types.AssociationStatusDisabled {
 				continue
 			}
-			out = append(out, store.DisabledControl{AccountID: account, Region: region,
+			out = append(out, model.DisabledControl{AccountID: account, Region: region,
 				StandardID: catalog.NormalizeStandardID(aws.ToString(d.StandardsArn)), ControlID: aws.ToString(d.SecurityControlId),
-				Source: store.DisabledByAssociation, Reason: aws.ToString(d.UpdatedReason)})
+				Source: model.DisabledByAssociation, Reason: aws.ToString(d.UpdatedReason)})
 		}
 	}
 	return out, nil
@@ -112,7 +112,7 @@ type centralPolicy struct {
 // each of accounts, for the regions central configuration governs (the home region and the
 // regions linked to it), and, for accounts it says nothing about, why (the coverage note).
 // A whole-organization failure (central configuration off, access denied) is the error.
-func (s *AWSSource) central(ctx context.Context, hub centralConfigAPI, accounts []string) ([]store.DisabledControl, map[string]string, error) {
+func (s *AWSSource) central(ctx context.Context, hub centralConfigAPI, accounts []string) ([]model.DisabledControl, map[string]string, error) {
 	org, err := hub.DescribeOrganizationConfiguration(ctx, &securityhub.DescribeOrganizationConfigurationInput{})
 	if err != nil {
 		return nil, nil, fmt.Errorf("DescribeOrganizationConfiguration: %w", err)
@@ -158,7 +158,7 @@ func (s *AWSSource) central(ctx context.Context, hub centralConfigAPI, accounts 
 			}
 		}
 	}
-	var out []store.DisabledControl
+	var out []model.DisabledControl
 	unknown := map[string]string{}
 	for _, account := range accounts {
 		id, ok := policyOf[account]
@@ -189,8 +189,8 @@ func (s *AWSSource) central(ctx context.Context, hub centralConfigAPI, accounts 
 
 // policyDisabled expands a policy to rows for one account: each plan control the policy disables
 // (or does not enable), for each standard the control belongs to, in each aggregated region.
-func (s *AWSSource) policyDisabled(account string, p *centralPolicy) []store.DisabledControl {
-	var out []store.DisabledControl
+func (s *AWSSource) policyDisabled(account string, p *centralPolicy) []model.DisabledControl {
+	var out []model.DisabledControl
 	for _, region := range s.plan.AggregatorRegions {
 		for _, c := range s.plan.Controls {
 			if c.Disabled {
@@ -201,8 +201,8 @@ func (s *AWSSource) policyDisabled(account string, p *centralPolicy) []store.Dis
 				off = !slices.Contains(p.enabled, c.ControlID)
 			}
 			if off {
-				out = append(out, store.DisabledControl{AccountID: account, Region: region, StandardID: c.StandardID,
-					ControlID: c.ControlID, Source: store.DisabledByCentralConfiguration, Reason: "configuration policy " + p.name})
+				out = append(out, model.DisabledControl{AccountID: account, Region: region, StandardID: c.StandardID,
+					ControlID: c.ControlID, Source: model.DisabledByCentralConfiguration, Reason: "configuration policy " + p.name})
 			}
 		}
 	}
@@ -212,7 +212,7 @@ func (s *AWSSource) policyDisabled(account string, p *centralPolicy) []store.Dis
 // centralEnablement stores what the central configuration disables in accounts (aggregator mode)
 // and returns, per account, why its enablement is unknown: for every account when the central
 // configuration cannot be read at all.
-func (s *AWSSource) centralEnablement(ctx context.Context, sink Sink, accounts []store.Account) (map[string]string, error) {
+func (s *AWSSource) centralEnablement(ctx context.Context, sink Sink, accounts []model.Account) (map[string]string, error) {
 	ids := make([]string, len(accounts))
 	for i, a := range accounts {
 		ids[i] = a.AccountID

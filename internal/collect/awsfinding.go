@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/hubreport/hubreport/internal/catalog"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // convertFinding is fromSDK; a test makes it panic to check that the panic is contained.
@@ -16,7 +16,7 @@ var convertFinding = fromSDK
 // fromSDK converts a finding as the SDK decoded it. It goes through rawFinding so that findings
 // read from the API and from exported files are normalized by the same code (legacy control ids,
 // missing Region or ProductName, workflow states, severity).
-func fromSDK(x *types.AwsSecurityFinding, cat *catalog.Catalog) (*store.Finding, error) {
+func fromSDK(x *types.AwsSecurityFinding, cat *catalog.Catalog) (*model.Finding, error) {
 	r := rawFinding{
 		ID:                aws.ToString(x.Id),
 		ProductArn:        aws.ToString(x.ProductArn),

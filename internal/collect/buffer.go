@@ -3,17 +3,17 @@ package collect
 import (
 	"context"
 
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // Buffer keeps a snapshot in memory: a Sink that can be replayed as a Source, to look at what a
 // source yielded or to store it after changing it.
 type Buffer struct {
-	Findings []*store.Finding
-	Accounts []store.Account
-	Coverage []store.Coverage
-	Disabled []store.DisabledControl
-	Retired  []store.RetiredFindings
+	Findings []*model.Finding
+	Accounts []model.Account
+	Coverage []model.Coverage
+	Disabled []model.DisabledControl
+	Retired  []model.RetiredFindings
 }
 
 var (
@@ -22,22 +22,22 @@ var (
 )
 
 // AddFinding keeps f.
-func (b *Buffer) AddFinding(f *store.Finding) error { b.Findings = append(b.Findings, f); return nil }
+func (b *Buffer) AddFinding(f *model.Finding) error { b.Findings = append(b.Findings, f); return nil }
 
 // AddAccount keeps a.
-func (b *Buffer) AddAccount(a store.Account) error { b.Accounts = append(b.Accounts, a); return nil }
+func (b *Buffer) AddAccount(a model.Account) error { b.Accounts = append(b.Accounts, a); return nil }
 
 // AddCoverage keeps c.
-func (b *Buffer) AddCoverage(c store.Coverage) error { b.Coverage = append(b.Coverage, c); return nil }
+func (b *Buffer) AddCoverage(c model.Coverage) error { b.Coverage = append(b.Coverage, c); return nil }
 
 // AddDisabledControl keeps d.
-func (b *Buffer) AddDisabledControl(d store.DisabledControl) error {
+func (b *Buffer) AddDisabledControl(d model.DisabledControl) error {
 	b.Disabled = append(b.Disabled, d)
 	return nil
 }
 
 // AddRetiredFindings keeps r.
-func (b *Buffer) AddRetiredFindings(r store.RetiredFindings) error {
+func (b *Buffer) AddRetiredFindings(r model.RetiredFindings) error {
 	b.Retired = append(b.Retired, r)
 	return nil
 }

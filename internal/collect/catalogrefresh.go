@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
-	"github.com/hubreport/hubreport/internal/analyze"
 	"github.com/hubreport/hubreport/internal/catalog"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // The Security Hub methods a catalog refresh calls, and nothing more.
@@ -199,7 +199,7 @@ func readCatalog(ctx context.Context, hub catalogRefreshAPI, account, region str
 	for id := range controls {
 		ids = append(ids, id)
 	}
-	slices.SortFunc(ids, analyze.CompareControlIDs)
+	slices.SortFunc(ids, model.CompareControlIDs)
 	for _, id := range ids {
 		if err := ctx.Err(); err != nil {
 			return nil, err

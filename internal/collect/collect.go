@@ -1,40 +1,34 @@
 // Package collect reads findings from a source (exported ASFF files, the demo organization, and
-// later the AWS APIs) and hands them to a Sink, normally a store.SnapshotWriter. A source never
+// later the AWS APIs) and hands them to a Sink, normally the store's snapshot writer (store.WriteSnapshot passes one). A source never
 // decides whether a snapshot is kept: it returns an error and the caller rolls the snapshot back.
 package collect
 
 import (
 	"context"
-	"errors"
-	"runtime/debug"
 
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
-// Sink receives one snapshot's data. store.SnapshotWriter implements it.
+// Sink receives one snapshot's data. store.SnapshotWriter implements it (the run package checks
+// that at compile time: collect does not import the store downstream of it).
 type Sink interface {
-	AddFinding(f *store.Finding) error
-	AddAccount(a store.Account) error
-	AddCoverage(c store.Coverage) error
+	AddFinding(f *model.Finding) error
+	AddAccount(a model.Account) error
+	AddCoverage(c model.Coverage) error
 }
-
-var _ Sink = (*store.SnapshotWriter)(nil)
 
 // DisabledSink is a Sink that also stores control enablement. It is a separate interface so that
 // sinks with no use for it (counters, filters) need not grow a method: AddDisabled passes the rows
 // to a sink that takes them and drops them otherwise.
 type DisabledSink interface {
-	AddDisabledControl(d store.DisabledControl) error
+	AddDisabledControl(d model.DisabledControl) error
 }
 
-var (
-	_ DisabledSink = (*store.SnapshotWriter)(nil)
-	_ DisabledSink = (*Buffer)(nil)
-)
+var _ DisabledSink = (*Buffer)(nil)
 
 // AddDisabled hands d to sink when it stores disabled controls (or to the sink it wraps, through
 // an Unwrap() Sink method), and drops it otherwise.
-func AddDisabled(sink Sink, d store.DisabledControl) error {
+func AddDisabled(sink Sink, d model.DisabledControl) error {
 	if ds, ok := unwrapTo[DisabledSink](sink); ok {
 		return ds.AddDisabledControl(d)
 	}
@@ -44,17 +38,16 @@ func AddDisabled(sink Sink, d store.DisabledControl) error {
 // RetiredSink is a Sink that also stores how many findings of retired controls were dropped
 // (optional for the same reason as DisabledSink).
 type RetiredSink interface {
-	AddRetiredFindings(r store.RetiredFindings) error
+	AddRetiredFindings(r model.RetiredFindings) error
 }
 
 var (
-	_ RetiredSink = (*store.SnapshotWriter)(nil)
 	_ RetiredSink = (*Buffer)(nil)
 )
 
 // AddRetired hands r to sink when it stores retired controls' counts (or to the sink it wraps),
 // and drops it otherwise.
-func AddRetired(sink Sink, r store.RetiredFindings) error {
+func AddRetired(sink Sink, r model.RetiredFindings) error {
 	if rs, ok := unwrapTo[RetiredSink](sink); ok {
 		return rs.AddRetiredFindings(r)
 	}
@@ -88,35 +81,22 @@ type SourceFunc func(ctx context.Context, sink Sink) error
 // Collect calls f.
 func (f SourceFunc) Collect(ctx context.Context, sink Sink) error { return f(ctx, sink) }
 
-// Snapshot runs src into a new snapshot of st. The snapshot is stored only if src and the commit
-// succeed; on any error or cancellation nothing is stored.
-func Snapshot(ctx context.Context, st *store.Store, meta store.SnapshotMeta, stds []store.Standard, ctls []store.Control, src Source) (store.Snapshot, error) {
-	w, err := st.BeginSnapshot(ctx, meta, stds, ctls)
-	if err != nil {
-		return store.Snapshot{}, err
-	}
-	if err := src.Collect(ctx, w); err != nil {
-		return store.Snapshot{}, errors.Join(err, w.Rollback())
-	}
-	if err := ctx.Err(); err != nil {
-		return store.Snapshot{}, errors.Join(err, w.Rollback())
-	}
-	// What the source decoded is in the store's staging now, and its buffers are garbage. The
-	// commit's merge is where the process peaks (DuckDB's working memory on top of everything
-	// else), so the Go heap's free pages go back to the system first: about 20 MB at 200,000
-	// findings, for the price of one garbage collection.
-	debug.FreeOSMemory()
-	return w.Commit(ctx)
-}
-
 // SinkFunc is a Sink that receives findings only; accounts and coverage are dropped.
-type SinkFunc func(f *store.Finding) error
+type SinkFunc func(f *model.Finding) error
 
 // AddFinding calls f.
-func (f SinkFunc) AddFinding(x *store.Finding) error { return f(x) }
+func (f SinkFunc) AddFinding(x *model.Finding) error { return f(x) }
 
 // AddAccount drops the account.
-func (SinkFunc) AddAccount(store.Account) error { return nil }
+func (SinkFunc) AddAccount(model.Account) error { return nil }
 
 // AddCoverage drops the coverage.
-func (SinkFunc) AddCoverage(store.Coverage) error { return nil }
+func (SinkFunc) AddCoverage(model.Coverage) error { return nil }
+
+// Fill adapts src to the fill function of a writer whose type W is a Sink, so that a snapshot is
+// written without collect importing the store downstream of it:
+//
+//	st.WriteSnapshot(ctx, meta, stds, ctls, collect.Fill[*store.SnapshotWriter](src))
+func Fill[W Sink](src Source) func(context.Context, W) error {
+	return func(ctx context.Context, w W) error { return src.Collect(ctx, w) }
+}

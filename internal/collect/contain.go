@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // A bad record or a bug meets a wall here: a finding that cannot be stored is counted and left
@@ -36,7 +36,7 @@ func (m *malformed) add(err error, log *slog.Logger) {
 }
 
 // record puts the count and the first error into c. A nil m records nothing.
-func (m *malformed) record(c *store.Coverage) {
+func (m *malformed) record(c *model.Coverage) {
 	if m == nil || m.n == 0 {
 		return
 	}

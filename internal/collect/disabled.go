@@ -6,7 +6,7 @@ import (
 	"slices"
 
 	"github.com/hubreport/hubreport/internal/catalog"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // DisabledRule is one configured disabled control (config controls.disabled): ControlID is
@@ -24,7 +24,7 @@ type DisabledRule struct {
 // coverage name, and the standards of ctls, the snapshot's catalog) and stored with source
 // "config". Exports carry findings but not enablement, so this is how file and demo snapshots
 // know what is disabled; with the AWS source the rules add to what AWS says.
-func WithDisabled(src Source, rules []DisabledRule, cat *catalog.Catalog, ctls []store.Control) Source {
+func WithDisabled(src Source, rules []DisabledRule, cat *catalog.Catalog, ctls []model.Control) Source {
 	if len(rules) == 0 {
 		return src
 	}
@@ -56,7 +56,7 @@ type scopeSink struct {
 
 func (s *scopeSink) Unwrap() Sink { return s.Sink }
 
-func (s *scopeSink) AddFinding(f *store.Finding) error {
+func (s *scopeSink) AddFinding(f *model.Finding) error {
 	s.accounts[f.AccountID], s.regions[f.Region] = true, true
 	if f.ControlID != "" {
 		for _, st := range f.Standards {
@@ -66,12 +66,12 @@ func (s *scopeSink) AddFinding(f *store.Finding) error {
 	return s.Sink.AddFinding(f)
 }
 
-func (s *scopeSink) AddAccount(a store.Account) error {
+func (s *scopeSink) AddAccount(a model.Account) error {
 	s.accounts[a.AccountID] = true
 	return s.Sink.AddAccount(a)
 }
 
-func (s *scopeSink) AddCoverage(c store.Coverage) error {
+func (s *scopeSink) AddCoverage(c model.Coverage) error {
 	s.accounts[c.AccountID], s.regions[c.Region] = true, true
 	return s.Sink.AddCoverage(c)
 }
@@ -79,7 +79,7 @@ func (s *scopeSink) AddCoverage(c store.Coverage) error {
 // expandDisabled turns rules into one row per account, region, standard and control, in a stable
 // order. A rule naming an account or region the snapshot does not hold adds nothing: there is
 // nothing there to leave out.
-func expandDisabled(rules []DisabledRule, cat *catalog.Catalog, seen *scopeSink) []store.DisabledControl {
+func expandDisabled(rules []DisabledRule, cat *catalog.Catalog, seen *scopeSink) []model.DisabledControl {
 	accounts := slices.Sorted(func(yield func(string) bool) {
 		for a := range seen.accounts {
 			if a != "" && !yield(a) {
@@ -94,7 +94,7 @@ func expandDisabled(rules []DisabledRule, cat *catalog.Catalog, seen *scopeSink)
 			}
 		}
 	})
-	var out []store.DisabledControl
+	var out []model.DisabledControl
 	for _, r := range rules {
 		standard := ""
 		if r.Standard != "" {
@@ -124,8 +124,8 @@ func expandDisabled(rules []DisabledRule, cat *catalog.Catalog, seen *scopeSink)
 					continue
 				}
 				for _, st := range stds {
-					out = append(out, store.DisabledControl{AccountID: a, Region: reg, StandardID: st, ControlID: r.ControlID,
-						Source: store.DisabledByConfig, Reason: cmp.Or(r.Reason, "controls.disabled in the configuration")})
+					out = append(out, model.DisabledControl{AccountID: a, Region: reg, StandardID: st, ControlID: r.ControlID,
+						Source: model.DisabledByConfig, Reason: cmp.Or(r.Reason, "controls.disabled in the configuration")})
 				}
 			}
 		}

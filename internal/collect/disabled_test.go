@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/hubreport/hubreport/internal/catalog"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // TestWithDisabledExpands: controls.disabled entries expand to the snapshot's accounts, regions
@@ -23,11 +23,11 @@ func TestWithDisabledExpands(t *testing.T) {
 	src := &Buffer{}
 	for _, a := range []string{"111111111111", "222222222222"} {
 		for _, r := range []string{"us-east-1", "eu-west-1"} {
-			src.Findings = append(src.Findings, &store.Finding{ID: a + r, AccountID: a, Region: r, ControlID: "S3.1", Standards: []string{fsbp, pci}})
+			src.Findings = append(src.Findings, &model.Finding{ID: a + r, AccountID: a, Region: r, ControlID: "S3.1", Standards: []string{fsbp, pci}})
 		}
 	}
 	_, ctls := cat.ForSnapshot([]string{"fsbp"})
-	if !slices.ContainsFunc(ctls, func(c store.Control) bool { return c.ControlID == "IAM.6" }) {
+	if !slices.ContainsFunc(ctls, func(c model.Control) bool { return c.ControlID == "IAM.6" }) {
 		t.Fatal("the catalog's FSBP has no IAM.6")
 	}
 	rules := []DisabledRule{
@@ -41,7 +41,7 @@ func TestWithDisabledExpands(t *testing.T) {
 	}
 	var got []string
 	for _, d := range sink.Disabled {
-		if d.Source != store.DisabledByConfig || d.Reason == "" {
+		if d.Source != model.DisabledByConfig || d.Reason == "" {
 			t.Errorf("row %+v: want source config and a reason", d)
 		}
 		got = append(got, fmt.Sprintf("%s %s %s %s", d.AccountID, d.Region, d.ControlID, d.StandardID[:14]))

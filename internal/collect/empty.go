@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // EmptyImportError refuses an import whose files hold no finding: empty files, [], pages with
@@ -39,7 +39,7 @@ type countingSink struct {
 	n int64
 }
 
-func (c *countingSink) AddFinding(f *store.Finding) error {
+func (c *countingSink) AddFinding(f *model.Finding) error {
 	c.n++
 	return c.Sink.AddFinding(f)
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/hubreport/hubreport/internal/catalog"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // What the external tests (package collect_test) reach inside for.
@@ -29,7 +29,7 @@ func (s *AWSSource) MemberCredentials(ctx context.Context, account string) (aws.
 }
 
 // SetConvertFinding replaces the converter of API findings until the returned func is called.
-func SetConvertFinding(f func(x *types.AwsSecurityFinding, cat *catalog.Catalog) (*store.Finding, error)) (restore func()) {
+func SetConvertFinding(f func(x *types.AwsSecurityFinding, cat *catalog.Catalog) (*model.Finding, error)) (restore func()) {
 	old := convertFinding
 	convertFinding = f
 	return func() { convertFinding = old }

@@ -15,7 +15,7 @@ import (
 	"sync"
 
 	"github.com/hubreport/hubreport/internal/catalog"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // FileSource reads exported ASFF files; "-" means Stdin.
@@ -153,7 +153,7 @@ const (
 // Memory does not grow with the file: only the few batches of records being decoded are held.
 // The price is that fn may already have seen the findings before a bad record; the caller
 // discards them.
-func Decode(ctx context.Context, name string, r io.Reader, cat *catalog.Catalog, fn func(*store.Finding) error) error {
+func Decode(ctx context.Context, name string, r io.Reader, cat *catalog.Catalog, fn func(*model.Finding) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("import %s: %w", name, err)
 	}
@@ -195,7 +195,7 @@ var (
 	windowPool = sync.Pool{New: func() any { b := make([]byte, frameBufferSize); return &b }}
 )
 
-func newDecoder(ctx context.Context, name string, src io.Reader, gzipped bool, cat *catalog.Catalog, fn func(*store.Finding) error) *decoder {
+func newDecoder(ctx context.Context, name string, src io.Reader, gzipped bool, cat *catalog.Catalog, fn func(*model.Finding) error) *decoder {
 	return &decoder{
 		ctx:     ctx,
 		name:    name,
@@ -436,7 +436,7 @@ type decoder struct {
 	ctx     context.Context
 	name    string
 	cat     *catalog.Catalog
-	fn      func(*store.Finding) error
+	fn      func(*model.Finding) error
 	gzipped bool
 	f       framer
 	rec     int // index of the next record
@@ -735,7 +735,7 @@ func (d *decoder) record(b []byte, start int64) error {
 
 // decodeRecord decodes record k, the finding object b framed at input offset start, into a
 // finding. raw is the caller's scratch space. It is safe for concurrent use.
-func (d *decoder) decodeRecord(raw *rawFinding, k int, b []byte, start int64) (*store.Finding, error) {
+func (d *decoder) decodeRecord(raw *rawFinding, k int, b []byte, start int64) (*model.Finding, error) {
 	*raw = rawFinding{}
 	if !raw.decodeFast(b) {
 		// Not the common shape, or not valid: encoding/json decides, and names what is wrong.

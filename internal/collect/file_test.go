@@ -18,7 +18,7 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // findingJSON returns a compact consolidated finding with the given Id.
@@ -42,7 +42,7 @@ func gzipBytes(t testing.TB, data []byte) []byte {
 	return buf.Bytes()
 }
 
-func ids(fs []*store.Finding) []string {
+func ids(fs []*model.Finding) []string {
 	out := []string{}
 	for _, f := range fs {
 		out = append(out, f.ID)
@@ -259,8 +259,8 @@ func TestDecodeReaders(t *testing.T) {
 				name, data = name+", gzip", gzipBytes(t, data)
 			}
 			t.Run(name, func(t *testing.T) {
-				var got []*store.Finding
-				err := Decode(context.Background(), "all", wrap(bytes.NewReader(data)), testCatalog(t), func(f *store.Finding) error {
+				var got []*model.Finding
+				err := Decode(context.Background(), "all", wrap(bytes.NewReader(data)), testCatalog(t), func(f *model.Finding) error {
 					got = append(got, f)
 					return nil
 				})
@@ -280,7 +280,7 @@ func TestDecodeReadError(t *testing.T) {
 	errDisk := errors.New("input/output error")
 	r := io.MultiReader(strings.NewReader("["+f1+","), iotest.ErrReader(errDisk))
 	n := 0
-	err := Decode(context.Background(), "findings.json", r, testCatalog(t), func(*store.Finding) error { n++; return nil })
+	err := Decode(context.Background(), "findings.json", r, testCatalog(t), func(*model.Finding) error { n++; return nil })
 	var ie *ImportError
 	if !errors.As(err, &ie) || !errors.Is(err, errDisk) || ie.Record != 1 {
 		t.Fatalf("got %v, want an ImportError at record 1 wrapping %v", err, errDisk)
@@ -297,7 +297,7 @@ func TestDecodeContext(t *testing.T) {
 	t.Run("cancelled before", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		err := Decode(ctx, "f.json", strings.NewReader("[]"), testCatalog(t), func(*store.Finding) error { return nil })
+		err := Decode(ctx, "f.json", strings.NewReader("[]"), testCatalog(t), func(*model.Finding) error { return nil })
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("got %v, want context.Canceled", err)
 		}
@@ -310,7 +310,7 @@ func TestDecodeContext(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		n := 0
-		err := Decode(ctx, "f.json", &buf, testCatalog(t), func(*store.Finding) error {
+		err := Decode(ctx, "f.json", &buf, testCatalog(t), func(*model.Finding) error {
 			if n++; n == 10 {
 				cancel()
 			}
@@ -361,7 +361,7 @@ func TestDecodeBoundedMemory(t *testing.T) {
 			pr, pw := io.Pipe()
 			go func() { pw.CloseWithError(write(pw)) }()
 			count := 0
-			d := newDecoder(context.Background(), "big.json", pr, false, testCatalog(t), func(*store.Finding) error {
+			d := newDecoder(context.Background(), "big.json", pr, false, testCatalog(t), func(*model.Finding) error {
 				count++
 				return nil
 			})
@@ -381,13 +381,13 @@ func TestDecodeBoundedMemory(t *testing.T) {
 
 // fakeSink records findings; the file source must not call the other methods.
 type fakeSink struct {
-	findings []*store.Finding
+	findings []*model.Finding
 	failAt   int // AddFinding fails on this call (1-based); 0 never
 }
 
 var errSink = errors.New("sink full")
 
-func (s *fakeSink) AddFinding(f *store.Finding) error {
+func (s *fakeSink) AddFinding(f *model.Finding) error {
 	if len(s.findings)+1 == s.failAt {
 		return errSink
 	}
@@ -395,8 +395,8 @@ func (s *fakeSink) AddFinding(f *store.Finding) error {
 	return nil
 }
 
-func (s *fakeSink) AddAccount(store.Account) error   { return errors.New("AddAccount called") }
-func (s *fakeSink) AddCoverage(store.Coverage) error { return errors.New("AddCoverage called") }
+func (s *fakeSink) AddAccount(model.Account) error   { return errors.New("AddAccount called") }
+func (s *fakeSink) AddCoverage(model.Coverage) error { return errors.New("AddCoverage called") }
 
 func TestFileSource(t *testing.T) {
 	dir := t.TempDir()
@@ -659,7 +659,7 @@ func BenchmarkDecode(b *testing.B) {
 			b.ReportAllocs()
 			count := 0
 			for b.Loop() {
-				err := Decode(context.Background(), "bench.json", bytes.NewReader(bc.data), cat, func(*store.Finding) error {
+				err := Decode(context.Background(), "bench.json", bytes.NewReader(bc.data), cat, func(*model.Finding) error {
 					count++
 					return nil
 				})
@@ -724,7 +724,7 @@ func TestDecodePanicIsAnError(t *testing.T) {
 	}
 	defer func() { decodeFault = nil }()
 	var seen int
-	err := Decode(t.Context(), "big.json", bytes.NewReader(input), testCatalog(t), func(*store.Finding) error {
+	err := Decode(t.Context(), "big.json", bytes.NewReader(input), testCatalog(t), func(*model.Finding) error {
 		seen++
 		return nil
 	})

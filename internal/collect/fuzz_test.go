@@ -16,7 +16,7 @@ import (
 	"testing/iotest"
 
 	"github.com/hubreport/hubreport/internal/catalog"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 func FuzzDecode(f *testing.F) {
@@ -77,9 +77,9 @@ func fastGzip(data []byte) []byte {
 	return buf.Bytes()
 }
 
-func fuzzDecode(cat *catalog.Catalog, r io.Reader) ([]*store.Finding, error) {
-	var got []*store.Finding
-	err := Decode(context.Background(), "fuzz.json", r, cat, func(f *store.Finding) error {
+func fuzzDecode(cat *catalog.Catalog, r io.Reader) ([]*model.Finding, error) {
+	var got []*model.Finding
+	err := Decode(context.Background(), "fuzz.json", r, cat, func(f *model.Finding) error {
 		got = append(got, f)
 		return nil
 	})
@@ -93,7 +93,7 @@ func errString(err error) string {
 	return err.Error()
 }
 
-func checkFuzzResult(t *testing.T, data []byte, got []*store.Finding, err error) {
+func checkFuzzResult(t *testing.T, data []byte, got []*model.Finding, err error) {
 	t.Helper()
 	if err != nil {
 		var ie *ImportError

@@ -7,7 +7,7 @@ import (
 	"runtime/debug"
 	"sync"
 
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // Decoding a record costs several times what framing it does, so Decode runs as a pipeline: one
@@ -40,7 +40,7 @@ type batch struct {
 	first int          // record index of the first record
 	buf   []byte       // the records, back to back
 	spans []recordSpan // one per record
-	found []*store.Finding
+	found []*model.Finding
 	err   error // the error of record first+len(found), which ended the batch
 	final bool  // the last batch: ferr says how the framing ended (nil at the end of the input)
 	ferr  error

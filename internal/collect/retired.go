@@ -4,7 +4,7 @@ import (
 	"sync"
 
 	"github.com/hubreport/hubreport/internal/catalog"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // retiredFilter drops the findings of controls AWS retired (Catalog.Retired). AWS no longer
@@ -19,7 +19,7 @@ type retiredFilter struct {
 }
 
 // AddFinding passes f on unless its control is retired.
-func (r retiredFilter) AddFinding(f *store.Finding) error {
+func (r retiredFilter) AddFinding(f *model.Finding) error {
 	if f.ControlID != "" && r.cat.Retired(f.ControlID) {
 		r.dropped.add(f)
 		return nil
@@ -35,7 +35,7 @@ func (r retiredFilter) Unwrap() Sink { return r.Sink }
 // only, which are few.
 type retiredCounts struct {
 	mu    sync.Mutex
-	n     map[store.RetiredFindings]int64 // keyed with Findings 0
+	n     map[model.RetiredFindings]int64 // keyed with Findings 0
 	total int64
 }
 
@@ -46,14 +46,14 @@ func (c *retiredCounts) reset() {
 }
 
 // add counts f once under each of its standards, or under "" when it has none, and once in total.
-func (c *retiredCounts) add(f *store.Finding) {
+func (c *retiredCounts) add(f *model.Finding) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.n == nil {
-		c.n = map[store.RetiredFindings]int64{}
+		c.n = map[model.RetiredFindings]int64{}
 	}
 	c.total++
-	k := store.RetiredFindings{AccountID: f.AccountID, Region: f.Region, ControlID: f.ControlID}
+	k := model.RetiredFindings{AccountID: f.AccountID, Region: f.Region, ControlID: f.ControlID}
 	if len(f.Standards) == 0 {
 		c.n[k]++
 		return

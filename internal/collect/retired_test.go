@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // A finding of a retired control (AppSync.1 in testCatalog) is dropped and counted; the others go
@@ -69,9 +69,9 @@ func TestFileSourceStoresRetiredCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := slices.Clone(buf.Retired)
-	slices.SortFunc(got, func(a, b store.RetiredFindings) int { return strings.Compare(a.StandardID, b.StandardID) })
+	slices.SortFunc(got, func(a, b model.RetiredFindings) int { return strings.Compare(a.StandardID, b.StandardID) })
 	acc, region := "111122223333", "us-east-1"
-	want := []store.RetiredFindings{
+	want := []model.RetiredFindings{
 		{AccountID: acc, Region: region, StandardID: "", ControlID: "AppSync.1", Findings: 1},
 		{AccountID: acc, Region: region, StandardID: fsbp, ControlID: "AppSync.1", Findings: 2},
 		{AccountID: acc, Region: region, StandardID: pci, ControlID: "AppSync.1", Findings: 1},

@@ -33,7 +33,7 @@ import (
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/collect/demo"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // Defaults of Options.
@@ -147,7 +147,7 @@ type Stats struct {
 
 // orgAccount is an account as Organizations lists it.
 type orgAccount struct {
-	store.Account
+	model.Account
 	Status       string // ACTIVE, SUSPENDED
 	JoinedMethod string
 	Joined       time.Time
@@ -162,12 +162,12 @@ type Server struct {
 	orgID      string
 	regions    []string
 	standards  []string
-	accounts   []store.Account // ACTIVE
+	accounts   []model.Account // ACTIVE
 	orgList    []orgAccount    // what ListAccounts returns, ACTIVE and SUSPENDED
 	inOrg      map[string]*orgAccount
 	now        time.Time // the estate's clock: DateRange filters count back from it
 
-	findings []*store.Finding // the estate, in default order (ProductArn, Id)
+	findings []*model.Finding // the estate, in default order (ProductArn, Id)
 	wire     [][]byte         // findings[i] as ASFF JSON
 	// byRegion and byAccountRegion index findings (positions in default order).
 	byRegion        map[string][]int
@@ -344,7 +344,7 @@ func (s *Server) buildOrg() {
 			id = fmt.Sprintf("%012d", 100000000000+n%899999999999)
 		}
 		used[id] = true
-		acct := orgAccount{Account: store.Account{AccountID: id, Name: name, Email: "aws-" + name + "@acme-corp.example"},
+		acct := orgAccount{Account: model.Account{AccountID: id, Name: name, Email: "aws-" + name + "@acme-corp.example"},
 			Status: "SUSPENDED", JoinedMethod: "CREATED", Joined: base.Add(time.Duration(i+1) * 30 * time.Hour)}
 		// Put them among the others, not at the end, as AWS's order is not by status.
 		at := min(len(s.orgList), (i+1)*len(s.orgList)/3)
@@ -358,15 +358,15 @@ func (s *Server) buildOrg() {
 
 // estateSink collects a demo snapshot.
 type estateSink struct {
-	findings []*store.Finding
+	findings []*model.Finding
 }
 
-func (e *estateSink) AddFinding(f *store.Finding) error {
+func (e *estateSink) AddFinding(f *model.Finding) error {
 	e.findings = append(e.findings, f)
 	return nil
 }
-func (e *estateSink) AddAccount(store.Account) error   { return nil }
-func (e *estateSink) AddCoverage(store.Coverage) error { return nil }
+func (e *estateSink) AddAccount(model.Account) error   { return nil }
+func (e *estateSink) AddCoverage(model.Coverage) error { return nil }
 
 var _ collect.Sink = (*estateSink)(nil)
 
@@ -377,18 +377,18 @@ func (s *Server) buildFindings(org *demo.Org) error {
 	}
 	// Per account, findings in a stable order that interleaves the regions, so truncation keeps
 	// every region the account has findings in.
-	perAccount := map[string]map[string][]*store.Finding{}
+	perAccount := map[string]map[string][]*model.Finding{}
 	for _, f := range sink.findings {
 		if perAccount[f.AccountID] == nil {
-			perAccount[f.AccountID] = map[string][]*store.Finding{}
+			perAccount[f.AccountID] = map[string][]*model.Finding{}
 		}
 		perAccount[f.AccountID][f.Region] = append(perAccount[f.AccountID][f.Region], f)
 	}
-	var template []*store.Finding // for accounts without findings of their own
-	ordered := map[string][]*store.Finding{}
+	var template []*model.Finding // for accounts without findings of their own
+	ordered := map[string][]*model.Finding{}
 	for _, a := range s.accounts {
 		byRegion := perAccount[a.AccountID]
-		var out []*store.Finding
+		var out []*model.Finding
 		for i := 0; ; i++ {
 			added := false
 			for _, r := range s.regions {
@@ -406,7 +406,7 @@ func (s *Server) buildFindings(org *demo.Org) error {
 			template = out
 		}
 	}
-	var all []*store.Finding
+	var all []*model.Finding
 	for _, a := range s.accounts {
 		fs := ordered[a.AccountID]
 		if n := s.opts.FindingsPerAccount; n > 0 {
@@ -437,7 +437,7 @@ func (s *Server) buildFindings(org *demo.Org) error {
 			all = append(all, f)
 		}
 	}
-	slices.SortStableFunc(all, func(a, b *store.Finding) int {
+	slices.SortStableFunc(all, func(a, b *model.Finding) int {
 		if c := strings.Compare(a.ProductARN, b.ProductARN); c != 0 {
 			return c
 		}
@@ -460,8 +460,8 @@ func (s *Server) buildFindings(org *demo.Org) error {
 
 // rehome copies another account's findings into account, for FindingsPerAccount when an
 // account has none of its own.
-func rehome(src []*store.Finding, account string) []*store.Finding {
-	out := make([]*store.Finding, len(src))
+func rehome(src []*model.Finding, account string) []*model.Finding {
+	out := make([]*model.Finding, len(src))
 	for i, f := range src {
 		c := *f
 		old := f.AccountID
@@ -487,12 +487,12 @@ func (s *Server) Regions() []string { return slices.Clone(s.regions) }
 
 // Accounts lists the ACTIVE member accounts, the administrator included. ListAccounts also
 // returns SUSPENDED accounts, which are not listed here.
-func (s *Server) Accounts() []store.Account { return slices.Clone(s.accounts) }
+func (s *Server) Accounts() []model.Account { return slices.Clone(s.accounts) }
 
 // Findings returns the whole estate, every record state, in the default GetFindings order
 // (ProductArn, Id). Findings of account/regions listed in DisabledRegions are not part of it. The
 // findings are shared: do not modify them.
-func (s *Server) Findings() []*store.Finding { return slices.Clone(s.findings) }
+func (s *Server) Findings() []*model.Finding { return slices.Clone(s.findings) }
 
 // Standards lists the enabled standards as resource ids.
 func (s *Server) Standards() []string { return slices.Clone(s.standards) }

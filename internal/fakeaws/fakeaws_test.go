@@ -23,7 +23,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/hubreport/hubreport/internal/fakeaws"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 const home = "us-east-1"
@@ -79,7 +79,7 @@ func allFindings(t *testing.T, c *securityhub.Client, in *securityhub.GetFinding
 	return ids
 }
 
-func idsWhere(s *fakeaws.Server, keep func(f *store.Finding) bool) []string {
+func idsWhere(s *fakeaws.Server, keep func(f *model.Finding) bool) []string {
 	var ids []string
 	for _, f := range s.Findings() {
 		if keep(f) {
@@ -158,12 +158,12 @@ func TestGetFindingsVisibility(t *testing.T) {
 		name    string
 		account string
 		region  string
-		want    func(f *store.Finding) bool
+		want    func(f *model.Finding) bool
 	}{
-		{"admin home region aggregates all", admin, home, func(*store.Finding) bool { return true }},
-		{"admin other region", admin, "us-west-2", func(f *store.Finding) bool { return f.Region == "us-west-2" }},
-		{"member home region", mem, home, func(f *store.Finding) bool { return f.AccountID == mem && f.Region == home }},
-		{"member other region", mem, "eu-west-1", func(f *store.Finding) bool { return f.AccountID == mem && f.Region == "eu-west-1" }},
+		{"admin home region aggregates all", admin, home, func(*model.Finding) bool { return true }},
+		{"admin other region", admin, "us-west-2", func(f *model.Finding) bool { return f.Region == "us-west-2" }},
+		{"member home region", mem, home, func(f *model.Finding) bool { return f.AccountID == mem && f.Region == home }},
+		{"member other region", mem, "eu-west-1", func(f *model.Finding) bool { return f.AccountID == mem && f.Region == "eu-west-1" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -178,14 +178,14 @@ func TestGetFindingsVisibility(t *testing.T) {
 		c := hubClient(hs.URL, clientOpts{region: "us-west-2",
 			creds: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "x", "")})
 		got := allFindings(t, c, &securityhub.GetFindingsInput{})
-		sameSet(t, got, idsWhere(s, func(f *store.Finding) bool { return f.Region == "us-west-2" }))
+		sameSet(t, got, idsWhere(s, func(f *model.Finding) bool { return f.Region == "us-west-2" }))
 	})
 }
 
 func TestGetFindingsNoAggregator(t *testing.T) {
 	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true})
 	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount())})
-	sameSet(t, allFindings(t, c, &securityhub.GetFindingsInput{}), idsWhere(s, func(f *store.Finding) bool { return f.Region == home }))
+	sameSet(t, allFindings(t, c, &securityhub.GetFindingsInput{}), idsWhere(s, func(f *model.Finding) bool { return f.Region == home }))
 	out, err := c.ListFindingAggregators(context.Background(), &securityhub.ListFindingAggregatorsInput{})
 	if err != nil || len(out.FindingAggregators) != 0 {
 		t.Errorf("ListFindingAggregators = %v, %v; want none", out, err)
@@ -211,15 +211,15 @@ func TestGetFindingsFilters(t *testing.T) {
 	tests := []struct {
 		name    string
 		filters *types.AwsSecurityFindingFilters
-		want    func(f *store.Finding) bool
+		want    func(f *model.Finding) bool
 	}{
 		{"positive filters on one field are ORed",
 			&types.AwsSecurityFindingFilters{AwsAccountId: []types.StringFilter{eq(a1), eq(a2)}},
-			func(f *store.Finding) bool { return f.AccountID == a1 || f.AccountID == a2 }},
+			func(f *model.Finding) bool { return f.AccountID == a1 || f.AccountID == a2 }},
 		{"negative filters on one field are ANDed",
 			&types.AwsSecurityFindingFilters{ComplianceStatus: []types.StringFilter{
 				sf(types.StringFilterComparisonNotEquals, "PASSED"), sf(types.StringFilterComparisonNotEquals, "NOT_AVAILABLE")}},
-			func(f *store.Finding) bool {
+			func(f *model.Finding) bool {
 				return f.ComplianceStatus != "PASSED" && f.ComplianceStatus != "NOT_AVAILABLE"
 			}},
 		{"fields are ANDed",
@@ -228,7 +228,7 @@ func TestGetFindingsFilters(t *testing.T) {
 				WorkflowStatus:   []types.StringFilter{sf(types.StringFilterComparisonNotEquals, "SUPPRESSED")},
 				ComplianceStatus: []types.StringFilter{eq("FAILED")},
 				Region:           []types.StringFilter{eq("us-west-2"), eq("eu-west-1")}},
-			func(f *store.Finding) bool {
+			func(f *model.Finding) bool {
 				return f.RecordState == "ACTIVE" && f.WorkflowStatus != "SUPPRESSED" && f.ComplianceStatus == "FAILED" &&
 					(f.Region == "us-west-2" || f.Region == "eu-west-1")
 			}},
@@ -236,7 +236,7 @@ func TestGetFindingsFilters(t *testing.T) {
 			&types.AwsSecurityFindingFilters{ComplianceSecurityControlId: []types.StringFilter{
 				sf(types.StringFilterComparisonPrefix, "S3."), sf(types.StringFilterComparisonPrefix, "IAM."),
 				sf(types.StringFilterComparisonNotEquals, "S3.1"), sf(types.StringFilterComparisonPrefixNotEquals, "IAM.2")}},
-			func(f *store.Finding) bool {
+			func(f *model.Finding) bool {
 				id := f.ControlID
 				return (strings.HasPrefix(id, "S3.") || strings.HasPrefix(id, "IAM.")) && id != "S3.1" && !strings.HasPrefix(id, "IAM.2")
 			}},
@@ -244,34 +244,34 @@ func TestGetFindingsFilters(t *testing.T) {
 			&types.AwsSecurityFindingFilters{GeneratorId: []types.StringFilter{
 				sf(types.StringFilterComparisonContains, "/EC2."), sf(types.StringFilterComparisonContains, "/S3.")},
 				ProductName: []types.StringFilter{eq("Security Hub")}},
-			func(f *store.Finding) bool {
+			func(f *model.Finding) bool {
 				return (strings.Contains(f.GeneratorID, "/EC2.") || strings.Contains(f.GeneratorID, "/S3.")) && f.ProductName == "Security Hub"
 			}},
 		{"not contains",
 			&types.AwsSecurityFindingFilters{GeneratorId: []types.StringFilter{
 				sf(types.StringFilterComparisonNotContains, "security-control"), sf(types.StringFilterComparisonNotContains, "guardduty")}},
-			func(f *store.Finding) bool {
+			func(f *model.Finding) bool {
 				return !strings.Contains(f.GeneratorID, "security-control") && !strings.Contains(f.GeneratorID, "guardduty")
 			}},
 		{"associated standard and severity",
 			&types.AwsSecurityFindingFilters{ComplianceAssociatedStandardsId: []types.StringFilter{eq(fsbp)},
 				SeverityLabel: []types.StringFilter{eq("HIGH"), eq("CRITICAL")}},
-			func(f *store.Finding) bool {
+			func(f *model.Finding) bool {
 				return f.ControlID != "" && slices.Contains(f.Standards, fsbp) && (f.SeverityLabel == "HIGH" || f.SeverityLabel == "CRITICAL")
 			}},
 		{"updated between start and end",
 			&types.AwsSecurityFindingFilters{UpdatedAt: []types.DateFilter{{
 				Start: aws.String(start.Format(time.RFC3339)), End: aws.String(end.Format(time.RFC3339Nano))}}},
-			func(f *store.Finding) bool { return !f.UpdatedAt.Before(start) && !f.UpdatedAt.After(end) }},
+			func(f *model.Finding) bool { return !f.UpdatedAt.Before(start) && !f.UpdatedAt.After(end) }},
 		{"updated within a date range",
 			&types.AwsSecurityFindingFilters{UpdatedAt: []types.DateFilter{{
 				DateRange: &types.DateRange{Value: aws.Int32(3), Unit: types.DateRangeUnitDays}}}},
-			func(f *store.Finding) bool {
+			func(f *model.Finding) bool {
 				return !f.UpdatedAt.Before(now.Add(-3*24*time.Hour)) && !f.UpdatedAt.After(now)
 			}},
 		{"id and account",
 			&types.AwsSecurityFindingFilters{Id: []types.StringFilter{eq(s.Findings()[7].ID)}, AwsAccountId: []types.StringFilter{eq(s.Findings()[7].AccountID)}},
-			func(f *store.Finding) bool { return f.ID == s.Findings()[7].ID }},
+			func(f *model.Finding) bool { return f.ID == s.Findings()[7].ID }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -285,7 +285,7 @@ func TestGetFindingsFilters(t *testing.T) {
 func TestGetFindingsSort(t *testing.T) {
 	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, Aggregator: true})
 	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount())})
-	byID := map[string]*store.Finding{}
+	byID := map[string]*model.Finding{}
 	for _, f := range s.Findings() {
 		byID[f.ID] = f
 	}
@@ -306,7 +306,7 @@ func TestGetFindingsSort(t *testing.T) {
 	if !slices.Equal(first, second) {
 		t.Errorf("identical queries gave different sequences")
 	}
-	sameSet(t, first, idsWhere(s, func(f *store.Finding) bool { return f.Region == "us-west-2" }))
+	sameSet(t, first, idsWhere(s, func(f *model.Finding) bool { return f.Region == "us-west-2" }))
 }
 
 func TestGetFindingsInvalidInput(t *testing.T) {
@@ -428,7 +428,7 @@ func TestRetryThroughInjectedFaults(t *testing.T) {
 	rereads := &rereadCounter{RetryerV2: fastRetryer().(aws.RetryerV2)}
 	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount()), retryer: rereads})
 	got := allFindings(t, c, &securityhub.GetFindingsInput{})
-	sameSet(t, got, idsWhere(s, func(*store.Finding) bool { return true }))
+	sameSet(t, got, idsWhere(s, func(*model.Finding) bool { return true }))
 	st := s.Stats()
 	if st.Throttled == 0 {
 		t.Errorf("no injected throttling in %d requests", st.Requests["GetFindings"])
@@ -590,7 +590,7 @@ func TestAssumeRole(t *testing.T) {
 	// In the home region, where the administrator sees everything, the member sees its own.
 	c := hubClient(hs.URL, clientOpts{creds: creds})
 	sameSet(t, allFindings(t, c, &securityhub.GetFindingsInput{}),
-		idsWhere(s, func(f *store.Finding) bool { return f.AccountID == mem && f.Region == home }))
+		idsWhere(s, func(f *model.Finding) bool { return f.AccountID == mem && f.Region == home }))
 
 	for _, target := range []string{denied, "999999999999"} {
 		_, err = admin.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + target + ":role/hubreport-reader"),

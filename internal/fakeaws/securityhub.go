@@ -14,7 +14,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // Security Hub is rest-json. Errors carry the code in the X-Amzn-ErrorType header and the body
@@ -337,7 +337,7 @@ func (s *Server) getFindings(w http.ResponseWriter, c caller, body []byte) {
 
 // match returns the positions of the caller's findings that pass f, sorted; results are cached
 // per caller view and query so that paging through a large result does not filter again.
-func (s *Server) match(c caller, key string, f *filters, less func(a, b *store.Finding) int) []int {
+func (s *Server) match(c caller, key string, f *filters, less func(a, b *model.Finding) int) []int {
 	view := "member:" + c.account + ":" + c.region
 	if c.account == s.admin {
 		view = "admin:" + c.region

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 // TestDisabledShown: a standard's disabled controls are printed beside its score, pairs whose
@@ -16,10 +16,10 @@ import (
 func TestDisabledShown(t *testing.T) {
 	r := fullReport()
 	r.Standards[0].Disabled = 3
-	r.Coverage.EnablementUnknown = []analyze.CoverageGap{{AccountID: "111122223333", Region: "eu-west-1", Status: "collected",
+	r.Coverage.EnablementUnknown = []report.CoverageGap{{AccountID: "111122223333", Region: "eu-west-1", Status: "collected",
 		Reason: "control enablement not read: AccessDeniedException"}}
-	r.Reconciliation.Standards = []analyze.StandardReconciliation{{ID: r.Standards[0].ID, Findings: analyze.ReconciledFindings{Total: 5, Used: 4,
-		Ignored: analyze.IgnoredFindings{Disabled: 1}}}}
+	r.Reconciliation.Standards = []report.StandardReconciliation{{ID: r.Standards[0].ID, Findings: report.ReconciledFindings{Total: 5, Used: 4,
+		Ignored: report.IgnoredFindings{Disabled: 1}}}}
 	var buf bytes.Buffer
 	if err := Text(context.Background(), &buf, r); err != nil {
 		t.Fatal(err)

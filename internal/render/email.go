@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/report"
 	"github.com/hubreport/hubreport/templates"
 )
 
@@ -40,7 +40,7 @@ var emailTemplate = sync.OnceValues(func() (*template.Template, error) {
 // emailView is what templates/email.html.tmpl sees: the report, plus numbers already formatted
 // the way every other renderer prints them.
 type emailView struct {
-	R       *analyze.Report
+	R       *report.Report
 	Subject string
 	Summary string
 	Target  string
@@ -49,7 +49,7 @@ type emailView struct {
 	SummaryOf      string
 	Mean           string
 	Standards      []struct{ Name, Score, Change string }
-	TopControls    []analyze.FailedControl
+	TopControls    []report.FailedControl
 	Active         string
 	Critical       string
 	High           string
@@ -63,7 +63,7 @@ type emailView struct {
 // Email renders the report email: the summary score, the score per standard with its change
 // over the progress window, the top 5 failed controls and the finding counts in HTML, with the
 // text report as the plain-text alternative.
-func Email(ctx context.Context, r *analyze.Report, opt EmailOptions) (*EmailContent, error) {
+func Email(ctx context.Context, r *report.Report, opt EmailOptions) (*EmailContent, error) {
 	if err := check(ctx, r); err != nil {
 		return nil, fmt.Errorf("render email: %w", err)
 	}

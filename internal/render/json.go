@@ -7,14 +7,14 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 // JSON writes report.json (docs/report-json.md): the Report with its json tags, indented, ending
 // in a newline. Lists are [] when empty, never null; times are UTC; scores are unrounded. HTML
 // characters are not escaped: the file is data, and titles keep their "&" and "<".
 // Nothing is written unless the whole report encoded.
-func JSON(ctx context.Context, w io.Writer, r *analyze.Report) error {
+func JSON(ctx context.Context, w io.Writer, r *report.Report) error {
 	if err := check(ctx, r); err != nil {
 		return fmt.Errorf("render json: %w", err)
 	}

@@ -1,4 +1,4 @@
-// Package render turns an analyze.Report into report files. Each format has its own file and the
+// Package render turns a report.Report into report files. Each format has its own file and the
 // same signature, and Render chooses among them in one switch. Renderers print the Report and
 // nothing else: they never query the store.
 package render
@@ -14,10 +14,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hubreport/hubreport/internal/analyze"
 	"github.com/hubreport/hubreport/internal/render/evidence"
 	"github.com/hubreport/hubreport/internal/render/pdf"
 	"github.com/hubreport/hubreport/internal/render/xlsx"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 // knownFormats are the formats Render knows, in the order the CLI lists them. Keep them in step
@@ -65,12 +65,12 @@ type Renderer struct{ opt Options }
 func New(opt Options) Renderer { return Renderer{opt: opt} }
 
 // Render writes r to w in the named format with the default options.
-func Render(ctx context.Context, format string, w io.Writer, r *analyze.Report) error {
+func Render(ctx context.Context, format string, w io.Writer, r *report.Report) error {
 	return New(Options{}).Render(ctx, format, w, r)
 }
 
 // Render writes r to w in the named format. An unknown format is an *UnknownFormatError.
-func (rn Renderer) Render(ctx context.Context, format string, w io.Writer, r *analyze.Report) error {
+func (rn Renderer) Render(ctx context.Context, format string, w io.Writer, r *report.Report) error {
 	switch format {
 	case "text":
 		return Text(ctx, w, r)
@@ -90,7 +90,7 @@ func (rn Renderer) Render(ctx context.Context, format string, w io.Writer, r *an
 // clock, so the same snapshot always gives the same bytes. It is evidence of the snapshot, not
 // of the day it was filed, so it never carries the stale warning (Report.Stale) either: its
 // PDF and workbook are those of a report that is not stale.
-func (rn Renderer) evidence(ctx context.Context, w io.Writer, r *analyze.Report) error {
+func (rn Renderer) evidence(ctx context.Context, w io.Writer, r *report.Report) error {
 	if r == nil {
 		return errors.New("render evidence: nil report")
 	}
@@ -125,7 +125,7 @@ func (e *UnknownFormatError) Error() string {
 }
 
 // check is what every renderer verifies before writing.
-func check(ctx context.Context, r *analyze.Report) error {
+func check(ctx context.Context, r *report.Report) error {
 	if r == nil {
 		return fmt.Errorf("nil report")
 	}
@@ -138,8 +138,8 @@ var timeType = reflect.TypeFor[time.Time]()
 // empty ones (report.json promises [] rather than null), times are in UTC, and when clean is not
 // nil every string goes through it. It walks the type by reflection so that a field added to
 // the Report is covered without an edit here.
-func copyReport(r *analyze.Report, clean func(string) string) *analyze.Report {
-	return copyValue(reflect.ValueOf(r), clean).Interface().(*analyze.Report)
+func copyReport(r *report.Report, clean func(string) string) *report.Report {
+	return copyValue(reflect.ValueOf(r), clean).Interface().(*report.Report)
 }
 
 func copyValue(v reflect.Value, clean func(string) string) reflect.Value {

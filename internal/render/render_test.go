@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -23,22 +23,22 @@ func i(n int) *int         { return &n }
 func s(v string) *string   { return &v }
 
 var (
-	cis  = analyze.StandardScore{ID: "standards/cis-aws-foundations-benchmark/v/5.0.0", Name: "CIS AWS Foundations Benchmark v5.0", ShortName: "CIS v5.0"}
-	fsbp = analyze.StandardScore{ID: "standards/aws-foundational-security-best-practices/v/1.0.0", Name: "AWS Foundational Security Best Practices v1.0.0", ShortName: "AWS FSBP v1.0"}
-	pci  = analyze.StandardScore{ID: "standards/pci-dss/v/3.2.1", Name: "PCI DSS v3.2.1", ShortName: "PCI DSS v3.2.1"}
-	nist = analyze.StandardScore{ID: "standards/nist-800-53/v/5.0.0", Name: "NIST SP 800-53 Revision 5", ShortName: "NIST 800-53 r5"}
+	cis  = report.StandardScore{ID: "standards/cis-aws-foundations-benchmark/v/5.0.0", Name: "CIS AWS Foundations Benchmark v5.0", ShortName: "CIS v5.0"}
+	fsbp = report.StandardScore{ID: "standards/aws-foundational-security-best-practices/v/1.0.0", Name: "AWS Foundational Security Best Practices v1.0.0", ShortName: "AWS FSBP v1.0"}
+	pci  = report.StandardScore{ID: "standards/pci-dss/v/3.2.1", Name: "PCI DSS v3.2.1", ShortName: "PCI DSS v3.2.1"}
+	nist = report.StandardScore{ID: "standards/nist-800-53/v/5.0.0", Name: "NIST SP 800-53 Revision 5", ShortName: "NIST 800-53 r5"}
 )
 
 // score returns std with its score and control counts.
-func score(std analyze.StandardScore, sc, noSupp *float64, passed, failed, unknown, noData int) analyze.StandardScore {
+func score(std report.StandardScore, sc, noSupp *float64, passed, failed, unknown, noData int) report.StandardScore {
 	std.Score, std.ScoreWithoutSuppressions = sc, noSupp
 	std.Passed, std.Failed, std.Unknown, std.NoData = passed, failed, unknown, noData
 	return std
 }
 
 // progress returns std's progress over series, baseline the first point, current the last.
-func progress(std analyze.StandardScore, projected *string, onTrack bool, series ...analyze.ScorePoint) analyze.StandardProgress {
-	p := analyze.StandardProgress{ID: std.ID, Name: std.Name, ShortName: std.ShortName, Series: series, ProjectedDate: projected, OnTrack: onTrack}
+func progress(std report.StandardScore, projected *string, onTrack bool, series ...report.ScorePoint) report.StandardProgress {
+	p := report.StandardProgress{ID: std.ID, Name: std.Name, ShortName: std.ShortName, Series: series, ProjectedDate: projected, OnTrack: onTrack}
 	if len(series) > 0 {
 		p.BaselineScore, p.CurrentScore = series[0].Score, series[len(series)-1].Score
 		if p.BaselineScore != nil && p.CurrentScore != nil {
@@ -49,18 +49,18 @@ func progress(std analyze.StandardScore, projected *string, onTrack bool, series
 }
 
 // offTrack sets the reason a standard is off track.
-func offTrack(p analyze.StandardProgress, reason string) analyze.StandardProgress {
+func offTrack(p report.StandardProgress, reason string) report.StandardProgress {
 	p.OffTrackReason = reason
 	return p
 }
 
-func pt(date string, sc *float64) analyze.ScorePoint {
-	return analyze.ScorePoint{Date: date, Score: sc}
+func pt(date string, sc *float64) report.ScorePoint {
+	return report.ScorePoint{Date: date, Score: sc}
 }
 
 // partialPt is a point of a partial snapshot.
-func partialPt(date string, sc *float64) analyze.ScorePoint {
-	return analyze.ScorePoint{Date: date, Score: sc, Partial: true}
+func partialPt(date string, sc *float64) report.ScorePoint {
+	return report.ScorePoint{Date: date, Score: sc, Partial: true}
 }
 
 var takenAt = time.Date(2025, 2, 23, 6, 0, 0, 0, time.UTC)
@@ -68,27 +68,27 @@ var takenAt = time.Date(2025, 2, 23, 6, 0, 0, 0, time.UTC)
 // fullReport has every section filled: 4 standards, 12 top failed controls (2 beyond the text
 // report's 10), change_7d up, down, zero and unknown, accounts, 4 snapshots of progress with
 // fixed and regressed controls (6 fixed, 1 beyond the 5 printed), complete coverage.
-func fullReport() *analyze.Report {
-	return &analyze.Report{
+func fullReport() *report.Report {
+	return &report.Report{
 		GeneratedAt:          time.Date(2025, 2, 23, 6, 42, 10, 0, time.UTC),
 		Organization:         "acme-corp",
 		AdministratorAccount: "111122223333",
 		ReportDate:           "2025-02-23",
-		Snapshot: analyze.SnapshotInfo{
+		Snapshot: report.SnapshotInfo{
 			ID: 42, TakenAt: takenAt, Source: "demo", Status: "complete",
 			Findings: 48213, AccountsCollected: 50, AccountsExpected: 50,
 		},
 		SummaryScore:                    f(74.626865671641791), // 300 of 402 unique controls
 		SummaryScoreWithoutSuppressions: f(73.9),
-		SummaryControls:                 analyze.SummaryControls{Passed: 300, Failed: 100, Unknown: 2},
+		SummaryControls:                 report.SummaryControls{Passed: 300, Failed: 100, Unknown: 2},
 		SummaryScoreMeanOfStandards:     f(79.825), // mean of the four
-		Standards: []analyze.StandardScore{
+		Standards: []report.StandardScore{
 			score(cis, f(78.2), f(76.9), 43, 12, 0, 2),
 			score(fsbp, f(81.4), f(80.1), 180, 40, 1, 12),
 			score(pci, f(68.5), f(66.2), 37, 17, 0, 1), // exact half: 69%
 			score(nist, f(91.2), f(89.7), 210, 20, 0, 30),
 		},
-		TopFailedControls: []analyze.FailedControl{
+		TopFailedControls: []report.FailedControl{
 			{ControlID: "S3.1", Title: "S3 general purpose buckets should have block public access settings enabled", Severity: "MEDIUM", FailedAccounts: 23, TotalAccounts: 50, FailedResources: 23, Change7d: i(2), Standards: []string{fsbp.ID, cis.ID, pci.ID, nist.ID}},
 			{ControlID: "IAM.6", Title: "Hardware MFA should be enabled for the root user", Severity: "CRITICAL", FailedAccounts: 19, TotalAccounts: 50, FailedResources: 19, Change7d: i(-3), Standards: []string{cis.ID, pci.ID, nist.ID}},
 			{ControlID: "EC2.2", Title: "VPC default security groups should not allow inbound or outbound traffic", Severity: "HIGH", FailedAccounts: 17, TotalAccounts: 50, FailedResources: 1214, Change7d: i(0), Standards: []string{fsbp.ID, cis.ID, pci.ID, nist.ID}},
@@ -102,24 +102,24 @@ func fullReport() *analyze.Report {
 			{ControlID: "Config.1", Title: "AWS Config should be enabled and use the service-linked role for resource recording", Severity: "MEDIUM", FailedAccounts: 2, TotalAccounts: 50, FailedResources: 2, Change7d: nil, Standards: []string{fsbp.ID, cis.ID, pci.ID, nist.ID}},
 			{ControlID: "EFS.1", Title: "Elastic File System should be configured to encrypt file data at-rest using AWS KMS", Severity: "MEDIUM", FailedAccounts: 1, TotalAccounts: 50, FailedResources: 1, Change7d: i(0), Standards: []string{fsbp.ID, nist.ID}},
 		},
-		Findings: analyze.FindingSummary{
+		Findings: report.FindingSummary{
 			Active: 1247, Critical: 34, High: 189, Medium: 567, Low: 457, Informational: 0,
 			Suppressed: 23, RemediatedThisMonth: 132, AutoRemediatedThisMonth: 89,
 		},
-		Accounts: []analyze.AccountScores{
-			{AccountID: "111122223333", Name: "security-admin", OU: "Root/Security", Score: f(93.1), SummaryScore: f(93.1), SummaryScoreWithoutSuppressions: f(93.1), SummaryScoreMeanOfStandards: f(92.5), Failed: 3, Standards: []analyze.AccountStandardScore{
+		Accounts: []report.AccountScores{
+			{AccountID: "111122223333", Name: "security-admin", OU: "Root/Security", Score: f(93.1), SummaryScore: f(93.1), SummaryScoreWithoutSuppressions: f(93.1), SummaryScoreMeanOfStandards: f(92.5), Failed: 3, Standards: []report.AccountStandardScore{
 				{ID: cis.ID, Score: f(90), Passed: 45, Failed: 5},
 				{ID: fsbp.ID, Score: f(95), Passed: 190, Failed: 10},
 			}},
-			{AccountID: "444455556666", Name: "payments-prod", OU: "Root/Workloads/Prod", Score: f(62.8), SummaryScore: f(62.8), SummaryScoreWithoutSuppressions: f(61.2), SummaryScoreMeanOfStandards: f(64.25), Failed: 21, Standards: []analyze.AccountStandardScore{
+			{AccountID: "444455556666", Name: "payments-prod", OU: "Root/Workloads/Prod", Score: f(62.8), SummaryScore: f(62.8), SummaryScoreWithoutSuppressions: f(61.2), SummaryScoreMeanOfStandards: f(64.25), Failed: 21, Standards: []report.AccountStandardScore{
 				{ID: cis.ID, Score: f(61.5), Passed: 32, Failed: 20, Unknown: 0},
 				{ID: pci.ID, Score: f(67), Passed: 36, Failed: 17, Unknown: 1},
 			}},
 		},
-		Progress: analyze.Progress{
+		Progress: report.Progress{
 			WindowDays: 90, TargetScore: 90,
 			From: "2024-11-26", To: "2025-02-23", Snapshots: 4,
-			Standards: []analyze.StandardProgress{
+			Standards: []report.StandardProgress{
 				progress(cis, s("2025-06-10"), true, pt("2024-11-26", f(64.4)), pt("2024-12-26", f(69)), pt("2025-01-25", f(73.8)), pt("2025-02-23", f(78.2))),
 				// 81.3 -> 81.4: improving, but both print as 81%, so the change prints as 0 pts.
 				offTrack(progress(fsbp, s("2031-04-02"), false, pt("2024-11-26", f(81.3)), pt("2024-12-26", f(80.9)), pt("2025-01-25", f(81.1)), pt("2025-02-23", f(81.4))),
@@ -128,7 +128,7 @@ func fullReport() *analyze.Report {
 					"score falling"),
 				progress(nist, s("2025-02-23"), true, pt("2024-11-26", f(85)), pt("2024-12-26", f(87.5)), pt("2025-01-25", f(89.9)), pt("2025-02-23", f(91.2))),
 			},
-			Series: []analyze.ProgressPoint{
+			Series: []report.ProgressPoint{
 				{Date: "2024-11-26", FailedControlAccount: 812, OpenCritical: 96, OpenHigh: 420},
 				{Date: "2024-12-26", FailedControlAccount: 744, OpenCritical: 71, OpenHigh: 366},
 				{Date: "2025-01-25", FailedControlAccount: 650, OpenCritical: 52, OpenHigh: 240},
@@ -136,7 +136,7 @@ func fullReport() *analyze.Report {
 			},
 			Fixed: 340, NewlyFailing: 132, MedianDaysToRemediate: f(12.5), Remediated: 311, StillOpen: 2_870,
 			NewlySuppressed: 14, NewlyDisabled: 6, AccountsLeft: 1, NotComparable: 0, TargetHorizonDays: 365,
-			FixedControls: []analyze.ControlChange{
+			FixedControls: []report.ControlChange{
 				{ControlID: "S3.1", Title: "S3 general purpose buckets should have block public access settings enabled", Severity: "MEDIUM", AccountsBefore: 31, AccountsNow: 23},
 				{ControlID: "IAM.6", Title: "Hardware MFA should be enabled for the root user", Severity: "CRITICAL", AccountsBefore: 26, AccountsNow: 19},
 				{ControlID: "IAM.4", Title: "IAM root user access key should not exist", Severity: "CRITICAL", AccountsBefore: 9, AccountsNow: 4},
@@ -144,68 +144,68 @@ func fullReport() *analyze.Report {
 				{ControlID: "EC2.2", Title: "VPC default security groups should not allow inbound or outbound traffic", Severity: "HIGH", AccountsBefore: 20, AccountsNow: 17},
 				{ControlID: "RDS.3", Title: "RDS DB instances should have encryption at-rest enabled", Severity: "MEDIUM", AccountsBefore: 6, AccountsNow: 4},
 			},
-			RegressedControls: []analyze.ControlChange{
+			RegressedControls: []report.ControlChange{
 				{ControlID: "GuardDuty.1", Title: "GuardDuty should be enabled", Severity: "HIGH", AccountsBefore: 0, AccountsNow: 3},
 				{ControlID: "EC2.19", Title: "Security groups should not allow unrestricted access to ports with high risk", Severity: "CRITICAL", AccountsBefore: 8, AccountsNow: 11},
 			},
 		},
-		Coverage: analyze.Coverage{Complete: true, Collected: 200, Expected: 200},
+		Coverage: report.Coverage{Complete: true, Collected: 200, Expected: 200},
 	}
 }
 
 // partialReport lost three account/region pairs; PCI DSS has no data at all (nil scores), an
 // account has no score, the baseline of a standard is unknown and nothing regressed.
-func partialReport() *analyze.Report {
-	return &analyze.Report{
+func partialReport() *report.Report {
+	return &report.Report{
 		GeneratedAt:          time.Date(2025, 2, 23, 6, 42, 10, 0, time.UTC),
 		Organization:         "acme-corp",
 		AdministratorAccount: "111122223333",
 		ReportDate:           "2025-02-23",
-		Snapshot: analyze.SnapshotInfo{
+		Snapshot: report.SnapshotInfo{
 			ID: 43, TakenAt: takenAt, Source: "aws", Status: "partial",
 			Findings: 1_204_311, AccountsCollected: 48, AccountsExpected: 50,
 		},
 		SummaryScore:                    f(80.25),
 		SummaryScoreWithoutSuppressions: f(79.5),
-		SummaryControls:                 analyze.SummaryControls{Passed: 321, Failed: 76, Unknown: 3},
+		SummaryControls:                 report.SummaryControls{Passed: 321, Failed: 76, Unknown: 3},
 		SummaryScoreMeanOfStandards:     f(80.25),
-		Standards: []analyze.StandardScore{
+		Standards: []report.StandardScore{
 			score(cis, f(79.5), f(79), 44, 11, 1, 1),
 			score(fsbp, f(81), f(80), 181, 41, 2, 9),
 			score(pci, nil, nil, 0, 0, 0, 55),
 		},
-		TopFailedControls: []analyze.FailedControl{
+		TopFailedControls: []report.FailedControl{
 			{ControlID: "S3.1", Title: "S3 general purpose buckets should have block public access settings enabled", Severity: "MEDIUM", FailedAccounts: 1021, TotalAccounts: 1400, FailedResources: 1021, Change7d: nil, Standards: []string{fsbp.ID, cis.ID}},
 			{ControlID: "IAM.6", Title: "Hardware MFA should be enabled for the root user", Severity: "CRITICAL", FailedAccounts: 19, TotalAccounts: 1400, FailedResources: 19},
 		},
-		Findings: analyze.FindingSummary{
+		Findings: report.FindingSummary{
 			Active: 1_023_456, Critical: 3_456, High: 120_000, Medium: 600_000, Low: 300_000, Informational: 0,
 			Suppressed: 1_000, RemediatedThisMonth: 0, AutoRemediatedThisMonth: 0,
 		},
-		Accounts: []analyze.AccountScores{
-			{AccountID: "123456789012", Name: "sandbox", OU: "", Score: nil, Failed: 0, Standards: []analyze.AccountStandardScore{{ID: pci.ID}}},
+		Accounts: []report.AccountScores{
+			{AccountID: "123456789012", Name: "sandbox", OU: "", Score: nil, Failed: 0, Standards: []report.AccountStandardScore{{ID: pci.ID}}},
 		},
-		Progress: analyze.Progress{
+		Progress: report.Progress{
 			WindowDays: 90, TargetScore: 85.5,
 			From: "2025-02-16", To: "2025-02-23", Snapshots: 2,
-			Standards: []analyze.StandardProgress{
+			Standards: []report.StandardProgress{
 				progress(cis, s("2025-04-01"), true, pt("2025-02-16", nil), partialPt("2025-02-23", f(79.5))),
 				offTrack(progress(fsbp, nil, false, pt("2025-02-16", f(81.5)), partialPt("2025-02-23", f(81))), "score falling"),
 				offTrack(progress(pci, nil, false, pt("2025-02-16", nil), partialPt("2025-02-23", nil)), "no score in the report's snapshot"),
 			},
-			Series: []analyze.ProgressPoint{
+			Series: []report.ProgressPoint{
 				{Date: "2025-02-16", FailedControlAccount: 2_010, OpenCritical: 3_500, OpenHigh: 121_000},
 				{Date: "2025-02-23", FailedControlAccount: 2_004, OpenCritical: 3_456, OpenHigh: 120_000, Partial: true},
 			},
 			Fixed: 12, NewlyFailing: 6, MedianDaysToRemediate: nil, Remediated: 3, StillOpen: 1_021,
 			NewlySuppressed: 2, NewlyDisabled: 0, AccountsLeft: 0, NotComparable: 41, TargetHorizonDays: 365,
-			FixedControls: []analyze.ControlChange{
+			FixedControls: []report.ControlChange{
 				{ControlID: "IAM.6", Title: "Hardware MFA should be enabled for the root user", Severity: "CRITICAL", AccountsBefore: 25, AccountsNow: 19},
 			},
 		},
-		Coverage: analyze.Coverage{
+		Coverage: report.Coverage{
 			Complete: false, Collected: 196, Expected: 200,
-			Gaps: []analyze.CoverageGap{
+			Gaps: []report.CoverageGap{
 				{AccountID: "123456789012", Region: "us-west-2", Status: "denied", Reason: "AccessDenied assuming role arn:aws:iam::123456789012:role/HubReportRead"},
 				{AccountID: "123456789012", Region: "ap-southeast-1", Status: "denied", Reason: "AccessDenied assuming role arn:aws:iam::123456789012:role/HubReportRead"},
 				{AccountID: "210987654321", Region: "eu-west-1", Status: "throttled", Reason: "TooManyRequestsException after 10 retries\n(GetFindings)"},
@@ -217,33 +217,33 @@ func partialReport() *analyze.Report {
 
 // firstReport is the first snapshot ever, of a single account: no history, nothing failed, and
 // every list but the standards left nil.
-func firstReport() *analyze.Report {
-	return &analyze.Report{
+func firstReport() *report.Report {
+	return &report.Report{
 		GeneratedAt:          time.Date(2025, 2, 23, 6, 42, 10, 0, time.UTC),
 		Organization:         "acme-corp",
 		AdministratorAccount: "111122223333",
 		ReportDate:           "2025-02-23",
-		Snapshot: analyze.SnapshotInfo{
+		Snapshot: report.SnapshotInfo{
 			ID: 1, TakenAt: takenAt, Source: "file", Status: "complete",
 			Findings: 312, AccountsCollected: 1, AccountsExpected: 1,
 		},
 		SummaryScore:                    f(100),
 		SummaryScoreWithoutSuppressions: f(100),
-		SummaryControls:                 analyze.SummaryControls{Passed: 38},
+		SummaryControls:                 report.SummaryControls{Passed: 38},
 		SummaryScoreMeanOfStandards:     f(100),
-		Standards:                       []analyze.StandardScore{score(fsbp, f(100), f(100), 38, 0, 0, 195)},
-		Findings:                        analyze.FindingSummary{Low: 0, Informational: 0},
-		Progress: analyze.Progress{
+		Standards:                       []report.StandardScore{score(fsbp, f(100), f(100), 38, 0, 0, 195)},
+		Findings:                        report.FindingSummary{Low: 0, Informational: 0},
+		Progress: report.Progress{
 			WindowDays: 90, TargetScore: 90, TargetHorizonDays: 365,
 			From: "2025-02-23", To: "2025-02-23", Snapshots: 1,
 		},
-		Coverage: analyze.Coverage{Complete: true, Collected: 1, Expected: 1},
+		Coverage: report.Coverage{Complete: true, Collected: 1, Expected: 1},
 	}
 }
 
 var fixtures = []struct {
 	name   string
-	report func() *analyze.Report
+	report func() *report.Report
 }{
 	{"full", fullReport},
 	{"partial", partialReport},
@@ -350,7 +350,7 @@ func TestTextLayout(t *testing.T) {
 // on its line.
 func TestTextOneLine(t *testing.T) {
 	r := firstReport()
-	r.TopFailedControls = []analyze.FailedControl{{ControlID: "X.1", Title: "two\nlines\tand a tab", FailedAccounts: 1, TotalAccounts: 1}}
+	r.TopFailedControls = []report.FailedControl{{ControlID: "X.1", Title: "two\nlines\tand a tab", FailedAccounts: 1, TotalAccounts: 1}}
 	var buf bytes.Buffer
 	if err := Text(context.Background(), &buf, r); err != nil {
 		t.Fatal(err)
@@ -451,10 +451,10 @@ func TestJSONFields(t *testing.T) {
 // TestJSONEmptyLists checks that nil slices, at any depth, are [] and never null, without
 // changing the report rendered.
 func TestJSONEmptyLists(t *testing.T) {
-	r := &analyze.Report{
-		TopFailedControls: []analyze.FailedControl{{ControlID: "S3.1"}},
-		Accounts:          []analyze.AccountScores{{AccountID: "123456789012"}},
-		Progress:          analyze.Progress{Standards: []analyze.StandardProgress{{ID: pci.ID}}},
+	r := &report.Report{
+		TopFailedControls: []report.FailedControl{{ControlID: "S3.1"}},
+		Accounts:          []report.AccountScores{{AccountID: "123456789012"}},
+		Progress:          report.Progress{Standards: []report.StandardProgress{{ID: pci.ID}}},
 	}
 	var buf bytes.Buffer
 	if err := JSON(context.Background(), &buf, r); err != nil {
@@ -505,7 +505,7 @@ func TestRoundPercent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.in), func(t *testing.T) {
-			if got := analyze.RoundPercent(tt.in); got != tt.want {
+			if got := report.RoundPercent(tt.in); got != tt.want {
 				t.Errorf("RoundPercent(%v): got %d, want %d", tt.in, got, tt.want)
 			}
 		})
@@ -658,7 +658,7 @@ func TestRenderErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		ctx  context.Context
-		r    *analyze.Report
+		r    *report.Report
 	}{
 		{"nil report", context.Background(), nil},
 		{"cancelled", cancelled, fullReport()},

@@ -7,13 +7,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 // staleReport is firstReport built two days after its snapshot, past a 36-hour limit.
-func staleReport() *analyze.Report {
+func staleReport() *report.Report {
 	r := firstReport()
-	r.Stale = &analyze.Staleness{SnapshotDate: "2025-02-23", RunDate: "2025-02-25", AgeDays: 2, MaxAgeHours: 36}
+	r.Stale = &report.Staleness{SnapshotDate: "2025-02-23", RunDate: "2025-02-25", AgeDays: 2, MaxAgeHours: 36}
 	return r
 }
 
@@ -42,7 +42,7 @@ func TestStaleHeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	var doc struct {
-		Stale *analyze.Staleness `json:"stale"`
+		Stale *report.Staleness `json:"stale"`
 	}
 	if err := json.Unmarshal(js.Bytes(), &doc); err != nil {
 		t.Fatal(err)

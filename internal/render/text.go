@@ -15,7 +15,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/report"
 	"github.com/hubreport/hubreport/templates"
 )
 
@@ -45,7 +45,7 @@ var textFuncs = template.FuncMap{
 
 // Text writes the plain-text report (templates/report.txt.tmpl). Nothing is written unless the
 // whole report rendered.
-func Text(ctx context.Context, w io.Writer, r *analyze.Report) error {
+func Text(ctx context.Context, w io.Writer, r *report.Report) error {
 	if err := check(ctx, r); err != nil {
 		return fmt.Errorf("render text: %w", err)
 	}
@@ -96,7 +96,7 @@ func pct(v any) (string, error) {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return "", fmt.Errorf("pct: %v is not a percentage", x)
 	}
-	return strconv.Itoa(analyze.RoundPercent(x)) + "%", nil
+	return strconv.Itoa(report.RoundPercent(x)) + "%", nil
 }
 
 // delta is the change from score a to score b in whole points, computed from the two scores as
@@ -106,7 +106,7 @@ func delta(a, b *float64) string {
 	if a == nil || b == nil {
 		return ""
 	}
-	return signedInt(int64(analyze.RoundPercent(*b) - analyze.RoundPercent(*a)))
+	return signedInt(int64(report.RoundPercent(*b) - report.RoundPercent(*a)))
 }
 
 // integer accepts the integer types of the Report.

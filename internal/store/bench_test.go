@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // BenchmarkStageFindings measures AddFinding alone, the part of an import that runs on one
@@ -13,7 +15,7 @@ import (
 // rolled back. The merge is BenchmarkImport200k's business (cmd/reporter).
 func BenchmarkStageFindings(b *testing.B) {
 	const n = 100000
-	fs := make([]*Finding, n)
+	fs := make([]*model.Finding, n)
 	for i := range fs {
 		acct := fmt.Sprintf("%012d", 100000000000+i/500)
 		region := []string{"us-east-1", "eu-west-1", "ap-southeast-2"}[i/150%3]
@@ -32,7 +34,7 @@ func BenchmarkStageFindings(b *testing.B) {
 	}
 	defer s.Close()
 	for b.Loop() { // b.Loop times only the loop: the set-up above is not counted
-		w, err := s.BeginSnapshot(context.Background(), SnapshotMeta{TakenAt: t0, Source: "bench"}, nil, nil)
+		w, err := s.BeginSnapshot(context.Background(), model.SnapshotMeta{TakenAt: t0, Source: "bench"}, nil, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // openAt opens path with the store's clock fixed at now: a host whose clock says so.
@@ -29,7 +31,7 @@ func TestSnapshotAheadOfTheClockIsRefused(t *testing.T) {
 	write(t, s, now.Add(59*time.Minute), finding("a", "111122223333", "FAILED"))
 	before := tableCounts(t, s)
 	future := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
-	_, err := s.BeginSnapshot(context.Background(), SnapshotMeta{TakenAt: future, Source: "file"}, nil, nil)
+	_, err := s.BeginSnapshot(context.Background(), model.SnapshotMeta{TakenAt: future, Source: "file"}, nil, nil)
 	if !errors.Is(err, ErrFutureSnapshot) || !strings.Contains(err.Error(), "2099-01-01T00:00:00Z") ||
 		!strings.Contains(err.Error(), now.Format(time.RFC3339)) {
 		t.Fatalf("err = %v, want a refusal naming the date and the clock", err)

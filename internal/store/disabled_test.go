@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // TestDisabledControlsStored: disabled controls are stored with their snapshot, once per account,
@@ -13,24 +15,24 @@ func TestDisabledControlsStored(t *testing.T) {
 	ctx := context.Background()
 	st, w := beginFileSnapshot(t)
 	fsbp := "standards/aws-foundational-security-best-practices/v/1.0.0"
-	for _, d := range []DisabledControl{
-		{AccountID: "111111111111", Region: "us-east-1", StandardID: fsbp, ControlID: "S3.1", Source: DisabledByAssociation, Reason: "covered by SCP"},
-		{AccountID: "111111111111", Region: "us-east-1", StandardID: fsbp, ControlID: "S3.1", Source: DisabledByConfig, Reason: "again"},
-		{AccountID: "222222222222", Region: "eu-west-1", StandardID: fsbp, ControlID: "EC2.2", Source: DisabledByCentralConfiguration},
+	for _, d := range []model.DisabledControl{
+		{AccountID: "111111111111", Region: "us-east-1", StandardID: fsbp, ControlID: "S3.1", Source: model.DisabledByAssociation, Reason: "covered by SCP"},
+		{AccountID: "111111111111", Region: "us-east-1", StandardID: fsbp, ControlID: "S3.1", Source: model.DisabledByConfig, Reason: "again"},
+		{AccountID: "222222222222", Region: "eu-west-1", StandardID: fsbp, ControlID: "EC2.2", Source: model.DisabledByCentralConfiguration},
 	} {
 		if err := w.AddDisabledControl(d); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, bad := range []DisabledControl{
+	for _, bad := range []model.DisabledControl{
 		{AccountID: "1", Region: "us-east-1", StandardID: fsbp, ControlID: "S3.1", Source: "guess"},
-		{AccountID: "1", StandardID: fsbp, ControlID: "S3.1", Source: DisabledByConfig},
+		{AccountID: "1", StandardID: fsbp, ControlID: "S3.1", Source: model.DisabledByConfig},
 	} {
 		if err := w.AddDisabledControl(bad); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}
 	}
-	if err := w.AddFinding(&Finding{ID: "f1", ProductARN: "p", AccountID: "111111111111", Region: "us-east-1", ControlID: "S3.1",
+	if err := w.AddFinding(&model.Finding{ID: "f1", ProductARN: "p", AccountID: "111111111111", Region: "us-east-1", ControlID: "S3.1",
 		ComplianceStatus: "PASSED", WorkflowStatus: "NEW", RecordState: "ACTIVE", SeverityLabel: "LOW", Standards: []string{fsbp}}); err != nil {
 		t.Fatal(err)
 	}
@@ -63,13 +65,13 @@ func TestDisabledControlsStored(t *testing.T) {
 func TestRetiredFindingsStored(t *testing.T) {
 	ctx := context.Background()
 	st, w := beginFileSnapshot(t)
-	r := RetiredFindings{AccountID: "111111111111", Region: "us-east-1", StandardID: "standards/pci-dss/v/3.2.1", ControlID: "MQ.3", Findings: 2}
-	for _, x := range []RetiredFindings{r, r} {
+	r := model.RetiredFindings{AccountID: "111111111111", Region: "us-east-1", StandardID: "standards/pci-dss/v/3.2.1", ControlID: "MQ.3", Findings: 2}
+	for _, x := range []model.RetiredFindings{r, r} {
 		if err := w.AddRetiredFindings(x); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := w.AddRetiredFindings(RetiredFindings{AccountID: "1", Findings: 1}); err == nil {
+	if err := w.AddRetiredFindings(model.RetiredFindings{AccountID: "1", Findings: 1}); err == nil {
 		t.Error("a count without a control was accepted")
 	}
 	snap, err := w.Commit(ctx)
@@ -91,7 +93,7 @@ func beginFileSnapshot(t *testing.T) (*Store, *SnapshotWriter) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	w, err := st.BeginSnapshot(context.Background(), SnapshotMeta{TakenAt: time.Now().UTC().Add(-time.Hour), Source: "file", Organization: "o"}, nil, nil)
+	w, err := st.BeginSnapshot(context.Background(), model.SnapshotMeta{TakenAt: time.Now().UTC().Add(-time.Hour), Source: "file", Organization: "o"}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

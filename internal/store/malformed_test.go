@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // TestMalformedFindingsMakeTheSnapshotPartial: a pair collected with findings left out as
@@ -14,20 +16,20 @@ import (
 func TestMalformedFindingsMakeTheSnapshotPartial(t *testing.T) {
 	ctx := context.Background()
 	src, _ := openTemp(t)
-	w, err := src.BeginSnapshot(ctx, SnapshotMeta{TakenAt: t0, Source: "aws", Organization: "org"}, nil, nil)
+	w, err := src.BeginSnapshot(ctx, model.SnapshotMeta{TakenAt: t0, Source: "aws", Organization: "org"}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	const firstErr = `finding "": field Id: missing`
-	for _, c := range []Coverage{
-		{AccountID: "111111111111", Region: "us-east-1", Status: CoverageCollected, Malformed: 2, MalformedError: firstErr},
-		{AccountID: "222222222222", Region: "us-east-1", Status: CoverageCollected},
+	for _, c := range []model.Coverage{
+		{AccountID: "111111111111", Region: "us-east-1", Status: model.CoverageCollected, Malformed: 2, MalformedError: firstErr},
+		{AccountID: "222222222222", Region: "us-east-1", Status: model.CoverageCollected},
 	} {
 		if err := w.AddCoverage(c); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, f := range []*Finding{finding("a", "111111111111", "PASSED"), finding("b", "222222222222", "FAILED")} {
+	for _, f := range []*model.Finding{finding("a", "111111111111", "PASSED"), finding("b", "222222222222", "FAILED")} {
 		if err := w.AddFinding(f); err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +55,7 @@ func TestMalformedFindingsMakeTheSnapshotPartial(t *testing.T) {
 			t.Errorf("%s: first error %q (%v), want %q", name, e, err, firstError)
 		}
 	}
-	check("stored", src, snap.ID, StatusPartial, 2, firstErr)
+	check("stored", src, snap.ID, model.StatusPartial, 2, firstErr)
 
 	out := filepath.Join(t.TempDir(), "export")
 	if err := src.ExportParquet(ctx, out, nil); err != nil {
@@ -64,7 +66,7 @@ func TestMalformedFindingsMakeTheSnapshotPartial(t *testing.T) {
 	if err != nil || len(imported) != 1 {
 		t.Fatalf("import: %v, %d snapshots", err, len(imported))
 	}
-	check("through Parquet", dst, imported[0].ID, StatusPartial, 2, firstErr)
+	check("through Parquet", dst, imported[0].ID, model.StatusPartial, 2, firstErr)
 
 	// The coverage files as an older build wrote them: without the two columns.
 	files, err := filepath.Glob(filepath.Join(out, "coverage", "snapshot_date=*", "*.parquet"))
@@ -85,5 +87,5 @@ func TestMalformedFindingsMakeTheSnapshotPartial(t *testing.T) {
 	if err != nil || len(imported) != 1 {
 		t.Fatalf("import of an older export: %v, %d snapshots", err, len(imported))
 	}
-	check("older export", older, imported[0].ID, StatusComplete, 0, "")
+	check("older export", older, imported[0].ID, model.StatusComplete, 0, "")
 }

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // Parquet files and the directories holding them are readable by the owner and its group only,
@@ -215,13 +217,13 @@ func (s *Store) ExportParquet(ctx context.Context, dir string, snapshotIDs []int
 	return nil
 }
 
-func (s *Store) exportList(ctx context.Context, conn *sql.Conn, ids []int64) ([]Snapshot, error) {
+func (s *Store) exportList(ctx context.Context, conn *sql.Conn, ids []int64) ([]model.Snapshot, error) {
 	rows, err := conn.QueryContext(ctx, `SELECT `+snapshotCols+` FROM snapshots ORDER BY taken_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("export parquet: %w", err)
 	}
 	defer rows.Close()
-	var all []Snapshot
+	var all []model.Snapshot
 	for rows.Next() {
 		snap, err := scanSnapshot(rows)
 		if err != nil {
@@ -235,9 +237,9 @@ func (s *Store) exportList(ctx context.Context, conn *sql.Conn, ids []int64) ([]
 	if len(ids) == 0 {
 		return all, nil
 	}
-	var out []Snapshot
+	var out []model.Snapshot
 	for _, id := range ids {
-		i := slices.IndexFunc(all, func(s Snapshot) bool { return s.ID == id })
+		i := slices.IndexFunc(all, func(s model.Snapshot) bool { return s.ID == id })
 		if i < 0 {
 			return nil, fmt.Errorf("export parquet: snapshot %d: %w", id, ErrNoSnapshot)
 		}
@@ -246,7 +248,7 @@ func (s *Store) exportList(ctx context.Context, conn *sql.Conn, ids []int64) ([]
 	return out, nil
 }
 
-func (s *Store) exportSnapshot(ctx context.Context, conn *sql.Conn, dir string, snap Snapshot) error {
+func (s *Store) exportSnapshot(ctx context.Context, conn *sql.Conn, dir string, snap model.Snapshot) error {
 	var shard string
 	if err := conn.QueryRowContext(ctx, `SELECT left(md5(coalesce(string_agg(account_id, ',' ORDER BY account_id), '')), 8)
 		FROM snapshot_accounts WHERE snapshot_id = ?`, snap.ID).Scan(&shard); err != nil {
@@ -298,7 +300,7 @@ func (s *Store) exportSnapshot(ctx context.Context, conn *sql.Conn, dir string, 
 // directory twice stores nothing new. One older than the newest stored snapshot, or dated more
 // than MaxAhead ahead of the clock, is refused before anything is stored: snapshots are history
 // and must be stored in time order. Errors name the file at fault.
-func (s *Store) ImportParquet(ctx context.Context, dir string) (imported []Snapshot, skipped []time.Time, err error) {
+func (s *Store) ImportParquet(ctx context.Context, dir string) (imported []model.Snapshot, skipped []time.Time, err error) {
 	if s.ro {
 		return nil, nil, fmt.Errorf("database %s is open read-only", s.path)
 	}
@@ -669,25 +671,25 @@ WHERE w.n <> coalesce(f.n, 0) ORDER BY w.snapshot_date, w.taken_at LIMIT 1`, dat
 }
 
 // store writes one merged snapshot through the snapshot writer.
-func (im *importer) store(ctx context.Context, g importGroup) (Snapshot, error) {
+func (im *importer) store(ctx context.Context, g importGroup) (model.Snapshot, error) {
 	stds, ctls, err := im.catalog(ctx, g)
 	if err != nil {
-		return Snapshot{}, err
+		return model.Snapshot{}, err
 	}
-	w, err := im.st.BeginSnapshot(ctx, SnapshotMeta{TakenAt: g.takenAt, Source: g.source, Organization: g.organization,
+	w, err := im.st.BeginSnapshot(ctx, model.SnapshotMeta{TakenAt: g.takenAt, Source: g.source, Organization: g.organization,
 		AdministratorAccount: g.administrator, AccountsExpected: g.expected}, stds, ctls)
 	if err != nil {
-		return Snapshot{}, err
+		return model.Snapshot{}, err
 	}
 	if err := im.fill(ctx, g, w); err != nil {
-		return Snapshot{}, errors.Join(err, w.Rollback())
+		return model.Snapshot{}, errors.Join(err, w.Rollback())
 	}
 	return w.Commit(ctx)
 }
 
 // catalog is the union of the group's catalogs, each standard and control from the latest
 // exported snapshot that has it.
-func (im *importer) catalog(ctx context.Context, g importGroup) ([]Standard, []Control, error) {
+func (im *importer) catalog(ctx context.Context, g importGroup) ([]model.Standard, []model.Control, error) {
 	rows, err := im.conn.QueryContext(ctx, `SELECT standard_id, name, short_name FROM pq_standards
 		WHERE snapshot_date = ? AND taken_at IN (SELECT taken_at FROM pq_keys WHERE snapshot_date = ? AND source = ?)
 		QUALIFY row_number() OVER (PARTITION BY standard_id ORDER BY taken_at DESC, filename DESC) = 1
@@ -695,9 +697,9 @@ func (im *importer) catalog(ctx context.Context, g importGroup) ([]Standard, []C
 	if err != nil {
 		return nil, nil, err
 	}
-	var stds []Standard
+	var stds []model.Standard
 	for rows.Next() {
-		var s Standard
+		var s model.Standard
 		if err := rows.Scan(&s.ID, &s.Name, &s.ShortName); err != nil {
 			rows.Close()
 			return nil, nil, err
@@ -716,9 +718,9 @@ func (im *importer) catalog(ctx context.Context, g importGroup) ([]Standard, []C
 		return nil, nil, err
 	}
 	defer rows.Close()
-	var ctls []Control
+	var ctls []model.Control
 	for rows.Next() {
-		var c Control
+		var c model.Control
 		if err := rows.Scan(&c.StandardID, &c.ControlID, &c.Title, &c.Severity, &c.Disabled, &c.RemediationURL); err != nil {
 			return nil, nil, err
 		}
@@ -737,7 +739,7 @@ func (im *importer) fill(ctx context.Context, g importGroup, w *SnapshotWriter) 
 		return err
 	}
 	for rows.Next() {
-		var a Account
+		var a model.Account
 		if err := rows.Scan(&a.AccountID, &a.Name, &a.OU, &a.Email); err != nil {
 			rows.Close()
 			return err
@@ -758,7 +760,7 @@ func (im *importer) fill(ctx context.Context, g importGroup, w *SnapshotWriter) 
 		return err
 	}
 	for rows.Next() {
-		var c Coverage
+		var c model.Coverage
 		var file string
 		if err := rows.Scan(&c.AccountID, &c.Region, &c.Status, &c.Reason, &c.Findings, &c.Malformed, &c.MalformedError, &file); err != nil {
 			rows.Close()
@@ -807,7 +809,7 @@ func (im *importer) fill(ctx context.Context, g importGroup, w *SnapshotWriter) 
 // fillDisabled adds the disabled controls of the accounts the group picked.
 func (im *importer) fillDisabled(ctx context.Context, g importGroup, w *SnapshotWriter) error {
 	return fillPicked(ctx, im, g, "disabled_controls", []string{"source", "reason"},
-		func(d *DisabledControl) []any {
+		func(d *model.DisabledControl) []any {
 			return []any{&d.AccountID, &d.Region, &d.StandardID, &d.ControlID, &d.Source, &d.Reason}
 		},
 		w.AddDisabledControl)
@@ -816,7 +818,7 @@ func (im *importer) fillDisabled(ctx context.Context, g importGroup, w *Snapshot
 // fillRetired adds the retired controls' dropped findings of the accounts the group picked.
 func (im *importer) fillRetired(ctx context.Context, g importGroup, w *SnapshotWriter) error {
 	return fillPicked(ctx, im, g, "retired_findings", []string{"findings"},
-		func(r *RetiredFindings) []any {
+		func(r *model.RetiredFindings) []any {
 			return []any{&r.AccountID, &r.Region, &r.StandardID, &r.ControlID, &r.Findings}
 		},
 		w.AddRetiredFindings)
@@ -910,8 +912,8 @@ func (im *importer) pickedFiles(ctx context.Context, g importGroup) ([]string, e
 
 // scanParquetFinding reads a row of the file name, then parquetFindings.cols. The file name comes
 // first so that it is known when a later column fails to scan.
-func scanParquetFinding(rows *sql.Rows) (*Finding, string, error) {
-	var f Finding
+func scanParquetFinding(rows *sql.Rows) (*model.Finding, string, error) {
+	var f model.Finding
 	var date, file string
 	var sid int64
 	var takenAt time.Time

@@ -17,6 +17,7 @@ import (
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/collect/demo"
+	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -27,28 +28,28 @@ type accountFilter struct {
 	keep func(account string) bool
 }
 
-func (f accountFilter) AddFinding(x *store.Finding) error {
+func (f accountFilter) AddFinding(x *model.Finding) error {
 	if !f.keep(x.AccountID) {
 		return nil
 	}
 	return f.sink.AddFinding(x)
 }
 
-func (f accountFilter) AddAccount(a store.Account) error {
+func (f accountFilter) AddAccount(a model.Account) error {
 	if !f.keep(a.AccountID) {
 		return nil
 	}
 	return f.sink.AddAccount(a)
 }
 
-func (f accountFilter) AddCoverage(c store.Coverage) error {
+func (f accountFilter) AddCoverage(c model.Coverage) error {
 	if !f.keep(c.AccountID) {
 		return nil
 	}
 	return f.sink.AddCoverage(c)
 }
 
-func (f accountFilter) AddDisabledControl(d store.DisabledControl) error {
+func (f accountFilter) AddDisabledControl(d model.DisabledControl) error {
 	if !f.keep(d.AccountID) {
 		return nil
 	}
@@ -92,14 +93,14 @@ func buildDemo(t testing.TB, path string, org *demo.Org, cat *catalog.Catalog, k
 		}
 	}
 	for d, at := range org.SnapshotTimes() {
-		meta := store.SnapshotMeta{TakenAt: at, Source: "demo", Organization: org.Organization(),
+		meta := model.SnapshotMeta{TakenAt: at, Source: "demo", Organization: org.Organization(),
 			AdministratorAccount: org.AdministratorAccount(), AccountsExpected: expected}
-		_, err := collect.Snapshot(ctx, st, meta, stds, ctls, collect.SourceFunc(func(ctx context.Context, sink collect.Sink) error {
+		_, err := st.WriteSnapshot(ctx, meta, stds, ctls, collect.Fill[*store.SnapshotWriter](collect.SourceFunc(func(ctx context.Context, sink collect.Sink) error {
 			if keep != nil {
 				sink = accountFilter{sink, keep}
 			}
 			return org.Snapshot(ctx, d, sink)
-		}))
+		})))
 		if err != nil {
 			t.Fatalf("demo day %d: %v", d, err)
 		}
@@ -107,10 +108,10 @@ func buildDemo(t testing.TB, path string, org *demo.Org, cat *catalog.Catalog, k
 	return st
 }
 
-func findingsOf(t testing.TB, st *store.Store, id int64) []*store.Finding {
+func findingsOf(t testing.TB, st *store.Store, id int64) []*model.Finding {
 	t.Helper()
-	var out []*store.Finding
-	if err := st.ForEachFinding(context.Background(), id, func(f *store.Finding) error {
+	var out []*model.Finding
+	if err := st.ForEachFinding(context.Background(), id, func(f *model.Finding) error {
 		out = append(out, f)
 		return nil
 	}); err != nil {
@@ -395,7 +396,7 @@ func TestParquetImportErrors(t *testing.T) {
 
 	// A snapshot older than the newest stored one is refused: history is stored in time order.
 	later := openStore(t, filepath.Join(dir, "later.duckdb"))
-	w, err := later.BeginSnapshot(ctx, store.SnapshotMeta{TakenAt: org.SnapshotTimes()[1].Add(24 * time.Hour), Source: "test"}, nil, nil)
+	w, err := later.BeginSnapshot(ctx, model.SnapshotMeta{TakenAt: org.SnapshotTimes()[1].Add(24 * time.Hour), Source: "test"}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

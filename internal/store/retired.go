@@ -8,25 +8,16 @@ import (
 	"sort"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
-)
 
-// RetiredFindings counts the findings of one retired control that a collector dropped in one
-// account, region and standard. They are not stored (AWS leaves retired controls out of every
-// score); the count is, so that the reconciliation can account for them.
-type RetiredFindings struct {
-	AccountID  string
-	Region     string
-	StandardID string // resource id; "" for findings associated with no standard
-	ControlID  string
-	Findings   int64
-}
+	"github.com/hubreport/hubreport/internal/model"
+)
 
 // retiredKey is a RetiredFindings row without its count.
 type retiredKey struct{ account, region, standard, control string }
 
 // AddRetiredFindings records r. Counts given more than once for the same account, region,
 // standard and control add up (the shards of an import each give theirs).
-func (w *SnapshotWriter) AddRetiredFindings(r RetiredFindings) error {
+func (w *SnapshotWriter) AddRetiredFindings(r model.RetiredFindings) error {
 	if r.ControlID == "" || r.Findings < 0 {
 		return fmt.Errorf("snapshot: retired findings %+v: a control and a count of 0 or more are required", r)
 	}
@@ -78,16 +69,16 @@ func (w *SnapshotWriter) writeRetired(id int64) error {
 }
 
 // RetiredFindingsOf gives the retired controls' dropped findings of snapshot id.
-func (s *Store) RetiredFindingsOf(ctx context.Context, id int64) ([]RetiredFindings, error) {
+func (s *Store) RetiredFindingsOf(ctx context.Context, id int64) ([]model.RetiredFindings, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT account_id, region, standard_id, control_id, findings
 		FROM snapshot_retired_findings WHERE snapshot_id = ? ORDER BY account_id, region, standard_id, control_id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %d: retired findings: %w", id, err)
 	}
 	defer rows.Close()
-	var out []RetiredFindings
+	var out []model.RetiredFindings
 	for rows.Next() {
-		var r RetiredFindings
+		var r model.RetiredFindings
 		if err := rows.Scan(&r.AccountID, &r.Region, &r.StandardID, &r.ControlID, &r.Findings); err != nil {
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/collect/demo"
+	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -21,8 +22,8 @@ func buildRetired(t *testing.T, path string, org *demo.Org, cat *catalog.Catalog
 	st := openStore(t, path)
 	stds, ctls := cat.ForSnapshot(org.Standards())
 	for d, at := range org.SnapshotTimes() {
-		meta := store.SnapshotMeta{TakenAt: at, Source: "demo", Organization: org.Organization(), AdministratorAccount: org.AdministratorAccount()}
-		_, err := collect.Snapshot(context.Background(), st, meta, stds, ctls, collect.SourceFunc(func(ctx context.Context, sink collect.Sink) error {
+		meta := model.SnapshotMeta{TakenAt: at, Source: "demo", Organization: org.Organization(), AdministratorAccount: org.AdministratorAccount()}
+		_, err := st.WriteSnapshot(context.Background(), meta, stds, ctls, collect.Fill[*store.SnapshotWriter](collect.SourceFunc(func(ctx context.Context, sink collect.Sink) error {
 			var buf collect.Buffer
 			if err := org.Snapshot(ctx, d, &buf); err != nil {
 				return err
@@ -32,8 +33,8 @@ func buildRetired(t *testing.T, path string, org *demo.Org, cat *catalog.Catalog
 					continue
 				}
 				buf.Retired = append(buf.Retired,
-					store.RetiredFindings{AccountID: a.AccountID, Region: "us-east-1", StandardID: stds[0].ID, ControlID: "AppSync.1", Findings: int64(d + i + 1)},
-					store.RetiredFindings{AccountID: a.AccountID, Region: "eu-west-1", ControlID: "ECS.1", Findings: 1})
+					model.RetiredFindings{AccountID: a.AccountID, Region: "us-east-1", StandardID: stds[0].ID, ControlID: "AppSync.1", Findings: int64(d + i + 1)},
+					model.RetiredFindings{AccountID: a.AccountID, Region: "eu-west-1", ControlID: "ECS.1", Findings: 1})
 			}
 			for _, f := range buf.Findings {
 				if keep == nil || keep(f.AccountID) {
@@ -48,7 +49,7 @@ func buildRetired(t *testing.T, path string, org *demo.Org, cat *catalog.Catalog
 				}
 			}
 			return nil
-		}))
+		})))
 		if err != nil {
 			t.Fatalf("day %d: %v", d, err)
 		}
@@ -56,13 +57,13 @@ func buildRetired(t *testing.T, path string, org *demo.Org, cat *catalog.Catalog
 	return st
 }
 
-func retiredOf(t *testing.T, st *store.Store) [][]store.RetiredFindings {
+func retiredOf(t *testing.T, st *store.Store) [][]model.RetiredFindings {
 	t.Helper()
 	snaps, err := st.Snapshots(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out [][]store.RetiredFindings
+	var out [][]model.RetiredFindings
 	for _, s := range snaps {
 		r, err := st.RetiredFindingsOf(context.Background(), s.ID)
 		if err != nil {

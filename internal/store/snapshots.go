@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // ErrNoSnapshot is returned when no snapshot matches.
@@ -16,21 +18,21 @@ var ErrNoSnapshot = errors.New("no such snapshot")
 const snapshotCols = `id, taken_at, source, organization, administrator_account, status, findings,
 	accounts_collected, accounts_expected, created_at, coalesce(empty, false)`
 
-func scanSnapshot(row interface{ Scan(...any) error }) (Snapshot, error) {
-	var s Snapshot
+func scanSnapshot(row interface{ Scan(...any) error }) (model.Snapshot, error) {
+	var s model.Snapshot
 	err := row.Scan(&s.ID, &s.TakenAt, &s.Source, &s.Organization, &s.AdministratorAccount, &s.Status,
 		&s.Findings, &s.AccountsCollected, &s.AccountsExpected, &s.CreatedAt, &s.Empty)
 	return s, err
 }
 
 // Snapshots lists every stored snapshot, oldest first.
-func (s *Store) Snapshots(ctx context.Context) ([]Snapshot, error) {
+func (s *Store) Snapshots(ctx context.Context) ([]model.Snapshot, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+snapshotCols+` FROM snapshots ORDER BY taken_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list snapshots: %w", err)
 	}
 	defer rows.Close()
-	var out []Snapshot
+	var out []model.Snapshot
 	for rows.Next() {
 		snap, err := scanSnapshot(rows)
 		if err != nil {
@@ -42,7 +44,7 @@ func (s *Store) Snapshots(ctx context.Context) ([]Snapshot, error) {
 }
 
 // Snapshot returns snapshot id.
-func (s *Store) Snapshot(ctx context.Context, id int64) (Snapshot, error) {
+func (s *Store) Snapshot(ctx context.Context, id int64) (model.Snapshot, error) {
 	snap, err := scanSnapshot(s.db.QueryRowContext(ctx, `SELECT `+snapshotCols+` FROM snapshots WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return snap, fmt.Errorf("snapshot %d: %w", id, ErrNoSnapshot)
@@ -51,7 +53,7 @@ func (s *Store) Snapshot(ctx context.Context, id int64) (Snapshot, error) {
 }
 
 // SnapshotAt returns the latest snapshot taken at or before t (the latest of all when t is zero).
-func (s *Store) SnapshotAt(ctx context.Context, t time.Time) (Snapshot, error) {
+func (s *Store) SnapshotAt(ctx context.Context, t time.Time) (model.Snapshot, error) {
 	q := `SELECT ` + snapshotCols + ` FROM snapshots ORDER BY taken_at DESC, id DESC LIMIT 1`
 	var args []any
 	if !t.IsZero() {
@@ -76,7 +78,7 @@ func (s *Store) SnapshotAt(ctx context.Context, t time.Time) (Snapshot, error) {
 // snapshot's findings are put in order once, in a temporary table DuckDB can spill, and read
 // forEachBatch at a time. The evidence package of a 978,832-finding snapshot, which reads them
 // all, peaked at 1.9 GB of RSS with one query and at 1.4-1.6 GB so, taking 41-49 s against 37.
-func (s *Store) ForEachFinding(ctx context.Context, id int64, fn func(*Finding) error) error {
+func (s *Store) ForEachFinding(ctx context.Context, id int64, fn func(*model.Finding) error) error {
 	conn, err := s.db.Conn(ctx) // the temporary table belongs to one connection
 	if err != nil {
 		return err
@@ -108,7 +110,7 @@ var forEachBatch int64 = 100000
 
 // eachFindingBatch calls fn for the findings of each_finding whose rowid is from ..
 // from+forEachBatch-1 and returns how many there were.
-func eachFindingBatch(ctx context.Context, conn *sql.Conn, id, from int64, fn func(*Finding) error) (int64, error) {
+func eachFindingBatch(ctx context.Context, conn *sql.Conn, id, from int64, fn func(*model.Finding) error) (int64, error) {
 	rows, err := conn.QueryContext(ctx, `SELECT * FROM temp.each_finding WHERE rowid >= ? AND rowid < ? ORDER BY rowid`,
 		from, from+forEachBatch)
 	if err != nil {
@@ -117,7 +119,7 @@ func eachFindingBatch(ctx context.Context, conn *sql.Conn, id, from int64, fn fu
 	defer rows.Close()
 	var n int64
 	for rows.Next() {
-		var f Finding
+		var f model.Finding
 		var stds, udf string
 		var first, created, updated, noteAt sql.NullTime
 		if err := rows.Scan(&f.ID, &f.ProductARN, &f.ProductName, &f.CompanyName, &f.GeneratorID, &f.AccountID,

@@ -13,12 +13,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 var t0 = time.Date(2025, 2, 1, 6, 0, 0, 0, time.UTC)
 
-func finding(id, account, status string) *Finding {
-	return &Finding{
+func finding(id, account, status string) *model.Finding {
+	return &model.Finding{
 		ID: id, ProductARN: "arn:aws:securityhub:us-east-1::product/aws/securityhub", ProductName: "Security Hub",
 		CompanyName: "AWS", GeneratorID: "security-control/S3.1", AccountID: account, Region: "us-east-1",
 		Title: "S3.1 title", ResourceType: "AwsAccount", ResourceID: "AWS::::Account:" + account, ControlID: "S3.1",
@@ -38,10 +40,10 @@ func openTemp(t *testing.T) (*Store, string) {
 	return s, path
 }
 
-func write(t *testing.T, s *Store, at time.Time, fs ...*Finding) Snapshot {
+func write(t *testing.T, s *Store, at time.Time, fs ...*model.Finding) model.Snapshot {
 	t.Helper()
 	ctx := context.Background()
-	w, err := s.BeginSnapshot(ctx, SnapshotMeta{TakenAt: at, Source: "test", Organization: "org"}, nil, nil)
+	w, err := s.BeginSnapshot(ctx, model.SnapshotMeta{TakenAt: at, Source: "test", Organization: "org"}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +86,7 @@ func TestHistoryStoresStateOnlyWhenItChanges(t *testing.T) {
 	s3 := write(t, s, t0.Add(48*time.Hour), &a3, c)
 
 	tests := []struct {
-		snap Snapshot
+		snap model.Snapshot
 		want string // id:status, sorted
 	}{
 		{s1, "a:FAILED b:PASSED"},
@@ -114,7 +116,7 @@ func TestHistoryStoresStateOnlyWhenItChanges(t *testing.T) {
 	if got := count(t, s, `SELECT count(*) FROM findings`); got != 3 {
 		t.Errorf("finding versions: %d, want 3", got)
 	}
-	if s3.Findings != 2 || s3.AccountsCollected != 2 || s3.Status != StatusComplete {
+	if s3.Findings != 2 || s3.AccountsCollected != 2 || s3.Status != model.StatusComplete {
 		t.Errorf("snapshot 3 row: %+v", s3)
 	}
 }
@@ -161,19 +163,19 @@ func TestDuplicateFindingKeptOnce(t *testing.T) {
 // untouched.
 func TestDuplicateFindingsKeepTheLatestCopy(t *testing.T) {
 	s, _ := openTemp(t)
-	copyOf := func(id, note string, updated time.Time) *Finding {
+	copyOf := func(id, note string, updated time.Time) *model.Finding {
 		f := finding(id, "111111111111", "FAILED")
 		f.NoteText, f.UpdatedAt = note, updated
 		return f
 	}
 	var undated time.Time
-	in := []*Finding{
+	in := []*model.Finding{
 		copyOf("a", "a1", t0), copyOf("b", "b1", t0.Add(time.Hour)), copyOf("d", "d1", undated),
 		copyOf("a", "a2", undated), copyOf("c", "c1", t0), copyOf("b", "b2", t0),
 		copyOf("a", "a3", t0), copyOf("d", "d2", undated),
 	}
 	want := map[string]string{"a": "a3", "b": "b1", "c": "c1", "d": "d2"}
-	check := func(snap Snapshot) {
+	check := func(snap model.Snapshot) {
 		t.Helper()
 		rows, err := s.DB().Query(`SELECT finding_id, note_text FROM snapshot_findings(?)`, snap.ID)
 		if err != nil {
@@ -211,7 +213,7 @@ func TestRollbackLeavesNothing(t *testing.T) {
 	write(t, s, t0, finding("a", "111111111111", "FAILED"))
 	before := tableCounts(t, s)
 	ctx := context.Background()
-	w, err := s.BeginSnapshot(ctx, SnapshotMeta{TakenAt: t0.Add(time.Hour), Source: "test"}, nil, nil)
+	w, err := s.BeginSnapshot(ctx, model.SnapshotMeta{TakenAt: t0.Add(time.Hour), Source: "test"}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +222,7 @@ func TestRollbackLeavesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A cancelled context fails the merge itself, which must roll back too.
-	w, err = s.BeginSnapshot(ctx, SnapshotMeta{TakenAt: t0.Add(time.Hour), Source: "test"}, nil, nil)
+	w, err = s.BeginSnapshot(ctx, model.SnapshotMeta{TakenAt: t0.Add(time.Hour), Source: "test"}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,19 +248,19 @@ func tableCounts(t *testing.T, s *Store) string {
 func TestCoverageAndAccounts(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
-	w, err := s.BeginSnapshot(ctx, SnapshotMeta{TakenAt: t0, Source: "aws", AccountsExpected: 3}, nil, nil)
+	w, err := s.BeginSnapshot(ctx, model.SnapshotMeta{TakenAt: t0, Source: "aws", AccountsExpected: 3}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.AddAccount(Account{AccountID: "111111111111", Name: "payments-prod", OU: "Prod"})
+	w.AddAccount(model.Account{AccountID: "111111111111", Name: "payments-prod", OU: "Prod"})
 	w.AddFinding(finding("a", "111111111111", "FAILED"))
-	w.AddCoverage(Coverage{AccountID: "111111111111", Region: "us-east-1", Status: CoverageCollected})
-	w.AddCoverage(Coverage{AccountID: "222222222222", Region: "us-east-1", Status: CoverageDenied, Reason: "AccessDenied"})
+	w.AddCoverage(model.Coverage{AccountID: "111111111111", Region: "us-east-1", Status: model.CoverageCollected})
+	w.AddCoverage(model.Coverage{AccountID: "222222222222", Region: "us-east-1", Status: model.CoverageDenied, Reason: "AccessDenied"})
 	snap, err := w.Commit(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if snap.Status != StatusPartial || snap.AccountsCollected != 1 || snap.AccountsExpected != 3 {
+	if snap.Status != model.StatusPartial || snap.AccountsCollected != 1 || snap.AccountsExpected != 3 {
 		t.Errorf("snapshot %+v: want partial, 1 collected of 3", snap)
 	}
 	if got := count(t, s, `SELECT findings FROM coverage WHERE account_id = '111111111111'`); got != 1 {
@@ -270,10 +272,10 @@ func TestCoverageAndAccounts(t *testing.T) {
 	if err := s.DB().QueryRow(`SELECT name FROM snapshot_accounts WHERE snapshot_id = ?`, snap2.ID).Scan(&name); err != nil {
 		t.Fatal(err)
 	}
-	if name != "payments-prod" || snap2.Status != StatusComplete {
+	if name != "payments-prod" || snap2.Status != model.StatusComplete {
 		t.Errorf("carried name %q status %s", name, snap2.Status)
 	}
-	if err := w.AddCoverage(Coverage{Status: "weird"}); err == nil {
+	if err := w.AddCoverage(model.Coverage{Status: "weird"}); err == nil {
 		t.Error("unknown coverage status accepted")
 	}
 }
@@ -317,7 +319,7 @@ func TestHelperProcess(t *testing.T) {
 		os.Exit(0)
 	}
 	// mode "import": stage many findings and wait to be killed before committing.
-	w, err := s.BeginSnapshot(ctx, SnapshotMeta{TakenAt: t0.Add(72 * time.Hour), Source: "test"}, nil, nil)
+	w, err := s.BeginSnapshot(ctx, model.SnapshotMeta{TakenAt: t0.Add(72 * time.Hour), Source: "test"}, nil, nil)
 	if err != nil {
 		fmt.Println("begin:", err)
 		os.Exit(1)
@@ -404,7 +406,7 @@ func TestReadOnlySharesTheFile(t *testing.T) {
 	if n := count(t, r1, `SELECT count(*) FROM snapshot_findings(1)`); n != 1 {
 		t.Errorf("read-only sees %d findings", n)
 	}
-	if _, err := r1.BeginSnapshot(context.Background(), SnapshotMeta{TakenAt: t0, Source: "x"}, nil, nil); err == nil {
+	if _, err := r1.BeginSnapshot(context.Background(), model.SnapshotMeta{TakenAt: t0, Source: "x"}, nil, nil); err == nil {
 		t.Error("read-only store accepted a snapshot")
 	}
 	if _, err := Open(context.Background(), filepath.Join(t.TempDir(), "none.duckdb"), Options{ReadOnly: true}); err == nil {
@@ -423,20 +425,20 @@ func TestForEachFindingReadsBackWhatWasWritten(t *testing.T) {
 	b.Standards, b.ControlID = nil, ""
 	snap := write(t, s, t0, a, b)
 	second := write(t, s, t0.Add(24*time.Hour), b) // a later snapshot must not leak into the first
-	var got []*Finding
-	if err := s.ForEachFinding(context.Background(), snap.ID, func(f *Finding) error { got = append(got, f); return nil }); err != nil {
+	var got []*model.Finding
+	if err := s.ForEachFinding(context.Background(), snap.ID, func(f *model.Finding) error { got = append(got, f); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got[0].ID != "a-finding" || got[1].ID != "b-finding" {
 		t.Fatalf("got %d findings in order %v", len(got), got)
 	}
-	for i, want := range []*Finding{b, a} {
+	for i, want := range []*model.Finding{b, a} {
 		if !reflect.DeepEqual(*got[i], *want) {
 			t.Errorf("finding %s:\n got %+v\nwant %+v", want.ID, *got[i], *want)
 		}
 	}
 	n := 0
-	if err := s.ForEachFinding(context.Background(), second.ID, func(*Finding) error { n++; return nil }); err != nil || n != 1 {
+	if err := s.ForEachFinding(context.Background(), second.ID, func(*model.Finding) error { n++; return nil }); err != nil || n != 1 {
 		t.Errorf("second snapshot: %d findings, err %v", n, err)
 	}
 }
@@ -448,7 +450,7 @@ func TestForEachFindingInBatches(t *testing.T) {
 	forEachBatch = 3
 	s, _ := openTemp(t)
 	for day, n := range []int{7, 6, 2, 0} {
-		var fs []*Finding
+		var fs []*model.Finding
 		var want []string
 		for i := range n {
 			id := fmt.Sprintf("f%02d", (i*5)%n) // written out of order
@@ -457,7 +459,7 @@ func TestForEachFindingInBatches(t *testing.T) {
 		}
 		snap := write(t, s, t0.Add(time.Duration(day)*24*time.Hour), fs...)
 		var got []string
-		if err := s.ForEachFinding(context.Background(), snap.ID, func(f *Finding) error { got = append(got, f.ID); return nil }); err != nil {
+		if err := s.ForEachFinding(context.Background(), snap.ID, func(f *model.Finding) error { got = append(got, f.ID); return nil }); err != nil {
 			t.Fatal(err)
 		}
 		if !slices.Equal(got, want) {
@@ -470,9 +472,9 @@ func TestPruneKeepsWhatRemainsIntactAndShrinksTheFile(t *testing.T) {
 	s, path := openTemp(t)
 	ctx := context.Background()
 	// 10 daily snapshots of 3,000 findings; a tenth change state every day, a few come and go.
-	var snaps []Snapshot
+	var snaps []model.Snapshot
 	for d := range 10 {
-		var fs []*Finding
+		var fs []*model.Finding
 		for i := range 3000 {
 			status := "PASSED"
 			if (i+d)%10 == 0 {
@@ -486,7 +488,7 @@ func TestPruneKeepsWhatRemainsIntactAndShrinksTheFile(t *testing.T) {
 	}
 	contents := func(id int64) string {
 		var b strings.Builder
-		if err := s.ForEachFinding(ctx, id, func(f *Finding) error { fmt.Fprintf(&b, "%s %s\n", f.ID, f.ComplianceStatus); return nil }); err != nil {
+		if err := s.ForEachFinding(ctx, id, func(f *model.Finding) error { fmt.Fprintf(&b, "%s %s\n", f.ID, f.ComplianceStatus); return nil }); err != nil {
 			t.Fatal(err)
 		}
 		return b.String()
@@ -537,7 +539,7 @@ func TestStagingRoundTripsWhenTheInternerForgets(t *testing.T) {
 	stageFlushRows = 7
 	s, _ := openTemp(t)
 	stdSets := [][]string{nil, {"standards/b"}, {"standards/a", "standards/b"}, {"standards/c", "standards/a"}}
-	var want []*Finding
+	var want []*model.Finding
 	for i := range 40 {
 		f := finding(fmt.Sprintf("f-%02d", i), fmt.Sprintf("1111222233%02d", i%7), []string{"PASSED", "FAILED", "WARNING"}[i%3])
 		f.Title = fmt.Sprintf("title %d", i%5)
@@ -550,8 +552,8 @@ func TestStagingRoundTripsWhenTheInternerForgets(t *testing.T) {
 		want = append(want, f)
 	}
 	snap := write(t, s, t0, want...)
-	var got []*Finding
-	if err := s.ForEachFinding(context.Background(), snap.ID, func(f *Finding) error { got = append(got, f); return nil }); err != nil {
+	var got []*model.Finding
+	if err := s.ForEachFinding(context.Background(), snap.ID, func(f *model.Finding) error { got = append(got, f); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != len(want) {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // SnapshotWriter writes one snapshot. Findings are appended to a TEMP staging table as they come
@@ -34,12 +36,12 @@ type SnapshotWriter struct {
 		s  string
 		id driver.Value // an int32, boxed once rather than for every row
 	}
-	meta     SnapshotMeta
-	stds     []Standard
-	ctls     []Control
-	accounts []Account
-	coverage []Coverage
-	disabled []DisabledControl
+	meta     model.SnapshotMeta
+	stds     []model.Standard
+	ctls     []model.Control
+	accounts []model.Account
+	coverage []model.Coverage
+	disabled []model.DisabledControl
 	retired  map[retiredKey]int64
 	n        int64
 	done     bool
@@ -64,7 +66,7 @@ var stagedStrings = [...]string{"product_arn", "product_name", "company_name", "
 	"account_id", "region", "type", "title", "resource_type", "control_id", "severity_label",
 	"compliance_status", "workflow_status", "record_state", "note_updated_by"}
 
-func stagedStringValues(f *Finding) [len(stagedStrings)]string {
+func stagedStringValues(f *model.Finding) [len(stagedStrings)]string {
 	return [...]string{f.ProductARN, f.ProductName, f.CompanyName, f.GeneratorID, f.AccountID,
 		f.Region, f.Type, f.Title, f.ResourceType, f.ControlID, f.SeverityLabel, f.ComplianceStatus,
 		f.WorkflowStatus, f.RecordState, f.NoteUpdatedBy}
@@ -172,7 +174,7 @@ func (in *interner) set(stds []string) (int32, error) {
 }
 
 // BeginSnapshot starts a snapshot with its catalog: the enabled standards and their controls.
-func (s *Store) BeginSnapshot(ctx context.Context, meta SnapshotMeta, stds []Standard, ctls []Control) (*SnapshotWriter, error) {
+func (s *Store) BeginSnapshot(ctx context.Context, meta model.SnapshotMeta, stds []model.Standard, ctls []model.Control) (*SnapshotWriter, error) {
 	if s.ro {
 		return nil, fmt.Errorf("database %s is open read-only", s.path)
 	}
@@ -236,7 +238,7 @@ func nullTime(t time.Time) any {
 
 // AddFinding stages one finding. A finding seen twice in a snapshot (same Id and ProductArn) is
 // kept once: the copy with the latest UpdatedAt, then the last one added.
-func (w *SnapshotWriter) AddFinding(f *Finding) error {
+func (w *SnapshotWriter) AddFinding(f *model.Finding) error {
 	if f.ID == "" || f.AccountID == "" {
 		return fmt.Errorf("snapshot: finding %q: Id and AwsAccountId are required", f.ID)
 	}
@@ -285,19 +287,19 @@ var stageFlushRows int64 = 1 << 14
 
 // AddAccount records an account in scope. Accounts that only appear in findings or coverage are
 // added at Commit with the name they had in the previous snapshot.
-func (w *SnapshotWriter) AddAccount(a Account) error {
+func (w *SnapshotWriter) AddAccount(a model.Account) error {
 	w.accounts = append(w.accounts, a)
 	return nil
 }
 
 // AddDisabledControl records a control disabled for a standard in an account and region. The same
 // control given twice (from two sources) is stored once, with the first source given.
-func (w *SnapshotWriter) AddDisabledControl(d DisabledControl) error {
+func (w *SnapshotWriter) AddDisabledControl(d model.DisabledControl) error {
 	if d.AccountID == "" || d.Region == "" || d.StandardID == "" || d.ControlID == "" {
 		return fmt.Errorf("snapshot: disabled control %+v: account, region, standard and control are all required", d)
 	}
 	switch d.Source {
-	case DisabledByAssociation, DisabledByCentralConfiguration, DisabledByConfig:
+	case model.DisabledByAssociation, model.DisabledByCentralConfiguration, model.DisabledByConfig:
 	default:
 		return fmt.Errorf("snapshot: disabled control %s in %s/%s: unknown source %q", d.ControlID, d.AccountID, d.Region, d.Source)
 	}
@@ -307,9 +309,9 @@ func (w *SnapshotWriter) AddDisabledControl(d DisabledControl) error {
 
 // AddCoverage records what happened to one account/region pair. Without any coverage (file
 // imports), Commit records every pair present in the findings as collected.
-func (w *SnapshotWriter) AddCoverage(c Coverage) error {
+func (w *SnapshotWriter) AddCoverage(c model.Coverage) error {
 	switch c.Status {
-	case CoverageCollected, CoverageDenied, CoverageNotEnabled, CoverageThrottled, CoverageError, CoverageMissing:
+	case model.CoverageCollected, model.CoverageDenied, model.CoverageNotEnabled, model.CoverageThrottled, model.CoverageError, model.CoverageMissing:
 	default:
 		return fmt.Errorf("snapshot: coverage %s/%s: unknown status %q", c.AccountID, c.Region, c.Status)
 	}
@@ -331,16 +333,16 @@ func (w *SnapshotWriter) Rollback() error {
 
 // Commit merges the staged findings into the history and records the snapshot, all in one
 // transaction, and returns the new snapshot's id.
-func (w *SnapshotWriter) Commit(ctx context.Context) (Snapshot, error) {
+func (w *SnapshotWriter) Commit(ctx context.Context) (model.Snapshot, error) {
 	if w.done {
-		return Snapshot{}, errors.New("snapshot: already committed or rolled back")
+		return model.Snapshot{}, errors.New("snapshot: already committed or rolled back")
 	}
 	if err := w.closeAppenders(); err != nil {
-		return Snapshot{}, errors.Join(fmt.Errorf("snapshot: flush findings: %w", err), w.Rollback())
+		return model.Snapshot{}, errors.Join(fmt.Errorf("snapshot: flush findings: %w", err), w.Rollback())
 	}
 	snap, err := w.merge(ctx)
 	if err != nil {
-		return Snapshot{}, errors.Join(err, w.Rollback())
+		return model.Snapshot{}, errors.Join(err, w.Rollback())
 	}
 	w.done = true
 	// The snapshot is committed: from here on nothing may report failure (a caller would say
@@ -351,7 +353,7 @@ func (w *SnapshotWriter) Commit(ctx context.Context) (Snapshot, error) {
 	return snap, nil
 }
 
-func (w *SnapshotWriter) merge(ctx context.Context) (snap Snapshot, err error) {
+func (w *SnapshotWriter) merge(ctx context.Context) (snap model.Snapshot, err error) {
 	c := w.conn
 	if _, err := c.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
 		return snap, err
@@ -483,13 +485,13 @@ func (w *SnapshotWriter) writeScope(ctx context.Context, id int64) error {
 	err := c.Raw(func(dc any) error {
 		conn := dc.(driver.Conn)
 		return errors.Join(
-			appendRows(conn, "given_accounts", w.accounts, func(acc Account) []driver.Value {
+			appendRows(conn, "given_accounts", w.accounts, func(acc model.Account) []driver.Value {
 				return []driver.Value{acc.AccountID, acc.Name, acc.OU, acc.Email}
 			}),
-			appendRows(conn, "given_coverage", w.coverage, func(cv Coverage) []driver.Value {
+			appendRows(conn, "given_coverage", w.coverage, func(cv model.Coverage) []driver.Value {
 				return []driver.Value{cv.AccountID, cv.Region, cv.Status, cv.Reason, cv.Findings, cv.Malformed, cv.MalformedError}
 			}),
-			appendRows(conn, "given_disabled", w.disabled, func(d DisabledControl) []driver.Value {
+			appendRows(conn, "given_disabled", w.disabled, func(d model.DisabledControl) []driver.Value {
 				return []driver.Value{d.AccountID, d.Region, d.StandardID, d.ControlID, d.Source, d.Reason}
 			}))
 	})
@@ -548,9 +550,9 @@ func (w *SnapshotWriter) writeScope(ctx context.Context, id int64) error {
 
 func (w *SnapshotWriter) writeCatalog(ctx context.Context, id int64) error {
 	// Sorted and deduplicated so the same catalog always writes the same rows.
-	stds := append([]Standard(nil), w.stds...)
+	stds := append([]model.Standard(nil), w.stds...)
 	sort.SliceStable(stds, func(i, j int) bool { return stds[i].ID < stds[j].ID })
-	ctls := append([]Control(nil), w.ctls...)
+	ctls := append([]model.Control(nil), w.ctls...)
 	sort.SliceStable(ctls, func(i, j int) bool {
 		if ctls[i].StandardID != ctls[j].StandardID {
 			return ctls[i].StandardID < ctls[j].StandardID
@@ -594,9 +596,9 @@ func (w *SnapshotWriter) writeCatalog(ctx context.Context, id int64) error {
 	})
 }
 
-func (w *SnapshotWriter) writeSnapshotRow(ctx context.Context, id int64) (Snapshot, error) {
+func (w *SnapshotWriter) writeSnapshotRow(ctx context.Context, id int64) (model.Snapshot, error) {
 	c := w.conn
-	snap := Snapshot{ID: id, TakenAt: w.meta.TakenAt.UTC().Truncate(time.Microsecond), Source: w.meta.Source,
+	snap := model.Snapshot{ID: id, TakenAt: w.meta.TakenAt.UTC().Truncate(time.Microsecond), Source: w.meta.Source,
 		Organization: w.meta.Organization, AdministratorAccount: w.meta.AdministratorAccount,
 		CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
 	var gaps int
@@ -610,9 +612,9 @@ func (w *SnapshotWriter) writeSnapshotRow(ctx context.Context, id int64) (Snapsh
 		return snap, err
 	}
 	snap.AccountsExpected = max(snap.AccountsExpected, w.meta.AccountsExpected)
-	snap.Status = StatusComplete
+	snap.Status = model.StatusComplete
 	if gaps > 0 || snap.AccountsCollected < snap.AccountsExpected {
-		snap.Status = StatusPartial
+		snap.Status = model.StatusPartial
 	}
 	snap.Empty = snap.Findings == 0
 	// Columns named: later migrations add columns to snapshots.

@@ -21,7 +21,7 @@ import (
 
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // Defaults of Config.
@@ -101,7 +101,7 @@ const (
 )
 
 type account struct {
-	store.Account
+	model.Account
 	key       uint64
 	role      string // landing-zone role ("security", "log-archive", ...) or "" for workloads
 	bu        string
@@ -263,8 +263,8 @@ func (o *Org) Organization() string { return organization }
 func (o *Org) AdministratorAccount() string { return o.admin.AccountID }
 
 // Accounts lists the member accounts, landing zone first.
-func (o *Org) Accounts() []store.Account {
-	out := make([]store.Account, len(o.accounts))
+func (o *Org) Accounts() []model.Account {
+	out := make([]model.Account, len(o.accounts))
 	for i, a := range o.accounts {
 		out[i] = a.Account
 	}
@@ -317,8 +317,8 @@ func (o *Org) storeDisabled(d int, sink collect.Sink) error {
 		}
 		for _, region := range regions {
 			for _, std := range o.controls[i].standards {
-				if err := collect.AddDisabled(sink, store.DisabledControl{AccountID: dc.AccountID, Region: region,
-					StandardID: std, ControlID: dc.ControlID, Source: store.DisabledByAssociation, Reason: dc.Reason}); err != nil {
+				if err := collect.AddDisabled(sink, model.DisabledControl{AccountID: dc.AccountID, Region: region,
+					StandardID: std, ControlID: dc.ControlID, Source: model.DisabledByAssociation, Reason: dc.Reason}); err != nil {
 					return err
 				}
 			}
@@ -943,7 +943,7 @@ func (o *Org) planGaps() {
 	}
 	if sb := find(envSandbox); sb >= 0 {
 		a := o.accounts[sb]
-		add(gap{account: sb, region: -1, from: last - 31, to: last - 30, status: store.CoverageDenied,
+		add(gap{account: sb, region: -1, from: last - 31, to: last - 30, status: model.CoverageDenied,
 			reason: "AccessDenied: User: arn:aws:sts::" + o.admin.AccountID + ":assumed-role/hubreport-collector/hubreport " +
 				"is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::" + a.AccountID + ":role/hubreport-reader"})
 	}
@@ -953,7 +953,7 @@ func (o *Org) planGaps() {
 	}
 	if dev >= 0 {
 		r := len(regions) - 1
-		add(gap{account: dev, region: r, from: last - 60, to: last - 54, status: store.CoverageNotEnabled,
+		add(gap{account: dev, region: r, from: last - 60, to: last - 54, status: model.CoverageNotEnabled,
 			reason: "InvalidAccessException: Account " + o.accounts[dev].AccountID +
 				" is not subscribed to AWS Security Hub in " + regions[r]})
 	}
@@ -965,7 +965,7 @@ func (o *Org) coverage(ai, ri, d int) (string, string) {
 			return g.status, g.reason
 		}
 	}
-	return store.CoverageCollected, ""
+	return model.CoverageCollected, ""
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -997,15 +997,15 @@ func (o *Org) Snapshot(ctx context.Context, d int, sink collect.Sink) error {
 		}
 		for ri, region := range regions {
 			status, reason := o.coverage(ai, ri, d)
-			if status != store.CoverageCollected {
-				if err := sink.AddCoverage(store.Coverage{AccountID: a.AccountID, Region: region, Status: status, Reason: reason}); err != nil {
+			if status != model.CoverageCollected {
+				if err := sink.AddCoverage(model.Coverage{AccountID: a.AccountID, Region: region, Status: status, Reason: reason}); err != nil {
 					return err
 				}
 				continue
 			}
 			n := int64(0)
 			var err error
-			emit := func(f *store.Finding) {
+			emit := func(f *model.Finding) {
 				if err == nil {
 					err = sink.AddFinding(f)
 					n++
@@ -1018,8 +1018,8 @@ func (o *Org) Snapshot(ctx context.Context, d int, sink collect.Sink) error {
 			if err != nil {
 				return fmt.Errorf("demo: %s/%s: %w", a.AccountID, region, err)
 			}
-			if err := sink.AddCoverage(store.Coverage{AccountID: a.AccountID, Region: region,
-				Status: store.CoverageCollected, Findings: n}); err != nil {
+			if err := sink.AddCoverage(model.Coverage{AccountID: a.AccountID, Region: region,
+				Status: model.CoverageCollected, Findings: n}); err != nil {
 				return err
 			}
 		}
@@ -1160,7 +1160,7 @@ const (
 	fixCampaign              // the organization-wide campaign
 )
 
-func (o *Org) controlFindings(d, ai, ri int, pairs []pairState, emit func(*store.Finding)) {
+func (o *Org) controlFindings(d, ai, ri int, pairs []pairState, emit func(*model.Finding)) {
 	a := o.accounts[ai]
 	acctRes := []resource{{id: "AWS::::Account:" + a.AccountID, key: hash2(a.key, uint64(ri)+0xacc), born: -5000, died: never}}
 	for ci, c := range o.controls {
@@ -1181,7 +1181,7 @@ func (o *Org) controlFindings(d, ai, ri int, pairs []pairState, emit func(*store
 
 // controlFinding computes one control finding as of day d from its planned history, or nil when it
 // does not exist that day.
-func (o *Org) controlFinding(d int, a *account, ri int, c *control, ps *pairState, r *resource) *store.Finding {
+func (o *Org) controlFinding(d int, a *account, ri int, c *control, ps *pairState, r *resource) *model.Finding {
 	s0 := max(r.born, a.enabled, c.enabled)
 	if s0 > d {
 		return nil
@@ -1377,8 +1377,8 @@ func (o *Org) fixDay(h *history, since int, episode uint64, old bool, ps *pairSt
 
 // fold replays the events up to day d into the finding's state, applying Security Hub's workflow
 // rules: PASSED sets RESOLVED, leaving PASSED resets to NEW, SUPPRESSED sticks.
-func (o *Org) fold(d int, ev []event, a *account, ri int, c *control, r *resource, fk uint64) *store.Finding {
-	f := &store.Finding{
+func (o *Org) fold(d int, ev []event, a *account, ri int, c *control, r *resource, fk uint64) *model.Finding {
+	f := &model.Finding{
 		ProductARN:   productARNs["securityhub"][ri],
 		ProductName:  "Security Hub",
 		CompanyName:  "AWS",
@@ -1520,7 +1520,7 @@ func (o *Org) fold(d int, ev []event, a *account, ri int, c *control, r *resourc
 // autoNote marks a finding the way an EventBridge rule + SSM Automation pipeline does after fixing
 // the resource: a BatchUpdateFindings call from the remediation role with a note and/or
 // user-defined fields.
-func (o *Org) autoNote(f *store.Finding, a *account, c *control, fk uint64, fixed time.Time) {
+func (o *Org) autoNote(f *model.Finding, a *account, c *control, fk uint64, fixed time.Time) {
 	exec := uuidString(hash2(fk, 84), hash2(fk, 85))
 	style := pairStyle(a, c)
 	noted := fixed.Add(-time.Duration(2+hash2(fk, 86)%8) * time.Minute)
@@ -1575,7 +1575,7 @@ func fill(s string, h uint64, until time.Time) string {
 // ---------------------------------------------------------------------------------------------
 // GuardDuty, Inspector and Macie
 
-func (o *Org) guardDutyFindings(d, ai, ri int, emit func(*store.Finding)) {
+func (o *Org) guardDutyFindings(d, ai, ri int, emit func(*model.Finding)) {
 	a := o.accounts[ai]
 	pk := hash2(a.key, 0x6764_0000+uint64(ri))
 	rate := 0.015 // findings per day
@@ -1649,7 +1649,7 @@ func (o *Org) guardDutyFindings(d, ai, ri int, emit func(*store.Finding)) {
 		}
 		sev := gdSeverity(t.severity)
 		created := o.eventTime(start, 0, hash2(h, 9))
-		f := &store.Finding{
+		f := &model.Finding{
 			ID:                 "arn:aws:guardduty:" + region + ":" + acct + ":detector/" + detector + "/finding/" + hexString(hash2(h, 10), 32),
 			ProductARN:         productARN(ri, "guardduty"),
 			ProductName:        "GuardDuty",
@@ -1704,7 +1704,7 @@ func alive(rs []resource, day int, h uint64) *resource {
 	return nil
 }
 
-func (o *Org) inspectorFindings(d, ai, ri int, emit func(*store.Finding)) {
+func (o *Org) inspectorFindings(d, ai, ri int, emit func(*model.Finding)) {
 	a := o.accounts[ai]
 	mean := map[string]float64{envSandbox: 2.2, envDev: 1.6, envStaging: 1.0, envProd: 0.7, envFoundation: 0.6}[a.env]
 	const enabled = -400 // Inspector was enabled organization-wide about a year before the window
@@ -1748,7 +1748,7 @@ func (o *Org) inspectorFindings(d, ai, ri int, emit func(*store.Finding)) {
 				if container {
 					resType, resID = "AwsEcrContainerImage", r.id+"/sha256:"+hexString(hash2(h, 8), 64)
 				}
-				f := &store.Finding{
+				f := &model.Finding{
 					ID:                 "arn:aws:inspector2:" + region + ":" + acct + ":finding/" + hexString(hash2(h, 9), 32),
 					ProductARN:         productARN(ri, "inspector"),
 					ProductName:        "Inspector",
@@ -1780,7 +1780,7 @@ func (o *Org) inspectorFindings(d, ai, ri int, emit func(*store.Finding)) {
 	}
 }
 
-func (o *Org) macieFindings(d, ai, ri int, emit func(*store.Finding)) {
+func (o *Org) macieFindings(d, ai, ri int, emit func(*model.Finding)) {
 	a := o.accounts[ai]
 	if !a.data || ri != a.primary || (a.env != envProd && a.env != envStaging) {
 		return
@@ -1808,7 +1808,7 @@ func (o *Org) macieFindings(d, ai, ri int, emit func(*store.Finding)) {
 		}
 		t := sensitiveDataTypes[weighted(hash2(h, 5), len(sensitiveDataTypes), func(i int) int { return sensitiveDataTypes[i].weight })]
 		created := o.eventTime(start, 0, hash2(h, 6))
-		f := &store.Finding{
+		f := &model.Finding{
 			ID:                 hexString(hash2(h, 7), 32),
 			ProductARN:         productARN(ri, "macie"),
 			ProductName:        "Macie",

@@ -15,7 +15,7 @@ import (
 
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
-	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // memSink collects a snapshot into slices.
@@ -35,7 +35,7 @@ func (s *memSink) digest() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func writeFinding(w io.Writer, f *store.Finding) {
+func writeFinding(w io.Writer, f *model.Finding) {
 	// %+v prints maps with sorted keys, so equal findings print equal.
 	fmt.Fprintf(w, "%+v\n", *f)
 }
@@ -488,7 +488,7 @@ func TestCancel(t *testing.T) {
 	}
 }
 
-func isControl(f *store.Finding) bool { return f.ControlID != "" }
+func isControl(f *model.Finding) bool { return f.ControlID != "" }
 
 func TestCounts(t *testing.T) {
 	forCatalogs(t, func(t *testing.T, cat *catalog.Catalog) {
@@ -712,7 +712,7 @@ func TestImprovingTrend(t *testing.T) {
 	})
 }
 
-func hasMarker(f *store.Finding) bool {
+func hasMarker(f *model.Finding) bool {
 	has := func(s string) bool {
 		for _, m := range AutomationMarkers {
 			if strings.Contains(strings.ToLower(s), strings.ToLower(m)) {
@@ -736,12 +736,12 @@ func hasMarker(f *store.Finding) bool {
 func TestRemediationsAndRegressions(t *testing.T) {
 	o := newOrg(t, Config{})
 	var fixed, auto, regressed, created, archived, gone, stable, stableMoved int
-	prev := map[string]*store.Finding{}
+	prev := map[string]*model.Finding{}
 	for _, f := range snapshot(t, o, 68).Findings {
 		prev[f.ID] = f
 	}
 	for d := 69; d < 90; d++ {
-		cur := map[string]*store.Finding{}
+		cur := map[string]*model.Finding{}
 		for _, f := range snapshot(t, o, d).Findings {
 			cur[f.ID] = f
 			p, ok := prev[f.ID]
@@ -847,7 +847,7 @@ func TestDisabledControls(t *testing.T) {
 	}
 	d := dis[0]
 	day := sort.Search(90, func(i int) bool { return !o.SnapshotTimes()[i].Before(d.Since) })
-	key := func(f *store.Finding) bool { return f.AccountID == d.AccountID && f.ControlID == d.ControlID }
+	key := func(f *model.Finding) bool { return f.AccountID == d.AccountID && f.ControlID == d.ControlID }
 	state := func(day int) string {
 		for _, f := range snapshot(t, o, day).Findings {
 			if key(f) {
@@ -872,7 +872,7 @@ func TestCoverage(t *testing.T) {
 	for _, d := range []int{89, 0} {
 		s := snapshot(t, o, d)
 		for _, c := range s.Coverage {
-			if c.Status != store.CoverageCollected {
+			if c.Status != model.CoverageCollected {
 				t.Errorf("day %d: %s/%s %s", d, c.AccountID, c.Region, c.Status)
 			}
 		}
@@ -882,7 +882,7 @@ func TestCoverage(t *testing.T) {
 		s := snapshot(t, o, d)
 		missing := map[string]bool{}
 		for _, c := range s.Coverage {
-			if c.Status != store.CoverageCollected {
+			if c.Status != model.CoverageCollected {
 				gaps[c.Status]++
 				missing[c.AccountID+"|"+c.Region] = true
 				if c.Reason == "" {
@@ -897,7 +897,7 @@ func TestCoverage(t *testing.T) {
 		}
 	}
 	// One sandbox account denied for two days (all four regions), one region not enabled for a week.
-	if gaps[store.CoverageDenied] != 8 || gaps[store.CoverageNotEnabled] != 7 {
+	if gaps[model.CoverageDenied] != 8 || gaps[model.CoverageNotEnabled] != 7 {
 		t.Errorf("gaps: %v", gaps)
 	}
 }
@@ -945,9 +945,9 @@ func BenchmarkSnapshot(b *testing.B) {
 
 type countSink struct{ n int }
 
-func (s *countSink) AddFinding(*store.Finding) error  { s.n++; return nil }
-func (s *countSink) AddAccount(store.Account) error   { return nil }
-func (s *countSink) AddCoverage(store.Coverage) error { return nil }
+func (s *countSink) AddFinding(*model.Finding) error  { s.n++; return nil }
+func (s *countSink) AddAccount(model.Account) error   { return nil }
+func (s *countSink) AddCoverage(model.Coverage) error { return nil }
 
 // Control statuses of the reference scoring, ordered so that the worst wins.
 const (
@@ -961,7 +961,7 @@ const (
 // UNKNOWN if any is WARNING or NOT_AVAILABLE; else PASSED if any PASSED. Controls without such
 // findings have no data and are absent. It is an independent reference for the analyze package's
 // scoring (see DESIGN.md, "Compliance math"), kept here to tune the demo against.
-func controlStatuses(findings []*store.Finding) map[string]map[string]int {
+func controlStatuses(findings []*model.Finding) map[string]map[string]int {
 	out := map[string]map[string]int{}
 	for _, f := range findings {
 		if !isControl(f) || f.RecordState != "ACTIVE" || f.WorkflowStatus == "SUPPRESSED" {
@@ -1067,7 +1067,7 @@ func TestOrganizationScoresAreRealistic(t *testing.T) {
 
 	// 2. Account scores on day 89, by environment.
 	last := cachedSnapshot(t, cat, 89)
-	byAccount := map[string][]*store.Finding{}
+	byAccount := map[string][]*model.Finding{}
 	for _, f := range last.Findings {
 		byAccount[f.AccountID] = append(byAccount[f.AccountID], f)
 	}
@@ -1195,7 +1195,7 @@ func TestDisabledControlsStored(t *testing.T) {
 	}
 	got := map[string]bool{}
 	for _, r := range rows {
-		if r.Source != store.DisabledByAssociation || r.Reason == "" || r.StandardID == "" || !slices.Contains(o.Regions(), r.Region) {
+		if r.Source != model.DisabledByAssociation || r.Reason == "" || r.StandardID == "" || !slices.Contains(o.Regions(), r.Region) {
 			t.Fatalf("row %+v", r)
 		}
 		got[r.AccountID+" "+r.ControlID] = true

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 // Mapping ties one Audit Manager assessment control to the Security Hub controls it covers:
@@ -34,10 +34,10 @@ const MaxTextResponse = 1000
 
 // ForAuditManager builds the evidence of every mapping from the report. File names carry the
 // snapshot date and id, so each upload says which point in time it proves.
-func ForAuditManager(r *analyze.Report, mappings []Mapping) ([]ControlEvidence, error) {
+func ForAuditManager(r *report.Report, mappings []Mapping) ([]ControlEvidence, error) {
 	var out []ControlEvidence
 	for i, m := range mappings {
-		var rows []analyze.ControlStatus
+		var rows []report.ControlStatus
 		for _, c := range r.Controls {
 			if slices.Contains(m.SecurityControls, c.ControlID) || slices.Contains(m.Standards, c.StandardID) {
 				rows = append(rows, c)
@@ -75,7 +75,7 @@ func shortID(id string) string {
 
 // summary is the text response: overall status, the failing controls with their account counts,
 // and the snapshot, cut to Audit Manager's 1,000 characters.
-func summary(r *analyze.Report, rows []analyze.ControlStatus) string {
+func summary(r *report.Report, rows []report.ControlStatus) string {
 	worst := "PASSED"
 	var failing []string
 	for _, x := range rows {

@@ -21,7 +21,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/report"
 	"github.com/hubreport/hubreport/templates"
 )
 
@@ -47,17 +47,17 @@ type Options struct {
 
 // Manifest is manifest.json.
 type Manifest struct {
-	FormatVersion        int              `json:"format_version"`
-	Tool                 string           `json:"tool"`
-	ToolVersion          string           `json:"tool_version"`
-	Organization         string           `json:"organization"`
-	AdministratorAccount string           `json:"administrator_account"`
-	ReportDate           string           `json:"report_date"`
-	Snapshot             SnapshotRef      `json:"snapshot"`
-	SummaryScore         *float64         `json:"summary_score"`
-	Standards            []StandardRef    `json:"standards"`
-	Coverage             analyze.Coverage `json:"coverage"`
-	Files                []FileRef        `json:"files"`
+	FormatVersion        int             `json:"format_version"`
+	Tool                 string          `json:"tool"`
+	ToolVersion          string          `json:"tool_version"`
+	Organization         string          `json:"organization"`
+	AdministratorAccount string          `json:"administrator_account"`
+	ReportDate           string          `json:"report_date"`
+	Snapshot             SnapshotRef     `json:"snapshot"`
+	SummaryScore         *float64        `json:"summary_score"`
+	Standards            []StandardRef   `json:"standards"`
+	Coverage             report.Coverage `json:"coverage"`
+	Files                []FileRef       `json:"files"`
 
 	// SummaryScoreMeanOfStandards is the mean of the standard scores, beside the summary score
 	// (which counts each control once): see methodology.md. Last, so the fields above keep their
@@ -90,7 +90,7 @@ type FileRef struct {
 
 // Write writes the package for r to w. Entries carry the snapshot's time, not the clock's, and
 // come in a fixed order; the manifest comes last, after every file it lists.
-func Write(ctx context.Context, w io.Writer, r *analyze.Report, opt Options) error {
+func Write(ctx context.Context, w io.Writer, r *report.Report, opt Options) error {
 	z := &zipper{zw: zip.NewWriter(w), modified: r.Snapshot.TakenAt.UTC()}
 	steps := []entry{{"methodology.md", func(w io.Writer) error { return methodology(w, r, opt.ToolVersion) }}}
 	for _, s := range r.Standards {
@@ -126,7 +126,7 @@ func Write(ctx context.Context, w io.Writer, r *analyze.Report, opt Options) err
 		Coverage: r.Coverage, Files: z.files,
 	}
 	if m.Coverage.Gaps == nil {
-		m.Coverage.Gaps = []analyze.CoverageGap{}
+		m.Coverage.Gaps = []report.CoverageGap{}
 	}
 	for _, s := range r.Standards {
 		m.Standards = append(m.Standards, StandardRef{ID: s.ID, Name: s.Name, Score: s.Score})
@@ -220,20 +220,20 @@ func Slug(id string) string {
 	return b.String()
 }
 
-func methodology(w io.Writer, r *analyze.Report, version string) error {
+func methodology(w io.Writer, r *report.Report, version string) error {
 	t, err := template.New("methodology.md.tmpl").Funcs(template.FuncMap{
 		"score": func(s *float64) string {
 			if s == nil {
 				return "n/a"
 			}
-			return strconv.Itoa(analyze.RoundPercent(*s)) + "%"
+			return strconv.Itoa(report.RoundPercent(*s)) + "%"
 		},
 	}).ParseFS(templates.FS, "methodology.md.tmpl")
 	if err != nil {
 		return err
 	}
 	return t.Execute(w, struct {
-		*analyze.Report
+		*report.Report
 		ToolVersion string
 	}{r, version})
 }
@@ -306,7 +306,7 @@ func scoreCell(s *float64) string {
 	return strconv.FormatFloat(*s, 'f', 2, 64)
 }
 
-func controlsCSV(w io.Writer, r *analyze.Report, standardID string) error {
+func controlsCSV(w io.Writer, r *report.Report, standardID string) error {
 	c := newCSV(w, "control_id", "title", "severity", "organization_status", "accounts_passed", "accounts_failed", "accounts_unknown", "last_evaluated")
 	for _, x := range r.Controls {
 		if x.StandardID != standardID {
@@ -318,7 +318,7 @@ func controlsCSV(w io.Writer, r *analyze.Report, standardID string) error {
 	return c.done()
 }
 
-func accountScoresCSV(w io.Writer, r *analyze.Report) error {
+func accountScoresCSV(w io.Writer, r *report.Report) error {
 	names := map[string]string{}
 	for _, s := range r.Standards {
 		names[s.ID] = s.Name
@@ -332,7 +332,7 @@ func accountScoresCSV(w io.Writer, r *analyze.Report) error {
 	return c.done()
 }
 
-func failedCSV(w io.Writer, r *analyze.Report) error {
+func failedCSV(w io.Writer, r *report.Report) error {
 	c := newCSV(w, "account_id", "account_name", "region", "control_id", "title", "severity", "resource_type", "resource_id", "first_observed", "days_open", "workflow_status")
 	for _, f := range r.FailedFindings {
 		c.row(f.AccountID, f.AccountName, f.Region, f.ControlID, f.Title, f.Severity, f.ResourceType, f.ResourceID,
@@ -341,7 +341,7 @@ func failedCSV(w io.Writer, r *analyze.Report) error {
 	return c.done()
 }
 
-func suppressedCSV(w io.Writer, r *analyze.Report) error {
+func suppressedCSV(w io.Writer, r *report.Report) error {
 	c := newCSV(w, "account_id", "account_name", "region", "product", "control_id", "title", "severity", "resource_id", "compliance_status", "justification", "suppressed_by", "noted_at")
 	for _, f := range r.Suppressed {
 		c.row(f.AccountID, f.AccountName, f.Region, f.ProductName, f.ControlID, f.Title, f.Severity, f.ResourceID, f.Compliance,

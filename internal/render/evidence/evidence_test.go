@@ -12,26 +12,26 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
-func report() *analyze.Report {
+func sampleReport() *report.Report {
 	score, mean := 50.0, 62.5
 	at := time.Date(2025, 2, 23, 6, 0, 0, 0, time.UTC)
-	return &analyze.Report{
+	return &report.Report{
 		Organization: "acme", ReportDate: "2025-02-23", GeneratedAt: at,
-		Snapshot:     analyze.SnapshotInfo{ID: 7, TakenAt: at, Source: "aws", Status: "partial"},
+		Snapshot:     report.SnapshotInfo{ID: 7, TakenAt: at, Source: "aws", Status: "partial"},
 		SummaryScore: &score,
 		// Two unique controls; the mean of standard scores set apart from the summary to tell them apart.
-		SummaryControls:             analyze.SummaryControls{Passed: 1, Failed: 1},
+		SummaryControls:             report.SummaryControls{Passed: 1, Failed: 1},
 		SummaryScoreMeanOfStandards: &mean,
-		Standards:                   []analyze.StandardScore{{ID: "standards/pci-dss/v/3.2.1", Name: "PCI DSS v3.2.1", Score: &score, Passed: 1, Failed: 1}},
-		Coverage:                    analyze.Coverage{Collected: 1, Expected: 2, Gaps: []analyze.CoverageGap{{AccountID: "222233334444", Region: "eu-west-1", Status: "denied", Reason: "AccessDenied"}}},
-		Controls: []analyze.ControlStatus{
+		Standards:                   []report.StandardScore{{ID: "standards/pci-dss/v/3.2.1", Name: "PCI DSS v3.2.1", Score: &score, Passed: 1, Failed: 1}},
+		Coverage:                    report.Coverage{Collected: 1, Expected: 2, Gaps: []report.CoverageGap{{AccountID: "222233334444", Region: "eu-west-1", Status: "denied", Reason: "AccessDenied"}}},
+		Controls: []report.ControlStatus{
 			{StandardID: "standards/pci-dss/v/3.2.1", ControlID: "S3.1", Title: "S3 block public access", Severity: "MEDIUM", Status: "FAILED", AccountsFailed: 1, LastEvaluated: at},
 			{StandardID: "standards/pci-dss/v/3.2.1", ControlID: "IAM.1", Title: "IAM policies", Severity: "HIGH", Status: "PASSED", AccountsPassed: 1, LastEvaluated: at},
 		},
-		Suppressed: []analyze.SuppressedFinding{{AccountID: "111122223333", ControlID: "S3.1", Note: "=HYPERLINK(\"http://evil\")", NoteBy: "@mallory", NoteAt: at}},
+		Suppressed: []report.SuppressedFinding{{AccountID: "111122223333", ControlID: "S3.1", Note: "=HYPERLINK(\"http://evil\")", NoteBy: "@mallory", NoteAt: at}},
 	}
 }
 
@@ -54,7 +54,7 @@ func files(t *testing.T, b []byte) map[string]string {
 func TestPackageContentAndVerify(t *testing.T) {
 	var buf bytes.Buffer
 	findings := func(_ context.Context, w io.Writer) error { _, err := io.WriteString(w, `{"Findings":[]}`); return err }
-	if err := Write(context.Background(), &buf, report(), Options{ToolVersion: "v1", Findings: findings,
+	if err := Write(context.Background(), &buf, sampleReport(), Options{ToolVersion: "v1", Findings: findings,
 		Attachments: []Attachment{{Name: "reports/report.pdf", Data: []byte("%PDF-1.7")}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestPackageContentAndVerify(t *testing.T) {
 
 func TestVerifyNamesTheFile(t *testing.T) {
 	var buf bytes.Buffer
-	if err := Write(context.Background(), &buf, report(), Options{}); err != nil {
+	if err := Write(context.Background(), &buf, sampleReport(), Options{}); err != nil {
 		t.Fatal(err)
 	}
 	// Rebuild the zip with account-scores.csv changed and the manifest kept.
@@ -135,9 +135,9 @@ func TestSlug(t *testing.T) {
 }
 
 func TestAuditManagerTextFitsAndNamesFailures(t *testing.T) {
-	r := report()
+	r := sampleReport()
 	for i := range 200 {
-		r.Controls = append(r.Controls, analyze.ControlStatus{StandardID: "standards/pci-dss/v/3.2.1",
+		r.Controls = append(r.Controls, report.ControlStatus{StandardID: "standards/pci-dss/v/3.2.1",
 			ControlID: fmt.Sprintf("EC2.%d", i), Status: "FAILED", AccountsFailed: 3, AccountsPassed: 47})
 	}
 	ev, err := ForAuditManager(r, []Mapping{
@@ -194,7 +194,7 @@ func TestCell(t *testing.T) {
 
 // A hostile note reaches the package's CSV as one row that a spreadsheet shows as text.
 func TestCSVCellsNeutralised(t *testing.T) {
-	r := report()
+	r := sampleReport()
 	r.Suppressed[0].Note = "ok\n=cmd|' /C calc'!A0\u202e"
 	r.Suppressed[0].Title = "\t-1+1"
 	var buf bytes.Buffer

@@ -7,7 +7,7 @@ import (
 
 	"codeberg.org/go-pdf/fpdf"
 
-	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 // The charts are drawn with fpdf's lines, rectangles and polygons, never as images, so they stay
@@ -15,7 +15,7 @@ import (
 
 // trendChart draws one standard's score over the window in the box (x, y, w, h): a title line,
 // then the plot with the score axis 0-100%, dates along the bottom and the target dashed.
-func (d *doc) trendChart(x, y, w, h float64, sp *analyze.StandardProgress, target float64) {
+func (d *doc) trendChart(x, y, w, h float64, sp *report.StandardProgress, target float64) {
 	f := d.f
 	// Title: the standard on the left, where it went on the right.
 	d.font(sans, "B", 11.5, ink)
@@ -150,7 +150,7 @@ type point struct {
 
 // seriesPoints places the scored points of a series between x0 and x1: by date when every date
 // parses (snapshots need not be daily), else evenly.
-func (d *doc) seriesPoints(series []analyze.ScorePoint, x0, x1 float64) []point {
+func (d *doc) seriesPoints(series []report.ScorePoint, x0, x1 float64) []point {
 	pos := positions(series, x0, x1)
 	var pts []point
 	gap := false
@@ -166,7 +166,7 @@ func (d *doc) seriesPoints(series []analyze.ScorePoint, x0, x1 float64) []point 
 }
 
 // positions returns the x position of each point of the series.
-func positions(series []analyze.ScorePoint, x0, x1 float64) []float64 {
+func positions(series []report.ScorePoint, x0, x1 float64) []float64 {
 	xs := make([]float64, len(series))
 	if len(series) == 1 {
 		xs[0] = x1 // a single snapshot is today: the right edge
@@ -190,7 +190,7 @@ func positions(series []analyze.ScorePoint, x0, x1 float64) []float64 {
 
 // seriesDays returns each point's date in days since the epoch; ok is false unless every date
 // parses and they ascend.
-func seriesDays(series []analyze.ScorePoint) ([]float64, bool) {
+func seriesDays(series []report.ScorePoint) ([]float64, bool) {
 	days := make([]float64, len(series))
 	for i, s := range series {
 		t, err := time.Parse(time.DateOnly, s.Date)
@@ -224,7 +224,7 @@ type tick struct {
 
 // dateTicks labels the date axis: the first of each month for a long window, Mondays for a few
 // weeks, every day for a few days; about five labels whatever the window.
-func (d *doc) dateTicks(series []analyze.ScorePoint, x0, x1 float64) []tick {
+func (d *doc) dateTicks(series []report.ScorePoint, x0, x1 float64) []tick {
 	days, ok := seriesDays(series)
 	if !ok || len(series) < 2 || days[len(days)-1] == days[0] {
 		if len(series) > 0 { // one point (or unparseable dates): label the ends only

@@ -22,9 +22,9 @@ var pristine = map[string][2][]byte{
 // TestRenderLeavesFontsAlone checks that rendering does not write into the fonts it embeds
 // (fpdf does, into the bytes it is given): otherwise each render changes the next one's bytes.
 func TestRenderLeavesFontsAlone(t *testing.T) {
-	r := report(variant{gaps: true})
+	r := sampleReport(variant{gaps: true})
 	_, first := renderFile(t, "fonts1", r, pdf.Options{})
-	renderFile(t, "fonts2", report(variant{firstRun: true, nils: true}), pdf.Options{PageSize: "Letter"})
+	renderFile(t, "fonts2", sampleReport(variant{firstRun: true, nils: true}), pdf.Options{PageSize: "Letter"})
 	_, again := renderFile(t, "fonts3", r, pdf.Options{})
 	for name, f := range pristine {
 		if !bytes.Equal(f[0], f[1]) {

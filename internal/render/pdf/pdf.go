@@ -24,7 +24,7 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
-	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 // Options are the choices of the caller.
@@ -51,7 +51,7 @@ const (
 
 // Render writes the PDF report of r to w. Nothing is written unless the whole document rendered.
 // The output depends on r and opt only: the same report gives the same bytes.
-func Render(ctx context.Context, w io.Writer, r *analyze.Report, opt Options) error {
+func Render(ctx context.Context, w io.Writer, r *report.Report, opt Options) error {
 	if r == nil {
 		return errors.New("render pdf: nil report")
 	}
@@ -144,14 +144,14 @@ func severityOf(label string) severity {
 // doc is one document being drawn. y is the cursor: the top of the next thing drawn.
 type doc struct {
 	f      *fpdf.Fpdf
-	r      *analyze.Report
+	r      *report.Report
 	pw, ph float64 // page size
 	cw     float64 // content width
 	y      float64
 	num    *message.Printer
 }
 
-func newDoc(r *analyze.Report, size string) *doc {
+func newDoc(r *report.Report, size string) *doc {
 	f := fpdf.NewCustom(&fpdf.InitType{OrientationStr: "P", UnitStr: "mm", SizeStr: size})
 	d := &doc{f: f, r: r, num: message.NewPrinter(language.English)}
 	d.pw, d.ph = f.GetPageSize()
@@ -385,21 +385,21 @@ func pct(p *float64) string {
 	if !validScore(p) {
 		return "n/a"
 	}
-	return strconv.Itoa(analyze.RoundPercent(*p)) + "%"
+	return strconv.Itoa(report.RoundPercent(*p)) + "%"
 }
 
 // points returns the change between two scores in whole points as they print (64.5% -> 65.4%
 // prints 65% -> 65% and 0, not +1), as the text report's progress line does, so the PDF and the
 // text agree. Without both scores it falls back to the change itself. ok is false when there is
 // no change to print.
-func points(sp *analyze.StandardProgress) (n int, ok bool) {
+func points(sp *report.StandardProgress) (n int, ok bool) {
 	switch {
 	case sp == nil:
 		return 0, false
 	case validScore(sp.BaselineScore) && validScore(sp.CurrentScore):
-		return analyze.RoundPercent(*sp.CurrentScore) - analyze.RoundPercent(*sp.BaselineScore), true
+		return report.RoundPercent(*sp.CurrentScore) - report.RoundPercent(*sp.BaselineScore), true
 	case validScore(sp.Change):
-		return analyze.RoundPercent(*sp.Change), true
+		return report.RoundPercent(*sp.Change), true
 	}
 	return 0, false
 }
@@ -415,7 +415,7 @@ func signed(n int) string {
 func (d *doc) count(n int64) string { return d.num.Sprintf("%d", n) }
 
 // targetStatus says where a standard stands against the target, in the text report's words.
-func targetStatus(sp *analyze.StandardProgress, target float64) string {
+func targetStatus(sp *report.StandardProgress, target float64) string {
 	switch {
 	case sp == nil || !validScore(sp.CurrentScore):
 		return ""
@@ -430,7 +430,7 @@ func targetStatus(sp *analyze.StandardProgress, target float64) string {
 }
 
 // progressOf returns the progress of the standard with the given id, nil without one.
-func (d *doc) progressOf(id string) *analyze.StandardProgress {
+func (d *doc) progressOf(id string) *report.StandardProgress {
 	for i := range d.r.Progress.Standards {
 		if d.r.Progress.Standards[i].ID == id {
 			return &d.r.Progress.Standards[i]
@@ -620,7 +620,7 @@ func (d *doc) summary() {
 const scoreCol = 0.74
 
 // standardRow is one standard on the summary page: name, score bar, score and change.
-func (d *doc) standardRow(s analyze.StandardScore) {
+func (d *doc) standardRow(s report.StandardScore) {
 	const h = 21.0
 	d.need(h)
 	sp := d.progressOf(s.ID)
@@ -731,7 +731,7 @@ func (d *doc) findings() {
 	d.y += 24
 }
 
-func severityCounts(fs analyze.FindingSummary) []int64 {
+func severityCounts(fs report.FindingSummary) []int64 {
 	return []int64{fs.Critical, fs.High, fs.Medium, fs.Low, fs.Informational}
 }
 
@@ -777,7 +777,7 @@ func (d *doc) trends() {
 
 // changesText says what changed between the window's first snapshot and the report's, with the
 // changes that are not fixes on their own, and the time to remediate with its caveats.
-func changesText(p analyze.Progress, count func(int64) string) string {
+func changesText(p report.Progress, count func(int64) string) string {
 	n := func(x int) string { return count(int64(x)) }
 	s := fmt.Sprintf("Since %s: %s control-account pairs fixed, %s newly failing (pairs read and enabled in both snapshots). "+
 		"Not counted as fixes or failures: %s newly suppressed, %s newly disabled, %s accounts left, %s not comparable (not collected). ",
@@ -790,7 +790,7 @@ func changesText(p analyze.Progress, count func(int64) string) string {
 }
 
 // hasPartial: some point of the window is a partial snapshot.
-func hasPartial(p analyze.Progress) bool {
+func hasPartial(p report.Progress) bool {
 	for _, pt := range p.Series {
 		if pt.Partial {
 			return true
@@ -934,7 +934,7 @@ func (d *doc) accounts() {
 			switch {
 			case !validScore(sc):
 				c = faint
-			case r.Progress.TargetScore > 0 && float64(analyze.RoundPercent(*sc)) >= r.Progress.TargetScore:
+			case r.Progress.TargetScore > 0 && float64(report.RoundPercent(*sc)) >= r.Progress.TargetScore:
 				c = good
 			}
 			d.font(sans, "", size, c)
@@ -945,9 +945,9 @@ func (d *doc) accounts() {
 
 // weakest returns the n accounts with the lowest score, accounts without a score last; ties in
 // name then id order, so the list does not depend on the order of the report.
-func weakest(accounts []analyze.AccountScores, n int) []analyze.AccountScores {
+func weakest(accounts []report.AccountScores, n int) []report.AccountScores {
 	list := slices.Clone(accounts)
-	slices.SortStableFunc(list, func(a, b analyze.AccountScores) int {
+	slices.SortStableFunc(list, func(a, b report.AccountScores) int {
 		va, vb := validScore(a.SummaryScore), validScore(b.SummaryScore)
 		switch {
 		case va && !vb:
@@ -962,7 +962,7 @@ func weakest(accounts []analyze.AccountScores, n int) []analyze.AccountScores {
 	return list[:min(n, len(list))]
 }
 
-func accountScore(a analyze.AccountScores, standardID string) *float64 {
+func accountScore(a report.AccountScores, standardID string) *float64 {
 	for _, s := range a.Standards {
 		if s.ID == standardID {
 			return s.Score
@@ -978,9 +978,9 @@ func scoreColor(p *float64, target float64) rgb {
 	switch {
 	case !validScore(p):
 		return faint
-	case target > 0 && float64(analyze.RoundPercent(*p)) >= target:
+	case target > 0 && float64(report.RoundPercent(*p)) >= target:
 		return good
-	case analyze.RoundPercent(*p) < 50:
+	case report.RoundPercent(*p) < 50:
 		return bad
 	}
 	return ink

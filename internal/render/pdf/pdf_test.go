@@ -21,9 +21,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubreport/hubreport/internal/analyze"
 	"github.com/hubreport/hubreport/internal/render"
 	"github.com/hubreport/hubreport/internal/render/pdf"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 func f(x float64) *float64 { return &x }
@@ -34,7 +34,7 @@ func s(v string) *string   { return &v }
 // only by luck of cp1252): core fonts would garble it.
 const zurich = "Zürich-données – prod €"
 
-var standards = []analyze.StandardScore{
+var standards = []report.StandardScore{
 	{ID: "standards/cis-aws-foundations-benchmark/v/5.0.0", Name: "CIS AWS Foundations Benchmark v5.0", ShortName: "CIS v5.0"},
 	{ID: "standards/aws-foundational-security-best-practices/v/1.0.0", Name: "AWS Foundational Security Best Practices v1.0.0", ShortName: "AWS FSBP v1.0"},
 	{ID: "standards/pci-dss/v/3.2.1", Name: "PCI DSS v3.2.1", ShortName: "PCI DSS v3.2.1"},
@@ -81,7 +81,7 @@ type variant struct {
 
 // report builds a realistic report of a 50-account organization, like the demo's: 4 standards
 // with 90 daily snapshots, 12 top failed controls, findings in the thousands.
-func report(v variant) *analyze.Report {
+func sampleReport(v variant) *report.Report {
 	rng := rand.New(rand.NewPCG(7, 11))
 	end := time.Date(2025, 2, 23, 6, 0, 0, 0, time.UTC)
 	days := 90
@@ -98,20 +98,20 @@ func report(v variant) *analyze.Report {
 		current[3], baseline[3] = nil, nil
 	}
 
-	r := &analyze.Report{
+	r := &report.Report{
 		GeneratedAt:          end.Add(5 * time.Minute),
 		Organization:         "acme-corp (Zürich)",
 		AdministratorAccount: "151213342451",
 		ReportDate:           end.Format(time.DateOnly),
-		Snapshot: analyze.SnapshotInfo{ID: 90, TakenAt: end, Source: "demo", Status: "complete",
+		Snapshot: report.SnapshotInfo{ID: 90, TakenAt: end, Source: "demo", Status: "complete",
 			Findings: 40985, AccountsCollected: 50, AccountsExpected: 50},
-		Findings: analyze.FindingSummary{Active: 8674, Critical: 763, High: 2227, Medium: 4173, Low: 1496,
+		Findings: report.FindingSummary{Active: 8674, Critical: 763, High: 2227, Medium: 4173, Low: 1496,
 			Informational: 15, Suppressed: 201, RemediatedThisMonth: 2096, AutoRemediatedThisMonth: 634},
-		Progress: analyze.Progress{WindowDays: 90, TargetScore: 90, From: start.Format(time.DateOnly),
+		Progress: report.Progress{WindowDays: 90, TargetScore: 90, From: start.Format(time.DateOnly),
 			To: end.Format(time.DateOnly), Snapshots: days, Fixed: 1410, NewlyFailing: 189,
 			NewlySuppressed: 37, NewlyDisabled: 12, AccountsLeft: 2, NotComparable: 0,
 			MedianDaysToRemediate: f(219.8), Remediated: 1388, StillOpen: 3_952, TargetHorizonDays: 365},
-		Coverage: analyze.Coverage{Complete: true, Collected: 200, Expected: 200},
+		Coverage: report.Coverage{Complete: true, Collected: 200, Expected: 200},
 	}
 	var sum float64
 	var scored int
@@ -125,7 +125,7 @@ func report(v variant) *analyze.Report {
 		std.Passed, std.Failed, std.Unknown = 20+k, 30-k, 2
 		r.Standards = append(r.Standards, std)
 
-		sp := analyze.StandardProgress{ID: std.ID, Name: std.Name, ShortName: std.ShortName,
+		sp := report.StandardProgress{ID: std.ID, Name: std.Name, ShortName: std.ShortName,
 			BaselineScore: baseline[k], CurrentScore: current[k]}
 		if v.firstRun {
 			sp.BaselineScore = current[k]
@@ -143,7 +143,7 @@ func report(v variant) *analyze.Report {
 					sc = nil
 				}
 			}
-			sp.Series = append(sp.Series, analyze.ScorePoint{Date: start.AddDate(0, 0, d).Format(time.DateOnly), Score: sc})
+			sp.Series = append(sp.Series, report.ScorePoint{Date: start.AddDate(0, 0, d).Format(time.DateOnly), Score: sc})
 		}
 		if sp.BaselineScore != nil && sp.CurrentScore != nil {
 			sp.Change = f(*sp.CurrentScore - *sp.BaselineScore)
@@ -155,27 +155,27 @@ func report(v variant) *analyze.Report {
 	}
 	if scored > 0 {
 		// The unique-control summary differs from the mean of the standards, as it does in life.
-		r.SummaryControls = analyze.SummaryControls{Passed: 300, Failed: 100, Unknown: 2}
+		r.SummaryControls = report.SummaryControls{Passed: 300, Failed: 100, Unknown: 2}
 		r.SummaryScore = f(100 * 300 / 402.0)
 		r.SummaryScoreWithoutSuppressions = f(100*300/402.0 - 2.5)
 		r.SummaryScoreMeanOfStandards = f(sum / float64(scored))
 	}
 	for d := range days {
-		r.Progress.Series = append(r.Progress.Series, analyze.ProgressPoint{Date: start.AddDate(0, 0, d).Format(time.DateOnly),
+		r.Progress.Series = append(r.Progress.Series, report.ProgressPoint{Date: start.AddDate(0, 0, d).Format(time.DateOnly),
 			FailedControlAccount: 4014 - d*13, OpenCritical: int64(1137 - d*4), OpenHigh: int64(4126 - d*21)})
 	}
 	for _, c := range controls {
-		r.TopFailedControls = append(r.TopFailedControls, analyze.FailedControl{ControlID: c.id, Title: c.title,
+		r.TopFailedControls = append(r.TopFailedControls, report.FailedControl{ControlID: c.id, Title: c.title,
 			Severity: c.severity, FailedAccounts: c.failed, TotalAccounts: 50, FailedResources: c.resources,
 			Change7d: c.change, Standards: []string{standards[1].ID}})
 	}
 	for k := range v.extra {
-		r.TopFailedControls = append(r.TopFailedControls, analyze.FailedControl{ControlID: fmt.Sprintf("EC2.%d", 100+k),
+		r.TopFailedControls = append(r.TopFailedControls, report.FailedControl{ControlID: fmt.Sprintf("EC2.%d", 100+k),
 			Title: "EC2 launch templates should not assign public IPs to network interfaces", Severity: "LOW",
 			FailedAccounts: 15 - k/2, TotalAccounts: 50, FailedResources: 20, Change7d: i(0)})
 	}
 	for k, name := range accountNames {
-		a := analyze.AccountScores{AccountID: fmt.Sprintf("%012d", 100000000000+k*7919), Name: name,
+		a := report.AccountScores{AccountID: fmt.Sprintf("%012d", 100000000000+k*7919), Name: name,
 			OU: "Workloads", Failed: 10 + k}
 		var sum float64
 		for j, std := range standards {
@@ -186,7 +186,7 @@ func report(v variant) *analyze.Report {
 			if v.nils && (j == 3 || k%10 == 4) { // every 10th account without any score
 				sc = nil
 			}
-			a.Standards = append(a.Standards, analyze.AccountStandardScore{ID: std.ID, Score: sc, Passed: 20, Failed: 10})
+			a.Standards = append(a.Standards, report.AccountStandardScore{ID: std.ID, Score: sc, Passed: 20, Failed: 10})
 			if sc != nil {
 				sum += *sc
 			}
@@ -211,7 +211,7 @@ func report(v variant) *analyze.Report {
 		}
 		r.Progress.NotComparable = 85
 		r.Snapshot.Status, r.Snapshot.AccountsCollected = "partial", 48
-		r.Coverage = analyze.Coverage{Complete: false, Collected: 196, Expected: 200, Gaps: []analyze.CoverageGap{
+		r.Coverage = report.Coverage{Complete: false, Collected: 196, Expected: 200, Gaps: []report.CoverageGap{
 			{AccountID: r.Accounts[43].AccountID, Region: "eu-central-2", Status: "denied",
 				Reason: "AccessDenied: User: arn:aws:sts::151213342451:assumed-role/hubreport-collector/session is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::100000000000:role/hubreport-member"},
 			{AccountID: r.Accounts[43].AccountID, Region: "eu-west-1", Status: "denied", Reason: "AccessDenied"},
@@ -222,7 +222,7 @@ func report(v variant) *analyze.Report {
 	return r
 }
 
-func countScored(ss []analyze.AccountStandardScore) int {
+func countScored(ss []report.AccountStandardScore) int {
 	n := 0
 	for _, s := range ss {
 		if s.Score != nil {
@@ -252,7 +252,7 @@ func runTool(t testing.TB, name string, args ...string) string {
 }
 
 // renderFile renders r to a file in a temporary directory (and to PDF_SAMPLE_DIR when set).
-func renderFile(t testing.TB, name string, r *analyze.Report, opt pdf.Options) (string, []byte) {
+func renderFile(t testing.TB, name string, r *report.Report, opt pdf.Options) (string, []byte) {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := pdf.Render(context.Background(), &buf, r, opt); err != nil {
@@ -273,7 +273,7 @@ func renderFile(t testing.TB, name string, r *analyze.Report, opt pdf.Options) (
 // textScores returns the scores as the text report prints them, by standard name, the summary
 // score, and the change over the window by standard name ("(+18 pts)", absent when the text
 // prints none): the PDF must show the same figures.
-func textScores(t *testing.T, r *analyze.Report) (scores map[string]string, summary string, changes map[string]string) {
+func textScores(t *testing.T, r *report.Report) (scores map[string]string, summary string, changes map[string]string) {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := render.Text(context.Background(), &buf, r); err != nil {
@@ -354,7 +354,7 @@ func TestRender(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := report(tt.v)
+			r := sampleReport(tt.v)
 			path, _ := renderFile(t, tt.name, r, pdf.Options{PageSize: tt.pageSize})
 			pp := pages(t, path)
 			all := strings.Join(pp, "\n")
@@ -378,7 +378,7 @@ func TestRender(t *testing.T) {
 			// labelled, on the cover and in the executive summary.
 			mean := "n/a"
 			if m := r.SummaryScoreMeanOfStandards; m != nil {
-				mean = fmt.Sprintf("%d%%", analyze.RoundPercent(*m))
+				mean = fmt.Sprintf("%d%%", report.RoundPercent(*m))
 			}
 			if want := fmt.Sprintf("%d of %d controls pass", r.SummaryControls.Passed, r.SummaryControls.Scored()); len(r.Standards) > 1 && !strings.Contains(pp[0], want) {
 				t.Errorf("cover lacks %q:\n%s", want, pp[0])
@@ -542,14 +542,14 @@ func checkFonts(t *testing.T, path string) {
 }
 
 func TestRenderDeterministic(t *testing.T) {
-	r := report(variant{gaps: true, nils: true})
+	r := sampleReport(variant{gaps: true, nils: true})
 	_, first := renderFile(t, "det1", r, pdf.Options{})
 	_, second := renderFile(t, "det2", r, pdf.Options{})
 	if !bytes.Equal(first, second) {
 		t.Fatalf("two renders of one report differ (%d and %d bytes)", len(first), len(second))
 	}
 	// The order of the accounts in the report does not show: the weakest are sorted.
-	shuffled := report(variant{gaps: true, nils: true})
+	shuffled := sampleReport(variant{gaps: true, nils: true})
 	slices.Reverse(shuffled.Accounts)
 	_, third := renderFile(t, "det3", shuffled, pdf.Options{})
 	if !bytes.Equal(first, third) {
@@ -566,16 +566,16 @@ func TestRenderErrors(t *testing.T) {
 	tests := []struct {
 		name  string
 		ctx   context.Context
-		r     *analyze.Report
+		r     *report.Report
 		opt   pdf.Options
 		check func(error) bool
 	}{
 		{"nil report", context.Background(), nil, pdf.Options{}, func(err error) bool { return err != nil }},
-		{"unknown page size", context.Background(), report(variant{}), pdf.Options{PageSize: "A3"}, func(err error) bool {
+		{"unknown page size", context.Background(), sampleReport(variant{}), pdf.Options{PageSize: "A3"}, func(err error) bool {
 			var pe *pdf.PageSizeError
 			return errors.As(err, &pe) && pe.PageSize == "A3"
 		}},
-		{"cancelled", cancelled, report(variant{}), pdf.Options{}, func(err error) bool { return errors.Is(err, context.Canceled) }},
+		{"cancelled", cancelled, sampleReport(variant{}), pdf.Options{}, func(err error) bool { return errors.Is(err, context.Canceled) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -594,7 +594,7 @@ func TestRenderErrors(t *testing.T) {
 // TestRenderEmpty renders a report with nothing in it: a first collection that found no
 // standard enabled. It must still be a valid document.
 func TestRenderEmpty(t *testing.T) {
-	r := &analyze.Report{Organization: "empty-org", ReportDate: "2025-02-23", Progress: analyze.Progress{WindowDays: 90}}
+	r := &report.Report{Organization: "empty-org", ReportDate: "2025-02-23", Progress: report.Progress{WindowDays: 90}}
 	path, _ := renderFile(t, "empty", r, pdf.Options{})
 	all := strings.Join(pages(t, path), "\n")
 	for _, want := range []string{"empty-org", "n/a", "No control fails.", "Methodology"} {
@@ -607,13 +607,13 @@ func TestRenderEmpty(t *testing.T) {
 // BenchmarkRender1M renders a report carrying a million failed findings. The PDF does not list
 // them, so the time and memory must stay those of a small report.
 func BenchmarkRender1M(b *testing.B) {
-	r := report(variant{gaps: true})
+	r := sampleReport(variant{gaps: true})
 	const n = 1_000_000
-	r.FailedFindings = make([]analyze.FailedFinding, n)
+	r.FailedFindings = make([]report.FailedFinding, n)
 	for k := range r.FailedFindings {
 		a := r.Accounts[k%len(r.Accounts)]
 		c := controls[k%len(controls)]
-		r.FailedFindings[k] = analyze.FailedFinding{AccountID: a.AccountID, AccountName: a.Name, Region: "eu-west-1",
+		r.FailedFindings[k] = report.FailedFinding{AccountID: a.AccountID, AccountName: a.Name, Region: "eu-west-1",
 			ControlID: c.id, Title: c.title, Severity: c.severity, ResourceType: "AwsS3Bucket",
 			ResourceID: "arn:aws:s3:::bucket", DaysOpen: k % 400, WorkflowStatus: "NEW"}
 	}

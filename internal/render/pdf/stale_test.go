@@ -4,15 +4,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hubreport/hubreport/internal/analyze"
 	"github.com/hubreport/hubreport/internal/render/pdf"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 // TestRenderStale checks that a stale report says so on the cover, with its age, and in the
 // running header of every other page; and that a fresh one says nothing of the kind.
 func TestRenderStale(t *testing.T) {
-	r := report(variant{})
-	r.Stale = &analyze.Staleness{SnapshotDate: "2025-02-23", RunDate: "2025-02-25", AgeDays: 2, MaxAgeHours: 36}
+	r := sampleReport(variant{})
+	r.Stale = &report.Staleness{SnapshotDate: "2025-02-23", RunDate: "2025-02-25", AgeDays: 2, MaxAgeHours: 36}
 	path, _ := renderFile(t, "stale", r, pdf.Options{})
 	pp := pages(t, path)
 	cover := spaces.ReplaceAllString(pp[0], " ")
@@ -25,7 +25,7 @@ func TestRenderStale(t *testing.T) {
 		}
 	}
 
-	path, _ = renderFile(t, "fresh", report(variant{}), pdf.Options{})
+	path, _ = renderFile(t, "fresh", sampleReport(variant{}), pdf.Options{})
 	for n, p := range pages(t, path) {
 		if strings.Contains(strings.ToUpper(p), "STALE") {
 			t.Errorf("page %d of a fresh report mentions staleness", n+1)

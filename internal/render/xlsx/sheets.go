@@ -9,12 +9,12 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 // summary is a two-column list (item, value) in sections, so that it reads top to bottom and
 // still filters and sorts like the other sheets.
-func (b *book) summary(_ context.Context, r *analyze.Report) error {
+func (b *book) summary(_ context.Context, r *report.Report) error {
 	t := b.newTable(sheetSummary, []column{{"Item", 46}, {"Value", 34}}, 0)
 	section := func(title string) {
 		t.add(excelize.Cell{StyleID: b.st.section, Value: title}, excelize.Cell{StyleID: b.st.section})
@@ -126,14 +126,14 @@ func standardLabel(short, name, id string) string {
 	return id
 }
 
-func (b *book) standards(_ context.Context, r *analyze.Report) error {
+func (b *book) standards(_ context.Context, r *report.Report) error {
 	t := b.newTable(sheetStandards, []column{
 		{"Standard ID", 50}, {"Name", 46}, {"Score", 10}, {"Score without suppressions", 14},
 		{"Passed", 9}, {"Failed", 9}, {"Unknown", 10}, {"No data", 9}, {"Disabled", 9},
 		{"Baseline score", 11}, {"Change over window (points)", 14},
 		{"Target reached by", 13}, {"On track", 9},
 	}, 1)
-	progress := make(map[string]analyze.StandardProgress, len(r.Progress.Standards))
+	progress := make(map[string]report.StandardProgress, len(r.Progress.Standards))
 	for _, p := range r.Progress.Standards {
 		progress[p.ID] = p
 	}
@@ -159,7 +159,7 @@ func (b *book) standards(_ context.Context, r *analyze.Report) error {
 // scaleColors are Excel's red-yellow-green color scale.
 const scaleLow, scaleMid, scaleHigh = "#F8696B", "#FFEB84", "#63BE7B"
 
-func (b *book) accounts(_ context.Context, r *analyze.Report) error {
+func (b *book) accounts(_ context.Context, r *report.Report) error {
 	cols := []column{{"Account ID", 15}, {"Account name", 28}, {"OU", 24}, {"Overall score", 10}, {"Mean of standard scores", 12}, {"Failed controls", 10}}
 	for _, s := range r.Standards {
 		cols = append(cols, column{standardLabel(s.ShortName, s.Name, s.ID), 14})
@@ -215,7 +215,7 @@ func (b *book) accounts(_ context.Context, r *analyze.Report) error {
 
 func ftoa(v float64) string { return fmt.Sprintf("%g", v) }
 
-func (b *book) topControls(_ context.Context, r *analyze.Report) error {
+func (b *book) topControls(_ context.Context, r *report.Report) error {
 	t := b.newTable(sheetTopControls, []column{
 		{"Rank", 6}, {"Control ID", 13}, {"Title", 60}, {"Severity", 11},
 		{"Failed accounts", 10}, {"Total accounts", 10}, {"% of accounts", 10}, {"Failed resources", 10},
@@ -253,7 +253,7 @@ func cmpOr(a, b string) string {
 }
 
 // failedFindings streams every failed finding: this is the sheet that runs to a million rows.
-func (b *book) failedFindings(ctx context.Context, r *analyze.Report) error {
+func (b *book) failedFindings(ctx context.Context, r *report.Report) error {
 	t, err := b.newStreamTable(sheetFindings, []column{
 		{"Account ID", 15}, {"Account name", 24}, {"Region", 15}, {"Control ID", 13},
 		{"Title", 60}, {"Severity", 11}, {"Resource type", 24}, {"Resource ID", 60},
@@ -262,14 +262,14 @@ func (b *book) failedFindings(ctx context.Context, r *analyze.Report) error {
 	if err != nil {
 		return err
 	}
-	return streamRows(ctx, t, r.FailedFindings, func(row []any, f *analyze.FailedFinding) {
+	return streamRows(ctx, t, r.FailedFindings, func(row []any, f *report.FailedFinding) {
 		row[0], row[1], row[2], row[3] = b.text(f.AccountID), b.text(f.AccountName), b.text(f.Region), b.text(f.ControlID)
 		row[4], row[5], row[6], row[7] = b.text(f.Title), b.text(f.Severity), b.text(f.ResourceType), b.text(f.ResourceID)
 		row[8], row[9], row[10] = b.stamp(f.FirstObserved), b.count(int64(f.DaysOpen)), b.text(f.WorkflowStatus)
 	})
 }
 
-func (b *book) suppressed(ctx context.Context, r *analyze.Report) error {
+func (b *book) suppressed(ctx context.Context, r *report.Report) error {
 	t, err := b.newStreamTable(sheetSuppressed, []column{
 		{"Account ID", 15}, {"Account name", 24}, {"Region", 15}, {"Control ID", 13},
 		{"Title", 50}, {"Severity", 11}, {"Resource ID", 50}, {"Compliance status", 12},
@@ -278,7 +278,7 @@ func (b *book) suppressed(ctx context.Context, r *analyze.Report) error {
 	if err != nil {
 		return err
 	}
-	return streamRows(ctx, t, r.Suppressed, func(row []any, s *analyze.SuppressedFinding) {
+	return streamRows(ctx, t, r.Suppressed, func(row []any, s *report.SuppressedFinding) {
 		row[0], row[1], row[2], row[3] = b.text(s.AccountID), b.text(s.AccountName), b.text(s.Region), b.text(s.ControlID)
 		row[4], row[5], row[6], row[7] = b.text(s.Title), b.text(s.Severity), b.text(s.ResourceID), b.text(s.Compliance)
 		row[8], row[9], row[10], row[11] = b.text(s.Note), b.text(s.NoteBy), b.stamp(s.NoteAt), b.text(s.ProductName)
@@ -314,7 +314,7 @@ type trendKey struct {
 // trend writes one row per snapshot of the window. The rows are the union of the dates of all
 // series, matched by date rather than by position, so a standard that has no point for a
 // snapshot leaves its cell empty instead of shifting its line.
-func (b *book) trend(_ context.Context, r *analyze.Report) error {
+func (b *book) trend(_ context.Context, r *report.Report) error {
 	p := r.Progress
 	rows := map[trendKey]int{}
 	var keys []trendKey
@@ -401,7 +401,7 @@ func (b *book) trend(_ context.Context, r *analyze.Report) error {
 
 // trendChart draws the standards' scores and the target as a native line chart beside the data,
 // so that it follows the cells if the analyst edits them.
-func (b *book) trendChart(p analyze.Progress, lastRow, nCols int) error {
+func (b *book) trendChart(p report.Progress, lastRow, nCols int) error {
 	ref := func(col, row int) string {
 		name, _ := excelize.ColumnNumberToName(col)
 		return fmt.Sprintf("'%s'!$%s$%d", sheetTrend, name, row)
@@ -447,7 +447,7 @@ func (b *book) trendChart(p analyze.Progress, lastRow, nCols int) error {
 // methodologyWidth is the Methodology column's width in characters.
 const methodologyWidth = 120
 
-func (b *book) methodology(_ context.Context, r *analyze.Report) error {
+func (b *book) methodology(_ context.Context, r *report.Report) error {
 	t := b.newTable(sheetMethod, []column{{"How the numbers are computed", methodologyWidth}}, 0)
 	for _, para := range methodText(r) {
 		t.add(excelize.Cell{StyleID: b.st.wrap, Value: para})
@@ -462,7 +462,7 @@ func (b *book) methodology(_ context.Context, r *analyze.Report) error {
 // methodText is the method in prose, one paragraph a row. It follows README.md "How the numbers
 // are computed"; it lives here rather than in templates/ because only the workbook prints it
 // this way, with the workbook's units.
-func methodText(r *analyze.Report) []string {
+func methodText(r *report.Report) []string {
 	window := r.Progress.WindowDays
 	return []string{
 		"AWS has no public API for the Security Hub security score, so hubreport rebuilds it from the findings of one snapshot, " +

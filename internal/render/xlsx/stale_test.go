@@ -3,14 +3,14 @@ package xlsx
 import (
 	"testing"
 
-	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 // TestRenderStale checks that the Summary sheet of a stale report says so in its Report section,
 // and that a fresh one has no such row.
 func TestRenderStale(t *testing.T) {
 	r := testReport(false)
-	r.Stale = &analyze.Staleness{SnapshotDate: "2025-02-23", RunDate: "2025-02-25", AgeDays: 2, MaxAgeHours: 36}
+	r.Stale = &report.Staleness{SnapshotDate: "2025-02-23", RunDate: "2025-02-25", AgeDays: 2, MaxAgeHours: 36}
 	s := readSheet(t, open(t, render(t, r)), sheetSummary)
 	row := summaryRow(t, s, "STALE DATA")
 	if date := summaryRow(t, s, "Report date"); row != date+1 {

@@ -1,10 +1,10 @@
-// Package xlsx renders an analyze.Report as an Excel workbook for the analyst who filters it to
+// Package xlsx renders a report.Report as an Excel workbook for the analyst who filters it to
 // plan the week's remediation. It lives apart from package render because excelize is a heavy
 // dependency that the other formats do not need.
 //
 // Units: scores are stored as fractions (0-1) with a percent number format, so that Excel shows
 // "87.5%" and formulas, sorting, charts and conditional formats see the number Excel users
-// expect for a percentage. analyze.Report keeps percentages 0-100; a cell holds the report's
+// expect for a percentage. report.Report keeps percentages 0-100; a cell holds the report's
 // value divided by 100. Changes of a score (percentage points) are stored the same way. A score
 // the report does not have (nil) is an empty cell, never 0. Dates and times are Excel date
 // numbers in UTC with a date format; counts are numbers.
@@ -30,7 +30,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 // Sheet names, in workbook order. Users and macros find sheets by name: keep them stable.
@@ -64,7 +64,7 @@ const ctxCheckEvery = 10000
 // file and writes strings inline (no shared-strings table), so memory stays flat in the number
 // of failed findings; the cost moves to the temporary directory, about 850 MB per million rows
 // (the uncompressed sheet, then its compressed copy), removed before Render returns.
-func Render(ctx context.Context, w io.Writer, r *analyze.Report) (err error) {
+func Render(ctx context.Context, w io.Writer, r *report.Report) (err error) {
 	if r == nil {
 		return errors.New("render xlsx: nil report")
 	}
@@ -152,7 +152,7 @@ func newBook(f *excelize.File) (*book, error) {
 }
 
 // build adds every sheet, in order, and the document properties.
-func (b *book) build(ctx context.Context, r *analyze.Report) error {
+func (b *book) build(ctx context.Context, r *report.Report) error {
 	// NewFile starts with "Sheet1": it becomes the Summary so that no empty sheet is left.
 	if err := b.f.SetSheetName("Sheet1", sheetSummary); err != nil {
 		return err
@@ -164,7 +164,7 @@ func (b *book) build(ctx context.Context, r *analyze.Report) error {
 	}
 	for _, s := range []struct {
 		name string
-		fill func(context.Context, *analyze.Report) error
+		fill func(context.Context, *report.Report) error
 	}{
 		{sheetSummary, b.summary},
 		{sheetStandards, b.standards},
@@ -199,7 +199,7 @@ func (b *book) sortContentTypes() {
 
 // docProps fixes the core properties. excelize's template carries a fixed 2006 date; taking
 // Created/Modified from the report (not the clock) makes the same report give the same file.
-func (b *book) docProps(r *analyze.Report) error {
+func (b *book) docProps(r *report.Report) error {
 	stamp := r.GeneratedAt
 	if stamp.IsZero() {
 		stamp = r.Snapshot.TakenAt

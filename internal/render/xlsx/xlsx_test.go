@@ -23,7 +23,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/hubreport/hubreport/internal/analyze"
+	"github.com/hubreport/hubreport/internal/report"
 )
 
 func f64(x float64) *float64 { return &x }
@@ -31,10 +31,10 @@ func intp(n int) *int        { return &n }
 func strp(s string) *string  { return &s }
 
 var (
-	cis  = analyze.StandardScore{ID: "standards/cis-aws-foundations-benchmark/v/5.0.0", Name: "CIS AWS Foundations Benchmark v5.0", ShortName: "CIS v5.0"}
-	fsbp = analyze.StandardScore{ID: "standards/aws-foundational-security-best-practices/v/1.0.0", Name: "AWS Foundational Security Best Practices v1.0.0", ShortName: "AWS FSBP v1.0"}
-	pci  = analyze.StandardScore{ID: "standards/pci-dss/v/3.2.1", Name: "PCI DSS v3.2.1", ShortName: "PCI DSS v3.2.1"}
-	nist = analyze.StandardScore{ID: "standards/nist-800-53/v/5.0.0", Name: "NIST SP 800-53 Revision 5", ShortName: "NIST 800-53 r5"}
+	cis  = report.StandardScore{ID: "standards/cis-aws-foundations-benchmark/v/5.0.0", Name: "CIS AWS Foundations Benchmark v5.0", ShortName: "CIS v5.0"}
+	fsbp = report.StandardScore{ID: "standards/aws-foundational-security-best-practices/v/1.0.0", Name: "AWS Foundational Security Best Practices v1.0.0", ShortName: "AWS FSBP v1.0"}
+	pci  = report.StandardScore{ID: "standards/pci-dss/v/3.2.1", Name: "PCI DSS v3.2.1", ShortName: "PCI DSS v3.2.1"}
+	nist = report.StandardScore{ID: "standards/nist-800-53/v/5.0.0", Name: "NIST SP 800-53 Revision 5", ShortName: "NIST 800-53 r5"}
 )
 
 var (
@@ -73,28 +73,28 @@ func score(i, j int) *float64 { return f64(40 + float64((i*37+j*11)%600)/10 + 0.
 // failed controls, 90 daily snapshots, 500 failed findings and 20 suppressed ones. With
 // nilScores, PCI DSS has no data anywhere, some accounts and points have no score, and the
 // other nil-able numbers are nil.
-func testReport(nilScores bool) *analyze.Report {
-	stds := []analyze.StandardScore{cis, fsbp, pci, nist}
-	r := &analyze.Report{
+func testReport(nilScores bool) *report.Report {
+	stds := []report.StandardScore{cis, fsbp, pci, nist}
+	r := &report.Report{
 		GeneratedAt:          generatedAt,
 		Organization:         "acme-corp",
 		AdministratorAccount: "111122223333",
 		ReportDate:           "2025-02-23",
-		Snapshot: analyze.SnapshotInfo{
+		Snapshot: report.SnapshotInfo{
 			ID: 42, TakenAt: takenAt, Source: "aws", Status: "partial",
 			Findings: 48213, AccountsCollected: 49, AccountsExpected: 50,
 		},
 		SummaryScore:                    f64(74.626865671641791),
 		SummaryScoreWithoutSuppressions: f64(73.9),
-		SummaryControls:                 analyze.SummaryControls{Passed: 300, Failed: 100, Unknown: 2},
+		SummaryControls:                 report.SummaryControls{Passed: 300, Failed: 100, Unknown: 2},
 		SummaryScoreMeanOfStandards:     f64(79.825),
-		Findings: analyze.FindingSummary{
+		Findings: report.FindingSummary{
 			Active: 1247, Critical: 34, High: 189, Medium: 567, Low: 457, Informational: 0,
 			Suppressed: 20, RemediatedThisMonth: 132, AutoRemediatedThisMonth: 89,
 		},
-		Coverage: analyze.Coverage{
+		Coverage: report.Coverage{
 			Complete: false, Collected: 198, Expected: 200,
-			Gaps: []analyze.CoverageGap{
+			Gaps: []report.CoverageGap{
 				{AccountID: "123456789012", Region: "us-west-2", Status: "denied", Reason: "AccessDenied assuming role arn:aws:iam::123456789012:role/HubReportRead"},
 				{AccountID: "123456789012", Region: "eu-west-1", Status: "missing"},
 			},
@@ -107,7 +107,7 @@ func testReport(nilScores bool) *analyze.Report {
 	}
 
 	for i, c := range controls {
-		r.TopFailedControls = append(r.TopFailedControls, analyze.FailedControl{
+		r.TopFailedControls = append(r.TopFailedControls, report.FailedControl{
 			ControlID: c.id, Title: c.title, Severity: c.severity,
 			FailedAccounts: 23 - i, TotalAccounts: 49, FailedResources: (23 - i) * (i + 1),
 			Change7d: c.change, Standards: []string{fsbp.ID, cis.ID, nist.ID}[:1+i%3],
@@ -116,7 +116,7 @@ func testReport(nilScores bool) *analyze.Report {
 
 	ous := []string{"Root/Security", "Root/Workloads/Prod", "Root/Workloads/Dev", "Root/Sandbox"}
 	for i := range 50 {
-		a := analyze.AccountScores{
+		a := report.AccountScores{
 			AccountID: fmt.Sprintf("%012d", 100000000000+i*7919),
 			Name:      fmt.Sprintf("workload-%02d", i),
 			OU:        ous[i%len(ous)],
@@ -130,24 +130,24 @@ func testReport(nilScores bool) *analyze.Report {
 			a.Name = nonASCIIName
 		}
 		for j, s := range stds {
-			a.Standards = append(a.Standards, analyze.AccountStandardScore{ID: s.ID, Score: score(i, j), Passed: 40, Failed: 10})
+			a.Standards = append(a.Standards, report.AccountStandardScore{ID: s.ID, Score: score(i, j), Passed: 40, Failed: 10})
 		}
 		r.Accounts = append(r.Accounts, a)
 	}
 
-	r.Progress = analyze.Progress{
+	r.Progress = report.Progress{
 		WindowDays: 90, TargetScore: 90, From: "2024-11-26", To: "2025-02-23", Snapshots: 90,
 		Fixed: 340, NewlyFailing: 132, MedianDaysToRemediate: f64(12.5), Remediated: 311, StillOpen: 2_870,
 		NewlySuppressed: 14, NewlyDisabled: 6, AccountsLeft: 1, NotComparable: 27, TargetHorizonDays: 365,
 	}
 	first := time.Date(2024, 11, 26, 0, 0, 0, 0, time.UTC)
 	for j, s := range stds {
-		sp := analyze.StandardProgress{ID: s.ID, Name: s.Name, ShortName: s.ShortName, OnTrack: j != 2}
+		sp := report.StandardProgress{ID: s.ID, Name: s.Name, ShortName: s.ShortName, OnTrack: j != 2}
 		if !sp.OnTrack {
 			sp.OffTrackReason = "score falling"
 		}
 		for d := range 90 {
-			sp.Series = append(sp.Series, analyze.ScorePoint{Date: first.AddDate(0, 0, d).Format(time.DateOnly), Score: score(d, j)})
+			sp.Series = append(sp.Series, report.ScorePoint{Date: first.AddDate(0, 0, d).Format(time.DateOnly), Score: score(d, j)})
 		}
 		sp.BaselineScore, sp.CurrentScore = sp.Series[0].Score, sp.Series[89].Score
 		sp.Change = f64(*sp.CurrentScore - *sp.BaselineScore)
@@ -157,7 +157,7 @@ func testReport(nilScores bool) *analyze.Report {
 		r.Progress.Standards = append(r.Progress.Standards, sp)
 	}
 	for d := range 90 {
-		r.Progress.Series = append(r.Progress.Series, analyze.ProgressPoint{
+		r.Progress.Series = append(r.Progress.Series, report.ProgressPoint{
 			Date:                 first.AddDate(0, 0, d).Format(time.DateOnly),
 			FailedControlAccount: 812 - d*2, OpenCritical: int64(96 - d/2), OpenHigh: int64(420 - d),
 			Partial: d%30 == 7, // a few partial snapshots
@@ -168,7 +168,7 @@ func testReport(nilScores bool) *analyze.Report {
 		a := r.Accounts[k%50]
 		c := controls[k%len(controls)]
 		days := (k * 13) % 400
-		ff := analyze.FailedFinding{
+		ff := report.FailedFinding{
 			AccountID: a.AccountID, AccountName: a.Name, Region: regions[k%len(regions)],
 			ControlID: c.id, Title: c.title, Severity: c.severity, ResourceType: c.resourceType,
 			ResourceID:     fmt.Sprintf("arn:aws:s3:::acme-%s-logs-%06d", a.AccountID, k),
@@ -184,7 +184,7 @@ func testReport(nilScores bool) *analyze.Report {
 	for k := range 20 {
 		a := r.Accounts[(k*3)%50]
 		c := controls[k%len(controls)]
-		s := analyze.SuppressedFinding{
+		s := report.SuppressedFinding{
 			AccountID: a.AccountID, AccountName: a.Name, Region: regions[k%len(regions)],
 			ControlID: c.id, Title: c.title, Severity: c.severity,
 			ResourceID: fmt.Sprintf("arn:aws:ec2:%s:%s:security-group/sg-%017x", regions[k%len(regions)], a.AccountID, k),
@@ -232,16 +232,16 @@ func testReport(nilScores bool) *analyze.Report {
 
 // emptyReport is the first snapshot of an organization with nothing collected yet: no lists,
 // no series. The workbook must still have every sheet.
-func emptyReport() *analyze.Report {
-	return &analyze.Report{
+func emptyReport() *report.Report {
+	return &report.Report{
 		GeneratedAt: generatedAt, Organization: "acme-corp", ReportDate: "2025-02-23",
-		Snapshot:  analyze.SnapshotInfo{ID: 1, TakenAt: takenAt, Source: "file", Status: "complete"},
-		Standards: []analyze.StandardScore{cis},
-		Progress:  analyze.Progress{WindowDays: 90, TargetScore: 90},
+		Snapshot:  report.SnapshotInfo{ID: 1, TakenAt: takenAt, Source: "file", Status: "complete"},
+		Standards: []report.StandardScore{cis},
+		Progress:  report.Progress{WindowDays: 90, TargetScore: 90},
 	}
 }
 
-func render(t testing.TB, r *analyze.Report) []byte {
+func render(t testing.TB, r *report.Report) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := Render(context.Background(), &buf, r); err != nil {
@@ -526,7 +526,7 @@ func sheetXML(t testing.TB, data []byte, sheet string) string {
 func TestRender(t *testing.T) {
 	tests := []struct {
 		name      string
-		report    *analyze.Report
+		report    *report.Report
 		wantChart bool
 	}{
 		{"full", testReport(false), true},
@@ -841,9 +841,9 @@ func mustStyle(t *testing.T, f *excelize.File, sheet, ref string) int {
 func TestRenderDeterministic(t *testing.T) {
 	tests := []struct {
 		name   string
-		report func() *analyze.Report
+		report func() *report.Report
 	}{
-		{"full", func() *analyze.Report { return testReport(false) }},
+		{"full", func() *report.Report { return testReport(false) }},
 		{"empty", emptyReport},
 	}
 	for _, tt := range tests {
@@ -901,7 +901,7 @@ func TestRenderErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		ctx     context.Context
-		report  *analyze.Report
+		report  *report.Report
 		wantErr error
 	}{
 		{"nil report", context.Background(), nil, nil},
@@ -938,15 +938,15 @@ func TestRenderWriteError(t *testing.T) {
 
 // benchReport returns a report with n failed findings whose strings are as long as real ones
 // (ARNs of about 90 characters, titles of about 70), distinct per row as in a real estate.
-func benchReport(n int) *analyze.Report {
+func benchReport(n int) *report.Report {
 	r := testReport(false)
-	r.FailedFindings = make([]analyze.FailedFinding, n)
+	r.FailedFindings = make([]report.FailedFinding, n)
 	for k := range r.FailedFindings {
 		a := r.Accounts[k%len(r.Accounts)]
 		c := controls[k%len(controls)]
 		region := regions[k%len(regions)]
 		days := k % 700
-		r.FailedFindings[k] = analyze.FailedFinding{
+		r.FailedFindings[k] = report.FailedFinding{
 			AccountID: a.AccountID, AccountName: a.Name, Region: region,
 			ControlID: c.id, Title: c.title, Severity: c.severity, ResourceType: c.resourceType,
 			ResourceID:     fmt.Sprintf("arn:aws:ec2:%s:%s:security-group/sg-%017x-%014d", region, a.AccountID, k*7919, k),

@@ -1,10 +1,10 @@
-package analyze
+// Package report is the Report value: everything a renderer needs, as plain data with its
+// documented JSON (docs/report-json.md). internal/analyze builds it from the store; the renderers
+// read it and never query the store. It imports nothing of ours and no driver.
+package report
 
 import (
-	"cmp"
 	"math"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -70,31 +70,6 @@ type ControlStatus struct {
 	// finding's UpdatedAt as of its last state change, so this is the latest change observed.
 	// Zero when no finding evaluates the control.
 	LastEvaluated time.Time
-}
-
-// CompareControlIDs orders control ids the way AWS lists them: by service, then by number
-// (EC2.2 before EC2.10), with the plain string order as the tie-break.
-func CompareControlIDs(a, b string) int {
-	as, an, aok := splitControlID(a)
-	bs, bn, bok := splitControlID(b)
-	if aok && bok {
-		if c := strings.Compare(as, bs); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(an, bn); c != 0 {
-			return c
-		}
-	}
-	return strings.Compare(a, b)
-}
-
-func splitControlID(id string) (string, int, bool) {
-	i := strings.LastIndexByte(id, '.')
-	if i < 0 {
-		return "", 0, false
-	}
-	n, err := strconv.Atoi(id[i+1:])
-	return id[:i], n, err == nil
 }
 
 // FailedFinding is an active control finding that is FAILED in the snapshot.
@@ -335,4 +310,50 @@ type CoverageGap struct {
 // and email never disagree on a number.
 func RoundPercent(x float64) int {
 	return int(math.Round(math.Round(x*1e9) / 1e9))
+}
+
+// Reconciliation lets a reader recompute every standard's score by hand and put it beside the
+// Security Hub console: per standard, the controls by status and the control findings that
+// entered the status computation (used) or did not (ignored, by reason).
+type Reconciliation struct {
+	Standards []StandardReconciliation `json:"standards"`
+}
+
+// StandardReconciliation is one standard's figures. Score = Controls.Passed / (Controls.Passed +
+// Controls.Failed + Controls.Unknown); a finding associated with several standards counts in each.
+type StandardReconciliation struct {
+	ID        string             `json:"id"`
+	ShortName string             `json:"short_name"`
+	Score     *float64           `json:"score"`
+	Controls  ReconciledControls `json:"controls"`
+	Findings  ReconciledFindings `json:"findings"`
+}
+
+// ReconciledControls counts the standard's controls by organization status (as standards[]).
+type ReconciledControls struct {
+	Passed   int `json:"passed"`
+	Failed   int `json:"failed"`
+	Unknown  int `json:"unknown"`
+	NoData   int `json:"no_data"`
+	Disabled int `json:"disabled"`
+}
+
+// ReconciledFindings counts the standard's control findings in the snapshot: Total = Used + the
+// sum of Ignored.
+type ReconciledFindings struct {
+	Total   int64           `json:"total"`
+	Used    int64           `json:"used"`
+	Ignored IgnoredFindings `json:"ignored"`
+}
+
+// IgnoredFindings are control findings left out of the status computation, each counted under
+// the first reason that applies, in this order. Findings of retired controls never reach the
+// snapshot (the collector drops them, whatever their other attributes) and are counted from
+// snapshot_retired_findings.
+type IgnoredFindings struct {
+	Archived                int64 `json:"archived"`                  // RecordState ARCHIVED
+	Disabled                int64 `json:"disabled"`                  // control disabled for the standard there
+	RetiredControl          int64 `json:"retired_control"`           // control AWS has retired (Catalog.Retired): dropped at collection
+	Suppressed              int64 `json:"suppressed"`                // Workflow.Status SUPPRESSED (counted in score_without_suppressions)
+	WithoutComplianceStatus int64 `json:"without_compliance_status"` // no Compliance.Status
 }

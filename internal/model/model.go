@@ -1,4 +1,8 @@
-package store
+// Package model holds the types every stage shares: a finding as collected, the accounts and
+// account/region coverage of a run, the controls and standards of a snapshot's catalog, and the
+// snapshot itself. It imports nothing of ours and no driver, so the renderers, the catalog and the
+// file and demo sources never link DuckDB; internal/store persists these types.
+package model
 
 import "time"
 
@@ -136,4 +140,15 @@ type Snapshot struct {
 	// Empty: the snapshot holds no findings. An import stores one only when told to
 	// (--allow-empty); a collection from AWS may, when the accounts it read had none.
 	Empty bool
+}
+
+// RetiredFindings counts the findings of one retired control that a collector dropped in one
+// account, region and standard. They are not stored (AWS leaves retired controls out of every
+// score); the count is, so that the reconciliation can account for them.
+type RetiredFindings struct {
+	AccountID  string
+	Region     string
+	StandardID string // resource id; "" for findings associated with no standard
+	ControlID  string
+	Findings   int64
 }
