@@ -95,3 +95,37 @@ func cliSections(doc string) map[string]string {
 	}
 	return sections
 }
+
+// TestREADMEIsAFrontDoor keeps the README short, with `make demo` and `make test` as its first two
+// commands (what .ci/run and a newcomer run), and links to each page of the manual that exists.
+func TestREADMEIsAFrontDoor(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(raw)
+	if n := strings.Count(readme, "\n"); n > 200 {
+		t.Errorf("README.md has %d lines; at most 200: move reference material to docs/", n)
+	}
+	_, block, _ := strings.Cut(readme, "```sh\n")
+	var cmds []string
+	for line := range strings.SplitSeq(block, "\n") {
+		if strings.HasPrefix(line, "```") || len(cmds) == 2 {
+			break
+		}
+		cmd, _, _ := strings.Cut(line, "#")
+		cmds = append(cmds, strings.TrimSpace(cmd))
+	}
+	if len(cmds) != 2 || cmds[0] != "make demo" || cmds[1] != "make test" {
+		t.Errorf("README.md's first commands are %q, want make demo then make test", cmds)
+	}
+	for _, page := range []string{"cli", "configuration", "deploy", "methodology", "formats", "operations"} {
+		link := "(docs/" + page + ".md)"
+		if !strings.Contains(readme, link) {
+			t.Errorf("README.md does not link docs/%s.md", page)
+		}
+		if _, err := os.Stat("../../docs/" + page + ".md"); err != nil {
+			t.Errorf("README.md's manual page: %v", err)
+		}
+	}
+}
