@@ -19,7 +19,7 @@ import (
 	"github.com/hubreport/hubreport/internal/store"
 )
 
-// Exit codes, as documented in --help and the README.
+// Exit codes, as documented in --help and docs/operations.md.
 const (
 	exitOK      = 0
 	exitError   = 1

@@ -1,5 +1,5 @@
 -- Organization compliance score per standard, and the summary score, for the snapshot of one day:
--- AWS's method, as `reporter report` computes it (README, "How the numbers are computed").
+-- AWS's method, as `reporter report` computes it (docs/methodology.md).
 --
 -- Placeholder: ${snapshot_date}, the UTC day of the snapshot, YYYY-MM-DD (e.g. envsubst, or
 -- sed 's/${snapshot_date}/2025-02-23/g'). Written in the SQL that Athena (Trino) and DuckDB both

@@ -10,7 +10,7 @@ import (
 	"github.com/hubreport/hubreport/internal/report"
 )
 
-// JSON writes report.json (docs/report-json.md): the Report with its json tags, indented, ending
+// JSON writes report.json (docs/formats.md, "report.json"): the Report with its json tags, indented, ending
 // in a newline. Lists are [] when empty, never null; times are UTC; scores are unrounded. HTML
 // characters are not escaped: the file is data, and titles keep their "&" and "<".
 // Nothing is written unless the whole report encoded.

@@ -402,7 +402,7 @@ func lookup(v any, path string) (any, error) {
 	return v, nil
 }
 
-// TestJSONFields checks the field names docs/report-json.md promises.
+// TestJSONFields checks the field names docs/formats.md ("report.json") promises.
 func TestJSONFields(t *testing.T) {
 	var buf bytes.Buffer
 	if err := JSON(context.Background(), &buf, fullReport()); err != nil {

@@ -11,7 +11,7 @@ import (
 // Report is everything a renderer needs, as plain data. Build fills it from the store; renderers
 // never query the store. Scores are percentages 0-100, unrounded; a nil *float64 means "no score"
 // (no control of the standard had data in that scope), which is not the same as 0%.
-// The JSON tags are the documented report.json format (docs/report-json.md).
+// The JSON tags are the documented report.json format (docs/formats.md, "report.json").
 type Report struct {
 	// GeneratedAt is the snapshot's time (Snapshot.TakenAt to the second), not the clock's: the
 	// report is a function of the snapshot and the configuration. When a run happened is logged.

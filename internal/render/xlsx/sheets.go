@@ -459,9 +459,9 @@ func (b *book) methodology(_ context.Context, r *report.Report) error {
 	return t.done()
 }
 
-// methodText is the method in prose, one paragraph a row. It follows README.md "How the numbers
-// are computed"; it lives here rather than in templates/ because only the workbook prints it
-// this way, with the workbook's units.
+// methodText is the method in prose, one paragraph a row. It follows docs/methodology.md; it
+// lives here rather than in templates/ because only the workbook prints it this way, with the
+// workbook's units.
 func methodText(r *report.Report) []string {
 	window := r.Progress.WindowDays
 	return []string{
