@@ -1,5 +1,5 @@
 // Package report is the Report value: everything a renderer needs, as plain data with its
-// documented JSON (docs/report-json.md). internal/analyze builds it from the store; the renderers
+// documented JSON (docs/formats.md). internal/analyze builds it from the store; the renderers
 // read it and never query the store. It imports nothing of ours and no driver.
 package report
 
