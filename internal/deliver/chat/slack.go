@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -61,7 +62,7 @@ func SlackPayload(d Digest) ([]byte, error) {
 	blocks = append(blocks, slackBlock{Type: "context", Elements: []slackText{
 		md(mrkdwn("Report of " + d.ReportDate + " · " + d.ArchiveText())),
 	}})
-	return json.Marshal(slackMessage{Text: clip(mrkdwn(d.Text()), slackTextMax), Blocks: blocks})
+	return marshal(slackMessage{Text: clip(mrkdwn(d.Text()), slackTextMax), Blocks: blocks})
 }
 
 // mrkdwn escapes the three characters Slack's mrkdwn gives a meaning (<, > and &), so that a
@@ -80,3 +81,15 @@ func clip(s string, n int) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// marshal is json.Marshal without HTML escaping: a chat payload is not embedded in HTML, and
+// "&" stays readable in what arrives.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}

@@ -1,7 +1,5 @@
 package chat
 
-import "encoding/json"
-
 // The Teams Workflows webhook ("Post to a channel when a webhook request is received") takes a
 // message activity whose attachment is an Adaptive Card; Teams renders schema 1.4 and lower
 // in channels, so the card asks for 1.4.
@@ -81,7 +79,7 @@ func TeamsPayload(d Digest) ([]byte, error) {
 	foot := text("Report of " + d.ReportDate + " · " + d.ArchiveText())
 	foot.IsSubtle = true
 	body = append(body, foot)
-	return json.Marshal(teamsMessage{Type: "message", Attachments: []teamsAttachment{{
+	return marshal(teamsMessage{Type: "message", Attachments: []teamsAttachment{{
 		ContentType: adaptiveCardType,
 		Content: adaptiveCard{
 			Schema: "http://adaptivecards.io/schemas/adaptive-card.json", Type: "AdaptiveCard",
