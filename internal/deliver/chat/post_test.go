@@ -356,3 +356,24 @@ func TestRetryAfterForms(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroPosterDefaults: the zero Poster makes 5 attempts, waiting about 1s, 2s, 4s and 8s
+// between them (docs/operations.md, "Chat").
+func TestZeroPosterDefaults(t *testing.T) {
+	srv := newHookServer(t, answer{status: 503})
+	rec := &recorder{}
+	log, _ := capture()
+	err := (&Poster{Log: log, sleep: rec.sleep}).Post(context.Background(), srv.hook(Slack), []byte(`{}`))
+	var pe *PostError
+	if !errors.As(err, &pe) || pe.Attempts != 5 || len(srv.requests()) != 5 {
+		t.Fatalf("got %v after %d requests, want a PostError after 5", err, len(srv.requests()))
+	}
+	if len(rec.waits) != 4 {
+		t.Fatalf("waits %v, want 4", rec.waits)
+	}
+	for i, full := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second} {
+		if w := rec.waits[i]; w < full/2 || w > full {
+			t.Errorf("wait %d = %v, want within [%v, %v]", i+1, w, full/2, full)
+		}
+	}
+}
