@@ -165,8 +165,8 @@ func (p *Poster) Post(ctx context.Context, w Webhook, payload []byte) error {
 		}
 		wait := p.backoff(n)
 		if ra, ok := retryAfter(header, time.Now()); ok {
-			if ra > orDefault(p.MaxRetryAfter, 2*time.Minute) {
-				fail.Reason = fmt.Sprintf("the server asked to wait %v before retrying, more than %v", ra, orDefault(p.MaxRetryAfter, 2*time.Minute))
+			if limit := orDefault(p.MaxRetryAfter, 2*time.Minute); ra > limit {
+				fail.Reason = fmt.Sprintf("the server asked to wait %v before retrying, more than %v", ra, limit)
 				return fail
 			}
 			wait = ra
