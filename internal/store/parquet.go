@@ -9,8 +9,8 @@ package store
 //
 // This file holds what both directions share, the exported tables and their columns, and
 // QueryParquet, which runs SQL over an export.
-// parquet_export.go writes them, parquet_import.go finds, reads and checks them and groups the
-// exported snapshots by day, and parquet_merge.go stores each group's union as one snapshot.
+// parquetexport.go writes them, parquetimport.go finds, reads and checks them and groups the
+// exported snapshots by day, and parquetmerge.go stores each group's union as one snapshot.
 
 import (
 	"context"
