@@ -67,9 +67,10 @@ func TestDefaultSize(t *testing.T) {
 //   - CIS v5.0.0: 40, v3.0.0: 37, v1.4.0: 39, v1.2.0: 42: "CIS AWS Foundations Benchmark in Security
 //     Hub CSPM" lists these controls for each version, re-read 2026-12-07 (the catalog matches the
 //     lists control for control).
-//   - NIST SP 800-53 Rev. 5: AWS's page was not readable; 280 is the previous catalog's 272 plus the
-//     new controls whose Related requirements name NIST.800-53.r5 (CloudWatch.15, CloudWatch.16 and
-//     CloudWatch.17 among them, from the CloudWatch page), minus the retired ones.
+//   - NIST SP 800-53 Rev. 5: AWS's page was not readable; 284 is the previous catalog's 272 plus the
+//     controls whose Related requirements on their per-service page name NIST.800-53.r5 and the
+//     previous catalog lacked (CloudWatch.15-17, DynamoDB.4, EC2.28, ELB.16 and RDS.26 among them),
+//     minus the retired ones.
 //   - NIST SP 800-171 Rev. 2: AWS lists its membership only in each control's "Related requirements"
 //     line (NIST.800-171.r2 3.x.y) on the per-service control pages, read 2026-12-07 from copies
 //     of the current user guide: 60 controls from the pages for ACM (1), API Gateway (1),
@@ -108,7 +109,7 @@ func TestStandardCounts(t *testing.T) {
 		{pci4ID, 141},
 		{ctID, 195},
 		{tagID, 140},
-		{nistID, 280},
+		{nistID, 284},
 		{n171ID, 60},
 	}
 	for _, tt := range tests {
@@ -208,14 +209,17 @@ func TestSpotChecks(t *testing.T) {
 		{"Opensearch.10", "OpenSearch domains should have the latest software update installed", "LOW", "AwsOpenSearchServiceDomain", false,
 			[]string{fsbpID, nistID, pci4ID}, nil},
 		// Controls new since the previous catalog.
-		// The CloudWatch page lists NIST.800-53.r5 requirements for CloudWatch.15-17; the FSBP page
-		// does not list them.
+		// Their per-service pages list NIST.800-53.r5 requirements; the FSBP page does not list them.
 		{"CloudWatch.15", "CloudWatch alarms should have specified actions configured", "HIGH", "AwsCloudWatchAlarm", false,
 			[]string{nistID, n171ID}, []string{fsbpID}},
 		{"CloudWatch.16", "CloudWatch log groups should be retained for a specified time period", "MEDIUM", "", false,
 			[]string{nistID}, []string{fsbpID, n171ID}},
 		{"CloudWatch.17", "CloudWatch alarm actions should be activated", "HIGH", "AwsCloudWatchAlarm", false,
 			[]string{nistID}, []string{fsbpID, n171ID}},
+		{"EC2.28", "EBS volumes should be covered by a backup plan", "LOW", "AwsEc2Volume", false,
+			[]string{nistID}, []string{fsbpID}},
+		{"ELB.16", "Application Load Balancers should be associated with an AWS WAF web ACL", "MEDIUM", "AwsElbv2LoadBalancer", false,
+			[]string{nistID}, []string{fsbpID}},
 		{"MSK.4", "MSK clusters should have public access disabled", "CRITICAL", "AwsMskCluster", false,
 			[]string{fsbpID}, []string{nistID}},
 		{"SSM.7", "SSM documents should have the block public sharing setting enabled", "CRITICAL", "AwsAccount", false,
