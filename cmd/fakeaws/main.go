@@ -1,4 +1,5 @@
-// Command fakeaws serves the AWS emulator (internal/fakeaws) for trying the collector by hand:
+// Command fakeaws serves the AWS emulator (internal/fakeaws) with the demo organization
+// (internal/collect/demo/demoaws) for trying the collector by hand:
 //
 //	fakeaws --accounts 20 &
 //	AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=x \
@@ -27,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
@@ -71,10 +73,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	var opts fakeaws.Options
+	var demoCfg demoaws.Config
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
-	fs.IntVar(&opts.Accounts, "accounts", fakeaws.DefaultAccounts, "number of accounts in the organization")
-	fs.IntVar(&opts.FindingsPerAccount, "findings-per-account", 0, "findings per account (0: what the demo generates)")
-	fs.Int64Var(&opts.Seed, "seed", fakeaws.DefaultSeed, "seed of the demo organization")
+	fs.IntVar(&demoCfg.Accounts, "accounts", demoaws.DefaultAccounts, "number of accounts in the organization")
+	fs.IntVar(&demoCfg.FindingsPerAccount, "findings-per-account", 0, "findings per account (0: what the demo generates)")
+	fs.Int64Var(&demoCfg.Seed, "seed", demoaws.DefaultSeed, "seed of the demo organization")
 	fs.BoolVar(&opts.Aggregator, "aggregator", true, "a finding aggregator in the home region links all regions")
 	fs.BoolVar(&opts.Unlimited, "unlimited", false, "turn off the per-account request quotas")
 	fs.Float64Var(&opts.ThrottleRate, "throttle-rate", 0, "fraction of Security Hub requests answered 429 TooManyRequestsException")
@@ -99,7 +102,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	srv, err := fakeaws.New(opts)
+	// The emulator imports nothing of the product: the demo organization is built here and
+	// handed over.
+	srv, err := demoaws.New(demoCfg, opts)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		var oe *fakeaws.OptionsError

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
@@ -196,7 +197,7 @@ func TestCredentialTTLFlag(t *testing.T) {
 	}
 	url := strings.TrimPrefix(strings.TrimSpace(line), "listening on ")
 	go io.Copy(io.Discard, pr)
-	probe, err := fakeaws.New(fakeaws.Options{Accounts: 3})
+	probe, err := demoaws.New(demoaws.Config{Accounts: 3}, fakeaws.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

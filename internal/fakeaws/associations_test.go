@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/hubreport/hubreport/internal/catalog"
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
@@ -19,7 +20,7 @@ import (
 // each standard enabled in the caller's account (and only those), with AWS's required fields;
 // a missing or unknown control is InvalidInputException.
 func TestListStandardsControlAssociations(t *testing.T) {
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Unlimited: true})
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3}, fakeaws.Options{Unlimited: true})
 	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount())})
 	ctx := context.Background()
 	def, err := catalog.Default()
@@ -75,7 +76,7 @@ func TestListStandardsControlAssociations(t *testing.T) {
 // calls `reporter catalog refresh` makes, paging included.
 func TestAWSCLIReadsTheCatalogAPIs(t *testing.T) {
 	aws := awsCLI(t)
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, Unlimited: true})
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, fakeaws.Options{Unlimited: true})
 	def, err := catalog.Default()
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/auditmanager"
 	amtypes "github.com/aws/aws-sdk-go-v2/service/auditmanager/types"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
@@ -23,11 +24,8 @@ func amClient(baseURL, account, region string) *auditmanager.Client {
 
 func newAMServer(t *testing.T, opts fakeaws.Options) (*fakeaws.Server, string, *auditmanager.Client) {
 	t.Helper()
-	if opts.Accounts == 0 {
-		opts.Accounts = 2
-	}
 	opts.Unlimited = true
-	s, hs := fakeaws.NewTestServer(t, opts)
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, opts)
 	return s, hs.URL, amClient(hs.URL, s.AdministratorAccount(), s.HomeRegion())
 }
 

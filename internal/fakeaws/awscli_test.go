@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
@@ -60,7 +61,7 @@ func runAWS(t *testing.T, aws, url, account string, v any, args ...string) {
 
 func TestAWSCLI(t *testing.T) {
 	aws := awsCLI(t)
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, Aggregator: true})
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 5}, fakeaws.Options{Unlimited: true, Aggregator: true})
 	t.Run("get-findings", func(t *testing.T) {
 		t.Parallel()
 		var out struct {

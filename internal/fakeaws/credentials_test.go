@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
@@ -26,8 +27,7 @@ import (
 func TestAssumedCredentialsExpire(t *testing.T) {
 	var skew atomic.Int64
 	const ttl = 15 * time.Minute
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Unlimited: true, CredentialTTL: ttl, S3Buckets: []string{"state"},
-		Clock: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3}, fakeaws.Options{Unlimited: true, CredentialTTL: ttl, S3Buckets: []string{"state"}, Clock: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
 	ctx := context.Background()
 	admin := srv.AdministratorAccount()
 	var member string
@@ -99,16 +99,16 @@ func TestAssumedCredentialsExpire(t *testing.T) {
 }
 
 func TestMalformedFindingsOption(t *testing.T) {
-	srv, err := fakeaws.New(fakeaws.Options{Accounts: 2, MalformedFindings: 3})
+	srv, err := demoaws.New(demoaws.Config{Accounts: 2}, fakeaws.Options{MalformedFindings: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := srv.MalformedFindingIDs(); len(got) != 3 {
 		t.Errorf("MalformedFindingIDs = %v, want 3 ids", got)
 	}
-	for _, bad := range []fakeaws.Options{{Accounts: 2, MalformedFindings: -1}, {Accounts: 2, MalformedFindings: 1 << 30}, {Accounts: 2, CredentialTTL: -time.Second}} {
+	for _, bad := range []fakeaws.Options{{MalformedFindings: -1}, {MalformedFindings: 1 << 30}, {CredentialTTL: -time.Second}} {
 		var oe *fakeaws.OptionsError
-		if _, err := fakeaws.New(bad); !errors.As(err, &oe) {
+		if _, err := demoaws.New(demoaws.Config{Accounts: 2}, bad); !errors.As(err, &oe) {
 			t.Errorf("New(%+v) = %v, want an OptionsError", bad, err)
 		}
 	}

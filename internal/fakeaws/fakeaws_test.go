@@ -22,8 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
-	"github.com/hubreport/hubreport/internal/store"
 )
 
 const home = "us-east-1"
@@ -79,7 +79,7 @@ func allFindings(t *testing.T, c *securityhub.Client, in *securityhub.GetFinding
 	return ids
 }
 
-func idsWhere(s *fakeaws.Server, keep func(f *store.Finding) bool) []string {
+func idsWhere(s *fakeaws.Server, keep func(f *fakeaws.Finding) bool) []string {
 	var ids []string
 	for _, f := range s.Findings() {
 		if keep(f) {
@@ -149,7 +149,7 @@ func httpStatus(err error) int {
 }
 
 func TestGetFindingsVisibility(t *testing.T) {
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, Aggregator: true})
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 5}, fakeaws.Options{Unlimited: true, Aggregator: true})
 	admin, mem := s.AdministratorAccount(), member(s)
 	if s.HomeRegion() != home || s.Regions()[0] != home {
 		t.Fatalf("home region %s, regions %v", s.HomeRegion(), s.Regions())
@@ -158,12 +158,12 @@ func TestGetFindingsVisibility(t *testing.T) {
 		name    string
 		account string
 		region  string
-		want    func(f *store.Finding) bool
+		want    func(f *fakeaws.Finding) bool
 	}{
-		{"admin home region aggregates all", admin, home, func(*store.Finding) bool { return true }},
-		{"admin other region", admin, "us-west-2", func(f *store.Finding) bool { return f.Region == "us-west-2" }},
-		{"member home region", mem, home, func(f *store.Finding) bool { return f.AccountID == mem && f.Region == home }},
-		{"member other region", mem, "eu-west-1", func(f *store.Finding) bool { return f.AccountID == mem && f.Region == "eu-west-1" }},
+		{"admin home region aggregates all", admin, home, func(*fakeaws.Finding) bool { return true }},
+		{"admin other region", admin, "us-west-2", func(f *fakeaws.Finding) bool { return f.Region == "us-west-2" }},
+		{"member home region", mem, home, func(f *fakeaws.Finding) bool { return f.AccountID == mem && f.Region == home }},
+		{"member other region", mem, "eu-west-1", func(f *fakeaws.Finding) bool { return f.AccountID == mem && f.Region == "eu-west-1" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -178,14 +178,14 @@ func TestGetFindingsVisibility(t *testing.T) {
 		c := hubClient(hs.URL, clientOpts{region: "us-west-2",
 			creds: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "x", "")})
 		got := allFindings(t, c, &securityhub.GetFindingsInput{})
-		sameSet(t, got, idsWhere(s, func(f *store.Finding) bool { return f.Region == "us-west-2" }))
+		sameSet(t, got, idsWhere(s, func(f *fakeaws.Finding) bool { return f.Region == "us-west-2" }))
 	})
 }
 
 func TestGetFindingsNoAggregator(t *testing.T) {
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true})
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 5}, fakeaws.Options{Unlimited: true})
 	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount())})
-	sameSet(t, allFindings(t, c, &securityhub.GetFindingsInput{}), idsWhere(s, func(f *store.Finding) bool { return f.Region == home }))
+	sameSet(t, allFindings(t, c, &securityhub.GetFindingsInput{}), idsWhere(s, func(f *fakeaws.Finding) bool { return f.Region == home }))
 	out, err := c.ListFindingAggregators(context.Background(), &securityhub.ListFindingAggregatorsInput{})
 	if err != nil || len(out.FindingAggregators) != 0 {
 		t.Errorf("ListFindingAggregators = %v, %v; want none", out, err)
@@ -201,7 +201,7 @@ func sf(c types.StringFilterComparison, v string) types.StringFilter {
 }
 
 func TestGetFindingsFilters(t *testing.T) {
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, Aggregator: true})
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 5}, fakeaws.Options{Unlimited: true, Aggregator: true})
 	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount())})
 	accts := s.Accounts()
 	a1, a2 := accts[1].AccountID, accts[2].AccountID
@@ -211,15 +211,15 @@ func TestGetFindingsFilters(t *testing.T) {
 	tests := []struct {
 		name    string
 		filters *types.AwsSecurityFindingFilters
-		want    func(f *store.Finding) bool
+		want    func(f *fakeaws.Finding) bool
 	}{
 		{"positive filters on one field are ORed",
 			&types.AwsSecurityFindingFilters{AwsAccountId: []types.StringFilter{eq(a1), eq(a2)}},
-			func(f *store.Finding) bool { return f.AccountID == a1 || f.AccountID == a2 }},
+			func(f *fakeaws.Finding) bool { return f.AccountID == a1 || f.AccountID == a2 }},
 		{"negative filters on one field are ANDed",
 			&types.AwsSecurityFindingFilters{ComplianceStatus: []types.StringFilter{
 				sf(types.StringFilterComparisonNotEquals, "PASSED"), sf(types.StringFilterComparisonNotEquals, "NOT_AVAILABLE")}},
-			func(f *store.Finding) bool {
+			func(f *fakeaws.Finding) bool {
 				return f.ComplianceStatus != "PASSED" && f.ComplianceStatus != "NOT_AVAILABLE"
 			}},
 		{"fields are ANDed",
@@ -228,7 +228,7 @@ func TestGetFindingsFilters(t *testing.T) {
 				WorkflowStatus:   []types.StringFilter{sf(types.StringFilterComparisonNotEquals, "SUPPRESSED")},
 				ComplianceStatus: []types.StringFilter{eq("FAILED")},
 				Region:           []types.StringFilter{eq("us-west-2"), eq("eu-west-1")}},
-			func(f *store.Finding) bool {
+			func(f *fakeaws.Finding) bool {
 				return f.RecordState == "ACTIVE" && f.WorkflowStatus != "SUPPRESSED" && f.ComplianceStatus == "FAILED" &&
 					(f.Region == "us-west-2" || f.Region == "eu-west-1")
 			}},
@@ -236,7 +236,7 @@ func TestGetFindingsFilters(t *testing.T) {
 			&types.AwsSecurityFindingFilters{ComplianceSecurityControlId: []types.StringFilter{
 				sf(types.StringFilterComparisonPrefix, "S3."), sf(types.StringFilterComparisonPrefix, "IAM."),
 				sf(types.StringFilterComparisonNotEquals, "S3.1"), sf(types.StringFilterComparisonPrefixNotEquals, "IAM.2")}},
-			func(f *store.Finding) bool {
+			func(f *fakeaws.Finding) bool {
 				id := f.ControlID
 				return (strings.HasPrefix(id, "S3.") || strings.HasPrefix(id, "IAM.")) && id != "S3.1" && !strings.HasPrefix(id, "IAM.2")
 			}},
@@ -244,34 +244,34 @@ func TestGetFindingsFilters(t *testing.T) {
 			&types.AwsSecurityFindingFilters{GeneratorId: []types.StringFilter{
 				sf(types.StringFilterComparisonContains, "/EC2."), sf(types.StringFilterComparisonContains, "/S3.")},
 				ProductName: []types.StringFilter{eq("Security Hub")}},
-			func(f *store.Finding) bool {
+			func(f *fakeaws.Finding) bool {
 				return (strings.Contains(f.GeneratorID, "/EC2.") || strings.Contains(f.GeneratorID, "/S3.")) && f.ProductName == "Security Hub"
 			}},
 		{"not contains",
 			&types.AwsSecurityFindingFilters{GeneratorId: []types.StringFilter{
 				sf(types.StringFilterComparisonNotContains, "security-control"), sf(types.StringFilterComparisonNotContains, "guardduty")}},
-			func(f *store.Finding) bool {
+			func(f *fakeaws.Finding) bool {
 				return !strings.Contains(f.GeneratorID, "security-control") && !strings.Contains(f.GeneratorID, "guardduty")
 			}},
 		{"associated standard and severity",
 			&types.AwsSecurityFindingFilters{ComplianceAssociatedStandardsId: []types.StringFilter{eq(fsbp)},
 				SeverityLabel: []types.StringFilter{eq("HIGH"), eq("CRITICAL")}},
-			func(f *store.Finding) bool {
+			func(f *fakeaws.Finding) bool {
 				return f.ControlID != "" && slices.Contains(f.Standards, fsbp) && (f.SeverityLabel == "HIGH" || f.SeverityLabel == "CRITICAL")
 			}},
 		{"updated between start and end",
 			&types.AwsSecurityFindingFilters{UpdatedAt: []types.DateFilter{{
 				Start: aws.String(start.Format(time.RFC3339)), End: aws.String(end.Format(time.RFC3339Nano))}}},
-			func(f *store.Finding) bool { return !f.UpdatedAt.Before(start) && !f.UpdatedAt.After(end) }},
+			func(f *fakeaws.Finding) bool { return !f.UpdatedAt.Before(start) && !f.UpdatedAt.After(end) }},
 		{"updated within a date range",
 			&types.AwsSecurityFindingFilters{UpdatedAt: []types.DateFilter{{
 				DateRange: &types.DateRange{Value: aws.Int32(3), Unit: types.DateRangeUnitDays}}}},
-			func(f *store.Finding) bool {
+			func(f *fakeaws.Finding) bool {
 				return !f.UpdatedAt.Before(now.Add(-3*24*time.Hour)) && !f.UpdatedAt.After(now)
 			}},
 		{"id and account",
 			&types.AwsSecurityFindingFilters{Id: []types.StringFilter{eq(s.Findings()[7].ID)}, AwsAccountId: []types.StringFilter{eq(s.Findings()[7].AccountID)}},
-			func(f *store.Finding) bool { return f.ID == s.Findings()[7].ID }},
+			func(f *fakeaws.Finding) bool { return f.ID == s.Findings()[7].ID }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -283,9 +283,9 @@ func TestGetFindingsFilters(t *testing.T) {
 }
 
 func TestGetFindingsSort(t *testing.T) {
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, Aggregator: true})
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 5}, fakeaws.Options{Unlimited: true, Aggregator: true})
 	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount())})
-	byID := map[string]*store.Finding{}
+	byID := map[string]*fakeaws.Finding{}
 	for _, f := range s.Findings() {
 		byID[f.ID] = f
 	}
@@ -306,11 +306,11 @@ func TestGetFindingsSort(t *testing.T) {
 	if !slices.Equal(first, second) {
 		t.Errorf("identical queries gave different sequences")
 	}
-	sameSet(t, first, idsWhere(s, func(f *store.Finding) bool { return f.Region == "us-west-2" }))
+	sameSet(t, first, idsWhere(s, func(f *fakeaws.Finding) bool { return f.Region == "us-west-2" }))
 }
 
 func TestGetFindingsInvalidInput(t *testing.T) {
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, Aggregator: true})
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 5}, fakeaws.Options{Unlimited: true, Aggregator: true})
 	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount()), retryer: aws.NopRetryer{}})
 	ctx := context.Background()
 	first, err := c.GetFindings(ctx, &securityhub.GetFindingsInput{MaxResults: aws.Int32(10)})
@@ -359,7 +359,7 @@ func TestGetFindingsInvalidInput(t *testing.T) {
 }
 
 func TestQuotaThrottles(t *testing.T) {
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5})
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 5}, fakeaws.Options{})
 	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount()), retryer: aws.NopRetryer{}})
 	var throttled error
 	for range 20 {
@@ -423,12 +423,11 @@ func (r *rereadCounter) IsErrorRetryable(err error) bool {
 }
 
 func TestRetryThroughInjectedFaults(t *testing.T) {
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, FindingsPerAccount: 400, Unlimited: true,
-		ThrottleRate: 0.3, ServerErrorRate: 0.05, FaultSeed: 7, Aggregator: true})
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 5, FindingsPerAccount: 400}, fakeaws.Options{Unlimited: true, ThrottleRate: 0.3, ServerErrorRate: 0.05, FaultSeed: 7, Aggregator: true})
 	rereads := &rereadCounter{RetryerV2: fastRetryer().(aws.RetryerV2)}
 	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount()), retryer: rereads})
 	got := allFindings(t, c, &securityhub.GetFindingsInput{})
-	sameSet(t, got, idsWhere(s, func(*store.Finding) bool { return true }))
+	sameSet(t, got, idsWhere(s, func(*fakeaws.Finding) bool { return true }))
 	st := s.Stats()
 	if st.Throttled == 0 {
 		t.Errorf("no injected throttling in %d requests", st.Requests["GetFindings"])
@@ -442,7 +441,7 @@ func TestRetryThroughInjectedFaults(t *testing.T) {
 }
 
 func TestServerErrors(t *testing.T) {
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, ServerErrorRate: 1})
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 5}, fakeaws.Options{Unlimited: true, ServerErrorRate: 1})
 	opts := clientOpts{creds: staticCreds(s.AdministratorAccount()), retryer: aws.NopRetryer{}}
 	_, err := hubClient(hs.URL, opts).GetFindings(context.Background(), &securityhub.GetFindingsInput{})
 	var ie *types.InternalException
@@ -464,13 +463,12 @@ func TestServerErrors(t *testing.T) {
 }
 
 func TestDisabledRegions(t *testing.T) {
-	probe, err := fakeaws.New(fakeaws.Options{Accounts: 5})
+	probe, err := demoaws.New(demoaws.Config{Accounts: 5}, fakeaws.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mem := member(probe)
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, Aggregator: true,
-		DisabledRegions: []string{mem + ":us-west-2", "*:ap-southeast-2"}})
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 5}, fakeaws.Options{Unlimited: true, Aggregator: true, DisabledRegions: []string{mem + ":us-west-2", "*:ap-southeast-2"}})
 	tests := []struct {
 		account, region string
 		disabled        bool
@@ -501,7 +499,7 @@ func TestDisabledRegions(t *testing.T) {
 }
 
 func TestListAccounts(t *testing.T) {
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true})
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 5}, fakeaws.Options{Unlimited: true})
 	c := orgsClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount())})
 	var active, suspended []string
 	empty := 0
@@ -557,13 +555,13 @@ func TestListAccounts(t *testing.T) {
 }
 
 func TestAssumeRole(t *testing.T) {
-	probe, err := fakeaws.New(fakeaws.Options{Accounts: 5})
+	probe, err := demoaws.New(demoaws.Config{Accounts: 5}, fakeaws.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	accts := probe.Accounts()
 	denied := accts[len(accts)-1].AccountID
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, Aggregator: true, DenyAssumeRole: []string{denied}})
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 5}, fakeaws.Options{Unlimited: true, Aggregator: true, DenyAssumeRole: []string{denied}})
 	mem := member(s)
 	admin := stsClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount()), retryer: aws.NopRetryer{}})
 	ctx := context.Background()
@@ -590,7 +588,7 @@ func TestAssumeRole(t *testing.T) {
 	// In the home region, where the administrator sees everything, the member sees its own.
 	c := hubClient(hs.URL, clientOpts{creds: creds})
 	sameSet(t, allFindings(t, c, &securityhub.GetFindingsInput{}),
-		idsWhere(s, func(f *store.Finding) bool { return f.AccountID == mem && f.Region == home }))
+		idsWhere(s, func(f *fakeaws.Finding) bool { return f.AccountID == mem && f.Region == home }))
 
 	for _, target := range []string{denied, "999999999999"} {
 		_, err = admin.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + target + ":role/hubreport-reader"),
@@ -605,7 +603,7 @@ func TestAssumeRole(t *testing.T) {
 }
 
 func TestOtherSecurityHubOperations(t *testing.T) {
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, Aggregator: true})
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 5}, fakeaws.Options{Unlimited: true, Aggregator: true})
 	ctx := context.Background()
 	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount()), retryer: aws.NopRetryer{}})
 
@@ -693,7 +691,7 @@ func TestOtherSecurityHubOperations(t *testing.T) {
 }
 
 func TestMissingAuthorization(t *testing.T) {
-	_, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true})
+	_, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 5}, fakeaws.Options{Unlimited: true})
 	resp, err := http.Post(hs.URL+"/findings", "application/json", strings.NewReader("{}"))
 	if err != nil {
 		t.Fatal(err)
@@ -706,11 +704,11 @@ func TestMissingAuthorization(t *testing.T) {
 
 func TestFindingsPerAccount(t *testing.T) {
 	for _, n := range []int{40, 1500} {
-		a, err := fakeaws.New(fakeaws.Options{Accounts: 4, FindingsPerAccount: n, Seed: 3})
+		a, err := demoaws.New(demoaws.Config{Accounts: 4, FindingsPerAccount: n, Seed: 3}, fakeaws.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := fakeaws.New(fakeaws.Options{Accounts: 4, FindingsPerAccount: n, Seed: 3})
+		b, err := demoaws.New(demoaws.Config{Accounts: 4, FindingsPerAccount: n, Seed: 3}, fakeaws.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -749,7 +747,7 @@ func TestFindingsPerAccount(t *testing.T) {
 }
 
 func TestConcurrentClients(t *testing.T) {
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Unlimited: true, Aggregator: true, ThrottleRate: 0.1})
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 5}, fakeaws.Options{Unlimited: true, Aggregator: true, ThrottleRate: 0.1})
 	var wg sync.WaitGroup
 	for _, a := range s.Accounts() {
 		for _, r := range s.Regions() {

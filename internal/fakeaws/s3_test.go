@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
@@ -41,7 +42,7 @@ type s3Env struct {
 // aws-chunked with a trailing checksum) or HTTP (checksum in a header, plain body).
 func newS3Env(t *testing.T, tls bool, optFns ...func(*s3.Options)) *s3Env {
 	t.Helper()
-	srv, err := fakeaws.New(fakeaws.Options{Accounts: 2, Unlimited: true, S3Buckets: []string{testBucket}})
+	srv, err := demoaws.New(demoaws.Config{Accounts: 2}, fakeaws.Options{Unlimited: true, S3Buckets: []string{testBucket}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +378,7 @@ func TestS3ChecksumMismatchRejected(t *testing.T) {
 }
 
 func TestS3Faults(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, Unlimited: true, S3Buckets: []string{testBucket}, ThrottleRate: 1})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, fakeaws.Options{Unlimited: true, S3Buckets: []string{testBucket}, ThrottleRate: 1})
 	client := s3.NewFromConfig(aws.Config{Region: home, Credentials: staticCreds(srv.AdministratorAccount()),
 		BaseEndpoint: aws.String(hs.URL), RetryMaxAttempts: 1}, func(o *s3.Options) { o.UsePathStyle = true })
 	_, err := client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(testBucket), Key: aws.String("k"), Body: strings.NewReader("x")})

@@ -15,13 +15,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
 func newSES(t *testing.T, opts fakeaws.Options) (*fakeaws.Server, *sesv2.Client) {
 	t.Helper()
-	opts.Accounts, opts.Unlimited = 2, true
-	s, hs := fakeaws.NewTestServer(t, opts)
+	opts.Unlimited = true
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, opts)
 	return s, sesv2.NewFromConfig(aws.Config{Region: home, Credentials: staticCreds(s.AdministratorAccount()),
 		BaseEndpoint: aws.String(hs.URL), RetryMaxAttempts: 1})
 }
@@ -185,7 +186,7 @@ func TestSESThrottled(t *testing.T) {
 
 // TestSESMessagesEndpoint reads the sent emails back over HTTP, as a test of a built binary must.
 func TestSESMessagesEndpoint(t *testing.T) {
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, Unlimited: true, SESVerifiedIdentities: []string{"example.com"}})
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, fakeaws.Options{Unlimited: true, SESVerifiedIdentities: []string{"example.com"}})
 	c := sesv2.NewFromConfig(aws.Config{Region: home, Credentials: staticCreds(s.AdministratorAccount()),
 		BaseEndpoint: aws.String(hs.URL), RetryMaxAttempts: 1})
 	list := func() []fakeaws.SentEmail {
@@ -251,16 +252,15 @@ func TestSESAndS3OptionsChecked(t *testing.T) {
 		{fakeaws.Options{S3Buckets: []string{"state-"}}, "S3Buckets"},
 		{fakeaws.Options{S3Buckets: []string{"192.168.1.1"}}, "S3Buckets"},
 	} {
-		tc.opts.Accounts = 1
-		_, err := fakeaws.New(tc.opts)
+		_, err := demoaws.New(demoaws.Config{Accounts: 1}, tc.opts)
 		var oe *fakeaws.OptionsError
 		if !errors.As(err, &oe) || oe.Field != tc.field {
 			t.Errorf("New(%+v) = %v, want an OptionsError on %s", tc.opts, err, tc.field)
 		}
 	}
-	ok := fakeaws.Options{Accounts: 1, S3Buckets: []string{"state", "my.archive-2", "st", ""},
+	ok := fakeaws.Options{S3Buckets: []string{"state", "my.archive-2", "st", ""},
 		SESVerifiedIdentities: []string{"reports@example.com", "corp.example", " "}}
-	if _, err := fakeaws.New(ok); err != nil {
+	if _, err := demoaws.New(demoaws.Config{Accounts: 1}, ok); err != nil {
 		t.Errorf("New(%+v): %v", ok, err)
 	}
 }

@@ -276,3 +276,22 @@ func parseWireTime(dst *time.Time, s string) error {
 	*dst = t.UTC()
 	return nil
 }
+
+// EncodeFindings writes findings as the {"Findings": [...]} document `aws securityhub
+// get-findings` prints, each encoded by MarshalASFF.
+func EncodeFindings(w io.Writer, findings []*Finding) error {
+	bw := bufio.NewWriter(w)
+	_, _ = bw.WriteString(`{"Findings":[`)
+	for i, f := range findings {
+		b, err := MarshalASFF(f)
+		if err != nil {
+			return fmt.Errorf("asff: finding %s: %w", f.ID, err)
+		}
+		if i > 0 {
+			_ = bw.WriteByte(',')
+		}
+		_, _ = bw.Write(b)
+	}
+	_, _ = bw.WriteString("]}\n")
+	return bw.Flush()
+}

@@ -75,7 +75,9 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request, c core.Calle
 }
 
 // mayListOrg: the management account and the delegated administrator may call Organizations.
-func (s *Service) mayListOrg(c core.Caller) bool { return c.Account == s.org.Management || c.Account == s.org.Admin }
+func (s *Service) mayListOrg(c core.Caller) bool {
+	return c.Account == s.org.Management || c.Account == s.org.Admin
+}
 
 func (s *Service) orgsAccessDenied(w http.ResponseWriter, c core.Caller, action string) {
 	writeOrgsError(w, http.StatusBadRequest, "AccessDeniedException",

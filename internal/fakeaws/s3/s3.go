@@ -57,7 +57,7 @@ import (
 
 // S3 limits.
 const (
-	MaxObjectSize       = 5 << 30 // single PUT
+	MaxObjectSize         = 5 << 30 // single PUT
 	s3MaxKeyLength        = 1024    // bytes
 	s3MaxUserMetadataSize = 2048    // bytes, keys and values
 	s3MaxPresignExpires   = 7 * 24 * 60 * 60
