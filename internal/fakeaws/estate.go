@@ -31,7 +31,9 @@ func DecodeFindings(r io.Reader) ([]*Finding, error) { return estate.DecodeFindi
 
 // EncodeFindings writes findings as the {"Findings": [...]} document `aws securityhub
 // get-findings` prints, encoded as the emulator's GetFindings sends them.
-func EncodeFindings(w io.Writer, findings []*Finding) error { return estate.EncodeFindings(w, findings) }
+func EncodeFindings(w io.Writer, findings []*Finding) error {
+	return estate.EncodeFindings(w, findings)
+}
 
 // Shared behaviour (package core).
 type (
