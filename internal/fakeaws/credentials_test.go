@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubreport/hubreport/internal/fakeaws/fakeawstest"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -21,6 +23,8 @@ import (
 	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
+
+const home = fakeawstest.Home
 
 // TestAssumedCredentialsExpire: AssumeRole's credentials live CredentialTTL by the emulator's
 // clock; once it passes, every service refuses them with its own protocol's code and status.
@@ -37,7 +41,7 @@ func TestAssumedCredentialsExpire(t *testing.T) {
 			break
 		}
 	}
-	out, err := stsClient(hs.URL, clientOpts{creds: staticCreds(admin)}).AssumeRole(ctx, &sts.AssumeRoleInput{
+	out, err := fakeawstest.STS(hs.URL, fakeawstest.ClientOptions{Creds: fakeawstest.Credentials(admin)}).AssumeRole(ctx, &sts.AssumeRoleInput{
 		RoleArn: aws.String("arn:aws:iam::" + member + ":role/HubReportReader"), RoleSessionName: aws.String("t")})
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +51,7 @@ func TestAssumedCredentialsExpire(t *testing.T) {
 	}
 	c := out.Credentials
 	creds := credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
-	o := clientOpts{creds: creds, retryer: aws.NopRetryer{}}
+	o := fakeawstest.ClientOptions{Creds: creds, Retryer: aws.NopRetryer{}}
 	s3c := s3.New(s3.Options{Region: home, BaseEndpoint: aws.String(hs.URL), Credentials: creds, UsePathStyle: true, Retryer: aws.NopRetryer{}})
 	calls := []struct {
 		service, code string
@@ -55,19 +59,19 @@ func TestAssumedCredentialsExpire(t *testing.T) {
 		call          func() error
 	}{
 		{"securityhub", "ExpiredTokenException", http.StatusForbidden, func() error {
-			_, err := hubClient(hs.URL, o).GetFindings(ctx, &securityhub.GetFindingsInput{MaxResults: aws.Int32(1)})
+			_, err := fakeawstest.SecurityHub(hs.URL, o).GetFindings(ctx, &securityhub.GetFindingsInput{MaxResults: aws.Int32(1)})
 			return err
 		}},
 		{"organizations", "ExpiredTokenException", http.StatusBadRequest, func() error {
 			// A member may not list the organization; the expiry is checked before that.
-			_, err := orgsClient(hs.URL, o).ListAccounts(ctx, &organizations.ListAccountsInput{})
+			_, err := fakeawstest.Organizations(hs.URL, o).ListAccounts(ctx, &organizations.ListAccountsInput{})
 			if err != nil && !strings.Contains(err.Error(), "Expired") {
 				return nil
 			}
 			return err
 		}},
 		{"sts", "ExpiredToken", http.StatusForbidden, func() error {
-			_, err := stsClient(hs.URL, o).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			_, err := fakeawstest.STS(hs.URL, o).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 			return err
 		}},
 		{"s3", "ExpiredToken", http.StatusBadRequest, func() error {
@@ -93,7 +97,7 @@ func TestAssumedCredentialsExpire(t *testing.T) {
 		t.Errorf("Stats.ExpiredTokens = %d, want %d", got, len(calls))
 	}
 	// The administrator's own keys carry no expiry.
-	if _, err := hubClient(hs.URL, clientOpts{creds: staticCreds(admin)}).GetFindings(ctx, &securityhub.GetFindingsInput{MaxResults: aws.Int32(1)}); err != nil {
+	if _, err := fakeawstest.SecurityHub(hs.URL, fakeawstest.ClientOptions{Creds: fakeawstest.Credentials(admin)}).GetFindings(ctx, &securityhub.GetFindingsInput{MaxResults: aws.Int32(1)}); err != nil {
 		t.Errorf("long-term keys after the skew: %v", err)
 	}
 }
