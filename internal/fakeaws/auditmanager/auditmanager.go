@@ -143,8 +143,8 @@ func newAMState(o *Options, seed int64) *amState {
 	return st
 }
 
-// validateOptions checks Options.AuditManager. New does not (this file keeps the
-// Audit Manager emulation out of fakeaws.go), so each Audit Manager request checks it and answers
+// validateOptions checks Options. New does not (the emulator has always started with whatever
+// Audit Manager options it was given), so each Audit Manager request checks them and answers
 // InternalServerException naming the bad field.
 func validateOptions(o *Options) error {
 	if o == nil {

@@ -410,7 +410,7 @@ func (s *Service) sendEmail(c core.Caller, body []byte) (*SentEmail, *sesError) 
 }
 
 // sesVerified reports whether addr may send: it or its domain (or a parent domain) is listed in
-// Options.SESVerifiedIdentities, or the list is empty.
+// the identities New was given, or the list is empty.
 func (s *Service) sesVerified(addr string) bool {
 	ids := s.identities
 	if len(ids) == 0 {
