@@ -29,6 +29,10 @@ type (
 // Estate can serve.
 func DecodeFindings(r io.Reader) ([]*Finding, error) { return estate.DecodeFindings(r) }
 
+// EstateFromFindings is the estate that serves findings read by DecodeFindings: the accounts,
+// regions and standards they name (see estate.FromFindings). Set its Catalog before serving it.
+func EstateFromFindings(findings []*Finding) (*Estate, error) { return estate.FromFindings(findings) }
+
 // EncodeFindings writes findings as the {"Findings": [...]} document `aws securityhub
 // get-findings` prints, encoded as the emulator's GetFindings sends them.
 func EncodeFindings(w io.Writer, findings []*Finding) error {

@@ -109,3 +109,37 @@ func TestNewOrg(t *testing.T) {
 		}
 	}
 }
+
+func TestFromFindings(t *testing.T) {
+	fs := sampleFindings()
+	extra := *fs[1]
+	extra.ID, extra.AccountID = "guardduty/2", "333333333333"
+	fs = append(fs, &extra)
+	e, err := estate.FromFindings(fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, a := range e.Accounts {
+		ids = append(ids, a.AccountID)
+	}
+	if got, want := strings.Join(ids, ","), "111111111111,222222222222,333333333333"; got != want || e.Administrator != "111111111111" {
+		t.Errorf("accounts %s (administrator %s), want %s", got, e.Administrator, want)
+	}
+	if got := strings.Join(e.Regions, ","); got != "eu-west-1,us-east-1" {
+		t.Errorf("regions %s: the home region is the one with the most findings", got)
+	}
+	if len(e.Standards) != 2 || !e.Now.Equal(fs[0].UpdatedAt) {
+		t.Errorf("standards %v, now %v", e.Standards, e.Now)
+	}
+	if _, err := estate.NewOrg(e); err != nil {
+		t.Errorf("the estate's organization: %v", err)
+	}
+	bad := *fs[0]
+	bad.AccountID = ""
+	for _, in := range [][]*estate.Finding{nil, {&bad}} {
+		if _, err := estate.FromFindings(in); err == nil {
+			t.Errorf("FromFindings(%v): no error", in)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"slices"
 	"strconv"
@@ -83,6 +84,28 @@ func Estate(cfg Config) (*fakeaws.Estate, error) {
 	for _, d := range org.PlannedDisabledControls() {
 		e.DisabledControls = append(e.DisabledControls, fakeaws.DisabledControl{Account: d.AccountID, ControlID: d.ControlID, Reason: d.Reason})
 	}
+	return e, nil
+}
+
+// FileEstate is the estate that serves the findings of an ASFF document (`aws securityhub
+// get-findings` output, or a JSON array of findings), read by the emulator's own decoder, with the
+// product's control catalog (nil: catalog.Default()) described by Security Hub.
+func FileEstate(r io.Reader, cat *catalog.Catalog) (*fakeaws.Estate, error) {
+	if cat == nil {
+		var err error
+		if cat, err = catalog.Default(); err != nil {
+			return nil, fmt.Errorf("demoaws: %w", err)
+		}
+	}
+	findings, err := fakeaws.DecodeFindings(r)
+	if err != nil {
+		return nil, err
+	}
+	e, err := fakeaws.EstateFromFindings(findings)
+	if err != nil {
+		return nil, err
+	}
+	e.Catalog = Catalog(cat)
 	return e, nil
 }
 
