@@ -1,4 +1,4 @@
-package fakeaws_test
+package auditmanager_test
 
 import (
 	"bytes"
@@ -9,25 +9,25 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hubreport/hubreport/internal/fakeaws/fakeawstest"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/auditmanager"
 	amtypes "github.com/aws/aws-sdk-go-v2/service/auditmanager/types"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
 func amClient(baseURL, account, region string) *auditmanager.Client {
-	return auditmanager.NewFromConfig(aws.Config{Region: region, Credentials: staticCreds(account),
+	return auditmanager.NewFromConfig(aws.Config{Region: region, Credentials: fakeawstest.Credentials(account),
 		BaseEndpoint: aws.String(baseURL)})
 }
 
 func newAMServer(t *testing.T, opts fakeaws.Options) (*fakeaws.Server, string, *auditmanager.Client) {
 	t.Helper()
-	if opts.Accounts == 0 {
-		opts.Accounts = 2
-	}
 	opts.Unlimited = true
-	s, hs := fakeaws.NewTestServer(t, opts)
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, opts)
 	return s, hs.URL, amClient(hs.URL, s.AdministratorAccount(), s.HomeRegion())
 }
 
@@ -356,7 +356,7 @@ func TestAuditManagerFaults(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s, base, _ := newAMServer(t, tt.opts)
-			c := auditmanager.NewFromConfig(aws.Config{Region: s.HomeRegion(), Credentials: staticCreds(s.AdministratorAccount()),
+			c := auditmanager.NewFromConfig(aws.Config{Region: s.HomeRegion(), Credentials: fakeawstest.Credentials(s.AdministratorAccount()),
 				BaseEndpoint: aws.String(base), Retryer: func() aws.Retryer { return aws.NopRetryer{} }})
 			_, err := c.GetEvidenceFileUploadUrl(context.Background(), &auditmanager.GetEvidenceFileUploadUrlInput{FileName: aws.String("x.txt")})
 			if !errors.As(err, tt.want) {

@@ -1,4 +1,4 @@
-package fakeaws_test
+package ses_test
 
 import (
 	"bytes"
@@ -11,18 +11,23 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hubreport/hubreport/internal/fakeaws/fakeawstest"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
+const home = fakeawstest.Home
+
 func newSES(t *testing.T, opts fakeaws.Options) (*fakeaws.Server, *sesv2.Client) {
 	t.Helper()
-	opts.Accounts, opts.Unlimited = 2, true
-	s, hs := fakeaws.NewTestServer(t, opts)
-	return s, sesv2.NewFromConfig(aws.Config{Region: home, Credentials: staticCreds(s.AdministratorAccount()),
+	opts.Unlimited = true
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, opts)
+	return s, sesv2.NewFromConfig(aws.Config{Region: home, Credentials: fakeawstest.Credentials(s.AdministratorAccount()),
 		BaseEndpoint: aws.String(hs.URL), RetryMaxAttempts: 1})
 }
 
@@ -122,7 +127,7 @@ func TestSESUnverifiedSender(t *testing.T) {
 	}
 	// A Raw message's From header is checked too.
 	_, err := c.SendEmail(ctx, rawEmail([]byte("From: evil@else.example\r\nTo: a@example.org\r\nSubject: s\r\n\r\nb"), nil))
-	if apiCode(err) != "MessageRejected" {
+	if fakeawstest.ErrorCode(err) != "MessageRejected" {
 		t.Errorf("unverified raw From: %v", err)
 	}
 	if n := len(s.SentEmails()); n != 3 {
@@ -168,7 +173,7 @@ func TestSESThrottled(t *testing.T) {
 	_, c := newSES(t, fakeaws.Options{ThrottleRate: 1})
 	_, err := c.SendEmail(context.Background(), simpleEmail("reports@example.com", "a@example.org"))
 	var tm *sestypes.TooManyRequestsException
-	if !errors.As(err, &tm) || httpStatus(err) != 429 {
+	if !errors.As(err, &tm) || fakeawstest.HTTPStatus(err) != 429 {
 		t.Errorf("throttled: %v, want 429 TooManyRequestsException", err)
 	}
 	_, c = newSES(t, fakeaws.Options{SESMaxSendRate: 1})
@@ -185,8 +190,8 @@ func TestSESThrottled(t *testing.T) {
 
 // TestSESMessagesEndpoint reads the sent emails back over HTTP, as a test of a built binary must.
 func TestSESMessagesEndpoint(t *testing.T) {
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, Unlimited: true, SESVerifiedIdentities: []string{"example.com"}})
-	c := sesv2.NewFromConfig(aws.Config{Region: home, Credentials: staticCreds(s.AdministratorAccount()),
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, fakeaws.Options{Unlimited: true, SESVerifiedIdentities: []string{"example.com"}})
+	c := sesv2.NewFromConfig(aws.Config{Region: home, Credentials: fakeawstest.Credentials(s.AdministratorAccount()),
 		BaseEndpoint: aws.String(hs.URL), RetryMaxAttempts: 1})
 	list := func() []fakeaws.SentEmail {
 		t.Helper()
@@ -212,7 +217,7 @@ func TestSESMessagesEndpoint(t *testing.T) {
 	if _, err := c.SendEmail(ctx, rawEmail(raw, nil)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.SendEmail(ctx, simpleEmail("x@other.example", "a@example.org")); apiCode(err) != "MessageRejected" {
+	if _, err := c.SendEmail(ctx, simpleEmail("x@other.example", "a@example.org")); fakeawstest.ErrorCode(err) != "MessageRejected" {
 		t.Fatalf("unverified sender: %v", err)
 	}
 	got := list()
@@ -251,16 +256,15 @@ func TestSESAndS3OptionsChecked(t *testing.T) {
 		{fakeaws.Options{S3Buckets: []string{"state-"}}, "S3Buckets"},
 		{fakeaws.Options{S3Buckets: []string{"192.168.1.1"}}, "S3Buckets"},
 	} {
-		tc.opts.Accounts = 1
-		_, err := fakeaws.New(tc.opts)
+		_, err := demoaws.New(demoaws.Config{Accounts: 1}, tc.opts)
 		var oe *fakeaws.OptionsError
 		if !errors.As(err, &oe) || oe.Field != tc.field {
 			t.Errorf("New(%+v) = %v, want an OptionsError on %s", tc.opts, err, tc.field)
 		}
 	}
-	ok := fakeaws.Options{Accounts: 1, S3Buckets: []string{"state", "my.archive-2", "st", ""},
+	ok := fakeaws.Options{S3Buckets: []string{"state", "my.archive-2", "st", ""},
 		SESVerifiedIdentities: []string{"reports@example.com", "corp.example", " "}}
-	if _, err := fakeaws.New(ok); err != nil {
+	if _, err := demoaws.New(demoaws.Config{Accounts: 1}, ok); err != nil {
 		t.Errorf("New(%+v): %v", ok, err)
 	}
 }

@@ -1,14 +1,18 @@
-package fakeaws
+// Package sts emulates AWS STS (query protocol): AssumeRole, whose credentials expire, and
+// GetCallerIdentity.
+package sts
 
 import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"encoding/xml"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/hubreport/hubreport/internal/fakeaws/core"
+	"github.com/hubreport/hubreport/internal/fakeaws/estate"
 )
 
 // STS is the query protocol: a form POST with Action and Version, answered with XML. Errors are
@@ -31,6 +35,27 @@ type stsMetadata struct {
 	RequestID string `xml:"RequestId"`
 }
 
+// Service is the emulated STS.
+type Service struct {
+	core       *core.Core
+	org        *estate.Org
+	denyAssume map[string]bool
+}
+
+// New serves org's accounts; the roles of the accounts in denyAssumeRole cannot be assumed.
+func New(c *core.Core, org *estate.Org, denyAssumeRole []string) *Service {
+	s := &Service{core: c, org: org, denyAssume: map[string]bool{}}
+	for _, a := range denyAssumeRole {
+		s.denyAssume[strings.TrimSpace(a)] = true
+	}
+	return s
+}
+
+// RefuseExpired answers a request signed with expired credentials.
+func (s *Service) RefuseExpired(w http.ResponseWriter) {
+	writeSTSError(w, http.StatusForbidden, "ExpiredToken", core.ExpiredMessage)
+}
+
 func writeSTSError(w http.ResponseWriter, status int, code, message string) {
 	var e stsErrorResponse
 	e.Xmlns = stsNamespace
@@ -40,33 +65,13 @@ func writeSTSError(w http.ResponseWriter, status int, code, message string) {
 	}
 	e.Error.Code, e.Error.Message = code, message
 	e.RequestID = w.Header().Get("X-Amzn-Requestid")
-	writeXML(w, status, e)
+	core.WriteXML(w, status, e)
 }
 
-func writeXML(w http.ResponseWriter, status int, v any) {
-	b, err := xml.Marshal(v)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(xml.Header))
-	_, _ = w.Write(b)
-}
-
-// sessionToken is what the emulator encodes in the SessionToken it issues, so that
-// GetCallerIdentity can name the assumed role.
-type sessionToken struct {
-	Account string `json:"a"`
-	Role    string `json:"r"`
-	Session string `json:"s"`
-	Expires int64  `json:"x,omitempty"` // Unix seconds; 0: never (tokens from before expiry existed)
-}
-
-func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request, c caller, authErr error) {
+// ServeHTTP answers a request of caller c; authErr says it carried no credentials.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request, c core.Caller, authErr error) {
 	if err := r.ParseForm(); err != nil {
-		s.count("Unknown")
+		s.core.Count("Unknown")
 		writeSTSError(w, http.StatusBadRequest, "MalformedQueryString", err.Error())
 		return
 	}
@@ -74,11 +79,11 @@ func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request, c caller, auth
 	switch op {
 	case "AssumeRole", "GetCallerIdentity":
 	default:
-		s.count("Unknown")
+		s.core.Count("Unknown")
 		writeSTSError(w, http.StatusBadRequest, "InvalidAction", "Could not find operation "+op+" for version "+r.Form.Get("Version"))
 		return
 	}
-	s.count(op)
+	s.core.Count(op)
 	if authErr != nil {
 		writeSTSError(w, http.StatusForbidden, "MissingAuthenticationToken", "Request is missing Authentication Token")
 		return
@@ -87,7 +92,7 @@ func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request, c caller, auth
 		writeSTSError(w, http.StatusBadRequest, "InvalidAction", "Could not find operation "+op+" for version "+v)
 		return
 	}
-	if serverErr, _ := s.fault(false); serverErr {
+	if serverErr, _ := s.core.Fault(false); serverErr {
 		writeSTSError(w, http.StatusInternalServerError, "InternalFailure", "An internal error occurred (injected)")
 		return
 	}
@@ -98,7 +103,7 @@ func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request, c caller, auth
 	s.getCallerIdentity(w, c)
 }
 
-func (s *Server) assumeRole(w http.ResponseWriter, r *http.Request, c caller) {
+func (s *Service) assumeRole(w http.ResponseWriter, r *http.Request, c core.Caller) {
 	roleARN := r.Form.Get("RoleArn")
 	session := r.Form.Get("RoleSessionName")
 	if roleARN == "" || session == "" {
@@ -107,23 +112,21 @@ func (s *Server) assumeRole(w http.ResponseWriter, r *http.Request, c caller) {
 	}
 	// arn:aws:iam::ACCOUNT:role/PATH/NAME
 	parts := strings.SplitN(roleARN, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || !isAccountID(parts[4]) || !strings.HasPrefix(parts[5], "role/") {
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || !core.IsAccountID(parts[4]) || !strings.HasPrefix(parts[5], "role/") {
 		writeSTSError(w, http.StatusBadRequest, "ValidationError", roleARN+" is invalid")
 		return
 	}
 	target := parts[4]
 	roleName := parts[5][strings.LastIndex(parts[5], "/")+1:]
 	principal := s.principalARN(c)
-	if a, ok := s.inOrg[target]; !ok || a.Status != "ACTIVE" || s.denyAssume[target] {
-		s.mu.Lock()
-		s.stats.AssumeRoleDenied++
-		s.mu.Unlock()
+	if !s.org.Active(target) || s.denyAssume[target] {
+		s.core.Update(func(st *core.Stats) { st.AssumeRoleDenied++ })
 		writeSTSError(w, http.StatusForbidden, "AccessDenied",
 			"User: "+principal+" is not authorized to perform: sts:AssumeRole on resource: "+roleARN)
 		return
 	}
-	expires := s.clock().Add(s.opts.CredentialTTL).Truncate(time.Second)
-	tok, _ := json.Marshal(sessionToken{Account: target, Role: roleName, Session: session, Expires: expires.Unix()})
+	expires := s.core.Now().Add(s.core.Config().CredentialTTL).Truncate(time.Second)
+	tok := core.SessionToken{Account: target, Role: roleName, Session: session, Expires: expires.Unix()}
 	secret := sha256.Sum256([]byte("secret/" + target + "/" + session))
 	roleID := "AROA" + strings.ToUpper(hex.EncodeToString(secret[:8]))
 	type result struct {
@@ -147,39 +150,23 @@ func (s *Server) assumeRole(w http.ResponseWriter, r *http.Request, c caller) {
 	out.Xmlns = stsNamespace
 	out.Result.AssumedRoleUser.AssumedRoleID = roleID + ":" + session
 	out.Result.AssumedRoleUser.Arn = "arn:aws:sts::" + target + ":assumed-role/" + roleName + "/" + session
-	out.Result.Credentials.AccessKeyID = "ASIAFAKE" + target
+	out.Result.Credentials.AccessKeyID = core.TemporaryKeyFor(target)
 	out.Result.Credentials.SecretAccessKey = base64.StdEncoding.EncodeToString(secret[:30])
-	out.Result.Credentials.SessionToken = "FakeSessionToken" + base64.RawURLEncoding.EncodeToString(tok)
+	out.Result.Credentials.SessionToken = tok.Encode()
 	out.Result.Credentials.Expiration = expires.UTC().Format("2006-01-02T15:04:05Z")
 	out.Metadata.RequestID = w.Header().Get("X-Amzn-Requestid")
-	writeXML(w, http.StatusOK, out)
+	core.WriteXML(w, http.StatusOK, out)
 }
 
 // principalARN names the caller as IAM would.
-func (s *Server) principalARN(c caller) string {
-	if st, ok := parseSessionToken(c.session); ok && st.Account == c.account {
-		return "arn:aws:sts::" + c.account + ":assumed-role/" + st.Role + "/" + st.Session
+func (s *Service) principalARN(c core.Caller) string {
+	if st, ok := core.ParseSessionToken(c.Session); ok && st.Account == c.Account {
+		return "arn:aws:sts::" + c.Account + ":assumed-role/" + st.Role + "/" + st.Session
 	}
-	return "arn:aws:iam::" + c.account + ":user/fakeaws"
+	return "arn:aws:iam::" + c.Account + ":user/fakeaws"
 }
 
-func parseSessionToken(t string) (sessionToken, bool) {
-	rest, ok := strings.CutPrefix(t, "FakeSessionToken")
-	if !ok {
-		return sessionToken{}, false
-	}
-	b, err := base64.RawURLEncoding.DecodeString(rest)
-	if err != nil {
-		return sessionToken{}, false
-	}
-	var st sessionToken
-	if json.Unmarshal(b, &st) != nil {
-		return sessionToken{}, false
-	}
-	return st, true
-}
-
-func (s *Server) getCallerIdentity(w http.ResponseWriter, c caller) {
+func (s *Service) getCallerIdentity(w http.ResponseWriter, c core.Caller) {
 	type result struct {
 		XMLName xml.Name `xml:"GetCallerIdentityResponse"`
 		Xmlns   string   `xml:"xmlns,attr"`
@@ -192,13 +179,13 @@ func (s *Server) getCallerIdentity(w http.ResponseWriter, c caller) {
 	}
 	var out result
 	out.Xmlns = stsNamespace
-	out.Result.Account = c.account
+	out.Result.Account = c.Account
 	out.Result.Arn = s.principalARN(c)
 	sum := sha256.Sum256([]byte(out.Result.Arn))
 	out.Result.UserID = "AIDA" + strings.ToUpper(hex.EncodeToString(sum[:8]))
-	if st, ok := parseSessionToken(c.session); ok && st.Account == c.account {
+	if st, ok := core.ParseSessionToken(c.Session); ok && st.Account == c.Account {
 		out.Result.UserID = "AROA" + strings.ToUpper(hex.EncodeToString(sum[:8])) + ":" + st.Session
 	}
 	out.Metadata.RequestID = w.Header().Get("X-Amzn-Requestid")
-	writeXML(w, http.StatusOK, out)
+	core.WriteXML(w, http.StatusOK, out)
 }

@@ -1,4 +1,4 @@
-package fakeaws
+package securityhub
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/hubreport/hubreport/internal/fakeaws/core"
 )
 
 // Control enablement: BatchGetStandardsControlAssociations (per account and region) and the
@@ -15,7 +17,7 @@ import (
 // ListConfigurationPolicies, GetConfigurationPolicy, ListConfigurationPolicyAssociations,
 // GetConfigurationPolicyAssociation), in AWS's rest-json shapes (botocore securityhub
 // service-2.json). With central configuration on, an account's associations follow its
-// effective policy, as in AWS, where the policy sets them; otherwise Options.DisabledControls.
+// effective policy, as in AWS, where the policy sets them; otherwise Options.DisabledControls (or the estate's).
 
 // enablementOperation names the enablement operation of a request ("" when none).
 func enablementOperation(method, p string) (op, arg string) {
@@ -41,7 +43,7 @@ func enablementOperation(method, p string) (op, arg string) {
 }
 
 // serveEnablement answers the operations enablementOperation names.
-func (s *Server) serveEnablement(op, arg string, c caller, q url.Values, body []byte) (any, *shError) {
+func (s *Service) serveEnablement(op, arg string, c core.Caller, q url.Values, body []byte) (any, *shError) {
 	switch op {
 	case "BatchGetStandardsControlAssociations":
 		return s.batchGetStandardsControlAssociations(c, body)
@@ -57,12 +59,6 @@ func (s *Server) serveEnablement(op, arg string, c caller, q url.Values, body []
 		return s.getConfigurationPolicyAssociation(c, body)
 	}
 	return nil, &shError{http.StatusNotFound, "UnknownOperationException", "fakeaws: no Security Hub operation " + op}
-}
-
-// DisabledControl is a control disabled in an account (Options.DisabledControls). An empty Region
-// or Standard (a resource id such as standards/pci-dss/v/3.2.1) means every one.
-type DisabledControl struct {
-	Account, Region, Standard, ControlID, Reason string
 }
 
 // CentralConfiguration is the organization's central configuration (Options.CentralConfiguration).
@@ -93,7 +89,7 @@ type ConfigurationPolicy struct {
 
 // disabledFor returns the controls disabled in account and region for standard std, with the
 // reason, and the policy deciding it ("" when no central configuration applies).
-func (s *Server) disabledFor(account, region, std, control string) (bool, string) {
+func (s *Service) disabledFor(account, region, std, control string) (bool, string) {
 	if p := s.effectivePolicy(account); p != nil {
 		if len(p.EnabledControls) > 0 {
 			return !slices.Contains(p.EnabledControls, control), "configuration policy " + p.Name
@@ -110,7 +106,7 @@ func (s *Server) disabledFor(account, region, std, control string) (bool, string
 
 // effectivePolicy is the policy governing account, nil when it is self-managed or central
 // configuration is off.
-func (s *Server) effectivePolicy(account string) *ConfigurationPolicy {
+func (s *Service) effectivePolicy(account string) *ConfigurationPolicy {
 	id, _ := s.policyOf(account)
 	if cc := s.opts.CentralConfiguration; cc != nil {
 		for i := range cc.Policies {
@@ -123,7 +119,7 @@ func (s *Server) effectivePolicy(account string) *ConfigurationPolicy {
 }
 
 // policyOf is the policy id governing account and whether it is applied to the account itself.
-func (s *Server) policyOf(account string) (string, bool) {
+func (s *Service) policyOf(account string) (string, bool) {
 	cc := s.opts.CentralConfiguration
 	if cc == nil {
 		return SelfManaged, false
@@ -137,25 +133,25 @@ func (s *Server) policyOf(account string) (string, bool) {
 	return SelfManaged, false
 }
 
-func (s *Server) denied(c caller, op string) *shError {
-	if s.denyOps[c.account+":"+op] || s.denyOps["*:"+op] {
+func (s *Service) denied(c core.Caller, op string) *shError {
+	if s.denyOps[c.Account+":"+op] || s.denyOps["*:"+op] {
 		return &shError{http.StatusForbidden, "AccessDeniedException",
-			"User: arn:aws:sts::" + c.account + ":assumed-role/HubReportReader/hubreport is not authorized to perform: securityhub:" + op}
+			"User: arn:aws:sts::" + c.Account + ":assumed-role/HubReportReader/hubreport is not authorized to perform: securityhub:" + op}
 	}
 	return nil
 }
 
 // adminOnly refuses callers other than the delegated administrator in the home region, as AWS
 // refuses the central configuration operations.
-func (s *Server) adminOnly(c caller) *shError {
-	if c.account != s.admin || c.region != s.HomeRegion() {
+func (s *Service) adminOnly(c core.Caller) *shError {
+	if c.Account != s.org.Admin || c.Region != s.home() {
 		return &shError{http.StatusForbidden, "AccessDeniedException",
 			"Only the AWS Security Hub delegated administrator can invoke this operation from the home Region"}
 	}
 	return nil
 }
 
-func (s *Server) batchGetStandardsControlAssociations(c caller, body []byte) (any, *shError) {
+func (s *Service) batchGetStandardsControlAssociations(c core.Caller, body []byte) (any, *shError) {
 	var in struct {
 		IDs []struct {
 			SecurityControlID *string `json:"SecurityControlId"`
@@ -180,19 +176,19 @@ func (s *Server) batchGetStandardsControlAssociations(c caller, body []byte) (an
 		ctlID, arn := *x.SecurityControlID, *x.StandardsArn
 		st, ok := s.cat.Standard(arn)
 		ctl, known := s.cat.Control(ctlID)
-		if !ok || !slices.Contains(s.standards, st.ID) || !known || !slices.Contains(ctl.Standards, st.ID) {
+		if !ok || !slices.Contains(s.est.Standards, st.ID) || !known || !slices.Contains(ctl.Standards, st.ID) {
 			unprocessed = append(unprocessed, map[string]any{"StandardsControlAssociationId": id{ctlID, arn},
 				"ErrorCode": "RESOURCE_NOT_FOUND", "ErrorReason": "Control " + ctlID + " is not associated with standard " + arn})
 			continue
 		}
-		off, reason := s.disabledFor(c.account, c.region, st.ID, ctlID)
+		off, reason := s.disabledFor(c.Account, c.Region, st.ID, ctlID)
 		d := map[string]any{
-			"StandardsArn":                standardARN(c.region, st.ID),
+			"StandardsArn":                standardARN(c.Region, st.ID),
 			"SecurityControlId":           ctlID,
-			"SecurityControlArn":          "arn:aws:securityhub:" + c.region + ":" + c.account + ":security-control/" + ctlID,
+			"SecurityControlArn":          "arn:aws:securityhub:" + c.Region + ":" + c.Account + ":security-control/" + ctlID,
 			"AssociationStatus":           "ENABLED",
 			"RelatedRequirements":         []string{},
-			"UpdatedAt":                   s.now.AddDate(0, -1, 0).Format("2006-01-02T15:04:05.000Z"),
+			"UpdatedAt":                   s.est.Now.AddDate(0, -1, 0).Format("2006-01-02T15:04:05.000Z"),
 			"StandardsControlTitle":       ctl.Title,
 			"StandardsControlDescription": "This control checks: " + ctl.Title,
 		}
@@ -204,8 +200,8 @@ func (s *Server) batchGetStandardsControlAssociations(c caller, body []byte) (an
 	return map[string]any{"StandardsControlAssociationDetails": details, "UnprocessedAssociations": unprocessed}, nil
 }
 
-func (s *Server) describeOrganizationConfiguration(c caller) (any, *shError) {
-	if c.account != s.admin {
+func (s *Service) describeOrganizationConfiguration(c core.Caller) (any, *shError) {
+	if c.Account != s.org.Admin {
 		return nil, &shError{http.StatusForbidden, "AccessDeniedException", "The request is rejected because the caller is not the delegated administrator"}
 	}
 	kind := "LOCAL"
@@ -216,11 +212,11 @@ func (s *Server) describeOrganizationConfiguration(c caller) (any, *shError) {
 		"OrganizationConfiguration": map[string]any{"ConfigurationType": kind, "Status": "ENABLED"}}, nil
 }
 
-func (s *Server) policyARN(id string) string {
-	return "arn:aws:securityhub:" + s.HomeRegion() + ":" + s.admin + ":configuration-policy/" + id
+func (s *Service) policyARN(id string) string {
+	return "arn:aws:securityhub:" + s.home() + ":" + s.org.Admin + ":configuration-policy/" + id
 }
 
-func (s *Server) listConfigurationPolicies(c caller, q url.Values) (any, *shError) {
+func (s *Service) listConfigurationPolicies(c core.Caller, q url.Values) (any, *shError) {
 	if err := s.adminOnly(c); err != nil {
 		return nil, err
 	}
@@ -232,18 +228,18 @@ func (s *Server) listConfigurationPolicies(c caller, q url.Values) (any, *shErro
 	if cc := s.opts.CentralConfiguration; cc != nil {
 		for _, p := range cc.Policies {
 			all = append(all, map[string]any{"Arn": s.policyARN(p.ID), "Id": p.ID, "Name": p.Name,
-				"Description": p.Name, "ServiceEnabled": p.ServiceEnabled, "UpdatedAt": s.now.AddDate(0, -2, 0).Format("2006-01-02T15:04:05.000Z")})
+				"Description": p.Name, "ServiceEnabled": p.ServiceEnabled, "UpdatedAt": s.est.Now.AddDate(0, -2, 0).Format("2006-01-02T15:04:05.000Z")})
 		}
 	}
-	items, next := page(all, offset, size, hash)
-	out := map[string]any{"ConfigurationPolicySummaries": nonNil(items)}
+	items, next := core.Page(all, offset, size, hash)
+	out := map[string]any{"ConfigurationPolicySummaries": core.NonNil(items)}
 	if next != "" {
 		out["NextToken"] = next
 	}
 	return out, nil
 }
 
-func (s *Server) getConfigurationPolicy(c caller, ident string) (any, *shError) {
+func (s *Service) getConfigurationPolicy(c core.Caller, ident string) (any, *shError) {
 	if err := s.adminOnly(c); err != nil {
 		return nil, err
 	}
@@ -256,24 +252,24 @@ func (s *Server) getConfigurationPolicy(c caller, ident string) (any, *shError) 
 			if len(p.EnabledControls) > 0 {
 				controls["EnabledSecurityControlIdentifiers"] = p.EnabledControls
 			} else {
-				controls["DisabledSecurityControlIdentifiers"] = nonNil(p.DisabledControls)
+				controls["DisabledSecurityControlIdentifiers"] = core.NonNil(p.DisabledControls)
 			}
 			var stds []string
 			for _, id := range p.EnabledStandards {
-				stds = append(stds, standardARN(s.HomeRegion(), id))
+				stds = append(stds, standardARN(s.home(), id))
 			}
 			return map[string]any{"Arn": s.policyARN(p.ID), "Id": p.ID, "Name": p.Name, "Description": p.Name,
-				"CreatedAt": s.now.AddDate(0, -6, 0).Format("2006-01-02T15:04:05.000Z"),
-				"UpdatedAt": s.now.AddDate(0, -2, 0).Format("2006-01-02T15:04:05.000Z"),
+				"CreatedAt": s.est.Now.AddDate(0, -6, 0).Format("2006-01-02T15:04:05.000Z"),
+				"UpdatedAt": s.est.Now.AddDate(0, -2, 0).Format("2006-01-02T15:04:05.000Z"),
 				"ConfigurationPolicy": map[string]any{"SecurityHub": map[string]any{"ServiceEnabled": p.ServiceEnabled,
-					"EnabledStandardIdentifiers": nonNil(stds), "SecurityControlsConfiguration": controls}}}, nil
+					"EnabledStandardIdentifiers": core.NonNil(stds), "SecurityControlsConfiguration": controls}}}, nil
 		}
 	}
 	return nil, &shError{http.StatusNotFound, "ResourceNotFoundException", "Configuration policy " + ident + " not found"}
 }
 
 // association is a ConfigurationPolicyAssociationSummary.
-func (s *Server) association(target, kind string) map[string]any {
+func (s *Service) association(target, kind string) map[string]any {
 	id, applied := s.policyOf(target)
 	if kind == "ROOT" {
 		id, applied = SelfManaged, false
@@ -288,10 +284,10 @@ func (s *Server) association(target, kind string) map[string]any {
 		t = "APPLIED"
 	}
 	return map[string]any{"ConfigurationPolicyId": id, "TargetId": target, "TargetType": kind, "AssociationType": t,
-		"AssociationStatus": "SUCCESS", "UpdatedAt": s.now.AddDate(0, -2, 0).Format("2006-01-02T15:04:05.000Z")}
+		"AssociationStatus": "SUCCESS", "UpdatedAt": s.est.Now.AddDate(0, -2, 0).Format("2006-01-02T15:04:05.000Z")}
 }
 
-func (s *Server) listConfigurationPolicyAssociations(c caller, body []byte) (any, *shError) {
+func (s *Service) listConfigurationPolicyAssociations(c core.Caller, body []byte) (any, *shError) {
 	if err := s.adminOnly(c); err != nil {
 		return nil, err
 	}
@@ -317,14 +313,14 @@ func (s *Server) listConfigurationPolicyAssociations(c caller, body []byte) (any
 			filter = append(filter, strings.TrimSpace(deref(p)))
 		}
 	}
-	hash := queryHash(append([]string{"ListConfigurationPolicyAssociations", c.account, c.region, strconv.Itoa(size)}, filter...)...)
-	offset, ok := readToken(in.NextToken, hash)
+	hash := core.QueryHash(append([]string{"ListConfigurationPolicyAssociations", c.Account, c.Region, strconv.Itoa(size)}, filter...)...)
+	offset, ok := core.ReadToken(in.NextToken, hash)
 	if !ok {
 		return nil, invalidInput("The NextToken is invalid or does not match the request parameters")
 	}
 	all := []map[string]any{s.association(RootID, "ROOT")}
-	ids := make([]string, 0, len(s.orgList))
-	for _, a := range s.orgList {
+	ids := make([]string, 0, len(s.org.Accounts))
+	for _, a := range s.org.Accounts {
 		if a.Status == "ACTIVE" {
 			ids = append(ids, a.AccountID)
 		}
@@ -339,15 +335,15 @@ func (s *Server) listConfigurationPolicyAssociations(c caller, body []byte) (any
 				filter[1] != "" && m["AssociationType"] != filter[1] || filter[2] != "" && m["AssociationStatus"] != filter[2]
 		})
 	}
-	items, next := page(all, offset, size, hash)
-	out := map[string]any{"ConfigurationPolicyAssociationSummaries": nonNil(items)}
+	items, next := core.Page(all, offset, size, hash)
+	out := map[string]any{"ConfigurationPolicyAssociationSummaries": core.NonNil(items)}
 	if next != "" {
 		out["NextToken"] = next
 	}
 	return out, nil
 }
 
-func (s *Server) getConfigurationPolicyAssociation(c caller, body []byte) (any, *shError) {
+func (s *Service) getConfigurationPolicyAssociation(c core.Caller, body []byte) (any, *shError) {
 	if err := s.adminOnly(c); err != nil {
 		return nil, err
 	}
@@ -365,7 +361,7 @@ func (s *Server) getConfigurationPolicyAssociation(c caller, body []byte) (any, 
 	case in.Target == nil:
 		return nil, invalidInput("Target is required")
 	case in.Target.AccountID != nil:
-		if a := s.inOrg[*in.Target.AccountID]; a == nil || a.Status != "ACTIVE" {
+		if !s.org.Active(*in.Target.AccountID) {
 			return nil, &shError{http.StatusNotFound, "ResourceNotFoundException", "Account " + *in.Target.AccountID + " is not a member"}
 		}
 		return s.association(*in.Target.AccountID, "ACCOUNT"), nil

@@ -1,4 +1,4 @@
-package fakeaws
+package securityhub
 
 import (
 	"cmp"
@@ -8,8 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hubreport/hubreport/internal/collect"
-	"github.com/hubreport/hubreport/internal/model"
+	"github.com/hubreport/hubreport/internal/fakeaws/estate"
 )
 
 // GetFindings filters (AwsSecurityFindingFilters). The semantics follow the StringFilter
@@ -27,56 +26,56 @@ import (
 // the field, rather than silently ignored.
 
 // stringFields are the StringFilter fields the emulator supports.
-var stringFields = map[string]func(f *model.Finding) []string{
-	"AwsAccountId":                       func(f *model.Finding) []string { return one(f.AccountID) },
-	"Region":                             func(f *model.Finding) []string { return one(f.Region) },
-	"Id":                                 func(f *model.Finding) []string { return one(f.ID) },
-	"ProductArn":                         func(f *model.Finding) []string { return one(f.ProductARN) },
-	"ProductName":                        func(f *model.Finding) []string { return one(f.ProductName) },
-	"CompanyName":                        func(f *model.Finding) []string { return one(f.CompanyName) },
-	"GeneratorId":                        func(f *model.Finding) []string { return one(f.GeneratorID) },
-	"Type":                               func(f *model.Finding) []string { return one(f.Type) },
-	"FindingProviderFieldsTypes":         func(f *model.Finding) []string { return one(f.Type) },
-	"Title":                              func(f *model.Finding) []string { return one(f.Title) },
-	"Description":                        func(f *model.Finding) []string { return one(f.Title) },
-	"ResourceType":                       func(f *model.Finding) []string { return one(f.ResourceType) },
-	"ResourceId":                         func(f *model.Finding) []string { return one(f.ResourceID) },
-	"ResourceRegion":                     func(f *model.Finding) []string { return resourceOnly(f, f.Region) },
-	"ResourcePartition":                  func(f *model.Finding) []string { return resourceOnly(f, "aws") },
-	"SeverityLabel":                      func(f *model.Finding) []string { return one(f.SeverityLabel) },
-	"FindingProviderFieldsSeverityLabel": func(f *model.Finding) []string { return one(f.SeverityLabel) },
-	"ComplianceStatus":                   func(f *model.Finding) []string { return one(f.ComplianceStatus) },
-	"ComplianceSecurityControlId":        func(f *model.Finding) []string { return one(f.ControlID) },
-	"ComplianceAssociatedStandardsId": func(f *model.Finding) []string {
+var stringFields = map[string]func(f *estate.Finding) []string{
+	"AwsAccountId":                       func(f *estate.Finding) []string { return one(f.AccountID) },
+	"Region":                             func(f *estate.Finding) []string { return one(f.Region) },
+	"Id":                                 func(f *estate.Finding) []string { return one(f.ID) },
+	"ProductArn":                         func(f *estate.Finding) []string { return one(f.ProductARN) },
+	"ProductName":                        func(f *estate.Finding) []string { return one(f.ProductName) },
+	"CompanyName":                        func(f *estate.Finding) []string { return one(f.CompanyName) },
+	"GeneratorId":                        func(f *estate.Finding) []string { return one(f.GeneratorID) },
+	"Type":                               func(f *estate.Finding) []string { return one(f.Type) },
+	"FindingProviderFieldsTypes":         func(f *estate.Finding) []string { return one(f.Type) },
+	"Title":                              func(f *estate.Finding) []string { return one(f.Title) },
+	"Description":                        func(f *estate.Finding) []string { return one(f.Title) },
+	"ResourceType":                       func(f *estate.Finding) []string { return one(f.ResourceType) },
+	"ResourceId":                         func(f *estate.Finding) []string { return one(f.ResourceID) },
+	"ResourceRegion":                     func(f *estate.Finding) []string { return resourceOnly(f, f.Region) },
+	"ResourcePartition":                  func(f *estate.Finding) []string { return resourceOnly(f, "aws") },
+	"SeverityLabel":                      func(f *estate.Finding) []string { return one(f.SeverityLabel) },
+	"FindingProviderFieldsSeverityLabel": func(f *estate.Finding) []string { return one(f.SeverityLabel) },
+	"ComplianceStatus":                   func(f *estate.Finding) []string { return one(f.ComplianceStatus) },
+	"ComplianceSecurityControlId":        func(f *estate.Finding) []string { return one(f.ControlID) },
+	"ComplianceAssociatedStandardsId": func(f *estate.Finding) []string {
 		if f.ControlID == "" {
 			return nil // MarshalASFF writes AssociatedStandards only for control findings
 		}
 		return f.Standards
 	},
-	"WorkflowStatus": func(f *model.Finding) []string { return one(f.WorkflowStatus) },
-	"WorkflowState":  func(f *model.Finding) []string { return one(collect.LegacyWorkflowState(f.WorkflowStatus)) },
-	"RecordState":    func(f *model.Finding) []string { return one(f.RecordState) },
-	"NoteText":       func(f *model.Finding) []string { return one(f.NoteText) },
-	"NoteUpdatedBy":  func(f *model.Finding) []string { return one(f.NoteUpdatedBy) },
+	"WorkflowStatus": func(f *estate.Finding) []string { return one(f.WorkflowStatus) },
+	"WorkflowState":  func(f *estate.Finding) []string { return one(estate.LegacyWorkflowState(f.WorkflowStatus)) },
+	"RecordState":    func(f *estate.Finding) []string { return one(f.RecordState) },
+	"NoteText":       func(f *estate.Finding) []string { return one(f.NoteText) },
+	"NoteUpdatedBy":  func(f *estate.Finding) []string { return one(f.NoteUpdatedBy) },
 }
 
 // dateFields are the DateFilter fields. LastObservedAt is written as UpdatedAt (MarshalASFF).
-var dateFields = map[string]func(f *model.Finding) time.Time{
-	"UpdatedAt":       func(f *model.Finding) time.Time { return f.UpdatedAt },
-	"LastObservedAt":  func(f *model.Finding) time.Time { return f.UpdatedAt },
-	"CreatedAt":       func(f *model.Finding) time.Time { return cmp.Or(f.CreatedAt, f.UpdatedAt) },
-	"FirstObservedAt": func(f *model.Finding) time.Time { return f.FirstObservedAt },
-	"NoteUpdatedAt":   func(f *model.Finding) time.Time { return f.NoteUpdatedAt },
+var dateFields = map[string]func(f *estate.Finding) time.Time{
+	"UpdatedAt":       func(f *estate.Finding) time.Time { return f.UpdatedAt },
+	"LastObservedAt":  func(f *estate.Finding) time.Time { return f.UpdatedAt },
+	"CreatedAt":       func(f *estate.Finding) time.Time { return cmp.Or(f.CreatedAt, f.UpdatedAt) },
+	"FirstObservedAt": func(f *estate.Finding) time.Time { return f.FirstObservedAt },
+	"NoteUpdatedAt":   func(f *estate.Finding) time.Time { return f.NoteUpdatedAt },
 }
 
 // numberFields are the NumberFilter fields.
-var numberFields = map[string]func(f *model.Finding) float64{
-	"SeverityNormalized": func(f *model.Finding) float64 { return float64(f.SeverityNormalized) },
+var numberFields = map[string]func(f *estate.Finding) float64{
+	"SeverityNormalized": func(f *estate.Finding) float64 { return float64(f.SeverityNormalized) },
 }
 
 // mapFields are the MapFilter fields.
-var mapFields = map[string]func(f *model.Finding) map[string]string{
-	"UserDefinedFields": func(f *model.Finding) map[string]string { return f.UserDefinedFields },
+var mapFields = map[string]func(f *estate.Finding) map[string]string{
+	"UserDefinedFields": func(f *estate.Finding) map[string]string { return f.UserDefinedFields },
 }
 
 func one(s string) []string {
@@ -86,7 +85,7 @@ func one(s string) []string {
 	return []string{s}
 }
 
-func resourceOnly(f *model.Finding, v string) []string {
+func resourceOnly(f *estate.Finding, v string) []string {
 	if f.ResourceID == "" && f.ResourceType == "" {
 		return nil
 	}
@@ -123,13 +122,13 @@ type mapFilter struct {
 }
 
 // fieldTest is one field's filters, ready to apply.
-type fieldTest func(f *model.Finding) bool
+type fieldTest func(f *estate.Finding) bool
 
 type filters struct {
 	tests []fieldTest
 }
 
-func (fs *filters) match(f *model.Finding) bool {
+func (fs *filters) match(f *estate.Finding) bool {
 	for _, t := range fs.tests {
 		if !t(f) {
 			return false
@@ -175,7 +174,7 @@ func parseFilters(raw map[string]json.RawMessage, now time.Time) (*filters, *shE
 	return out, nil
 }
 
-func compileString(name string, msg json.RawMessage, get func(*model.Finding) []string) (fieldTest, *shError) {
+func compileString(name string, msg json.RawMessage, get func(*estate.Finding) []string) (fieldTest, *shError) {
 	var list []stringFilter
 	if err := json.Unmarshal(msg, &list); err != nil {
 		return nil, invalidInput("Filters.%s: %v", name, err)
@@ -209,7 +208,7 @@ func compileString(name string, msg json.RawMessage, get func(*model.Finding) []
 	case seen["EQUALS"] && (seen["NOT_EQUALS"] || seen["PREFIX_NOT_EQUALS"]):
 		return nil, invalidInput("Filters.%s: EQUALS filters cannot be combined with NOT_EQUALS or PREFIX_NOT_EQUALS filters", name)
 	}
-	return func(f *model.Finding) bool {
+	return func(f *estate.Finding) bool {
 		vals := get(f)
 		if len(pos) > 0 {
 			hit := false
@@ -262,7 +261,7 @@ func parseTimestamp(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-func compileDate(name string, msg json.RawMessage, get func(*model.Finding) time.Time, now time.Time) (fieldTest, *shError) {
+func compileDate(name string, msg json.RawMessage, get func(*estate.Finding) time.Time, now time.Time) (fieldTest, *shError) {
 	var list []dateFilter
 	if err := json.Unmarshal(msg, &list); err != nil {
 		return nil, invalidInput("Filters.%s: %v", name, err)
@@ -315,7 +314,7 @@ func compileDate(name string, msg json.RawMessage, get func(*model.Finding) time
 		}
 		spans[i] = sp
 	}
-	return func(f *model.Finding) bool {
+	return func(f *estate.Finding) bool {
 		t := get(f)
 		if t.IsZero() {
 			return false
@@ -329,7 +328,7 @@ func compileDate(name string, msg json.RawMessage, get func(*model.Finding) time
 	}, nil
 }
 
-func compileNumber(name string, msg json.RawMessage, get func(*model.Finding) float64) (fieldTest, *shError) {
+func compileNumber(name string, msg json.RawMessage, get func(*estate.Finding) float64) (fieldTest, *shError) {
 	var list []numberFilter
 	if err := json.Unmarshal(msg, &list); err != nil {
 		return nil, invalidInput("Filters.%s: %v", name, err)
@@ -342,7 +341,7 @@ func compileNumber(name string, msg json.RawMessage, get func(*model.Finding) fl
 			return nil, invalidInput("Filters.%s[%d] needs Gte, Lte, Eq, Gt or Lt", name, i)
 		}
 	}
-	return func(f *model.Finding) bool {
+	return func(f *estate.Finding) bool {
 		v := get(f)
 		for _, nf := range list {
 			if (nf.Gte == nil || v >= *nf.Gte) && (nf.Lte == nil || v <= *nf.Lte) &&
@@ -354,7 +353,7 @@ func compileNumber(name string, msg json.RawMessage, get func(*model.Finding) fl
 	}, nil
 }
 
-func compileMap(name string, msg json.RawMessage, get func(*model.Finding) map[string]string) (fieldTest, *shError) {
+func compileMap(name string, msg json.RawMessage, get func(*estate.Finding) map[string]string) (fieldTest, *shError) {
 	var list []mapFilter
 	if err := json.Unmarshal(msg, &list); err != nil {
 		return nil, invalidInput("Filters.%s: %v", name, err)
@@ -376,7 +375,7 @@ func compileMap(name string, msg json.RawMessage, get func(*model.Finding) map[s
 			return nil, invalidInput("Filters.%s[%d].Comparison %q is not valid for a map filter", name, i, mf.Comparison)
 		}
 	}
-	return func(f *model.Finding) bool {
+	return func(f *estate.Finding) bool {
 		m := get(f)
 		if len(pos) > 0 {
 			hit := false
@@ -400,38 +399,38 @@ func compileMap(name string, msg json.RawMessage, get func(*model.Finding) map[s
 }
 
 // sortFields are the SortCriteria fields the emulator supports.
-var sortFields = map[string]func(a, b *model.Finding) int{
-	"AwsAccountId":                func(a, b *model.Finding) int { return strings.Compare(a.AccountID, b.AccountID) },
-	"Region":                      func(a, b *model.Finding) int { return strings.Compare(a.Region, b.Region) },
-	"Id":                          func(a, b *model.Finding) int { return strings.Compare(a.ID, b.ID) },
-	"ProductArn":                  func(a, b *model.Finding) int { return strings.Compare(a.ProductARN, b.ProductARN) },
-	"ProductName":                 func(a, b *model.Finding) int { return strings.Compare(a.ProductName, b.ProductName) },
-	"GeneratorId":                 func(a, b *model.Finding) int { return strings.Compare(a.GeneratorID, b.GeneratorID) },
-	"Title":                       func(a, b *model.Finding) int { return strings.Compare(a.Title, b.Title) },
-	"ResourceId":                  func(a, b *model.Finding) int { return strings.Compare(a.ResourceID, b.ResourceID) },
-	"ResourceType":                func(a, b *model.Finding) int { return strings.Compare(a.ResourceType, b.ResourceType) },
-	"SeverityLabel":               func(a, b *model.Finding) int { return strings.Compare(a.SeverityLabel, b.SeverityLabel) },
-	"SeverityNormalized":          func(a, b *model.Finding) int { return cmp.Compare(a.SeverityNormalized, b.SeverityNormalized) },
-	"ComplianceStatus":            func(a, b *model.Finding) int { return strings.Compare(a.ComplianceStatus, b.ComplianceStatus) },
-	"ComplianceSecurityControlId": func(a, b *model.Finding) int { return strings.Compare(a.ControlID, b.ControlID) },
-	"WorkflowStatus":              func(a, b *model.Finding) int { return strings.Compare(a.WorkflowStatus, b.WorkflowStatus) },
-	"RecordState":                 func(a, b *model.Finding) int { return strings.Compare(a.RecordState, b.RecordState) },
-	"UpdatedAt":                   func(a, b *model.Finding) int { return a.UpdatedAt.Compare(b.UpdatedAt) },
-	"LastObservedAt":              func(a, b *model.Finding) int { return a.UpdatedAt.Compare(b.UpdatedAt) },
-	"CreatedAt": func(a, b *model.Finding) int {
+var sortFields = map[string]func(a, b *estate.Finding) int{
+	"AwsAccountId":                func(a, b *estate.Finding) int { return strings.Compare(a.AccountID, b.AccountID) },
+	"Region":                      func(a, b *estate.Finding) int { return strings.Compare(a.Region, b.Region) },
+	"Id":                          func(a, b *estate.Finding) int { return strings.Compare(a.ID, b.ID) },
+	"ProductArn":                  func(a, b *estate.Finding) int { return strings.Compare(a.ProductARN, b.ProductARN) },
+	"ProductName":                 func(a, b *estate.Finding) int { return strings.Compare(a.ProductName, b.ProductName) },
+	"GeneratorId":                 func(a, b *estate.Finding) int { return strings.Compare(a.GeneratorID, b.GeneratorID) },
+	"Title":                       func(a, b *estate.Finding) int { return strings.Compare(a.Title, b.Title) },
+	"ResourceId":                  func(a, b *estate.Finding) int { return strings.Compare(a.ResourceID, b.ResourceID) },
+	"ResourceType":                func(a, b *estate.Finding) int { return strings.Compare(a.ResourceType, b.ResourceType) },
+	"SeverityLabel":               func(a, b *estate.Finding) int { return strings.Compare(a.SeverityLabel, b.SeverityLabel) },
+	"SeverityNormalized":          func(a, b *estate.Finding) int { return cmp.Compare(a.SeverityNormalized, b.SeverityNormalized) },
+	"ComplianceStatus":            func(a, b *estate.Finding) int { return strings.Compare(a.ComplianceStatus, b.ComplianceStatus) },
+	"ComplianceSecurityControlId": func(a, b *estate.Finding) int { return strings.Compare(a.ControlID, b.ControlID) },
+	"WorkflowStatus":              func(a, b *estate.Finding) int { return strings.Compare(a.WorkflowStatus, b.WorkflowStatus) },
+	"RecordState":                 func(a, b *estate.Finding) int { return strings.Compare(a.RecordState, b.RecordState) },
+	"UpdatedAt":                   func(a, b *estate.Finding) int { return a.UpdatedAt.Compare(b.UpdatedAt) },
+	"LastObservedAt":              func(a, b *estate.Finding) int { return a.UpdatedAt.Compare(b.UpdatedAt) },
+	"CreatedAt": func(a, b *estate.Finding) int {
 		return cmp.Or(a.CreatedAt, a.UpdatedAt).Compare(cmp.Or(b.CreatedAt, b.UpdatedAt))
 	},
-	"FirstObservedAt": func(a, b *model.Finding) int { return a.FirstObservedAt.Compare(b.FirstObservedAt) },
+	"FirstObservedAt": func(a, b *estate.Finding) int { return a.FirstObservedAt.Compare(b.FirstObservedAt) },
 }
 
 // sorter compiles SortCriteria. nil means the default order (ProductArn, Id), which the findings
 // are kept in, so a stable sort also breaks ties by it.
-func sorter(criteria []sortCriterion) (func(a, b *model.Finding) int, *shError) {
+func sorter(criteria []sortCriterion) (func(a, b *estate.Finding) int, *shError) {
 	if len(criteria) == 0 {
 		return nil, nil
 	}
 	type key struct {
-		cmp  func(a, b *model.Finding) int
+		cmp  func(a, b *estate.Finding) int
 		desc bool
 	}
 	keys := make([]key, len(criteria))
@@ -450,7 +449,7 @@ func sorter(criteria []sortCriterion) (func(a, b *model.Finding) int, *shError) 
 		}
 		keys[i] = key{fn, c.SortOrder == "desc"}
 	}
-	return func(a, b *model.Finding) int {
+	return func(a, b *estate.Finding) int {
 		for _, k := range keys {
 			c := k.cmp(a, b)
 			if k.desc {

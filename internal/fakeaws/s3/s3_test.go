@@ -1,4 +1,4 @@
-package fakeaws_test
+package s3_test
 
 import (
 	"bytes"
@@ -20,12 +20,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubreport/hubreport/internal/fakeaws/fakeawstest"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
+
+const home = fakeawstest.Home
 
 const testBucket = "reports-bucket"
 
@@ -41,7 +46,7 @@ type s3Env struct {
 // aws-chunked with a trailing checksum) or HTTP (checksum in a header, plain body).
 func newS3Env(t *testing.T, tls bool, optFns ...func(*s3.Options)) *s3Env {
 	t.Helper()
-	srv, err := fakeaws.New(fakeaws.Options{Accounts: 2, Unlimited: true, S3Buckets: []string{testBucket}})
+	srv, err := demoaws.New(demoaws.Config{Accounts: 2}, fakeaws.Options{Unlimited: true, S3Buckets: []string{testBucket}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +67,7 @@ func newS3Env(t *testing.T, tls bool, optFns ...func(*s3.Options)) *s3Env {
 	hc := hs.Client()
 	// The checksum settings are what config.LoadDefaultConfig resolves by default; a bare
 	// aws.Config leaves them unset, which turns the SDK's default integrity protection off.
-	client := s3.NewFromConfig(aws.Config{Region: home, Credentials: staticCreds(srv.AdministratorAccount()),
+	client := s3.NewFromConfig(aws.Config{Region: home, Credentials: fakeawstest.Credentials(srv.AdministratorAccount()),
 		BaseEndpoint: aws.String(hs.URL), HTTPClient: hc,
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenSupported}, func(o *s3.Options) {
@@ -214,7 +219,7 @@ func TestS3SSEKMS(t *testing.T) {
 	}
 	// A key id without aws:kms is refused.
 	_, err = e.put(t, "enc3.pdf", []byte("x"), func(in *s3.PutObjectInput) { in.SSEKMSKeyId = aws.String(keyID) })
-	if apiCode(err) != "InvalidArgument" {
+	if fakeawstest.ErrorCode(err) != "InvalidArgument" {
 		t.Errorf("key id without aws:kms: %v, want InvalidArgument", err)
 	}
 }
@@ -227,7 +232,7 @@ func TestS3ConditionalWrites(t *testing.T) {
 	}
 	_, err = e.put(t, "state.json", []byte(`{"v":2}`), func(in *s3.PutObjectInput) { in.IfNoneMatch = aws.String("*") })
 	var re interface{ HTTPStatusCode() int }
-	if apiCode(err) != "PreconditionFailed" || !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusPreconditionFailed {
+	if fakeawstest.ErrorCode(err) != "PreconditionFailed" || !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusPreconditionFailed {
 		t.Fatalf("If-None-Match:* on an existing key: %v, want 412 PreconditionFailed", err)
 	}
 	// If-Match with the current ETag succeeds.
@@ -238,7 +243,7 @@ func TestS3ConditionalWrites(t *testing.T) {
 	// Another writer changes the object: the ETag we hold is stale.
 	e.srv.PutObjectDirect(testBucket, "state.json", []byte(`{"v":"other"}`))
 	_, err = e.put(t, "state.json", []byte(`{"v":3}`), func(in *s3.PutObjectInput) { in.IfMatch = second.ETag })
-	if apiCode(err) != "PreconditionFailed" {
+	if fakeawstest.ErrorCode(err) != "PreconditionFailed" {
 		t.Fatalf("If-Match with a stale ETag: %v, want PreconditionFailed", err)
 	}
 	if o, _ := e.srv.Object(testBucket, "state.json"); string(o.Body) != `{"v":"other"}` {
@@ -247,7 +252,7 @@ func TestS3ConditionalWrites(t *testing.T) {
 	// If-Match on a missing key: 404 NoSuchKey, as S3 documents.
 	_, err = e.put(t, "missing.json", []byte(`{}`), func(in *s3.PutObjectInput) { in.IfMatch = second.ETag })
 	var nsk *s3types.NoSuchKey
-	if apiCode(err) != "NoSuchKey" && !errors.As(err, &nsk) {
+	if fakeawstest.ErrorCode(err) != "NoSuchKey" && !errors.As(err, &nsk) {
 		t.Errorf("If-Match on a missing key: %v, want NoSuchKey", err)
 	}
 	if st := e.srv.Stats(); st.S3PreconditionFailed != 2 || st.S3Puts != 2 {
@@ -256,7 +261,7 @@ func TestS3ConditionalWrites(t *testing.T) {
 	// Conditional GET.
 	cur, _ := e.srv.Object(testBucket, "state.json")
 	_, err = e.client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(testBucket), Key: aws.String("state.json"), IfMatch: second.ETag})
-	if apiCode(err) != "PreconditionFailed" {
+	if fakeawstest.ErrorCode(err) != "PreconditionFailed" {
 		t.Errorf("GetObject If-Match stale: %v", err)
 	}
 	out, err := e.client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(testBucket), Key: aws.String("state.json"), IfMatch: aws.String(cur.ETag)})
@@ -278,7 +283,7 @@ func TestS3ConcurrentCreateOnlyOneWins(t *testing.T) {
 			_, err := e.put(t, "lock", []byte{byte(i)}, func(in *s3.PutObjectInput) { in.IfNoneMatch = aws.String("*") })
 			mu.Lock()
 			defer mu.Unlock()
-			switch apiCode(err) {
+			switch fakeawstest.ErrorCode(err) {
 			case "":
 				wins++
 			case "PreconditionFailed":
@@ -308,11 +313,11 @@ func TestS3NotFound(t *testing.T) {
 		t.Errorf("HeadObject missing key: %v, want *types.NotFound", err)
 	}
 	_, err = e.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("other-bucket"), Key: aws.String("k")})
-	if apiCode(err) != "NoSuchBucket" {
+	if fakeawstest.ErrorCode(err) != "NoSuchBucket" {
 		t.Errorf("GetObject unknown bucket: %v, want NoSuchBucket", err)
 	}
 	_, err = e.put(t, "k", []byte("x"), func(in *s3.PutObjectInput) { in.Bucket = aws.String("other-bucket") })
-	if apiCode(err) != "NoSuchBucket" {
+	if fakeawstest.ErrorCode(err) != "NoSuchBucket" {
 		t.Errorf("PutObject unknown bucket: %v, want NoSuchBucket", err)
 	}
 }
@@ -368,7 +373,7 @@ func TestS3ChecksumMismatchRejected(t *testing.T) {
 	_, err := e.put(t, "bad", []byte("payload"), func(in *s3.PutObjectInput) {
 		in.ChecksumCRC32 = aws.String("AAAAAA==")
 	})
-	if apiCode(err) != "BadDigest" {
+	if fakeawstest.ErrorCode(err) != "BadDigest" {
 		t.Errorf("wrong CRC32: %v, want BadDigest", err)
 	}
 	if _, ok := e.srv.Object(testBucket, "bad"); ok {
@@ -377,11 +382,11 @@ func TestS3ChecksumMismatchRejected(t *testing.T) {
 }
 
 func TestS3Faults(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, Unlimited: true, S3Buckets: []string{testBucket}, ThrottleRate: 1})
-	client := s3.NewFromConfig(aws.Config{Region: home, Credentials: staticCreds(srv.AdministratorAccount()),
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, fakeaws.Options{Unlimited: true, S3Buckets: []string{testBucket}, ThrottleRate: 1})
+	client := s3.NewFromConfig(aws.Config{Region: home, Credentials: fakeawstest.Credentials(srv.AdministratorAccount()),
 		BaseEndpoint: aws.String(hs.URL), RetryMaxAttempts: 1}, func(o *s3.Options) { o.UsePathStyle = true })
 	_, err := client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(testBucket), Key: aws.String("k"), Body: strings.NewReader("x")})
-	if apiCode(err) != "SlowDown" {
+	if fakeawstest.ErrorCode(err) != "SlowDown" {
 		t.Errorf("throttled PutObject: %v, want SlowDown", err)
 	}
 }
@@ -524,11 +529,11 @@ func TestS3ListObjectsV2(t *testing.T) {
 		"max-keys": {MaxKeys: aws.Int32(-1)},
 	} {
 		in.Bucket = aws.String(testBucket)
-		if _, err := e.client.ListObjectsV2(ctx, in); apiCode(err) != "InvalidArgument" {
+		if _, err := e.client.ListObjectsV2(ctx, in); fakeawstest.ErrorCode(err) != "InvalidArgument" {
 			t.Errorf("%s: %v, want InvalidArgument", name, err)
 		}
 	}
-	if _, err := e.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("other-bucket")}); apiCode(err) != "NoSuchBucket" {
+	if _, err := e.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("other-bucket")}); fakeawstest.ErrorCode(err) != "NoSuchBucket" {
 		t.Errorf("unknown bucket: %v, want NoSuchBucket", err)
 	}
 	if n := e.srv.Stats().Requests["ListObjectsV2"]; n < 10 {

@@ -1,10 +1,12 @@
-package fakeaws
+package securityhub
 
 import (
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/hubreport/hubreport/internal/fakeaws/core"
 )
 
 // standardsControlAssociation is a StandardsControlAssociationSummary as AWS writes it (botocore
@@ -25,7 +27,7 @@ type standardsControlAssociation struct {
 // association with each standard enabled in the caller's account that contains it, as AWS lists
 // it (only enabled standards; MaxResults 1-100, 25 by default). The catalog the emulator is
 // handed carries no related requirements, so none are listed.
-func (s *Server) listStandardsControlAssociations(c caller, q url.Values) (any, *shError) {
+func (s *Service) listStandardsControlAssociations(c core.Caller, q url.Values) (any, *shError) {
 	id := q.Get("SecurityControlId")
 	if id == "" {
 		return nil, invalidInput("SecurityControlId is required")
@@ -46,24 +48,24 @@ func (s *Server) listStandardsControlAssociations(c caller, q url.Values) (any, 
 	if err != nil {
 		return nil, err
 	}
-	hash := queryHash("ListStandardsControlAssociations", c.account, c.region, id, strconv.Itoa(size))
-	offset, ok := readToken(queryToken(q), hash)
+	hash := core.QueryHash("ListStandardsControlAssociations", c.Account, c.Region, id, strconv.Itoa(size))
+	offset, ok := core.ReadToken(queryToken(q), hash)
 	if !ok {
 		return nil, invalidInput("The NextToken is invalid or does not match the request parameters")
 	}
 	var all []standardsControlAssociation
-	for _, std := range s.standards {
+	for _, std := range s.est.Standards {
 		if !slices.Contains(ctl.Standards, std) {
 			continue
 		}
-		all = append(all, standardsControlAssociation{StandardsArn: standardARN(c.region, std), SecurityControlID: ctl.ID,
-			SecurityControlArn: "arn:aws:securityhub:" + c.region + ":" + c.account + ":security-control/" + ctl.ID,
+		all = append(all, standardsControlAssociation{StandardsArn: standardARN(c.Region, std), SecurityControlID: ctl.ID,
+			SecurityControlArn: "arn:aws:securityhub:" + c.Region + ":" + c.Account + ":security-control/" + ctl.ID,
 			AssociationStatus:  "ENABLED", RelatedRequirements: []string{},
-			UpdatedAt:             s.now.AddDate(-1, 0, 0).Format("2006-01-02T15:04:05.000Z"),
+			UpdatedAt:             s.est.Now.AddDate(-1, 0, 0).Format("2006-01-02T15:04:05.000Z"),
 			StandardsControlTitle: ctl.Title, StandardsControlDescription: "This control checks: " + ctl.Title})
 	}
-	items, next := page(all, offset, size, hash)
-	out := map[string]any{"StandardsControlAssociationSummaries": nonNil(items)}
+	items, next := core.Page(all, offset, size, hash)
+	out := map[string]any{"StandardsControlAssociationSummaries": core.NonNil(items)}
 	if next != "" {
 		out["NextToken"] = next
 	}

@@ -1,4 +1,4 @@
-package fakeaws_test
+package securityhub_test
 
 import (
 	"context"
@@ -7,11 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hubreport/hubreport/internal/fakeaws/fakeawstest"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/hubreport/hubreport/internal/catalog"
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
@@ -19,8 +22,8 @@ import (
 // each standard enabled in the caller's account (and only those), with AWS's required fields;
 // a missing or unknown control is InvalidInputException.
 func TestListStandardsControlAssociations(t *testing.T) {
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Unlimited: true})
-	c := hubClient(hs.URL, clientOpts{creds: staticCreds(s.AdministratorAccount())})
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3}, fakeaws.Options{Unlimited: true})
+	c := fakeawstest.SecurityHub(hs.URL, fakeawstest.ClientOptions{Creds: fakeawstest.Credentials(s.AdministratorAccount())})
 	ctx := context.Background()
 	def, err := catalog.Default()
 	if err != nil {
@@ -74,8 +77,8 @@ func TestListStandardsControlAssociations(t *testing.T) {
 // TestAWSCLIReadsTheCatalogAPIs: botocore's own parser reads the emulator's answers to the three
 // calls `reporter catalog refresh` makes, paging included.
 func TestAWSCLIReadsTheCatalogAPIs(t *testing.T) {
-	aws := awsCLI(t)
-	s, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, Unlimited: true})
+	aws := fakeawstest.AWSCLI(t)
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, fakeaws.Options{Unlimited: true})
 	def, err := catalog.Default()
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +92,7 @@ func TestAWSCLIReadsTheCatalogAPIs(t *testing.T) {
 		}
 	}
 	// The CLI pages through every page of 100 itself.
-	runAWS(t, aws, hs.URL, s.AdministratorAccount(), &defs, "securityhub", "list-security-control-definitions")
+	fakeawstest.RunAWS(t, aws, hs.URL, s.AdministratorAccount(), &defs, "securityhub", "list-security-control-definitions")
 	if len(defs.SecurityControlDefinitions) != len(def.Controls) {
 		t.Errorf("%d definitions, want %d", len(defs.SecurityControlDefinitions), len(def.Controls))
 	}
@@ -104,7 +107,7 @@ func TestAWSCLIReadsTheCatalogAPIs(t *testing.T) {
 			StandardsManagedBy struct{ Company, Product string }
 		}
 	}
-	runAWS(t, aws, hs.URL, s.AdministratorAccount(), &stds, "securityhub", "describe-standards")
+	fakeawstest.RunAWS(t, aws, hs.URL, s.AdministratorAccount(), &stds, "securityhub", "describe-standards")
 	if len(stds.Standards) != len(def.Standards) || stds.Standards[0].Name == "" || stds.Standards[0].StandardsManagedBy.Company != "AWS" {
 		t.Errorf("describe-standards: %+v", stds.Standards)
 	}
@@ -114,7 +117,7 @@ func TestAWSCLIReadsTheCatalogAPIs(t *testing.T) {
 			RelatedRequirements                                []string
 		}
 	}
-	runAWS(t, aws, hs.URL, s.AdministratorAccount(), &assoc, "securityhub", "list-standards-control-associations",
+	fakeawstest.RunAWS(t, aws, hs.URL, s.AdministratorAccount(), &assoc, "securityhub", "list-standards-control-associations",
 		"--security-control-id", "IAM.1")
 	if len(assoc.StandardsControlAssociationSummaries) == 0 {
 		t.Errorf("list-standards-control-associations IAM.1: none")

@@ -1,4 +1,6 @@
-package fakeaws
+// Package ses emulates Amazon SES API v2 (rest-json, API version 2019-09-27, signing name
+// "ses"): SendEmail, with verified identities and a maximum send rate.
+package ses
 
 import (
 	"bytes"
@@ -13,11 +15,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hubreport/hubreport/internal/fakeaws/core"
 	"golang.org/x/time/rate"
 )
 
-// Amazon SES API v2 (rest-json, API version 2019-09-27, signing name "ses"): SendEmail.
-//
 // Errors carry the code in the X-Amzn-ErrorType header and a body {"message": ...}, as SES v2
 // sends them. What the emulator checks, and how it answers:
 //   - the request body is not JSON, or Content is missing or has not exactly one of Simple, Raw
@@ -25,11 +26,11 @@ import (
 //     no sender (FromEmailAddress, or for Raw the message's From header), or no recipient, or
 //     more than 50 recipients (To, Cc and Bcc together): 400 BadRequestException;
 //   - a Raw message over 40 MB (decoded), or whose header does not parse: 400 MessageRejected;
-//   - a sender that is not a verified identity (Options.SESVerifiedIdentities): 400
+//   - a sender that is not a verified identity (New's identities): 400
 //     MessageRejected "Email address is not verified. ...";
 //   - Template by name or ARN: 404 NotFoundException (the emulator has no stored templates; send
 //     the TemplateContent inline);
-//   - injected throttling or over Options.SESMaxSendRate: 429 TooManyRequestsException;
+//   - injected throttling or over the maximum send rate: 429 TooManyRequestsException;
 //     injected server errors: 500 InternalFailure.
 //
 // For Raw, the recipients are Destination's when it names any, else the To, Cc and Bcc headers
@@ -40,14 +41,14 @@ import (
 
 // SES v2 limits.
 const (
-	SESMaxRecipients     = 50       // To, Cc and Bcc together, per message
-	SESMaxRawMessageSize = 40 << 20 // bytes, after base64 decoding, attachments included
+	MaxRecipients     = 50       // To, Cc and Bcc together, per message
+	MaxRawMessageSize = 40 << 20 // bytes, after base64 decoding, attachments included
 	// sesMaxRequestBody bounds the request body read: a 40 MB message base64-encoded plus room
 	// for the other members.
-	sesMaxRequestBody = SESMaxRawMessageSize/3*4 + 8<<20
+	sesMaxRequestBody = MaxRawMessageSize/3*4 + 8<<20
 )
 
-// SentEmail is an email SendEmail accepted. The JSON names are those of SESMessagesPath.
+// SentEmail is an email SendEmail accepted. The JSON names are those of MessagesPath.
 type SentEmail struct {
 	From      string   `json:"from"`           // the sender's address (FromEmailAddress, or the Raw message's From)
 	To        []string `json:"to"`             // every destination: To, Cc and Bcc, in that order
@@ -58,19 +59,20 @@ type SentEmail struct {
 	MessageID string   `json:"message_id"`
 }
 
-// SESMessagesPath is where the emulator lists the emails SendEmail accepted, for tests that run
+// MessagesPath is where the emulator lists the emails SendEmail accepted, for tests that run
 // it as a separate process and cannot call SentEmails (moto's /moto-api/ and localstack's
 // /_aws/ses do the same): GET answers {"messages": [SentEmail...]} in the order sent. It needs no
 // signature. No S3 bucket name starts with "_", so the path never shadows a bucket.
-const SESMessagesPath = "/_fakeaws/ses/messages"
+const MessagesPath = "/_fakeaws/ses/messages"
 
-func (s *Server) serveSESMessages(w http.ResponseWriter, r *http.Request) {
+// ServeMessages answers GET MessagesPath.
+func (s *Service) ServeMessages(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
-		http.Error(w, "fakeaws: "+SESMessagesPath+" answers GET only", http.StatusMethodNotAllowed)
+		http.Error(w, "fakeaws: "+MessagesPath+" answers GET only", http.StatusMethodNotAllowed)
 		return
 	}
-	writeJSON(w, "application/json", map[string][]SentEmail{"messages": s.SentEmails()})
+	core.WriteJSON(w, "application/json", map[string][]SentEmail{"messages": s.SentEmails()})
 }
 
 // checkSESIdentities refuses an identity SES could not verify: an email address without a
@@ -84,11 +86,11 @@ func checkSESIdentities(ids []string) error {
 		if _, d, isAddr := strings.Cut(id, "@"); isAddr {
 			domain = d
 			if a, err := mail.ParseAddress(id); err != nil || a.Name != "" || a.Address != id {
-				return &OptionsError{"SESVerifiedIdentities", fmt.Sprintf("%q is not an email address", id)}
+				return &core.OptionsError{Field: "SESVerifiedIdentities", Reason: fmt.Sprintf("%q is not an email address", id)}
 			}
 		}
 		if !validDomain(domain) {
-			return &OptionsError{"SESVerifiedIdentities", fmt.Sprintf("%q is neither an email address nor a domain name", id)}
+			return &core.OptionsError{Field: "SESVerifiedIdentities", Reason: fmt.Sprintf("%q is neither an email address nor a domain name", id)}
 		}
 	}
 	return nil
@@ -109,7 +111,32 @@ func validDomain(d string) bool {
 	return true
 }
 
-// sesState is the SES side of a Server, made on first use.
+// Service is the emulated SES. It is safe for concurrent use.
+type Service struct {
+	core        *core.Core
+	identities  []string
+	maxSendRate float64
+
+	sesOnce  sync.Once
+	sesState *sesState // sent emails
+}
+
+// New verifies identities, email addresses and domains (a domain covers its addresses and
+// subdomains; none: every sender is verified), and limits sending to maxSendRate recipients a
+// second (0: unlimited).
+func New(c *core.Core, identities []string, maxSendRate float64) (*Service, error) {
+	if err := checkSESIdentities(identities); err != nil {
+		return nil, err
+	}
+	return &Service{core: c, identities: identities, maxSendRate: maxSendRate}, nil
+}
+
+// RefuseExpired answers a request signed with expired credentials.
+func (s *Service) RefuseExpired(w http.ResponseWriter) {
+	writeSESError(w, &sesError{http.StatusForbidden, "ExpiredTokenException", core.ExpiredMessage})
+}
+
+// sesState is what SES has sent, made on first use.
 type sesState struct {
 	mu      sync.Mutex
 	seq     uint64
@@ -117,10 +144,10 @@ type sesState struct {
 	limiter *rate.Limiter // nil: unlimited
 }
 
-func (s *Server) ses() *sesState {
+func (s *Service) ses() *sesState {
 	s.sesOnce.Do(func() {
 		st := &sesState{}
-		if r := s.opts.SESMaxSendRate; r > 0 {
+		if r := s.maxSendRate; r > 0 {
 			st.limiter = rate.NewLimiter(rate.Limit(r), max(1, int(math.Ceil(r))))
 		}
 		s.sesState = st
@@ -129,7 +156,7 @@ func (s *Server) ses() *sesState {
 }
 
 // SentEmails lists the emails SendEmail accepted, in order. Raw bytes are copies.
-func (s *Server) SentEmails() []SentEmail {
+func (s *Service) SentEmails() []SentEmail {
 	st := s.ses()
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -164,19 +191,20 @@ func writeSESError(w http.ResponseWriter, e *sesError) {
 	_, _ = w.Write(b)
 }
 
-func (s *Server) serveSES(w http.ResponseWriter, r *http.Request, c caller, authErr error) {
+// ServeHTTP answers a request of caller c; authErr says it carried no credentials.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request, c core.Caller, authErr error) {
 	if r.Method != http.MethodPost || r.URL.EscapedPath() != "/v2/email/outbound-emails" {
-		s.count("Unknown")
+		s.core.Count("Unknown")
 		writeSESError(w, &sesError{http.StatusNotFound, "UnknownOperationException",
 			fmt.Sprintf("fakeaws: no SES v2 operation for %s %s", r.Method, r.URL.Path)})
 		return
 	}
-	s.count("SendEmail")
+	s.core.Count("SendEmail")
 	if authErr != nil {
 		writeSESError(w, &sesError{http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token"})
 		return
 	}
-	if serverErr, throttled := s.fault(true); serverErr {
+	if serverErr, throttled := s.core.Fault(true); serverErr {
 		writeSESError(w, &sesError{http.StatusInternalServerError, "InternalFailure", "An internal error occurred (injected)"})
 		return
 	} else if throttled {
@@ -189,7 +217,7 @@ func (s *Server) serveSES(w http.ResponseWriter, r *http.Request, c caller, auth
 		return
 	}
 	if len(body) > sesMaxRequestBody {
-		writeSESError(w, sesRejected("Message length is more than %d bytes long.", SESMaxRawMessageSize))
+		writeSESError(w, sesRejected("Message length is more than %d bytes long.", MaxRawMessageSize))
 		return
 	}
 	e, serr := s.sendEmail(c, body)
@@ -197,7 +225,7 @@ func (s *Server) serveSES(w http.ResponseWriter, r *http.Request, c caller, auth
 		writeSESError(w, serr)
 		return
 	}
-	writeJSON(w, "application/json", map[string]string{"MessageId": e.MessageID})
+	core.WriteJSON(w, "application/json", map[string]string{"MessageId": e.MessageID})
 }
 
 type sesContent struct {
@@ -228,7 +256,7 @@ type sesSendEmailRequest struct {
 	}
 }
 
-func (s *Server) sendEmail(c caller, body []byte) (*SentEmail, *sesError) {
+func (s *Service) sendEmail(c core.Caller, body []byte) (*SentEmail, *sesError) {
 	var in sesSendEmailRequest
 	if err := json.Unmarshal(body, &in); err != nil {
 		return nil, sesBadRequest("Invalid request body: %v", err)
@@ -274,8 +302,8 @@ func (s *Server) sendEmail(c caller, body []byte) (*SentEmail, *sesError) {
 		if len(data) == 0 {
 			return nil, sesBadRequest("Raw.Data is required.")
 		}
-		if len(data) > SESMaxRawMessageSize {
-			return nil, sesRejected("Message length is more than %d bytes long: '%d'.", SESMaxRawMessageSize, len(data))
+		if len(data) > MaxRawMessageSize {
+			return nil, sesRejected("Message length is more than %d bytes long: '%d'.", MaxRawMessageSize, len(data))
 		}
 		msg, err := mail.ReadMessage(bytes.NewReader(data))
 		if err != nil {
@@ -356,39 +384,35 @@ func (s *Server) sendEmail(c caller, body []byte) (*SentEmail, *sesError) {
 	switch n := len(e.To); {
 	case n == 0:
 		return nil, sesBadRequest("Recipient count is 0: the message needs at least one To, Cc or Bcc address.")
-	case n > SESMaxRecipients:
-		return nil, sesBadRequest("Recipient count exceeds %d.", SESMaxRecipients)
+	case n > MaxRecipients:
+		return nil, sesBadRequest("Recipient count exceeds %d.", MaxRecipients)
 	}
 
 	if !s.sesVerified(e.From) {
 		return nil, sesRejected("Email address is not verified. The following identities failed the check in region %s: %s",
-			strings.ToUpper(c.region), e.From)
+			strings.ToUpper(c.Region), e.From)
 	}
 
 	st := s.ses()
 	if st.limiter != nil && !st.limiter.Allow() {
-		s.mu.Lock()
-		s.stats.Throttled++
-		s.mu.Unlock()
+		s.core.Update(func(st *core.Stats) { st.Throttled++ })
 		return nil, &sesError{http.StatusTooManyRequests, "TooManyRequestsException", "Maximum sending rate exceeded."}
 	}
 	st.mu.Lock()
 	st.seq++
-	id := hashUUID(fmt.Sprintf("ses/%d/%s/%s", st.seq, c.account, e.From))
+	id := core.HashUUID(fmt.Sprintf("ses/%d/%s/%s", st.seq, c.Account, e.From))
 	e.MessageID = fmt.Sprintf("0100%012x-%s-000000", st.seq, id)
 	e.Raw = slices.Clone(e.Raw)
 	st.sent = append(st.sent, e)
 	st.mu.Unlock()
-	s.mu.Lock()
-	s.stats.EmailsSent++
-	s.mu.Unlock()
+	s.core.Update(func(st *core.Stats) { st.EmailsSent++ })
 	return &e, nil
 }
 
 // sesVerified reports whether addr may send: it or its domain (or a parent domain) is listed in
-// Options.SESVerifiedIdentities, or the list is empty.
-func (s *Server) sesVerified(addr string) bool {
-	ids := s.opts.SESVerifiedIdentities
+// the identities New was given, or the list is empty.
+func (s *Service) sesVerified(addr string) bool {
+	ids := s.identities
 	if len(ids) == 0 {
 		return true
 	}
