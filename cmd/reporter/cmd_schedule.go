@@ -10,14 +10,12 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/hubreport/hubreport/internal/config"
+	runner "github.com/hubreport/hubreport/internal/run"
 )
 
 // cronParser reads the schedule specs: five fields, or six with leading seconds, CRON_TZ= and
 // descriptors (@daily).
 var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
-// runJobHook runs one scheduled job; tests replace it to make a job slow or panic.
-var runJobHook = runJob
 
 func runSchedule(ctx context.Context, e *env, args []string) error {
 	fs, cfgPath := newFlagSet(e, "schedule", "schedule [--config FILE]")
@@ -33,10 +31,15 @@ func runSchedule(ctx context.Context, e *env, args []string) error {
 	}
 	jobs := []struct {
 		name, key, spec string
-		steps           map[string]bool
+		steps           runner.Steps
 	}{
-		{"collect", "schedule.collect", cfg.Schedule.Collect, map[string]bool{"collect": true}},
-		{"report", "schedule.report", cfg.Schedule.Report, map[string]bool{"report": true, "deliver": true}},
+		{"collect", "schedule.collect", cfg.Schedule.Collect, runner.Steps{Collect: true}},
+		{"report", "schedule.report", cfg.Schedule.Report, runner.Steps{Report: true, Deliver: true}},
+	}
+	// A schedule never runs with --init-state: a daemon must not start a new history on its own.
+	runJob := e.runJob
+	if runJob == nil {
+		runJob = runner.Run
 	}
 	// Collect and report share the database: they never overlap each other either, and a run
 	// that comes due while another is going is skipped, not queued.
@@ -61,8 +64,10 @@ func runSchedule(ctx context.Context, e *env, args []string) error {
 						"error", fmt.Sprint(p), "stack", string(debug.Stack()))
 				}
 			}()
-			res, err := runJobHook(ctx, e, cfg, j.steps)
-			logRun(e, j.name, res, err)
+			opts := e.runOptions(cfg)
+			opts.Steps = j.steps
+			res, err := runJob(ctx, opts)
+			runner.LogFinished(e.log, j.name, res, err)
 		})
 		if err != nil {
 			return &config.ValidationError{Key: j.key, Msg: fmt.Sprintf("%q: %v", j.spec, err)}

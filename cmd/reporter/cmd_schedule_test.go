@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubreport/hubreport/internal/config"
 	"github.com/hubreport/hubreport/internal/model"
+	runner "github.com/hubreport/hubreport/internal/run"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -63,7 +63,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 func TestScheduleRunsWithoutOverlapAndSurvivesPanics(t *testing.T) {
 	cfgPath, db := demoScheduleConfig(t)
 	var inFlight, maxInFlight, calls atomic.Int32
-	runJobHook = func(ctx context.Context, e *env, cfg config.Config, steps map[string]bool) (runResult, error) {
+	job := func(ctx context.Context, o runner.Options) (runner.Result, error) {
 		n := calls.Add(1)
 		cur := inFlight.Add(1)
 		defer inFlight.Add(-1)
@@ -76,17 +76,17 @@ func TestScheduleRunsWithoutOverlapAndSurvivesPanics(t *testing.T) {
 		if n == 1 {
 			panic("injected bug in the first run")
 		}
-		res, err := runJob(ctx, e, cfg, steps)
+		res, err := runner.Run(ctx, o)
 		time.Sleep(1500 * time.Millisecond) // longer than the period: the next tick must be skipped
 		return res, err
 	}
-	t.Cleanup(func() { runJobHook = runJob })
 
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		e := &env{vars: []string{"LOG_LEVEL=info"}, stdin: strings.NewReader(""), stdout: logs, stderr: logs, log: newLogger(logs, nil)}
+		e := &env{vars: []string{"LOG_LEVEL=info"}, stdin: strings.NewReader(""), stdout: logs, stderr: logs, log: newLogger(logs, nil),
+			runJob: job}
 		done <- runSchedule(ctx, e, []string{"--config", cfgPath})
 	}()
 	// Run until a run has completed and a tick has been skipped (a loaded machine takes longer).
