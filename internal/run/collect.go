@@ -227,4 +227,3 @@ func LoadCatalog(cfg config.Config) (*catalog.Catalog, error) {
 	}
 	return cat, nil
 }
-

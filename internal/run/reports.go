@@ -209,4 +209,3 @@ func staleWarning(r *report.Report) error {
 		"the reports were written and say so at the top; check that collection runs",
 		r.Snapshot.ID, st.SnapshotDate, st.Age(), st.RunDate, st.MaxAgeHours, ErrStale)
 }
-
