@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"os"
 
-	runner "github.com/hubreport/hubreport/internal/run"
-
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	sdk "github.com/aws/aws-sdk-go-v2/service/auditmanager"
@@ -16,6 +14,7 @@ import (
 	"github.com/hubreport/hubreport/internal/deliver/auditmanager"
 	"github.com/hubreport/hubreport/internal/render/evidence"
 	"github.com/hubreport/hubreport/internal/report"
+	runner "github.com/hubreport/hubreport/internal/run"
 )
 
 type auditManagerOptions struct {

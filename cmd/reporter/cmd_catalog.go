@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"os"
 
-	runner "github.com/hubreport/hubreport/internal/run"
-
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
+	runner "github.com/hubreport/hubreport/internal/run"
 )
 
 // runCatalog dispatches `reporter catalog SUBCOMMAND`; refresh is the only one.

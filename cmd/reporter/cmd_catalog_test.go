@@ -9,11 +9,10 @@ import (
 	"testing"
 	"time"
 
-	runner "github.com/hubreport/hubreport/internal/run"
-
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/fakeaws"
+	runner "github.com/hubreport/hubreport/internal/run"
 )
 
 // refreshedCatalog is what a live account might serve that the embedded catalog does not say:

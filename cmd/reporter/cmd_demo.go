@@ -7,14 +7,13 @@ import (
 	"os"
 	"time"
 
-	runner "github.com/hubreport/hubreport/internal/run"
-
 	"github.com/hubreport/hubreport/internal/analyze"
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/collect/demo"
 	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/render"
+	runner "github.com/hubreport/hubreport/internal/run"
 )
 
 type demoOptions struct {

@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	runner "github.com/hubreport/hubreport/internal/run"
-
 	"github.com/hubreport/hubreport/internal/model"
+	runner "github.com/hubreport/hubreport/internal/run"
 	"github.com/hubreport/hubreport/internal/store"
 )
 

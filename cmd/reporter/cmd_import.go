@@ -6,11 +6,10 @@ import (
 	"runtime/debug"
 	"time"
 
-	runner "github.com/hubreport/hubreport/internal/run"
-
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/config"
 	"github.com/hubreport/hubreport/internal/model"
+	runner "github.com/hubreport/hubreport/internal/run"
 	"github.com/hubreport/hubreport/internal/store"
 )
 

@@ -7,9 +7,8 @@ import (
 	"strings"
 	"time"
 
-	runner "github.com/hubreport/hubreport/internal/run"
-
 	"github.com/hubreport/hubreport/internal/model"
+	runner "github.com/hubreport/hubreport/internal/run"
 )
 
 type importParquetOptions struct {

@@ -4,10 +4,9 @@ import (
 	"context"
 	"strings"
 
-	runner "github.com/hubreport/hubreport/internal/run"
-
 	"github.com/hubreport/hubreport/internal/analyze"
 	"github.com/hubreport/hubreport/internal/model"
+	runner "github.com/hubreport/hubreport/internal/run"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
