@@ -65,9 +65,6 @@ type env struct {
 	// now is the wall clock, which only judges whether a snapshot is stale; tests pin it. Report
 	// contents never depend on it otherwise (docs/operations.md, "Retries and re-delivery").
 	now func() time.Time
-	// runJob runs one scheduled job; nil is runner.Run. The schedule's tests set it to make a job
-	// slow or panic.
-	runJob func(context.Context, runner.Options) (runner.Result, error)
 }
 
 // runOptions are the run package's options for cfg, with what the process gives: output, log,

@@ -54,6 +54,10 @@ type Options struct {
 	// AWSConfig loads the AWS SDK configuration when a step first needs AWS; nil is the SDK's
 	// default chain (environment, shared files, the task role). Tests point it at the emulator.
 	AWSConfig func(ctx context.Context) (sdkaws.Config, error)
+
+	// job is what Schedule runs for each job; nil is Run. Tests set it to make a job slow or
+	// panic.
+	job func(context.Context, Options) (Result, error)
 }
 
 func (o Options) db() string {
