@@ -39,9 +39,9 @@ func CheckShardMode(cfg config.Config, from string) error {
 	return nil
 }
 
-// Fill writes src into a snapshot of st: the sources hand over findings, disabled controls and
-// retired-finding counts, which the store's snapshot writer takes. The glue between collect and
-// store, shared by every command that stores a snapshot.
+// Fill is src as store.WriteSnapshot takes it: the source writes its findings, disabled controls
+// and retired-finding counts into the store's snapshot writer (the checks above say it takes all
+// three). The glue between collect and store, for every command that stores a snapshot.
 func Fill(src collect.Source) func(context.Context, *store.SnapshotWriter) error {
 	return collect.Fill[*store.SnapshotWriter](src)
 }

@@ -1,6 +1,6 @@
 // Package run is the scheduled chain of the reporter: collect (or merge the shards of a sharded
-// collection), save the database (to S3 when store.s3_state is set), report, deliver. It also
-// holds the glue the other commands share with it: collecting into a snapshot, writing reports,
+// collection), save the database (to S3 when store.s3_state is set), report, deliver. Run runs it
+// once, Schedule on cron schedules. It also holds the glue the other commands share with it: collecting into a snapshot, writing reports,
 // opening the store. cmd/reporter parses flags and loads the configuration, hands everything
 // over in an Options, and maps the errors returned here to its exit codes: UsageError (2),
 // ErrPartial and ErrStale (3), *NotDeliveredError (4), context.Canceled (130).

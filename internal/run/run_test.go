@@ -201,3 +201,25 @@ func TestResultWarning(t *testing.T) {
 		t.Errorf("not delivered: %v", nd)
 	}
 }
+
+// TestS3PathStyleFollowsTheEndpoint: buckets are addressed by path exactly when the SDK
+// configuration names an endpoint (an emulator or an S3-compatible store), and by host name on
+// AWS's own.
+func TestS3PathStyleFollowsTheEndpoint(t *testing.T) {
+	for _, endpoint := range []string{"", "http://s3.example.test:9000"} {
+		c := &clients{load: func(context.Context) (sdkaws.Config, error) {
+			cfg := sdkaws.Config{Region: "eu-west-1"}
+			if endpoint != "" {
+				cfg.BaseEndpoint = sdkaws.String(endpoint)
+			}
+			return cfg, nil
+		}}
+		s3c, err := c.s3(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := s3c.Options().UsePathStyle, endpoint != ""; got != want {
+			t.Errorf("endpoint %q: UsePathStyle %v, want %v", endpoint, got, want)
+		}
+	}
+}
