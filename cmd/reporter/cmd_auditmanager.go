@@ -14,6 +14,7 @@ import (
 	"github.com/hubreport/hubreport/internal/deliver/auditmanager"
 	"github.com/hubreport/hubreport/internal/render/evidence"
 	"github.com/hubreport/hubreport/internal/report"
+	runner "github.com/hubreport/hubreport/internal/run"
 )
 
 type auditManagerOptions struct {
@@ -38,7 +39,7 @@ func runAuditManager(ctx context.Context, e *env, args []string) error {
 	fs, cfgPath := newFlagSet(e, "auditmanager push", "auditmanager push --mapping FILE [--db PATH] [--snapshot ID|--as-of DATE] [--dry-run]")
 	var o auditManagerOptions
 	fs.StringVar(&o.mapping, "mapping", "", "assessment controls to Security Hub controls (see configs/auditmanager.example.yaml)")
-	fs.StringVar(&o.db, "db", "", "database file (default: store.path, REPORTER_DB, or data/reporter.duckdb)")
+	dbFlag(fs, &o.db, "")
 	fs.Int64Var(&o.snapshot, "snapshot", 0, "snapshot id whose evidence to import (default: the latest)")
 	fs.StringVar(&o.asOf, "as-of", "", "import the evidence of the latest snapshot taken at or before this date or time")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print what would be imported and call nothing")
@@ -123,7 +124,7 @@ func runAuditManager(ctx context.Context, e *env, args []string) error {
 
 // reportFor builds the report of a stored snapshot (the latest, an id, or the one as of a date).
 func reportFor(ctx context.Context, cfg config.Config, db string, id int64, asOf string) (*report.Report, error) {
-	st, err := openForAnalysis(ctx, db, cfg)
+	st, err := runner.OpenForAnalysis(ctx, db, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -133,5 +134,5 @@ func reportFor(ctx context.Context, cfg config.Config, db string, id int64, asOf
 		return nil, err
 	}
 	// Evidence is dated by its snapshot, not by when it was pushed: the report carries no clock.
-	return analyze.Build(ctx, st, snap, analyzeOptions(cfg))
+	return analyze.Build(ctx, st, snap, runner.AnalyzeOptions(cfg))
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
-	"github.com/hubreport/hubreport/internal/config"
+	runner "github.com/hubreport/hubreport/internal/run"
 )
 
 // runCatalog dispatches `reporter catalog SUBCOMMAND`; refresh is the only one.
@@ -45,7 +45,7 @@ func runCatalogRefresh(ctx context.Context, e *env, args []string) error {
 	}
 	// The catalog in use supplies what the APIs do not say: standard keys, control scopes and
 	// resource types, legacy control ids.
-	known, err := loadCatalog(cfg)
+	known, err := runner.LoadCatalog(cfg)
 	if err != nil {
 		return err
 	}
@@ -66,33 +66,9 @@ func runCatalogRefresh(ctx context.Context, e *env, args []string) error {
 		_, err := e.stdout.Write(buf.Bytes())
 		return err
 	}
-	if err := writeFileAtomic(*out, func(w *os.File) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
+	if err := runner.WriteFileAtomic(*out, func(w *os.File) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
 		return fmt.Errorf("write catalog %s: %w", *out, err)
 	}
 	e.log.Info("catalog written", "path", *out, "standards", len(f.Standards), "controls", len(f.Controls), "source", f.Source)
 	return nil
-}
-
-// loadCatalog is the catalog every command uses: the file catalog.path names, or the embedded
-// one. A file that cannot be read or used is a configuration error (exit 2) naming the key and
-// the file.
-func loadCatalog(cfg config.Config) (*catalog.Catalog, error) {
-	p := cfg.Catalog.Path
-	if p == "" {
-		return catalog.Default()
-	}
-	r, err := os.Open(p)
-	if err != nil {
-		return nil, &config.ValidationError{Key: "catalog.path", Msg: err.Error()}
-	}
-	defer r.Close()
-	f, err := catalog.ParseFile(r, p)
-	if err != nil {
-		return nil, &config.ValidationError{Key: "catalog.path", Msg: err.Error() + " (not a catalog file as `reporter catalog refresh` writes)"}
-	}
-	cat, err := catalog.FromFile(f)
-	if err != nil {
-		return nil, &config.ValidationError{Key: "catalog.path", Msg: fmt.Sprintf("%s: %v", p, err)}
-	}
-	return cat, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
+	runner "github.com/hubreport/hubreport/internal/run"
 )
 
 // refreshedCatalog is what a live account might serve that the embedded catalog does not say:
@@ -68,8 +69,8 @@ func TestCatalogRefreshRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fi, _ := os.Stat(out); fi.Mode().Perm() != reportFileMode {
-		t.Errorf("catalog written with mode %v, want %v", fi.Mode().Perm(), os.FileMode(reportFileMode))
+	if fi, _ := os.Stat(out); fi.Mode().Perm() != runner.ReportFileMode {
+		t.Errorf("catalog written with mode %v, want %v", fi.Mode().Perm(), os.FileMode(runner.ReportFileMode))
 	}
 	code, stdout, stderr := callAt(t, now, "", "catalog", "refresh", "--out", "-")
 	if code != exitOK || stdout != string(first) {

@@ -13,7 +13,7 @@ import (
 	"github.com/hubreport/hubreport/internal/collect/demo"
 	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/render"
-	"github.com/hubreport/hubreport/internal/store"
+	runner "github.com/hubreport/hubreport/internal/run"
 )
 
 type demoOptions struct {
@@ -28,7 +28,7 @@ type demoOptions struct {
 func runDemo(ctx context.Context, e *env, args []string) error {
 	fs, cfgPath := newFlagSet(e, "demo", "demo [--db PATH] [--out DIR] [--accounts N] [--days N] [--seed N] [--end TIME]")
 	var o demoOptions
-	fs.StringVar(&o.db, "db", "out/demo/reporter.duckdb", "database file to (re)build")
+	dbFlag(fs, &o.db, "out/demo/reporter.duckdb")
 	fs.StringVar(&o.out, "out", "out/demo", "directory for the reports")
 	fs.IntVar(&o.accounts, "accounts", 50, "number of member accounts")
 	fs.IntVar(&o.days, "days", 90, "number of daily snapshots")
@@ -50,7 +50,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			return usagef("--end: %v", err)
 		}
 	}
-	cat, err := loadCatalog(cfg)
+	cat, err := runner.LoadCatalog(cfg)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	// The configured name wins; the demo's own only stands in for none.
-	if err := buildDemo(ctx, e, org, cfg.OrganizationOr(org.Organization()), cat, building, cfg.Store.MemoryLimit, disabledRules(cfg)); err != nil {
+	if err := buildDemo(ctx, e, org, cfg.OrganizationOr(org.Organization()), cat, building, cfg.Store.MemoryLimit, runner.DisabledRules(cfg)); err != nil {
 		os.Remove(building)
 		os.Remove(building + ".wal")
 		return err
@@ -77,7 +77,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	st, err := openForAnalysis(ctx, o.db, cfg)
+	st, err := runner.OpenForAnalysis(ctx, o.db, cfg)
 	if err != nil {
 		return err
 	}
@@ -88,11 +88,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	// The demo's history is synthetic, dated by --end: never stale, and with the fixed default
 	// date two demo runs give byte-identical reports.
-	r, err := analyze.Build(ctx, st, snap, analyzeOptions(cfg))
+	r, err := analyze.Build(ctx, st, snap, runner.AnalyzeOptions(cfg))
 	if err != nil {
 		return err
 	}
-	written, err := writeReports(ctx, e, cfg, st, r, render.Formats(), o.out)
+	written, err := runner.WriteReports(ctx, e.runOptions(cfg), st, r, render.Formats(), o.out)
 	if err != nil {
 		return err
 	}
@@ -109,13 +109,13 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "  %s\n", p)
 	}
 	if snap.Status == model.StatusPartial {
-		return fmt.Errorf("snapshot %d: %w", snap.ID, errPartial)
+		return fmt.Errorf("snapshot %d: %w", snap.ID, runner.ErrPartial)
 	}
 	return nil
 }
 
 func buildDemo(ctx context.Context, e *env, org *demo.Org, organization string, cat *catalog.Catalog, path, memoryLimit string, disabled []collect.DisabledRule) error {
-	st, err := openWritable(ctx, path, memoryLimit)
+	st, err := runner.OpenWritable(ctx, path, memoryLimit)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func buildDemo(ctx context.Context, e *env, org *demo.Org, organization string, 
 		meta := model.SnapshotMeta{TakenAt: at, Source: "demo", Organization: organization,
 			AdministratorAccount: org.AdministratorAccount(), AccountsExpected: len(org.Accounts())}
 		day := d
-		snap, err := st.WriteSnapshot(ctx, meta, stds, ctls, collect.Fill[*store.SnapshotWriter](collect.WithDisabled(collect.SourceFunc(func(ctx context.Context, sink collect.Sink) error {
+		snap, err := st.WriteSnapshot(ctx, meta, stds, ctls, runner.Fill(collect.WithDisabled(collect.SourceFunc(func(ctx context.Context, sink collect.Sink) error {
 			return org.Snapshot(ctx, day, sink)
 		}), disabled, cat, ctls)))
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hubreport/hubreport/internal/model"
+	runner "github.com/hubreport/hubreport/internal/run"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -22,7 +23,7 @@ type exportOptions struct {
 func runExport(ctx context.Context, e *env, args []string) error {
 	fs, cfgPath := newFlagSet(e, "export", "export --format parquet --out DIR [--db PATH] [--snapshot ID | --all]")
 	var o exportOptions
-	fs.StringVar(&o.db, "db", "", "database file (default: store.path, REPORTER_DB, or data/reporter.duckdb)")
+	dbFlag(fs, &o.db, "")
 	fs.StringVar(&o.format, "format", "parquet", "export format (parquet)")
 	fs.StringVar(&o.out, "out", "", "directory to write into (DIR/findings/snapshot_date=.../account_id=.../, DIR/snapshots/...); files of other snapshots there are kept")
 	fs.Int64Var(&o.snapshot, "snapshot", 0, "snapshot id to export (default: the latest)")
@@ -49,7 +50,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if o.db == "" {
 		o.db = cfg.Store.Path
 	}
-	st, err := openForAnalysis(ctx, o.db, cfg)
+	st, err := runner.OpenForAnalysis(ctx, o.db, cfg)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/config"
 	"github.com/hubreport/hubreport/internal/model"
+	runner "github.com/hubreport/hubreport/internal/run"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -23,7 +24,7 @@ type importOptions struct {
 func runImport(ctx context.Context, e *env, args []string) error {
 	fs, cfgPath := newFlagSet(e, "import", "import [--db PATH] [--as-of TIME] [--allow-empty] FILE... (- reads stdin; .json, .jsonl, gzip accepted)")
 	var o importOptions
-	fs.StringVar(&o.db, "db", "", "database file (default: store.path, REPORTER_DB, or data/reporter.duckdb)")
+	dbFlag(fs, &o.db, "")
 	fs.StringVar(&o.asOf, "as-of", "", "when the findings were exported (date or RFC 3339 time; default: now)")
 	fs.BoolVar(&o.allowEmpty, "allow-empty", false, "store a snapshot even when the files hold no findings (marked empty); without it such an import is refused")
 	if err := parseFlags(fs, args); err != nil {
@@ -49,7 +50,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 			return usagef("--as-of %s: %v", o.asOf, err)
 		}
 	}
-	cat, err := loadCatalog(cfg)
+	cat, err := runner.LoadCatalog(cfg)
 	if err != nil {
 		return err
 	}
@@ -59,7 +60,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		all = append(all, s.ID)
 	}
 	stds, ctls := cat.ForSnapshot(all)
-	st, err := openWritable(ctx, o.db, cfg.Store.MemoryLimit)
+	st, err := runner.OpenWritable(ctx, o.db, cfg.Store.MemoryLimit)
 	if err != nil {
 		return err
 	}
@@ -70,13 +71,13 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	start := time.Now()
 	files := &collect.FileSource{Paths: fs.Args(), Stdin: e.stdin, Catalog: cat, AllowEmpty: o.allowEmpty}
-	src := collect.WithDisabled(files, disabledRules(cfg), cat, ctls)
+	src := collect.WithDisabled(files, runner.DisabledRules(cfg), cat, ctls)
 	snap, err := st.WriteSnapshot(ctx, model.SnapshotMeta{TakenAt: takenAt, Source: "file",
-		Organization: cfg.OrganizationOr(config.DefaultOrganization), AdministratorAccount: cfg.AdministratorAccount}, stds, ctls, collect.Fill[*store.SnapshotWriter](src))
+		Organization: cfg.OrganizationOr(config.DefaultOrganization), AdministratorAccount: cfg.AdministratorAccount}, stds, ctls, runner.Fill(src))
 	if err != nil {
 		return err
 	}
-	applyRetention(ctx, e, st, cfg.Store.RetentionDays)
+	runner.ApplyRetention(ctx, e.log, st, cfg.Store.RetentionDays)
 	// Stored means in the file: the checkpoint at Close can still fail (a full disk).
 	if err := st.Close(); err != nil {
 		return err

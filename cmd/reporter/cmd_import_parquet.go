@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hubreport/hubreport/internal/model"
+	runner "github.com/hubreport/hubreport/internal/run"
 )
 
 type importParquetOptions struct {
@@ -19,7 +20,7 @@ type importParquetOptions struct {
 func runImportParquet(ctx context.Context, e *env, args []string) error {
 	fs, cfgPath := newFlagSet(e, "import-parquet", "import-parquet [--db PATH] DIR (an export, or a directory of exports)")
 	var o importParquetOptions
-	fs.StringVar(&o.db, "db", "", "database file (default: store.path, REPORTER_DB, or data/reporter.duckdb)")
+	dbFlag(fs, &o.db, "")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -34,7 +35,7 @@ func runImportParquet(ctx context.Context, e *env, args []string) error {
 	if o.db == "" {
 		o.db = cfg.Store.Path
 	}
-	st, err := openWritable(ctx, o.db, cfg.Store.MemoryLimit)
+	st, err := runner.OpenWritable(ctx, o.db, cfg.Store.MemoryLimit)
 	if err != nil {
 		return err
 	}
@@ -63,7 +64,7 @@ func runImportParquet(ctx context.Context, e *env, args []string) error {
 	e.log.Info("parquet imported", "dir", dir, "snapshots", len(imported), "skipped", len(skipped), "findings", findings,
 		"duration_ms", d.Milliseconds(), "findings_per_s", int(float64(findings)/max(d.Seconds(), 1e-9)))
 	if len(partial) > 0 {
-		return fmt.Errorf("snapshot(s) %s: %w", strings.Join(partial, ", "), errPartial)
+		return fmt.Errorf("snapshot(s) %s: %w", strings.Join(partial, ", "), runner.ErrPartial)
 	}
 	return nil
 }

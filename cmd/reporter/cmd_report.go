@@ -6,6 +6,7 @@ import (
 
 	"github.com/hubreport/hubreport/internal/analyze"
 	"github.com/hubreport/hubreport/internal/model"
+	runner "github.com/hubreport/hubreport/internal/run"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -20,7 +21,7 @@ type reportOptions struct {
 func runReport(ctx context.Context, e *env, args []string) error {
 	fs, cfgPath := newFlagSet(e, "report", "report [--db PATH] [--format text,json,...] [--out DIR|-] [--snapshot ID|--as-of DATE]")
 	var o reportOptions
-	fs.StringVar(&o.db, "db", "", "database file (default: store.path, REPORTER_DB, or data/reporter.duckdb)")
+	dbFlag(fs, &o.db, "")
 	fs.StringVar(&o.formats, "format", "", "comma-separated report formats (default: report.formats)")
 	fs.StringVar(&o.out, "out", "", "output directory, or - for stdout (default: report.out)")
 	fs.Int64Var(&o.snapshot, "snapshot", 0, "snapshot id to report on (default: the latest)")
@@ -45,7 +46,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if o.formats != "" {
 		formatList = []string{o.formats}
 	}
-	formats, err := parseFormats(formatList)
+	formats, err := runner.ParseFormats(formatList)
 	if err != nil {
 		return err
 	}
@@ -55,7 +56,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if o.snapshot != 0 && o.asOf != "" {
 		return usagef("--snapshot and --as-of are alternatives; give one")
 	}
-	st, err := openForAnalysis(ctx, o.db, cfg)
+	st, err := runner.OpenForAnalysis(ctx, o.db, cfg)
 	if err != nil {
 		return err
 	}
@@ -64,22 +65,22 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := analyzeOptions(cfg)
+	opts := runner.AnalyzeOptions(cfg)
 	if o.snapshot == 0 && o.asOf == "" {
-		opts = latestOptions(e, cfg)
+		opts = runner.LatestOptions(cfg, e.now)
 	}
 	r, err := analyze.Build(ctx, st, snap, opts)
 	if err != nil {
 		return err
 	}
-	written, err := writeReports(ctx, e, cfg, st, r, formats, o.out)
+	written, err := runner.WriteReports(ctx, e.runOptions(cfg), st, r, formats, o.out)
 	if err != nil {
 		return err
 	}
 	for _, p := range written {
 		e.log.Info("report written", "path", p, "snapshot", snap.ID)
 	}
-	return reportWarning(r)
+	return runner.ReportWarning(r)
 }
 
 func pickSnapshot(ctx context.Context, st *store.Store, id int64, asOf string) (model.Snapshot, error) {

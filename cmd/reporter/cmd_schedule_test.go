@@ -2,19 +2,15 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/hubreport/hubreport/internal/config"
 	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
 )
@@ -47,83 +43,7 @@ func snapshotsOf(t *testing.T, db string) []model.Snapshot {
 	return snaps
 }
 
-// syncBuffer is a log sink safe for the scheduler's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
-func TestScheduleRunsWithoutOverlapAndSurvivesPanics(t *testing.T) {
-	cfgPath, db := demoScheduleConfig(t)
-	var inFlight, maxInFlight, calls atomic.Int32
-	runJobHook = func(ctx context.Context, e *env, cfg config.Config, steps map[string]bool) (runResult, error) {
-		n := calls.Add(1)
-		cur := inFlight.Add(1)
-		defer inFlight.Add(-1)
-		for {
-			m := maxInFlight.Load()
-			if cur <= m || maxInFlight.CompareAndSwap(m, cur) {
-				break
-			}
-		}
-		if n == 1 {
-			panic("injected bug in the first run")
-		}
-		res, err := runJob(ctx, e, cfg, steps)
-		time.Sleep(1500 * time.Millisecond) // longer than the period: the next tick must be skipped
-		return res, err
-	}
-	t.Cleanup(func() { runJobHook = runJob })
-
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		e := &env{vars: []string{"LOG_LEVEL=info"}, stdin: strings.NewReader(""), stdout: logs, stderr: logs, log: newLogger(logs, nil)}
-		done <- runSchedule(ctx, e, []string{"--config", cfgPath})
-	}()
-	// Run until a run has completed and a tick has been skipped (a loaded machine takes longer).
-	deadline := time.Now().Add(90 * time.Second)
-	for time.Now().Before(deadline) && !(strings.Contains(logs.String(), `"outcome":"ok"`) && strings.Contains(logs.String(), "run skipped")) {
-		time.Sleep(100 * time.Millisecond)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("schedule returned %v after cancellation, want nil (exit 0)", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("schedule did not stop after cancellation")
-	}
-	out := logs.String()
-	if maxInFlight.Load() != 1 {
-		t.Errorf("%d runs overlapped", maxInFlight.Load())
-	}
-	if !strings.Contains(out, `"outcome":"panic"`) || !strings.Contains(out, "injected bug") {
-		t.Errorf("the panic was not logged:\n%s", out)
-	}
-	if !strings.Contains(out, "run skipped") {
-		t.Errorf("no tick was skipped while a run was going:\n%s", out)
-	}
-	snaps := snapshotsOf(t, db)
-	ok := strings.Count(out, `"outcome":"ok"`)
-	if len(snaps) < 1 || len(snaps) != ok {
-		t.Errorf("%d snapshots stored, %d runs logged ok:\n%s", len(snaps), ok, out)
-	}
-	for _, s := range snaps {
-		if s.Status != model.StatusComplete {
-			t.Errorf("snapshot %d is %s", s.ID, s.Status)
-		}
-	}
-}
+// TestScheduleRunsWithoutOverlapAndSurvivesPanics is in internal/run, beside the scheduler.
 
 func TestScheduleSIGTERMExitsZeroWithoutPartialSnapshot(t *testing.T) {
 	cfgPath, db := demoScheduleConfig(t)

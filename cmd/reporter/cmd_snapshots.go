@@ -12,7 +12,8 @@ import (
 
 func runSnapshots(ctx context.Context, e *env, args []string) error {
 	fs, cfgPath := newFlagSet(e, "snapshots", "snapshots [--db PATH] [--format text|json]")
-	db := fs.String("db", "", "database file (default: store.path, REPORTER_DB, or data/reporter.duckdb)")
+	var db string
+	dbFlag(fs, &db, "")
 	format := fs.String("format", "text", "text or json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -24,10 +25,10 @@ func runSnapshots(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *db == "" {
-		*db = cfg.Store.Path
+	if db == "" {
+		db = cfg.Store.Path
 	}
-	st, err := store.Open(ctx, *db, store.Options{ReadOnly: true, MemoryLimit: cfg.Store.MemoryLimit})
+	st, err := store.Open(ctx, db, store.Options{ReadOnly: true, MemoryLimit: cfg.Store.MemoryLimit})
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hubreport/hubreport/internal/config"
+	runner "github.com/hubreport/hubreport/internal/run" // as runner: run is this command's entry point
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -64,6 +65,13 @@ type env struct {
 	// now is the wall clock, which only judges whether a snapshot is stale; tests pin it. Report
 	// contents never depend on it otherwise (docs/operations.md, "Retries and re-delivery").
 	now func() time.Time
+}
+
+// runOptions are the run package's options for cfg, with what the process gives: output, log,
+// clock, environment. A terminal on stderr gets a live progress line instead of log lines.
+func (e *env) runOptions(cfg config.Config) runner.Options {
+	return runner.Options{Config: cfg, Version: version, Log: e.log, Stdout: e.stdout, Progress: e.stderr,
+		ProgressLive: isTerminal(e.stderr), ProgressEvery: 10 * time.Second, Now: e.now, Env: e.vars}
 }
 
 type command struct {
@@ -122,33 +130,11 @@ func run(ctx context.Context, args []string, vars []string, stdin io.Reader, std
 	return exitUsage
 }
 
-// usageError is a mistake in how the command was called.
-type usageError struct{ msg string }
+// usageError is a mistake in how the command was called (exit 2). It is the run package's, so
+// that a run's own usage mistakes (--steps, --init-state) map to the same code.
+type usageError = runner.UsageError
 
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
-
-// errPartial means the work was done and written, but the snapshot did not cover everything.
-var errPartial = errors.New("snapshot is partial: some account/region pairs were not collected")
-
-// errStale means the reports were written from a snapshot older than report.max_snapshot_age.
-// It maps to the same exit code as errPartial: the reports exist, but they do not show today.
-var errStale = errors.New("snapshot is stale")
-
-// notDeliveredError means the snapshot was collected and saved, and a later step (report or
-// deliver) failed. The collected day is not lost: `run --steps report,deliver` retries it.
-type notDeliveredError struct {
-	snapshot int64
-	err      error
-}
-
-func (e *notDeliveredError) Error() string {
-	return fmt.Sprintf("snapshot %d was collected and saved, but not delivered: %v "+
-		"(retry with: reporter run --steps report,deliver)", e.snapshot, e.err)
-}
-
-func (e *notDeliveredError) Unwrap() error { return e.err }
+func usagef(format string, a ...any) error { return &usageError{Msg: fmt.Sprintf(format, a...)} }
 
 func exitCode(e *env, err error) int {
 	var ue *usageError
@@ -161,10 +147,10 @@ func exitCode(e *env, err error) int {
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(e.stderr, "reporter: cancelled; nothing partial was stored")
 		return exitCancelled
-	case errors.As(err, new(*notDeliveredError)):
+	case errors.As(err, new(*runner.NotDeliveredError)):
 		fmt.Fprintln(e.stderr, "reporter:", err)
 		return exitNotDelivered
-	case errors.Is(err, errPartial), errors.Is(err, errStale):
+	case errors.Is(err, runner.ErrPartial), errors.Is(err, runner.ErrStale):
 		fmt.Fprintln(e.stderr, "reporter: warning:", err)
 		return exitPartial
 	case errors.As(err, &ue), errors.As(err, &ve):
@@ -205,13 +191,24 @@ func newFlagSet(e *env, name, synopsis string) (*flag.FlagSet, *string) {
 	return fs, cfgPath
 }
 
+// dbFlag declares --db, the flag every command that opens the database has, with one help text.
+// demo builds a database of its own, so it passes that file as the default (builds); the others
+// pass "" and fall back to store.path.
+func dbFlag(fs *flag.FlagSet, p *string, builds string) {
+	if builds != "" {
+		fs.StringVar(p, "db", builds, "database file to (re)build")
+		return
+	}
+	fs.StringVar(p, "db", "", "database file (default: store.path, REPORTER_DB, or data/reporter.duckdb)")
+}
+
 // parseFlags parses args; a bad flag is a usage error (the flag package already printed why).
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return &usageError{err.Error()}
+		return &usageError{Msg: err.Error()}
 	}
 	return nil
 }
@@ -222,7 +219,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 func loadConfig(e *env, path string) (config.Config, error) {
 	cfg, err := readConfig(e, path)
 	if err == nil && cfg.Catalog.Path != "" {
-		_, err = loadCatalog(cfg)
+		_, err = runner.LoadCatalog(cfg)
 	}
 	return cfg, err
 }
@@ -233,13 +230,13 @@ func readConfig(e *env, path string) (config.Config, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return config.Config{}, &usageError{fmt.Sprintf("config: %v", err)}
+		return config.Config{}, &usageError{Msg: fmt.Sprintf("config: %v", err)}
 	}
 	defer f.Close()
 	cfg, err := config.Load(f, e.vars)
 	if err != nil {
 		// Any config mistake is a usage error (exit 2), whatever its kind.
-		return cfg, &usageError{fmt.Sprintf("%s: %v", path, err)}
+		return cfg, &usageError{Msg: fmt.Sprintf("%s: %v", path, err)}
 	}
 	return cfg, nil
 }
@@ -253,4 +250,29 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 		}
 	})
 	return set
+}
+
+// isTerminal reports whether w is a terminal: logs are text there, and a collection shows a live
+// progress line.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// parseTime accepts a date (meaning the end of that day, UTC) or an RFC 3339 time.
+func parseTime(s string, endOfDay bool) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		if endOfDay {
+			return t.Add(24*time.Hour - time.Microsecond), nil
+		}
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q is neither a date (2025-02-23) nor an RFC 3339 time (2025-02-23T06:00:00Z)", s)
 }

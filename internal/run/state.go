@@ -1,12 +1,12 @@
-package main
+package run
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 
-	"github.com/hubreport/hubreport/internal/config"
 	"github.com/hubreport/hubreport/internal/deliver"
 	"github.com/hubreport/hubreport/internal/store"
 )
@@ -18,10 +18,11 @@ type runState struct {
 }
 
 // fetchState downloads the state object to db. A missing object is an error naming it: a lost
-// history must never be replaced by an empty one without being told (initState, the first run).
-// initState over an existing object is refused too, so that a flag left in a schedule cannot
-// start a new history later, when the object goes missing.
-func fetchState(ctx context.Context, e *env, cfg config.Config, aws *lazyAWS, db string, initState bool) (*runState, error) {
+// history must never be replaced by an empty one without being told (o.InitState, the first
+// run). InitState over an existing object is refused too, so that a flag left in a schedule
+// cannot start a new history later, when the object goes missing.
+func fetchState(ctx context.Context, o Options, aws *clients, db string) (*runState, error) {
+	cfg, log := o.Config, o.log()
 	s3c, err := aws.s3(ctx)
 	if err != nil {
 		return nil, err
@@ -32,11 +33,11 @@ func fetchState(ctx context.Context, e *env, cfg config.Config, aws *lazyAWS, db
 	st.etag, err = st.s3.Download(ctx, db)
 	var missing *deliver.MissingError
 	switch {
-	case errors.As(err, &missing) && initState:
+	case errors.As(err, &missing) && o.InitState:
 		if _, serr := os.Stat(db); serr == nil {
 			return nil, usagef("--init-state starts an empty history, but a database exists at %s (store.path): if it is the lost state, upload it to %s and run without --init-state; otherwise move it away", db, loc)
 		}
-		e.log.Warn("no state object; starting a new, empty history (--init-state)", "bucket", st.s3.Bucket, "key", st.s3.Key)
+		log.Warn("no state object; starting a new, empty history (--init-state)", "bucket", st.s3.Bucket, "key", st.s3.Key)
 		return st, nil
 	case errors.As(err, &missing):
 		hint := ""
@@ -47,17 +48,17 @@ func fetchState(ctx context.Context, e *env, cfg config.Config, aws *lazyAWS, db
 			err, st.s3.Bucket, st.s3.Key, hint)
 	case err != nil:
 		return nil, err
-	case initState:
+	case o.InitState:
 		return nil, usagef("--init-state: %s already exists (ETag %s); refusing to start a new history over it. Run without --init-state", loc, st.etag)
 	}
-	e.log.Info("state downloaded", "bucket", st.s3.Bucket, "key", st.s3.Key)
+	log.Info("state downloaded", "bucket", st.s3.Bucket, "key", st.s3.Key)
 	return st, nil
 }
 
 // save uploads db once the snapshot is durable in the file itself: the store was closed with a
-// checkpoint (collectSnapshot, merge), no WAL is left, and the file opened read-only holds the
+// checkpoint (collectInto, merge), no WAL is left, and the file opened read-only holds the
 // snapshot. Any failure leaves the object as it was and names the step and the local file.
-func (st *runState) save(ctx context.Context, e *env, db string, snapshot int64) error {
+func (st *runState) save(ctx context.Context, log *slog.Logger, db string, snapshot int64) error {
 	loc := fmt.Sprintf("s3://%s/%s", st.s3.Bucket, st.s3.Key)
 	if err := store.VerifyFile(ctx, db, snapshot); err != nil {
 		return fmt.Errorf("state not uploaded, %s is unchanged: %w", loc, err)
@@ -67,6 +68,6 @@ func (st *runState) save(ctx context.Context, e *env, db string, snapshot int64)
 		return fmt.Errorf("upload %s (snapshot %d) to %s: %w", db, snapshot, loc, err)
 	}
 	st.etag = tag
-	e.log.Info("state uploaded", "bucket", st.s3.Bucket, "key", st.s3.Key, "snapshot", snapshot, "etag", tag)
+	log.Info("state uploaded", "bucket", st.s3.Bucket, "key", st.s3.Key, "snapshot", snapshot, "etag", tag)
 	return nil
 }

@@ -1,10 +1,11 @@
-package main
+package run
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,12 +21,12 @@ import (
 	"github.com/hubreport/hubreport/internal/store"
 )
 
-// reportFileMode keeps reports readable by the owner and its group only: they list every failing
+// ReportFileMode keeps reports readable by the owner and its group only: they list every failing
 // resource of the organization.
-const reportFileMode = 0o640
+const ReportFileMode = 0o640
 
-// parseFormats splits a comma-separated list and checks every name.
-func parseFormats(list []string) ([]string, error) {
+// ParseFormats splits a comma-separated list and checks every name.
+func ParseFormats(list []string) ([]string, error) {
 	known := map[string]bool{}
 	for _, f := range render.Formats() {
 		known[f] = true
@@ -51,20 +52,20 @@ func parseFormats(list []string) ([]string, error) {
 	return out, nil
 }
 
-// writeReports renders r in each format into dir, or to stdout when dir is "-" (one format only).
-// Each file is written to a temporary name and renamed, so a reader never sees half a report and
-// a failed render leaves the previous file in place.
+// WriteReports renders r in each format into dir, or to o.Stdout when dir is "-" (one format
+// only), and returns the files written. Each file is written to a temporary name and renamed, so
+// a reader never sees half a report and a failed render leaves the previous file in place.
 //
 // The evidence package carries the snapshot's findings, read from st, and the PDF and workbook
 // when those formats are asked for too.
-func writeReports(ctx context.Context, e *env, cfg config.Config, st *store.Store, r *report.Report, formats []string, dir string) ([]string, error) {
-	rn := render.New(render.Options{PageSize: cfg.Report.PageSize, ToolVersion: version, EvidenceReports: formats,
+func WriteReports(ctx context.Context, o Options, st *store.Store, r *report.Report, formats []string, dir string) ([]string, error) {
+	rn := render.New(render.Options{PageSize: o.Config.Report.PageSize, ToolVersion: o.Version, EvidenceReports: formats,
 		Findings: snapshotASFF(st, r.Snapshot.ID)})
 	if dir == "-" {
 		if len(formats) != 1 {
 			return nil, usagef("--out - writes one format to stdout; got %d formats (%s)", len(formats), strings.Join(formats, ","))
 		}
-		return nil, rn.Render(ctx, formats[0], e.stdout, r)
+		return nil, rn.Render(ctx, formats[0], o.Stdout, r)
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, err
@@ -72,7 +73,7 @@ func writeReports(ctx context.Context, e *env, cfg config.Config, st *store.Stor
 	var written []string
 	for _, f := range formats {
 		path := filepath.Join(dir, render.FileName(f))
-		if err := writeFileAtomic(path, func(w *os.File) error { return rn.Render(ctx, f, w, r) }); err != nil {
+		if err := WriteFileAtomic(path, func(w *os.File) error { return rn.Render(ctx, f, w, r) }); err != nil {
 			return written, fmt.Errorf("write %s report %s: %w", f, path, err)
 		}
 		written = append(written, path)
@@ -82,7 +83,7 @@ func writeReports(ctx context.Context, e *env, cfg config.Config, st *store.Stor
 				return written, err
 			}
 			// Recorded where the package is filed, this hash makes any later edit detectable.
-			e.log.Info("evidence package written", "path", path, "snapshot", r.Snapshot.ID, "manifest_sha256", sum)
+			o.log().Info("evidence package written", "path", path, "snapshot", r.Snapshot.ID, "manifest_sha256", sum)
 		}
 	}
 	return written, nil
@@ -116,13 +117,15 @@ func snapshotASFF(st *store.Store, id int64) func(context.Context, io.Writer) er
 	}
 }
 
-func writeFileAtomic(path string, fill func(*os.File) error) error {
+// WriteFileAtomic writes path through fill into a temporary file beside it, with ReportFileMode,
+// and renames it into place.
+func WriteFileAtomic(path string, fill func(*os.File) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
-	if err := tmp.Chmod(reportFileMode); err != nil {
+	if err := tmp.Chmod(ReportFileMode); err != nil {
 		return errors.Join(err, tmp.Close())
 	}
 	if err := fill(tmp); err != nil {
@@ -134,40 +137,40 @@ func writeFileAtomic(path string, fill func(*os.File) error) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// openWritable opens the database for writing snapshots. Every snapshot is summarized as it is
+// OpenWritable opens the database for writing snapshots. Every snapshot is summarized as it is
 // committed (analyze.Summarize), which keeps reports over long histories fast.
-func openWritable(ctx context.Context, path, memoryLimit string) (*store.Store, error) {
+func OpenWritable(ctx context.Context, path, memoryLimit string) (*store.Store, error) {
 	return store.Open(ctx, path, store.Options{MemoryLimit: memoryLimit, OnCommit: analyze.Summarize})
 }
 
-// openForAnalysis opens the database read-only with report.memory_limit: the analysis of a large
+// OpenForAnalysis opens the database read-only with report.memory_limit: the analysis of a large
 // organization needs more than an import's flat budget, and some of DuckDB's operators (distinct
 // counts, window functions) cannot spill to disk.
-func openForAnalysis(ctx context.Context, path string, cfg config.Config) (*store.Store, error) {
+func OpenForAnalysis(ctx context.Context, path string, cfg config.Config) (*store.Store, error) {
 	return store.Open(ctx, path, store.Options{ReadOnly: true, MemoryLimit: cfg.Report.MemoryLimit})
 }
 
-// applyRetention deletes the snapshots older than store.retention_days before the newest one and
+// ApplyRetention deletes the snapshots older than store.retention_days before the newest one and
 // gives their space back. It runs after a snapshot is stored, so a failure (or a cancellation)
 // is a warning: the new snapshot is safe, the prune is one transaction, and the next run retries.
-func applyRetention(ctx context.Context, e *env, st *store.Store, days int) {
+func ApplyRetention(ctx context.Context, log *slog.Logger, st *store.Store, days int) {
 	if days <= 0 {
 		return
 	}
 	res, err := st.Prune(ctx, time.Duration(days)*24*time.Hour)
 	if err != nil {
-		e.log.Warn("pruning old snapshots failed; the next run retries", "retention_days", days, "error", err.Error())
+		log.Warn("pruning old snapshots failed; the next run retries", "retention_days", days, "error", err.Error())
 		return
 	}
 	if res.Snapshots > 0 {
-		e.log.Info("old snapshots pruned", "retention_days", days, "snapshots", res.Snapshots,
+		log.Info("old snapshots pruned", "retention_days", days, "snapshots", res.Snapshots,
 			"bytes_before", res.BytesBefore, "bytes_after", res.BytesAfter)
 	}
 }
 
-// analyzeOptions maps the configuration onto the analysis knobs. The report they give is a
-// function of the snapshot and the configuration only; latestOptions adds the clock.
-func analyzeOptions(cfg config.Config) analyze.Options {
+// AnalyzeOptions maps the configuration onto the analysis knobs. The report they give is a
+// function of the snapshot and the configuration only; LatestOptions adds the clock.
+func AnalyzeOptions(cfg config.Config) analyze.Options {
 	return analyze.Options{
 		WindowDays:        cfg.Report.WindowDays,
 		TargetScore:       cfg.Report.TargetScore,
@@ -177,26 +180,26 @@ func analyzeOptions(cfg config.Config) analyze.Options {
 	}
 }
 
-// latestOptions are the analysis options of a report on the latest snapshot, the one report that
-// claims to show the present: past report.max_snapshot_age at the wall clock it is marked stale.
-// A snapshot asked for by id or date is the past on purpose and is never stale.
-func latestOptions(e *env, cfg config.Config) analyze.Options {
-	o := analyzeOptions(cfg)
-	o.Now, o.MaxSnapshotAge = e.now, cfg.Report.MaxSnapshotAge
+// LatestOptions are the analysis options of a report on the latest snapshot, the one report that
+// claims to show the present: past report.max_snapshot_age at the wall clock now it is marked
+// stale. A snapshot asked for by id or date is the past on purpose and is never stale.
+func LatestOptions(cfg config.Config, now func() time.Time) analyze.Options {
+	o := AnalyzeOptions(cfg)
+	o.Now, o.MaxSnapshotAge = now, cfg.Report.MaxSnapshotAge
 	return o
 }
 
-// reportWarning is the error (exit 3) for reports written from a partial or a stale snapshot,
+// ReportWarning is the error (exit 3) for reports written from a partial or a stale snapshot,
 // joined when both; nil when neither.
-func reportWarning(r *report.Report) error {
+func ReportWarning(r *report.Report) error {
 	var partial error
 	if r.Snapshot.Status == model.StatusPartial {
-		partial = fmt.Errorf("snapshot %d: %w", r.Snapshot.ID, errPartial)
+		partial = fmt.Errorf("snapshot %d: %w", r.Snapshot.ID, ErrPartial)
 	}
 	return errors.Join(partial, staleWarning(r))
 }
 
-// staleWarning is errStale, saying how old, when r is marked stale; nil otherwise.
+// staleWarning is ErrStale, saying how old, when r is marked stale; nil otherwise.
 func staleWarning(r *report.Report) error {
 	st := r.Stale
 	if st == nil {
@@ -204,19 +207,5 @@ func staleWarning(r *report.Report) error {
 	}
 	return fmt.Errorf("snapshot %d of %s is %s old on %s, past report.max_snapshot_age (%gh): %w; "+
 		"the reports were written and say so at the top; check that collection runs",
-		r.Snapshot.ID, st.SnapshotDate, st.Age(), st.RunDate, st.MaxAgeHours, errStale)
-}
-
-// parseTime accepts a date (meaning the end of that day, UTC) or an RFC 3339 time.
-func parseTime(s string, endOfDay bool) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
-	}
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		if endOfDay {
-			return t.Add(24*time.Hour - time.Microsecond), nil
-		}
-		return t, nil
-	}
-	return time.Time{}, fmt.Errorf("%q is neither a date (2025-02-23) nor an RFC 3339 time (2025-02-23T06:00:00Z)", s)
+		r.Snapshot.ID, st.SnapshotDate, st.Age(), st.RunDate, st.MaxAgeHours, ErrStale)
 }

@@ -1,4 +1,4 @@
-package main
+package run
 
 // Sharded collection in `run`: n tasks each collect a slice of the accounts (collect.aws.shard
 // "i/n") and upload it as Parquet to S3; then one `run --steps merge` stores the day's slices as
@@ -33,21 +33,19 @@ import (
 )
 
 // checkShardedSteps refuses the step combinations a sharded deployment cannot run.
-func checkShardedSteps(cfg config.Config, steps map[string]bool) error {
+func checkShardedSteps(cfg config.Config, steps Steps) error {
 	if s := cfg.Collect.AWS.Shard; s != "" {
-		if err := checkShardMode(cfg, "collect.aws.shard"); err != nil {
+		if err := CheckShardMode(cfg, "collect.aws.shard"); err != nil {
 			return err
 		}
-		for _, st := range allSteps {
-			if steps[st] && st != "collect" {
-				return usagef("collect.aws.shard %q: a shard only collects (run --steps collect); `run --steps merge` stores the shards, then report and deliver run on the merged snapshot", s)
-			}
+		if steps.Merge || steps.Report || steps.Deliver {
+			return usagef("collect.aws.shard %q: a shard only collects (run --steps collect); `run --steps merge` stores the shards, then report and deliver run on the merged snapshot", s)
 		}
 		if cfg.Store.S3State.Bucket == "" {
 			return usagef("collect.aws.shard %q needs store.s3_state: the shard's export is uploaded to its bucket, for `run --steps merge`", s)
 		}
 	}
-	if steps["merge"] && cfg.Store.S3State.Bucket == "" {
+	if steps.Merge && cfg.Store.S3State.Bucket == "" {
 		return usagef("--steps merge needs store.s3_state: the shards' exports are in its bucket, and the merged snapshot goes into its state file")
 	}
 	return nil
@@ -58,7 +56,7 @@ func shardName(i, n int) string { return fmt.Sprintf("%d-of-%d", i, n) }
 var shardDir = regexp.MustCompile(`^([1-9][0-9]*)-of-([1-9][0-9]*)$`)
 
 // shardsTree is where the shards' exports are kept.
-func shardsTree(ctx context.Context, cfg config.Config, aws *lazyAWS) (deliver.Tree, error) {
+func shardsTree(ctx context.Context, cfg config.Config, aws *clients) (deliver.Tree, error) {
 	s3c, err := aws.s3(ctx)
 	if err != nil {
 		return deliver.Tree{}, err
@@ -84,7 +82,8 @@ func workDir(db, pattern string) (string, func(), error) {
 // collectShard is a sharded run: the shard's accounts into a fresh database of its own, exported
 // as Parquet and uploaded for the merge. A partial snapshot is uploaded too (its coverage says
 // what is missing, as an unsharded run's would) and the run then exits 3.
-func collectShard(ctx context.Context, e *env, cfg config.Config, aws *lazyAWS, res *runResult) error {
+func collectShard(ctx context.Context, o Options, aws *clients, res *Result) error {
+	cfg, log := o.Config, o.log()
 	i, n, err := config.ParseShard(cfg.Collect.AWS.Shard)
 	if err != nil {
 		return &config.ValidationError{Key: "collect.aws.shard", Msg: err.Error()}
@@ -99,14 +98,14 @@ func collectShard(ctx context.Context, e *env, cfg config.Config, aws *lazyAWS, 
 	}
 	defer cleanup()
 	db := filepath.Join(work, "shard.duckdb")
-	snap, err := collectSnapshot(ctx, e, cfg, db, 10*time.Second)
+	snap, err := collectInto(ctx, o, db)
 	if err != nil {
 		return err
 	}
-	res.snapshot, res.partial = snap.ID, snap.Status == model.StatusPartial
+	res.Snapshot, res.Partial = snap.ID, snap.Status == model.StatusPartial
 
 	export := filepath.Join(work, "export")
-	st, err := openForAnalysis(ctx, db, cfg)
+	st, err := OpenForAnalysis(ctx, db, cfg)
 	if err != nil {
 		return err
 	}
@@ -122,7 +121,7 @@ func collectShard(ctx context.Context, e *env, cfg config.Config, aws *lazyAWS, 
 	if err != nil {
 		return fmt.Errorf("shard %d/%d: %w", i, n, err)
 	}
-	e.log.Info("shard uploaded", "shard", shardName(i, n), "snapshot", snap.ID, "status", snap.Status,
+	log.Info("shard uploaded", "shard", shardName(i, n), "snapshot", snap.ID, "status", snap.Status,
 		"findings", snap.Findings, "accounts", snap.AccountsCollected, "files", files, "location", dest.URL())
 	return nil
 }
@@ -140,7 +139,8 @@ type shardSet struct {
 // of another count, from a run before ShardCount changed, are left out and logged). A missing
 // shard is an error naming it: a snapshot without some accounts must not pass for a whole one
 // (each shard's snapshot expects only its own accounts, so the merged one could not tell).
-func findShards(ctx context.Context, e *env, cfg config.Config, aws *lazyAWS) (*shardSet, error) {
+func findShards(ctx context.Context, o Options, aws *clients) (*shardSet, error) {
+	cfg, log := o.Config, o.log()
 	root, err := shardsTree(ctx, cfg, aws)
 	if err != nil {
 		return nil, err
@@ -198,7 +198,7 @@ func findShards(ctx context.Context, e *env, cfg config.Config, aws *lazyAWS) (*
 	}
 	if len(ignored) > 0 {
 		slices.Sort(ignored)
-		e.log.Warn("shard exports of another shard count left out", "location", set.day.URL(), "shards", set.n, "ignored", strings.Join(ignored, ","))
+		log.Warn("shard exports of another shard count left out", "location", set.day.URL(), "shards", set.n, "ignored", strings.Join(ignored, ","))
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("merge %s: %d of %d shards missing: %s (a shard uploads its export only when its collection succeeds; see the failed shards' logs). Nothing was merged; the state is unchanged",
@@ -211,7 +211,8 @@ func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 // merge downloads the shards' exports and stores them in db as one snapshot (import-parquet's
 // merge of a day), then applies the retention, as a collection would.
-func (s *shardSet) merge(ctx context.Context, e *env, cfg config.Config, db string) (model.Snapshot, error) {
+func (s *shardSet) merge(ctx context.Context, o Options, db string) (model.Snapshot, error) {
+	cfg, log := o.Config, o.log()
 	work, cleanup, err := workDir(db, ".merge-")
 	if err != nil {
 		return model.Snapshot{}, err
@@ -222,7 +223,7 @@ func (s *shardSet) merge(ctx context.Context, e *env, cfg config.Config, db stri
 			return model.Snapshot{}, fmt.Errorf("merge: %w", err)
 		}
 	}
-	st, err := openWritable(ctx, db, cfg.Store.MemoryLimit)
+	st, err := OpenWritable(ctx, db, cfg.Store.MemoryLimit)
 	if err != nil {
 		return model.Snapshot{}, err
 	}
@@ -241,9 +242,9 @@ func (s *shardSet) merge(ctx context.Context, e *env, cfg config.Config, db stri
 		return model.Snapshot{}, fmt.Errorf("merge %s: the state already holds this snapshot%s: nothing new to merge. If a collection ran after it, none of its shards uploaded; see their logs", s.day.URL(), at)
 	}
 	snap := imported[len(imported)-1]
-	e.log.Info("shards merged", "location", s.day.URL(), "shards", s.n, "snapshot", snap.ID, "status", snap.Status,
+	log.Info("shards merged", "location", s.day.URL(), "shards", s.n, "snapshot", snap.ID, "status", snap.Status,
 		"findings", snap.Findings, "accounts", snap.AccountsCollected, "accounts_expected", snap.AccountsExpected,
 		"duration_ms", time.Since(start).Milliseconds())
-	applyRetention(ctx, e, st, cfg.Store.RetentionDays)
+	ApplyRetention(ctx, log, st, cfg.Store.RetentionDays)
 	return snap, st.Close()
 }
