@@ -12,12 +12,14 @@ import (
 
 	"github.com/hubreport/hubreport/internal/config"
 	"github.com/hubreport/hubreport/internal/deliver"
+	"github.com/hubreport/hubreport/internal/deliver/chat"
 	"github.com/hubreport/hubreport/internal/render"
 	"github.com/hubreport/hubreport/internal/report"
 )
 
-// deliverReports archives the reports and emails them. Over SES's size limit the email carries
-// links to the archived copies instead of attachments.
+// deliverReports archives the reports, emails them and posts the chat digest. Over SES's size
+// limit the email carries links to the archived copies instead of attachments. Every channel is
+// tried; a channel that fails does not keep the others from delivering, and the step fails.
 func deliverReports(ctx context.Context, o Options, aws *clients, r *report.Report, res *Result) error {
 	cfg, log := o.Config, o.log()
 	a := cfg.Deliver.Archive
@@ -39,7 +41,47 @@ func deliverReports(ctx context.Context, o Options, aws *clients, r *report.Repo
 		res.Archived = len(archived)
 		log.Info("reports archived", "snapshot", r.Snapshot.ID, "files", len(archived))
 	}
+	mailErr := email(ctx, o, aws, r, res, archive, archived)
+	if ctx.Err() != nil {
+		return errors.Join(mailErr, ctx.Err())
+	}
+	return errors.Join(mailErr, postChat(ctx, o, r, res, archived))
+}
 
+// postChat posts the digest to the configured Slack and Teams webhooks, naming where the full
+// report was archived.
+func postChat(ctx context.Context, o Options, r *report.Report, res *Result, archived []deliver.Archived) error {
+	hooks, err := o.Config.ChatWebhooks(o.Env)
+	if err != nil || len(hooks) == 0 {
+		return err
+	}
+	ws := make([]chat.Webhook, len(hooks))
+	for i, h := range hooks {
+		ws[i] = chat.Webhook{Service: chat.Service(h.Service), Env: h.Env, URL: h.URL}
+	}
+	p := &chat.Poster{Client: o.HTTPClient, Log: o.log()}
+	if err := p.Send(ctx, ws, chat.NewDigest(r, archiveFolder(archived))); err != nil {
+		return err
+	}
+	res.Posted = len(ws)
+	o.log().Info("chat digest posted", "webhooks", len(ws))
+	return nil
+}
+
+// archiveFolder is where the reports were archived (the S3 prefix or the folder of the first
+// archived file, with a trailing slash), or "" when nothing was archived.
+func archiveFolder(archived []deliver.Archived) string {
+	for _, a := range archived {
+		if dir, ok := strings.CutSuffix(a.Location, a.Name); ok && dir != "" {
+			return dir
+		}
+	}
+	return ""
+}
+
+// email sends the reports to deliver.email.to, when it names anyone.
+func email(ctx context.Context, o Options, aws *clients, r *report.Report, res *Result, archive deliver.Archive, archived []deliver.Archived) error {
+	cfg, log := o.Config, o.log()
 	em := cfg.Deliver.Email
 	if len(em.To) == 0 {
 		return nil

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -54,6 +55,9 @@ type Options struct {
 	// AWSConfig loads the AWS SDK configuration when a step first needs AWS; nil is the SDK's
 	// default chain (environment, shared files, the task role). Tests point it at the emulator.
 	AWSConfig func(ctx context.Context) (sdkaws.Config, error)
+	// HTTPClient posts the chat digests (deliver.slack, deliver.teams); nil is the chat package's
+	// default. Tests hand over one that trusts their TLS server.
+	HTTPClient *http.Client
 
 	// job is what Schedule runs for each job; nil is Run. Tests set it to make a job slow or
 	// panic.
@@ -155,6 +159,7 @@ type Result struct {
 	Written  []string
 	Archived int
 	Emailed  int
+	Posted   int // chat webhooks the digest was posted to
 	Start    time.Time
 }
 
@@ -182,7 +187,7 @@ func LogFinished(log *slog.Logger, job string, res Result, err error) {
 		outcome = "stale"
 	}
 	attrs := []any{"job", job, "outcome", outcome, "steps", strings.Join(res.Steps, ","), "snapshot", res.Snapshot,
-		"duration_ms", time.Since(res.Start).Milliseconds(), "reports", len(res.Written), "archived", res.Archived, "emailed", res.Emailed}
+		"duration_ms", time.Since(res.Start).Milliseconds(), "reports", len(res.Written), "archived", res.Archived, "emailed", res.Emailed, "posted", res.Posted}
 	if err != nil {
 		attrs = append(attrs, "error", err.Error())
 		log.Error("run finished", attrs...)
