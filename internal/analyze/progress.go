@@ -76,6 +76,13 @@ func (a *analyzer) progress(ctx context.Context, r *report.Report) error {
 	if p.Series, err = a.riskSeries(ctx, win); err != nil {
 		return err
 	}
+	summary, err := a.summarySeries(ctx, sids)
+	if err != nil {
+		return err
+	}
+	for i, w := range win {
+		p.Series[i].SummaryScore = summary[w.id]
+	}
 	markPartial(p, win)
 	if err := a.controlChanges(ctx, win[0].id, p); err != nil {
 		return err

@@ -22,6 +22,7 @@ SELECT sid, standard_id,
        coalesce(sum(n) FILTER (WHERE status_all = 'PASSED'), 0), coalesce(sum(n) FILTER (WHERE status_all = 'FAILED'), 0),
        coalesce(sum(n) FILTER (WHERE status_all = 'UNKNOWN'), 0), coalesce(sum(n) FILTER (WHERE status_all = 'NO_DATA'), 0)
 FROM (` + talliesSQL(false) + `) GROUP BY ALL`,
+		`INSERT INTO snapshot_summary_tallies ` + summaryTalliesSQL,
 		`INSERT INTO snapshot_risk ` + riskSQL,
 		fmt.Sprintf(`INSERT INTO snapshot_summarized VALUES (%d)`, id),
 		`DROP TABLE temp.scope_snaps`,
@@ -88,4 +89,59 @@ func (a *analyzer) storedTallies(ctx context.Context, sids []int64, t tallies) (
 		t.scored[k], t.all[k] = &s, &all
 	}
 	return missing, rows.Err()
+}
+
+// summaryTalliesSQL counts, per snapshot of scope_snaps, the organization's controls by status with
+// each control once across all standards (the summary score's counts), as rows (sid, passed,
+// failed, unknown, passed_all, failed_all, unknown_all): one row per snapshot, zeros included.
+var summaryTalliesSQL = `SELECT s.sid,
+       coalesce(sum(n) FILTER (WHERE status = 'PASSED'), 0), coalesce(sum(n) FILTER (WHERE status = 'FAILED'), 0),
+       coalesce(sum(n) FILTER (WHERE status = 'UNKNOWN'), 0),
+       coalesce(sum(n) FILTER (WHERE status_all = 'PASSED'), 0), coalesce(sum(n) FILTER (WHERE status_all = 'FAILED'), 0),
+       coalesce(sum(n) FILTER (WHERE status_all = 'UNKNOWN'), 0)
+FROM scope_snaps s LEFT JOIN (` + uniqueSQL() + `) u ON u.sid = s.sid AND u.account = ''
+GROUP BY s.sid`
+
+// summarySeries gives the organization's summary score (suppressed findings left out) of each
+// window snapshot: from the tallies stored at commit, and from the history for snapshots stored
+// before there were any.
+func (a *analyzer) summarySeries(ctx context.Context, sids []int64) (map[int64]*float64, error) {
+	out := map[int64]*float64{}
+	scan := func(rows *sql.Rows) error {
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var passed, failed, unknown, pa, fa, ua int
+			if err := rows.Scan(&id, &passed, &failed, &unknown, &pa, &fa, &ua); err != nil {
+				return err
+			}
+			out[id] = score(passed, failed, unknown)
+		}
+		return rows.Err()
+	}
+	rows, err := a.st.DB().QueryContext(ctx, `SELECT snapshot_id, passed, failed, unknown, passed_all, failed_all, unknown_all
+		FROM snapshot_summary_tallies WHERE snapshot_id IN (`+idList(sids)+`)`)
+	if err != nil {
+		return nil, err
+	}
+	if err := scan(rows); err != nil {
+		return nil, err
+	}
+	var missing []int64
+	for _, id := range sids {
+		if _, ok := out[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	err = a.withScope(ctx, missing, func(conn *sql.Conn) error {
+		rows, err := conn.QueryContext(ctx, summaryTalliesSQL)
+		if err != nil {
+			return err
+		}
+		return scan(rows)
+	})
+	return out, err
 }

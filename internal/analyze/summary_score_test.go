@@ -1,11 +1,16 @@
 package analyze
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/report"
+	"github.com/hubreport/hubreport/internal/store"
 )
 
 // TestSummaryScoreCountsEachControlOnce is the shape of the worked example on AWS's "Calculating
@@ -72,5 +77,51 @@ func TestSummaryScoreCountsEachControlOnce(t *testing.T) {
 			t.Errorf("account %s: summary %s (score %s), mean %s; want %.4f, mean %.4f", a.AccountID,
 				fmtScore(a.SummaryScore), fmtScore(a.Score), fmtScore(a.SummaryScoreMeanOfStandards), w[0], w[1])
 		}
+	}
+}
+
+// TestSummarySeriesMatchesIndependentCalculation: every point of progress.series carries the
+// organization's summary score of its snapshot, as the plain-Go reference computes it from that
+// day's findings, whether it comes from the tallies stored at commit or, for a snapshot stored
+// before there were any, from the history.
+func TestSummarySeriesMatchesIndependentCalculation(t *testing.T) {
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "s.duckdb"), store.Options{OnCommit: Summarize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var want []*float64
+	var last model.Snapshot
+	for day := range 6 {
+		fs := randomEstate(uint64(day + 20))
+		want = append(want, computeReference(fs, testCtl).summary["org"][0])
+		last = writeSnap(t, st, t0.Add(time.Duration(day-5)*24*time.Hour), testCtl, fs)
+	}
+	check := func(how string) []byte {
+		r, err := Build(context.Background(), st, last, Options{Now: pinned})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Progress.Series) != len(want) {
+			t.Fatalf("%s: %d series points, want %d", how, len(r.Progress.Series), len(want))
+		}
+		for i, p := range r.Progress.Series {
+			if !sameScore(p.SummaryScore, want[i]) {
+				t.Errorf("%s: %s summary score %s, reference %s", how, p.Date, fmtScore(p.SummaryScore), fmtScore(want[i]))
+			}
+		}
+		if !sameScore(r.Progress.Series[len(want)-1].SummaryScore, r.SummaryScore) {
+			t.Errorf("%s: the last point's summary score %s is not the headline %s", how, fmtScore(r.Progress.Series[len(want)-1].SummaryScore), fmtScore(r.SummaryScore))
+		}
+		b, _ := json.Marshal(r)
+		return b
+	}
+	stored := check("stored at commit")
+	// Snapshots summarized before migration 007 have no summary tallies.
+	if _, err := st.DB().Exec(`DELETE FROM snapshot_summary_tallies WHERE snapshot_id % 2 = 0`); err != nil {
+		t.Fatal(err)
+	}
+	if got := check("half from the history"); !bytes.Equal(got, stored) {
+		t.Errorf("the report differs when half the summary tallies come from the history:\n%s\n%s", got, stored)
 	}
 }

@@ -265,13 +265,16 @@ type ScorePoint struct {
 	Partial bool     `json:"partial"`
 }
 
-// ProgressPoint is one snapshot's risk counts; Partial as in ScorePoint.
+// ProgressPoint is one snapshot's summary score and risk counts; Partial as in ScorePoint.
 type ProgressPoint struct {
-	Date                 string `json:"date"`
-	FailedControlAccount int    `json:"failed_control_accounts"` // distinct (control, account) FAILED
-	OpenCritical         int64  `json:"open_critical"`
-	OpenHigh             int64  `json:"open_high"`
-	Partial              bool   `json:"partial"`
+	Date string `json:"date"`
+	// SummaryScore is the organization's summary score at that snapshot (each control once across
+	// all standards, suppressed findings left out), nil when no control had data.
+	SummaryScore         *float64 `json:"summary_score"`
+	FailedControlAccount int      `json:"failed_control_accounts"` // distinct (control, account) FAILED
+	OpenCritical         int64    `json:"open_critical"`
+	OpenHigh             int64    `json:"open_high"`
+	Partial              bool     `json:"partial"`
 }
 
 // ControlChange is a control whose failing accounts changed over the window.

@@ -57,11 +57,7 @@ type Week struct {
 
 // NewDigest builds the digest of r, whose full report the archive step wrote to archive.
 //
-// The summary score a week earlier is taken from the progress series when the report can give
-// it: the report carries score history per standard only, and the summary score counts each
-// control once across standards, so it equals a standard's score only when a single standard is
-// reported. Otherwise Week.Score stays nil (the digest says the change is not available) until
-// the report carries a summary-score series; a caller that knows it may set Week.Score.
+// The summary score a week earlier is the progress series point of that snapshot.
 func NewDigest(r *report.Report, archive string) Digest {
 	d := Digest{
 		Organization: r.Organization,
@@ -102,13 +98,8 @@ func weekEarlier(r *report.Report) Week {
 		if i < 0 {
 			continue
 		}
-		w := Week{Date: date, OpenCritical: r.Progress.Series[i].OpenCritical, OpenHigh: r.Progress.Series[i].OpenHigh}
-		if len(r.Standards) == 1 && len(r.Progress.Standards) == 1 {
-			s := r.Progress.Standards[0].Series
-			if j := lastIndex(len(s), func(j int) bool { return s[j].Date == date }); j >= 0 {
-				w.Score = s[j].Score
-			}
-		}
+		pt := r.Progress.Series[i]
+		w := Week{Date: date, Score: pt.SummaryScore, OpenCritical: pt.OpenCritical, OpenHigh: pt.OpenHigh}
 		return w
 	}
 	return Week{}

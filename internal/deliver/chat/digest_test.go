@@ -10,9 +10,9 @@ import (
 
 func f(x float64) *float64 { return &x }
 
-// weeklyReport is the report of 2026-12-07 for one standard, whose score (the summary score, as
-// there is one standard) was 57.6% on 2026-11-30 and is 61.4% now; four controls fail, so the
-// digest must keep the first three in order.
+// weeklyReport is the report of 2026-12-07, whose summary score was 57.6% on 2026-11-30 and is
+// 61.4% now; four controls fail, so the digest must keep the first three in order. The standard's
+// own series differs from the summary's, so that a digest reading the wrong one shows it.
 func weeklyReport() *report.Report {
 	return &report.Report{
 		Organization: "acme-corp & co",
@@ -29,12 +29,12 @@ func weeklyReport() *report.Report {
 		Progress: report.Progress{
 			Snapshots: 3,
 			Series: []report.ProgressPoint{
-				{Date: "2026-11-23", OpenCritical: 9, OpenHigh: 20},
-				{Date: "2026-11-30", OpenCritical: 6, OpenHigh: 11},
-				{Date: "2026-12-07", OpenCritical: 4, OpenHigh: 12},
+				{Date: "2026-11-23", SummaryScore: f(50), OpenCritical: 9, OpenHigh: 20},
+				{Date: "2026-11-30", SummaryScore: f(57.6), OpenCritical: 6, OpenHigh: 11},
+				{Date: "2026-12-07", SummaryScore: f(61.4), OpenCritical: 4, OpenHigh: 12},
 			},
 			Standards: []report.StandardProgress{{Series: []report.ScorePoint{
-				{Date: "2026-11-23", Score: f(50)}, {Date: "2026-11-30", Score: f(57.6)}, {Date: "2026-12-07", Score: f(61.4)},
+				{Date: "2026-11-23", Score: f(40)}, {Date: "2026-11-30", Score: f(45)}, {Date: "2026-12-07", Score: f(61.4)},
 			}}},
 		},
 		Coverage: report.Coverage{Complete: true, Collected: 100, Expected: 100},
@@ -79,13 +79,9 @@ func TestDigestWeek(t *testing.T) {
 		{"the day after a week earlier", func(r *report.Report) {
 			r.Progress.Series[1].Date, r.Progress.Standards[0].Series[1].Date = "2026-12-01", "2026-12-01"
 		}, "+3 points (58% on 2026-12-01)"},
-		{"unchanged", func(r *report.Report) { r.Progress.Standards[0].Series[1].Score = f(60.5) }, "no change (61% on 2026-11-30)"},
-		{"down one", func(r *report.Report) { r.Progress.Standards[0].Series[1].Score = f(62) }, "-1 point (62% on 2026-11-30)"},
-		// The summary score counts each control once across standards: a standard's series is not it.
-		{"several standards", func(r *report.Report) {
-			r.Standards = append(r.Standards, report.StandardScore{ID: "standards/cis-aws-foundations-benchmark/v/1.4.0"})
-			r.Progress.Standards = append(r.Progress.Standards, report.StandardProgress{Series: r.Progress.Standards[0].Series})
-		}, "not available (score on 2026-11-30: no score)"},
+		{"unchanged", func(r *report.Report) { r.Progress.Series[1].SummaryScore = f(60.5) }, "no change (61% on 2026-11-30)"},
+		{"down one", func(r *report.Report) { r.Progress.Series[1].SummaryScore = f(62) }, "-1 point (62% on 2026-11-30)"},
+		{"no score a week earlier", func(r *report.Report) { r.Progress.Series[1].SummaryScore = nil }, "not available (score on 2026-11-30: no score)"},
 		{"no score now", func(r *report.Report) { r.SummaryScore = nil }, "not available (score on 2026-11-30: 58%)"},
 	}
 	for _, tt := range tests {
