@@ -169,11 +169,13 @@ func applyRetention(ctx context.Context, e *env, st *store.Store, days int) {
 // function of the snapshot and the configuration only; latestOptions adds the clock.
 func analyzeOptions(cfg config.Config) analyze.Options {
 	return analyze.Options{
-		WindowDays:        cfg.Report.WindowDays,
-		TargetScore:       cfg.Report.TargetScore,
-		TargetHorizonDays: cfg.Report.TargetHorizonDays,
-		TopControls:       cfg.Report.TopControls,
-		AutomationMarkers: cfg.Report.AutomationMarkers,
+		WindowDays:          cfg.Report.WindowDays,
+		TargetScore:         cfg.Report.TargetScore,
+		TargetHorizonDays:   cfg.Report.TargetHorizonDays,
+		TopControls:         cfg.Report.TopControls,
+		AutomationMarkers:   cfg.Report.AutomationMarkers,
+		ExpiryField:         cfg.Exceptions.ExpiryField,
+		ExceptionMaxAgeDays: cfg.Exceptions.MaxAgeDays,
 	}
 }
 

@@ -20,13 +20,18 @@ const controlAccountsSQL = `
 SELECT f.control_id,
        count(DISTINCT f.account_id) AS failed_accounts,
        count(DISTINCT (f.account_id, f.region, f.resource_id)) AS failed_resources
-FROM snapshot_findings($1) f ` + disabledJoin + `
+` + failingControlFindingsSQL + `
+GROUP BY f.control_id`
+
+// failingControlFindingsSQL is the FROM and WHERE of the findings that make a control FAILED in
+// snapshot $1 (aliased f): ACTIVE, not SUPPRESSED, FAILED, and enabled there. The top failed
+// controls and the remediation plan both count from it.
+const failingControlFindingsSQL = `FROM snapshot_findings($1) f ` + disabledJoin + `
 WHERE f.control_id <> '' AND f.record_state = 'ACTIVE' AND f.workflow_status <> 'SUPPRESSED'
   AND f.compliance_status = 'FAILED' AND ` + notDisabled + `
   -- A control disabled in every standard that catalogs it is out of scope.
   AND f.control_id NOT IN (SELECT control_id FROM snapshot_controls WHERE snapshot_id = $1
-                         GROUP BY control_id HAVING bool_and(disabled))
-GROUP BY f.control_id`
+                         GROUP BY control_id HAVING bool_and(disabled))`
 
 type controlFailures struct {
 	accounts, resources int
