@@ -149,6 +149,10 @@ type analyzer struct {
 	opt  Options
 	// unique caches uniqueTallies for the report's snapshot.
 	unique *tallies
+	// infos and failures cache controlInfos and controlFailures for the report's snapshot, which
+	// several steps read (callers do not modify them).
+	infos    map[string]controlInfo
+	failures map[string]controlFailures
 }
 
 // markerPattern is an RE2 regular expression (Go's and DuckDB's dialects agree on it) matching any

@@ -38,6 +38,9 @@ type controlFailures struct {
 }
 
 func (a *analyzer) controlFailures(ctx context.Context, sid int64) (map[string]controlFailures, error) {
+	if sid == a.snap.ID && a.failures != nil {
+		return a.failures, nil
+	}
 	rows, err := a.st.DB().QueryContext(ctx, controlAccountsSQL, sid)
 	if err != nil {
 		return nil, err
@@ -52,7 +55,13 @@ func (a *analyzer) controlFailures(ctx context.Context, sid int64) (map[string]c
 		}
 		out[id] = c
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if sid == a.snap.ID {
+		a.failures = out
+	}
+	return out, nil
 }
 
 // controlInfo is a control's title, severity and standards: from the snapshot's catalog, else from
@@ -63,6 +72,9 @@ type controlInfo struct {
 }
 
 func (a *analyzer) controlInfos(ctx context.Context, sid int64) (map[string]controlInfo, error) {
+	if sid == a.snap.ID && a.infos != nil {
+		return a.infos, nil
+	}
 	rows, err := a.st.DB().QueryContext(ctx, `
 WITH cat AS (SELECT control_id, any_value(title) AS title, any_value(severity) AS severity,
                     list(DISTINCT standard_id ORDER BY standard_id) AS stds
@@ -92,7 +104,13 @@ FROM cat FULL JOIN seen USING (control_id) LEFT JOIN labels USING (control_id)`,
 		}
 		out[id] = ci
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if sid == a.snap.ID {
+		a.infos = out
+	}
+	return out, nil
 }
 
 // snapshotNear returns the snapshot taken nearest to t within a day either side, before snapshot
