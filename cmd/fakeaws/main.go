@@ -1,4 +1,5 @@
-// Command fakeaws serves the AWS emulator (internal/fakeaws) for trying the collector by hand:
+// Command fakeaws serves the AWS emulator (internal/fakeaws) with the demo organization
+// (internal/collect/demo/demoaws) for trying the collector by hand:
 //
 //	fakeaws --accounts 20 &
 //	AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=x \
@@ -27,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
@@ -40,8 +42,8 @@ func main() {
 const usage = `usage: fakeaws [flags]
 
 Serves a local emulator of Security Hub, Organizations, STS, Audit Manager, S3 and SES v2, seeded
-from the demo organization. Requests signed with access key AKIAFAKE<account id> act as that
-account; any other key acts as the Security Hub administrator. S3 addresses buckets by path
+from the demo organization or, with --findings, from an ASFF file. Requests signed with access key
+AKIAFAKE<account id> act as that account; any other key acts as the Security Hub administrator. S3 addresses buckets by path
 (http://HOST:PORT/BUCKET/KEY). GET /_fakeaws/ses/messages lists the emails SES accepted as JSON.
 
 Exit codes: 0 stopped by SIGINT/SIGTERM, 1 fatal error, 2 usage.
@@ -63,6 +65,22 @@ func (l *listFlag) Set(s string) error {
 	return nil
 }
 
+// serverFor builds the emulator over the demo estate of cfg, or the findings of an ASFF file.
+func serverFor(cfg demoaws.Config, findings string, opts fakeaws.Options) (*fakeaws.Server, error) {
+	if findings == "" {
+		return demoaws.New(cfg, opts)
+	}
+	f, err := os.Open(findings)
+	if err != nil {
+		return nil, fmt.Errorf("fakeaws: %w", err)
+	}
+	defer f.Close()
+	if opts.Estate, err = demoaws.FileEstate(f, nil); err != nil {
+		return nil, fmt.Errorf("fakeaws: %s: %w", findings, err)
+	}
+	return fakeaws.New(opts)
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fakeaws", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -71,10 +89,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	var opts fakeaws.Options
+	var demoCfg demoaws.Config
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
-	fs.IntVar(&opts.Accounts, "accounts", fakeaws.DefaultAccounts, "number of accounts in the organization")
-	fs.IntVar(&opts.FindingsPerAccount, "findings-per-account", 0, "findings per account (0: what the demo generates)")
-	fs.Int64Var(&opts.Seed, "seed", fakeaws.DefaultSeed, "seed of the demo organization")
+	fs.IntVar(&demoCfg.Accounts, "accounts", demoaws.DefaultAccounts, "number of accounts in the organization")
+	fs.IntVar(&demoCfg.FindingsPerAccount, "findings-per-account", 0, "findings per account (0: what the demo generates)")
+	fs.Int64Var(&demoCfg.Seed, "seed", demoaws.DefaultSeed, "seed of the demo organization")
+	findings := fs.String("findings", "", "serve the findings of this ASFF file (aws securityhub get-findings output) instead of the demo organization's; its accounts, regions and standards are those the findings name, the first account the administrator")
 	fs.BoolVar(&opts.Aggregator, "aggregator", true, "a finding aggregator in the home region links all regions")
 	fs.BoolVar(&opts.Unlimited, "unlimited", false, "turn off the per-account request quotas")
 	fs.Float64Var(&opts.ThrottleRate, "throttle-rate", 0, "fraction of Security Hub requests answered 429 TooManyRequestsException")
@@ -99,7 +119,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	srv, err := fakeaws.New(opts)
+	// The emulator imports nothing of the product: the demo organization (or the file's
+	// findings) is built here and handed over.
+	srv, err := serverFor(demoCfg, *findings, opts)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		var oe *fakeaws.OptionsError

@@ -6,8 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +18,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
@@ -196,7 +201,7 @@ func TestCredentialTTLFlag(t *testing.T) {
 	}
 	url := strings.TrimPrefix(strings.TrimSpace(line), "listening on ")
 	go io.Copy(io.Discard, pr)
-	probe, err := fakeaws.New(fakeaws.Options{Accounts: 3})
+	probe, err := demoaws.New(demoaws.Config{Accounts: 3}, fakeaws.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,5 +219,63 @@ func TestCredentialTTLFlag(t *testing.T) {
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("exit %d", code)
+	}
+}
+
+// TestRunServesAnASFFFile: --findings serves a file's findings, read with the emulator's own
+// decoder, to the accounts they name; a file that is not ASFF is a fatal error.
+func TestRunServesAnASFFFile(t *testing.T) {
+	e, err := demoaws.Estate(demoaws.Config{Accounts: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []*fakeaws.Finding
+	for _, f := range e.Findings {
+		if f.RecordState == "ACTIVE" && len(want) < 30 {
+			want = append(want, f)
+		}
+	}
+	var doc bytes.Buffer
+	if err := fakeaws.EncodeFindings(&doc, want); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "findings.json")
+	if err := os.WriteFile(path, doc.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, stop := serve(t, "--findings", path, "--aggregator=false", "--unlimited")
+	got := map[string]bool{}
+	for _, f := range want {
+		if got[f.AccountID+"/"+f.Region] {
+			continue
+		}
+		got[f.AccountID+"/"+f.Region] = true
+		c := securityhub.New(securityhub.Options{Region: f.Region, BaseEndpoint: aws.String(url),
+			Credentials: credentials.NewStaticCredentialsProvider(fakeaws.AccessKeyFor(f.AccountID), "x", "")})
+		out, err := c.GetFindings(context.Background(), &securityhub.GetFindingsInput{})
+		if err != nil {
+			t.Fatalf("GetFindings as %s in %s: %v", f.AccountID, f.Region, err)
+		}
+		n := 0
+		for _, w := range want {
+			if w.AccountID == f.AccountID && w.Region == f.Region {
+				n++
+			}
+		}
+		if len(out.Findings) != n {
+			t.Errorf("%s/%s: %d findings, the file has %d", f.AccountID, f.Region, len(out.Findings), n)
+		}
+	}
+	if code, stderr := stop(); code != 0 || !strings.Contains(stderr, fmt.Sprintf("%d findings", len(want))) {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"Findings": [{"Id": "x"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	if code := run(context.Background(), []string{"--findings", bad}, io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), "bad.json") {
+		t.Errorf("bad file: exit %d, stderr %q", code, stderr.String())
 	}
 }

@@ -7,14 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
 func TestAuditManagerPush(t *testing.T) {
 	dir := smallDemo(t)
 	db := filepath.Join(dir, "r.duckdb")
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, Unlimited: true,
-		AuditManager: &fakeaws.AuditManagerOptions{DailyUploadsPerControl: 1}})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, fakeaws.Options{Unlimited: true, AuditManager: &fakeaws.AuditManagerOptions{DailyUploadsPerControl: 1}})
 	awsEnv(t, srv, hs.URL)
 	a := srv.Assessment()
 	logging, data := a.ControlSets[0], a.ControlSets[len(a.ControlSets)-1]

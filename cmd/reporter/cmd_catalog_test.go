@@ -11,6 +11,7 @@ import (
 
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
@@ -54,7 +55,7 @@ func refreshedCatalog(t *testing.T) *catalog.Catalog {
 // imported with catalog.path naming that file shows that catalog's titles, severities and
 // controls, where the same import without it shows the embedded ones.
 func TestCatalogRefreshRoundTrip(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Unlimited: true, Catalog: refreshedCatalog(t)})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3, Catalog: refreshedCatalog(t)}, fakeaws.Options{Unlimited: true})
 	awsEnv(t, srv, hs.URL)
 	work := t.TempDir()
 	now := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
@@ -88,13 +89,7 @@ func TestCatalogRefreshRoundTrip(t *testing.T) {
 	// The emulator's findings, exported as the CLI would, imported with and without catalog.path.
 	findings := filepath.Join(work, "findings.json")
 	var buf bytes.Buffer
-	aw := collect.NewASFFWriter(&buf)
-	for _, x := range srv.Findings() {
-		if err := aw.Write(x); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := aw.Close(); err != nil || os.WriteFile(findings, buf.Bytes(), 0o600) != nil {
+	if err := fakeaws.EncodeFindings(&buf, srv.Findings()); err != nil || os.WriteFile(findings, buf.Bytes(), 0o600) != nil {
 		t.Fatal(err)
 	}
 	cfg := filepath.Join(work, "reporter.yaml")

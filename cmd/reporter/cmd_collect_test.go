@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/hubreport/hubreport/internal/collect"
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/deliver/mailtest"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
@@ -35,12 +36,12 @@ func awsEnv(t *testing.T, srv *fakeaws.Server, url string) {
 }
 
 func TestCollectFromAWS(t *testing.T) {
-	probe, err := fakeaws.New(fakeaws.Options{Accounts: 4})
+	probe, err := demoaws.New(demoaws.Config{Accounts: 4}, fakeaws.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	denied := probe.Accounts()[len(probe.Accounts())-1].AccountID
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 4, Aggregator: true, Unlimited: true, DenyAssumeRole: []string{denied}})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 4}, fakeaws.Options{Aggregator: true, Unlimited: true, DenyAssumeRole: []string{denied}})
 	awsEnv(t, srv, hs.URL)
 	db := filepath.Join(t.TempDir(), "r.duckdb")
 
@@ -76,7 +77,7 @@ func TestCollectFromAWS(t *testing.T) {
 // TestCollectShard: collect.aws.shard (here from the environment) picks the slice, --shard
 // overrides it, and both are checked the same way.
 func TestCollectShard(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 6, Unlimited: true})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 6}, fakeaws.Options{Unlimited: true})
 	awsEnv(t, srv, hs.URL)
 	collectWith := func(vars []string, args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
@@ -126,7 +127,7 @@ func TestCollectShard(t *testing.T) {
 // used to mail "[acme-corp] ..." whatever the configuration said. The configured name wins in
 // the stored snapshot, the report and the email subject; unset, the demo keeps its own.
 func TestConfiguredOrganizationWins(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, Unlimited: true, SESVerifiedIdentities: []string{"example.com"}})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, fakeaws.Options{Unlimited: true, SESVerifiedIdentities: []string{"example.com"}})
 	awsEnv(t, srv, hs.URL)
 	for i, c := range []struct{ line, want string }{
 		{"organization: Example Corp\n", "Example Corp"},
@@ -171,7 +172,7 @@ deliver:
 // out and counted; the rest of the collection is stored, the snapshot is partial (exit 3) and the
 // report names the pair, the count and the first error.
 func TestCollectMalformedFindingIsPartial(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Aggregator: true, Unlimited: true, MalformedFindings: 1})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3}, fakeaws.Options{Aggregator: true, Unlimited: true, MalformedFindings: 1})
 	awsEnv(t, srv, hs.URL)
 	db := filepath.Join(t.TempDir(), "r.duckdb")
 	code, stdout, stderr := call(t, "", "collect", "--db", db, "--mode", "accounts")

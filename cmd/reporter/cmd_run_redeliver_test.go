@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
@@ -17,7 +18,7 @@ import (
 // and is left as it is. The evidence package is the report used: it is byte-for-byte the same for
 // a snapshot (TestEvidencePackage).
 func TestRedeliveryToArchives(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, Unlimited: true, S3Buckets: []string{"arch"}})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, fakeaws.Options{Unlimited: true, S3Buckets: []string{"arch"}})
 	awsEnv(t, srv, hs.URL)
 	work := t.TempDir()
 	db := filepath.Join(work, "r.duckdb")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hubreport/hubreport/internal/collect"
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
@@ -24,7 +25,7 @@ import (
 // organization. A merge with a shard missing fails naming it and leaves the state as it was.
 func TestShardedRunMergesIntoTheState(t *testing.T) {
 	const accounts = 6
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: accounts, Unlimited: true, S3Buckets: []string{"st"}})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: accounts}, fakeaws.Options{Unlimited: true, S3Buckets: []string{"st"}})
 	awsEnv(t, srv, hs.URL)
 	perShard := map[int]int{}
 	for _, a := range srv.Accounts() {
@@ -222,7 +223,7 @@ func snapshotContent(t *testing.T, db string) content {
 // The shards are given their execution's start, as the state machine gives it, at 23:59:30 the
 // day before they run: they file under that day and merge into one snapshot taken then.
 func TestShardedRunPartial(t *testing.T) {
-	probe, err := fakeaws.New(fakeaws.Options{Accounts: 6})
+	probe, err := demoaws.New(demoaws.Config{Accounts: 6}, fakeaws.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +234,7 @@ func TestShardedRunPartial(t *testing.T) {
 			break
 		}
 	}
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 6, Unlimited: true, S3Buckets: []string{"st"}, DenyAssumeRole: []string{denied}})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 6}, fakeaws.Options{Unlimited: true, S3Buckets: []string{"st"}, DenyAssumeRole: []string{denied}})
 	awsEnv(t, srv, hs.URL)
 	vars := func(extra ...string) []string {
 		return append([]string{"LOG_LEVEL=warn", "REPORTER_STORE_S3_STATE_BUCKET=st", "REPORTER_STORE_S3_STATE_KEY=db",

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/config"
 	"github.com/hubreport/hubreport/internal/deliver/mailtest"
 	"github.com/hubreport/hubreport/internal/fakeaws"
@@ -20,8 +21,7 @@ import (
 // emulator, as two ECS tasks would: each downloads the database from S3, adds a snapshot,
 // archives and emails the reports, and uploads the database again.
 func TestRunCollectsReportsDeliversAndKeepsStateInS3(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, Unlimited: true,
-		S3Buckets: []string{"hubreport-state"}, SESVerifiedIdentities: []string{"example.com"}})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, fakeaws.Options{Unlimited: true, S3Buckets: []string{"hubreport-state"}, SESVerifiedIdentities: []string{"example.com"}})
 	awsEnv(t, srv, hs.URL)
 	for run := 1; run <= 2; run++ {
 		work := t.TempDir() // ephemeral compute: nothing survives between runs but S3
@@ -91,7 +91,7 @@ deliver:
 }
 
 func TestStateConflictIsReported(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, Unlimited: true, S3Buckets: []string{"st"}})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, fakeaws.Options{Unlimited: true, S3Buckets: []string{"st"}})
 	awsEnv(t, srv, hs.URL)
 	work := t.TempDir()
 	cfg := config.Default()
@@ -125,7 +125,7 @@ func TestStateConflictIsReported(t *testing.T) {
 // TestOversizedEmailLinksToArchive sends reports too large for SES: the email goes out without
 // attachments, with presigned links to the archived copies, which download.
 func TestOversizedEmailLinksToArchive(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, Unlimited: true, S3Buckets: []string{"arch"}})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, fakeaws.Options{Unlimited: true, S3Buckets: []string{"arch"}})
 	awsEnv(t, srv, hs.URL)
 	dir := smallDemo(t)
 	work := t.TempDir()

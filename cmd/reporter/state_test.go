@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 	"github.com/hubreport/hubreport/internal/model"
 )
@@ -74,7 +75,7 @@ func smallDisk(t *testing.T, size, free int64) string {
 // either fails naming the step and the local file, leaving the state object as it was, or the
 // uploaded state holds both days.
 func TestDiskFullNeverLosesADay(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, FindingsPerAccount: 200, Unlimited: true, S3Buckets: []string{"st"}})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2, FindingsPerAccount: 200}, fakeaws.Options{Unlimited: true, S3Buckets: []string{"st"}})
 	awsEnv(t, srv, hs.URL)
 	if code, out := stateTask(t, filepath.Join(t.TempDir(), "r.duckdb"), nil, "run", "--steps", "collect", "--init-state"); code != exitOK {
 		t.Fatalf("day 1: exit %d\n%s", code, out)
@@ -124,8 +125,7 @@ func TestDiskFullNeverLosesADay(t *testing.T) {
 // a collection: the snapshot is in the state object already and the run exits 4. `run --steps
 // report,deliver` then delivers it from the state, and uploads nothing.
 func TestRunSavesCollectionBeforeDelivery(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, FindingsPerAccount: 50, Unlimited: true,
-		S3Buckets: []string{"st"}, SESVerifiedIdentities: []string{"example.com"}})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2, FindingsPerAccount: 50}, fakeaws.Options{Unlimited: true, S3Buckets: []string{"st"}, SESVerifiedIdentities: []string{"example.com"}})
 	awsEnv(t, srv, hs.URL)
 	mail := func(from string) []string {
 		return []string{"REPORTER_REPORT_FORMATS=text,json", "REPORTER_REPORT_OUT=" + t.TempDir(), "REPORTER_DELIVER_EMAIL_TRANSPORT=ses",
@@ -160,7 +160,7 @@ func TestRunSavesCollectionBeforeDelivery(t *testing.T) {
 // TestMissingStateIsAnError: without the object, a run stops naming it, unless --init-state,
 // which creates it; --init-state over an existing object is refused, the object untouched.
 func TestMissingStateIsAnError(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, FindingsPerAccount: 20, Unlimited: true, S3Buckets: []string{"st"}})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2, FindingsPerAccount: 20}, fakeaws.Options{Unlimited: true, S3Buckets: []string{"st"}})
 	awsEnv(t, srv, hs.URL)
 	fresh := func() string { return filepath.Join(t.TempDir(), "r.duckdb") }
 	for _, steps := range []string{"collect", "report"} {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hubreport/hubreport/internal/collect"
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
@@ -15,7 +16,7 @@ import (
 // client does. Run with -benchtime 1x; `make bench` does.
 func BenchmarkCollectQuota(b *testing.B) {
 	const accounts, perAccount = 20, 3000
-	srv, hs := fakeaws.NewTestServer(b, fakeaws.Options{Accounts: accounts, FindingsPerAccount: perAccount, Aggregator: true})
+	srv, hs := demoaws.NewTestServer(b, demoaws.Config{Accounts: accounts, FindingsPerAccount: perAccount}, fakeaws.Options{Aggregator: true})
 	active := activeFindings(srv)
 	pairs := map[[2]string]int{}
 	for _, f := range active {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hubreport/hubreport/internal/collect"
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 	"github.com/hubreport/hubreport/internal/model"
 )
@@ -41,13 +42,13 @@ func expand(plan *collect.AWSPlan, account string, regions []string, std, contro
 // are read with BatchGetStandardsControlAssociations, in batches of 100, and the disabled ones
 // are stored with the snapshot, per standard, with AWS's reason.
 func TestAWSAssociationsAccountsMode(t *testing.T) {
-	probe, _ := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Unlimited: true})
+	probe, _ := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3}, fakeaws.Options{Unlimited: true})
 	accts := probe.Accounts()
 	disabled := []fakeaws.DisabledControl{
 		{Account: accts[1].AccountID, ControlID: "IAM.6", Reason: "root access managed centrally"},
 		{Account: accts[2].AccountID, Region: "eu-west-1", Standard: fsbpID, ControlID: "S3.1", Reason: "sandbox, EXC-1"},
 	}
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Aggregator: true, Unlimited: true, DisabledControls: disabled})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3}, fakeaws.Options{Aggregator: true, Unlimited: true, DisabledControls: disabled})
 	got, plan, err := collectWith(t, t.Context(), srv, hs.URL, collect.AWSOptions{Mode: collect.ModeAccounts})
 	if err != nil {
 		t.Fatal(err)
@@ -86,8 +87,7 @@ func TestAWSAssociationsAccountsMode(t *testing.T) {
 // the action), the pair is still collected with every finding, no control is taken as disabled,
 // and the pair's coverage says its enablement is unknown.
 func TestAWSAssociationsDeniedFallsBack(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Aggregator: true, Unlimited: true,
-		DenyOperations: []string{"*:BatchGetStandardsControlAssociations"}})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3}, fakeaws.Options{Aggregator: true, Unlimited: true, DenyOperations: []string{"*:BatchGetStandardsControlAssociations"}})
 	got, _, err := collectWith(t, t.Context(), srv, hs.URL, collect.AWSOptions{Mode: collect.ModeAccounts})
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +112,7 @@ func TestAWSAssociationsDeniedFallsBack(t *testing.T) {
 // self-managed account, whose enablement is unknown and said so. Accounts mode against the same
 // organization reads the same disablements from the associations the policies set.
 func TestAWSCentralConfiguration(t *testing.T) {
-	probe, _ := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 4, Unlimited: true})
+	probe, _ := demoaws.NewTestServer(t, demoaws.Config{Accounts: 4}, fakeaws.Options{Unlimited: true})
 	accts := probe.Accounts()
 	only, self := accts[1].AccountID, accts[2].AccountID
 	cc := &fakeaws.CentralConfiguration{
@@ -122,7 +122,7 @@ func TestAWSCentralConfiguration(t *testing.T) {
 		},
 		Associations: map[string]string{fakeaws.RootID: "p-base", only: "p-min", self: fakeaws.SelfManaged},
 	}
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 4, Aggregator: true, Unlimited: true, CentralConfiguration: cc})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 4}, fakeaws.Options{Aggregator: true, Unlimited: true, CentralConfiguration: cc})
 	got, plan, err := collectWith(t, t.Context(), srv, hs.URL, collect.AWSOptions{Mode: collect.ModeAggregator})
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +183,7 @@ func TestAWSCentralConfiguration(t *testing.T) {
 // TestAWSCentralConfigurationNotInUse: an organization configured locally gives aggregator mode no
 // enablement to read: no control is taken as disabled, and every collected pair says why.
 func TestAWSCentralConfigurationNotInUse(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Aggregator: true, Unlimited: true})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3}, fakeaws.Options{Aggregator: true, Unlimited: true})
 	got, _, err := collectWith(t, t.Context(), srv, hs.URL, collect.AWSOptions{Mode: collect.ModeAggregator})
 	if err != nil {
 		t.Fatal(err)

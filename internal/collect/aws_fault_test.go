@@ -17,6 +17,7 @@ import (
 
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
@@ -95,7 +96,7 @@ func memberHub(t *testing.T, srv *fakeaws.Server, url string) *securityhub.Clien
 	if _, err := src.Prepare(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	i := slices.IndexFunc(srv.Accounts(), func(a model.Account) bool { return a.AccountID != srv.AdministratorAccount() })
+	i := slices.IndexFunc(srv.Accounts(), func(a fakeaws.Account) bool { return a.AccountID != srv.AdministratorAccount() })
 	member := srv.Accounts()[i].AccountID
 	creds, err := src.MemberCredentials(t.Context(), member)
 	if err != nil {
@@ -109,7 +110,7 @@ func memberHub(t *testing.T, srv *fakeaws.Server, url string) *securityhub.Clien
 // paced) and before the credentials are fetched and the request signed (so a request held back
 // by pacing is not sent with a signature, date and token from before the wait).
 func TestAWSPacingComesBeforeSigning(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, Unlimited: true})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, fakeaws.Options{Unlimited: true})
 	src, err := collect.NewAWSSource(awsConfig(srv, hs.URL), collect.AWSOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -151,8 +152,7 @@ func TestAWSPacingComesBeforeSigning(t *testing.T) {
 // retries it once, transparently.
 func TestAWSExpiredTokenIsRetriedWithFreshCredentials(t *testing.T) {
 	var skew atomic.Int64
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Unlimited: true,
-		Clock: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3}, fakeaws.Options{Unlimited: true, Clock: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
 	ctx := t.Context()
 	hub := memberHub(t, srv, hs.URL)
 	in := &securityhub.GetFindingsInput{MaxResults: aws.Int32(10)}
@@ -186,10 +186,9 @@ func TestAWSExpiredTokenIsRetriedWithFreshCredentials(t *testing.T) {
 // an error that says so; never as access denied, which would send the operator to IAM.
 func TestAWSExpiredTwiceIsAnErrorNotDenied(t *testing.T) {
 	var ticks atomic.Int64
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Unlimited: true,
-		Clock: func() time.Time {
-			return time.Now().Add(time.Duration(ticks.Add(1)) * 2 * fakeaws.DefaultCredentialTTL)
-		}})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3}, fakeaws.Options{Unlimited: true, Clock: func() time.Time {
+		return time.Now().Add(time.Duration(ticks.Add(1)) * 2 * fakeaws.DefaultCredentialTTL)
+	}})
 	src, err := collect.NewAWSSource(awsConfig(srv, hs.URL), collect.AWSOptions{Mode: collect.ModeAccounts,
 		Regions: srv.Regions()[:1], GetFindingsQuota: collect.Unpaced, CatalogQuota: collect.Unpaced})
 	if err != nil {
@@ -230,8 +229,7 @@ func TestAWSExpiredTwiceIsAnErrorNotDenied(t *testing.T) {
 // stored and every pair collected, and the credentials were renewed along the way.
 func TestAWSCollectOutlastsCredentials(t *testing.T) {
 	const ttl = 3 * time.Second
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, FindingsPerAccount: 4000, CredentialTTL: ttl, Aggregator: true,
-		GetFindingsRate: 2, GetFindingsBurst: 2, Latency: 20 * time.Millisecond})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3, FindingsPerAccount: 4000}, fakeaws.Options{CredentialTTL: ttl, Aggregator: true, GetFindingsRate: 2, GetFindingsBurst: 2, Latency: 20 * time.Millisecond})
 	opts := collect.AWSOptions{Mode: collect.ModeAccounts, GetFindingsQuota: collect.Quota{Rate: 2, Burst: 2}}
 	// The emulator's credentials live 3 s, less than the 5-minute window: renewed 1 s early
 	// instead, so they are used and then renewed rather than fetched anew for every request.
@@ -279,7 +277,7 @@ func TestAWSMalformedFindingIsSkippedAndCounted(t *testing.T) {
 		bad  int
 	}{{collect.ModeAccounts, 1}, {collect.ModeAggregator, 3}} {
 		t.Run(c.mode, func(t *testing.T) {
-			srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 4, Aggregator: true, Unlimited: true, MalformedFindings: c.bad})
+			srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 4}, fakeaws.Options{Aggregator: true, Unlimited: true, MalformedFindings: c.bad})
 			src, err := collect.NewAWSSource(awsConfig(srv, hs.URL), unpacedIfUnlimited(srv, collect.AWSOptions{Mode: c.mode}))
 			if err != nil {
 				t.Fatal(err)
@@ -328,8 +326,8 @@ func TestAWSMalformedFindingIsSkippedAndCounted(t *testing.T) {
 // (in a fan-out goroutine, or in the aggregator's stream) comes back as an error naming the
 // account and region; the process goes on and nothing is stored.
 func TestAWSPanicIsAnErrorNamingThePair(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Aggregator: true, Unlimited: true})
-	var victim *model.Finding
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3}, fakeaws.Options{Aggregator: true, Unlimited: true})
+	var victim *fakeaws.Finding
 	for _, f := range srv.Findings() {
 		if f.RecordState == "ACTIVE" && f.AccountID != srv.AdministratorAccount() && f.Region != srv.HomeRegion() {
 			victim = f
@@ -375,7 +373,7 @@ func TestAWSCredentialsRenewedFiveMinutesEarly(t *testing.T) {
 		ttl     time.Duration
 		renewed bool
 	}{{5*time.Minute - time.Second, true}, {10 * time.Minute, false}} {
-		srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Unlimited: true, CredentialTTL: c.ttl})
+		srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3}, fakeaws.Options{Unlimited: true, CredentialTTL: c.ttl})
 		ctx := t.Context()
 		hub := memberHub(t, srv, hs.URL)
 		before := srv.Stats().Requests["AssumeRole"]

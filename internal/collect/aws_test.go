@@ -20,6 +20,7 @@ import (
 	"github.com/hubreport/hubreport/configs"
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
@@ -42,7 +43,7 @@ func activeFindings(srv *fakeaws.Server) map[string]*model.Finding {
 	out := map[string]*model.Finding{}
 	for _, f := range srv.Findings() {
 		if f.RecordState == "ACTIVE" {
-			out[key(f)] = f
+			out[key(demoaws.StoreFinding(f))] = demoaws.StoreFinding(f)
 		}
 	}
 	return out
@@ -121,7 +122,7 @@ func normalize(f model.Finding) model.Finding {
 }
 
 func TestAWSBothModesCollectEveryFindingOnce(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 6, Aggregator: true, Unlimited: true})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 6}, fakeaws.Options{Aggregator: true, Unlimited: true})
 	want := activeFindings(srv)
 	if len(want) < 1000 {
 		t.Fatalf("estate too small to mean anything: %d active findings", len(want))
@@ -186,8 +187,7 @@ func TestAWSBothModesCollectEveryFindingOnce(t *testing.T) {
 }
 
 func TestAWSSurvivesThrottlingAndServerErrors(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 4, Aggregator: true, Unlimited: true,
-		ThrottleRate: 0.10, ServerErrorRate: 0.05, FaultSeed: 7})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 4}, fakeaws.Options{Aggregator: true, Unlimited: true, ThrottleRate: 0.10, ServerErrorRate: 0.05, FaultSeed: 7})
 	want := activeFindings(srv)
 	for _, mode := range []string{collect.ModeAccounts, collect.ModeAggregator} {
 		t.Run(mode, func(t *testing.T) {
@@ -214,7 +214,7 @@ func TestAWSSurvivesThrottlingAndServerErrors(t *testing.T) {
 }
 
 func TestAWSGapsAreCoverage(t *testing.T) {
-	probe, err := fakeaws.New(fakeaws.Options{Accounts: 5})
+	probe, err := demoaws.New(demoaws.Config{Accounts: 5}, fakeaws.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,8 +225,7 @@ func TestAWSGapsAreCoverage(t *testing.T) {
 		}
 	}
 	denied, disabled, region := members[0], members[1], probe.Regions()[1]
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Aggregator: true, Unlimited: true,
-		DenyAssumeRole: []string{denied}, DisabledRegions: []string{disabled + ":" + region}})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 5}, fakeaws.Options{Aggregator: true, Unlimited: true, DenyAssumeRole: []string{denied}, DisabledRegions: []string{disabled + ":" + region}})
 	got, plan, err := collectWith(t, t.Context(), srv, hs.URL, collect.AWSOptions{Mode: collect.ModeAccounts})
 	if err != nil {
 		t.Fatal(err)
@@ -273,12 +272,12 @@ func openStore(t *testing.T) (*store.Store, string) {
 }
 
 func TestAWSFindingSeenTwiceIsStoredOnce(t *testing.T) {
-	probe, err := fakeaws.New(fakeaws.Options{Accounts: 4})
+	probe, err := demoaws.New(demoaws.Config{Accounts: 4}, fakeaws.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	denied := probe.Accounts()[len(probe.Accounts())-1].AccountID
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 4, Aggregator: true, Unlimited: true, DenyAssumeRole: []string{denied}})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 4}, fakeaws.Options{Aggregator: true, Unlimited: true, DenyAssumeRole: []string{denied}})
 	ctx := t.Context()
 	st, _ := openStore(t)
 	agg, err := collect.NewAWSSource(awsConfig(srv, hs.URL), unpacedIfUnlimited(srv, collect.AWSOptions{Mode: collect.ModeAggregator}))
@@ -333,7 +332,7 @@ func TestAWSFindingSeenTwiceIsStoredOnce(t *testing.T) {
 }
 
 func TestAWSCancelStoresNothing(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 4, Aggregator: true, Unlimited: true, Latency: 20 * time.Millisecond})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 4}, fakeaws.Options{Aggregator: true, Unlimited: true, Latency: 20 * time.Millisecond})
 	st, _ := openStore(t)
 	for _, mode := range []string{collect.ModeAccounts, collect.ModeAggregator} {
 		t.Run(mode, func(t *testing.T) {
@@ -372,7 +371,7 @@ func TestAWSCancelStoresNothing(t *testing.T) {
 }
 
 func TestAWSIncludeExclude(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 5, Aggregator: true, Unlimited: true})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 5}, fakeaws.Options{Aggregator: true, Unlimited: true})
 	accounts := srv.Accounts()
 	include := []string{accounts[0].AccountID, accounts[1].AccountID, accounts[2].AccountID}
 	exclude := []string{accounts[1].AccountID}
@@ -399,8 +398,7 @@ func TestAWSIncludeExclude(t *testing.T) {
 func TestAWSStillThrottledIsCoverage(t *testing.T) {
 	// The emulator allows one GetFindings per account/region and then almost nothing; the client
 	// does not pace and gives up after two attempts.
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, FindingsPerAccount: 1000, Aggregator: true,
-		GetFindingsRate: 0.001, GetFindingsBurst: 1})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2, FindingsPerAccount: 1000}, fakeaws.Options{Aggregator: true, GetFindingsRate: 0.001, GetFindingsBurst: 1})
 	got, _, err := collectWith(t, t.Context(), srv, hs.URL, collect.AWSOptions{Mode: collect.ModeAccounts, MaxAttempts: 2,
 		GetFindingsQuota: collect.Unpaced, CatalogQuota: collect.Unpaced})
 	if err != nil {
@@ -433,7 +431,7 @@ func TestAWSStillThrottledIsCoverage(t *testing.T) {
 }
 
 func TestAWSShardsPartitionTheAccounts(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 8, Aggregator: true, Unlimited: true})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 8}, fakeaws.Options{Aggregator: true, Unlimited: true})
 	const n = 3
 	var all []*model.Finding
 	seen := map[string]int{}
@@ -466,7 +464,7 @@ func TestAWSShardsPartitionTheAccounts(t *testing.T) {
 
 // Findings of a control the catalog lists as retired are dropped, in both modes, and counted.
 func TestAWSDropsRetiredControls(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Aggregator: true, Unlimited: true})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3}, fakeaws.Options{Aggregator: true, Unlimited: true})
 	want := activeFindings(srv)
 	// The control with the most active findings in the estate stands for a retired one.
 	perControl := map[string]int{}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
@@ -44,7 +45,7 @@ func allIDs(c *catalog.Catalog) []string {
 // the real SDK client, so a refresh must give back that catalog, control by control, standard
 // membership included, and the same bytes twice.
 func TestRefreshCatalogReadsWhatTheEmulatorServes(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Unlimited: true})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3}, fakeaws.Options{Unlimited: true})
 	f, first := refresh(t, srv, hs.URL)
 	def, err := catalog.Default()
 	if err != nil {
@@ -155,7 +156,7 @@ func smallCatalog(t *testing.T) *catalog.Catalog {
 // it, and throttling and server errors are retried without changing a byte.
 func TestRefreshCatalogNewStandardAndThrottling(t *testing.T) {
 	served := smallCatalog(t)
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, Unlimited: true, Catalog: served})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2, Catalog: served}, fakeaws.Options{Unlimited: true})
 	f, clean := refresh(t, srv, hs.URL)
 	var p401 *catalog.FileStandard
 	for i, s := range f.Standards {
@@ -182,8 +183,7 @@ func TestRefreshCatalogNewStandardAndThrottling(t *testing.T) {
 		t.Errorf("IAM.6 read as %+v", c)
 	}
 
-	faulty, fhs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 2, Unlimited: true, Catalog: served,
-		ThrottleRate: 0.3, ServerErrorRate: 0.15, FaultSeed: 1})
+	faulty, fhs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2, Catalog: served}, fakeaws.Options{Unlimited: true, ThrottleRate: 0.3, ServerErrorRate: 0.15, FaultSeed: 1})
 	_, got := refresh(t, faulty, fhs.URL)
 	if st := faulty.Stats(); st.Throttled == 0 || st.ServerErrors == 0 {
 		t.Errorf("no fault was injected (%+v): the test proves nothing", st)
@@ -211,7 +211,7 @@ func TestStandardKeys(t *testing.T) {
 // TestRefreshCatalogAssumesTheConfiguredRole: with collect.aws.assume_role_arn the catalog is read
 // as that role, and the file names the role's account, not the one whose keys started the chain.
 func TestRefreshCatalogAssumesTheConfiguredRole(t *testing.T) {
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Unlimited: true, Catalog: smallCatalog(t)})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3, Catalog: smallCatalog(t)}, fakeaws.Options{Unlimited: true})
 	member := srv.Accounts()[1].AccountID
 	if member == srv.AdministratorAccount() {
 		member = srv.Accounts()[2].AccountID

@@ -74,6 +74,9 @@ type S3Location struct {
 type Deliver struct {
 	Email   Email   `yaml:"email"`
 	Archive Archive `yaml:"archive"`
+	// Slack and Teams get a short digest of each report (see Webhook and ChatWebhooks).
+	Slack Webhook `yaml:"slack"`
+	Teams Webhook `yaml:"teams"`
 }
 
 // Email sends the report by SES v2 or SMTP. No recipients: no email.
@@ -258,7 +261,8 @@ func (e *ValidationError) Error() string {
 }
 
 // Load reads YAML from r (nil: no file) over the defaults, applies environment variables from
-// env (as os.Environ gives them), and validates the result.
+// env (as os.Environ gives them), and validates the result, including the variables the chat
+// webhook keys name (ChatWebhooks).
 func Load(r io.Reader, env []string) (Config, error) {
 	cfg := Default()
 	if r != nil {
@@ -281,10 +285,18 @@ func Load(r io.Reader, env []string) (Config, error) {
 	if err := applyEnv(&cfg, env); err != nil {
 		return cfg, err
 	}
-	return cfg, cfg.Validate()
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	// The chat webhooks' variables are checked here, where the environment is at hand, so that a
+	// missing one stops the command before anything is collected.
+	_, err := cfg.ChatWebhooks(env)
+	return cfg, err
 }
 
-// Validate checks every value and returns the first bad one as a *ValidationError.
+// Validate checks every value and returns the first bad one as a *ValidationError. It has no
+// environment, so the variables that the chat webhook keys name are checked by ChatWebhooks
+// (Load calls both).
 func (c Config) Validate() error {
 	if strings.TrimSpace(c.Store.Path) == "" {
 		return &ValidationError{Key: "store.path", Msg: "must not be empty"}
@@ -398,7 +410,7 @@ func (c Config) Validate() error {
 	if e.SMTP.Port < 1 || e.SMTP.Port > 65535 {
 		return &ValidationError{Key: "deliver.email.smtp.port", Msg: fmt.Sprintf("%d is not a TCP port", e.SMTP.Port)}
 	}
-	return nil
+	return c.Deliver.validateChat()
 }
 
 func isAccountID(s string) bool { return len(s) == 12 && strings.Trim(s, "0123456789") == "" }

@@ -16,19 +16,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
 
 func clients(t *testing.T, opts fakeaws.Options) (*fakeaws.Server, *s3.Client, *sesv2.Client) {
 	t.Helper()
-	srv, hs := fakeaws.NewTestServer(t, opts)
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, opts)
 	cfg := aws.Config{Region: srv.HomeRegion(), BaseEndpoint: aws.String(hs.URL),
 		Credentials: credentials.NewStaticCredentialsProvider(fakeaws.AccessKeyFor(srv.AdministratorAccount()), "x", "")}
 	return srv, s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }), sesv2.NewFromConfig(cfg)
 }
 
 func TestArchiveNeverOverwrites(t *testing.T) {
-	srv, s3c, _ := clients(t, fakeaws.Options{Accounts: 2, Unlimited: true, S3Buckets: []string{"arch"}})
+	srv, s3c, _ := clients(t, fakeaws.Options{Unlimited: true, S3Buckets: []string{"arch"}})
 	work := t.TempDir()
 	pdf := filepath.Join(work, "report.pdf")
 	os.WriteFile(pdf, []byte("%PDF first"), 0o600)
@@ -74,7 +75,7 @@ func TestArchiveNeverOverwrites(t *testing.T) {
 // An archive that already holds the same bytes counts as delivered, even when this run did not
 // write them (another run or a copy by hand): the re-delivery of a snapshot succeeds.
 func TestArchiveSameBytesAlreadyThere(t *testing.T) {
-	srv, s3c, _ := clients(t, fakeaws.Options{Accounts: 2, Unlimited: true, S3Buckets: []string{"arch"}})
+	srv, s3c, _ := clients(t, fakeaws.Options{Unlimited: true, S3Buckets: []string{"arch"}})
 	work := t.TempDir()
 	zip := filepath.Join(work, "evidence.zip")
 	os.WriteFile(zip, []byte("PK same bytes"), 0o600)
@@ -145,7 +146,7 @@ func TestArchiveFolderWriteFailsMidway(t *testing.T) {
 }
 
 func TestStateRoundTripAndConflict(t *testing.T) {
-	srv, s3c, _ := clients(t, fakeaws.Options{Accounts: 2, Unlimited: true, S3Buckets: []string{"st"}})
+	srv, s3c, _ := clients(t, fakeaws.Options{Unlimited: true, S3Buckets: []string{"st"}})
 	ctx := context.Background()
 	st := State{S3: s3c, Bucket: "st", Key: "state/r.duckdb"}
 	local := filepath.Join(t.TempDir(), "r.duckdb")
@@ -202,7 +203,7 @@ func TestStateRoundTripAndConflict(t *testing.T) {
 }
 
 func TestSESSendsAndRefusesOversize(t *testing.T) {
-	srv, _, sesc := clients(t, fakeaws.Options{Accounts: 2, Unlimited: true, SESVerifiedIdentities: []string{"example.com"}})
+	srv, _, sesc := clients(t, fakeaws.Options{Unlimited: true, SESVerifiedIdentities: []string{"example.com"}})
 	m := testMessage()
 	raw, err := Compose(m)
 	if err != nil {

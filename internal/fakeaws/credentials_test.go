@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubreport/hubreport/internal/fakeaws/fakeawstest"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -18,16 +20,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
+
+const home = fakeawstest.Home
 
 // TestAssumedCredentialsExpire: AssumeRole's credentials live CredentialTTL by the emulator's
 // clock; once it passes, every service refuses them with its own protocol's code and status.
 func TestAssumedCredentialsExpire(t *testing.T) {
 	var skew atomic.Int64
 	const ttl = 15 * time.Minute
-	srv, hs := fakeaws.NewTestServer(t, fakeaws.Options{Accounts: 3, Unlimited: true, CredentialTTL: ttl, S3Buckets: []string{"state"},
-		Clock: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3}, fakeaws.Options{Unlimited: true, CredentialTTL: ttl, S3Buckets: []string{"state"}, Clock: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
 	ctx := context.Background()
 	admin := srv.AdministratorAccount()
 	var member string
@@ -37,7 +41,7 @@ func TestAssumedCredentialsExpire(t *testing.T) {
 			break
 		}
 	}
-	out, err := stsClient(hs.URL, clientOpts{creds: staticCreds(admin)}).AssumeRole(ctx, &sts.AssumeRoleInput{
+	out, err := fakeawstest.STS(hs.URL, fakeawstest.ClientOptions{Creds: fakeawstest.Credentials(admin)}).AssumeRole(ctx, &sts.AssumeRoleInput{
 		RoleArn: aws.String("arn:aws:iam::" + member + ":role/HubReportReader"), RoleSessionName: aws.String("t")})
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +51,7 @@ func TestAssumedCredentialsExpire(t *testing.T) {
 	}
 	c := out.Credentials
 	creds := credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
-	o := clientOpts{creds: creds, retryer: aws.NopRetryer{}}
+	o := fakeawstest.ClientOptions{Creds: creds, Retryer: aws.NopRetryer{}}
 	s3c := s3.New(s3.Options{Region: home, BaseEndpoint: aws.String(hs.URL), Credentials: creds, UsePathStyle: true, Retryer: aws.NopRetryer{}})
 	calls := []struct {
 		service, code string
@@ -55,19 +59,19 @@ func TestAssumedCredentialsExpire(t *testing.T) {
 		call          func() error
 	}{
 		{"securityhub", "ExpiredTokenException", http.StatusForbidden, func() error {
-			_, err := hubClient(hs.URL, o).GetFindings(ctx, &securityhub.GetFindingsInput{MaxResults: aws.Int32(1)})
+			_, err := fakeawstest.SecurityHub(hs.URL, o).GetFindings(ctx, &securityhub.GetFindingsInput{MaxResults: aws.Int32(1)})
 			return err
 		}},
 		{"organizations", "ExpiredTokenException", http.StatusBadRequest, func() error {
 			// A member may not list the organization; the expiry is checked before that.
-			_, err := orgsClient(hs.URL, o).ListAccounts(ctx, &organizations.ListAccountsInput{})
+			_, err := fakeawstest.Organizations(hs.URL, o).ListAccounts(ctx, &organizations.ListAccountsInput{})
 			if err != nil && !strings.Contains(err.Error(), "Expired") {
 				return nil
 			}
 			return err
 		}},
 		{"sts", "ExpiredToken", http.StatusForbidden, func() error {
-			_, err := stsClient(hs.URL, o).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			_, err := fakeawstest.STS(hs.URL, o).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 			return err
 		}},
 		{"s3", "ExpiredToken", http.StatusBadRequest, func() error {
@@ -93,22 +97,22 @@ func TestAssumedCredentialsExpire(t *testing.T) {
 		t.Errorf("Stats.ExpiredTokens = %d, want %d", got, len(calls))
 	}
 	// The administrator's own keys carry no expiry.
-	if _, err := hubClient(hs.URL, clientOpts{creds: staticCreds(admin)}).GetFindings(ctx, &securityhub.GetFindingsInput{MaxResults: aws.Int32(1)}); err != nil {
+	if _, err := fakeawstest.SecurityHub(hs.URL, fakeawstest.ClientOptions{Creds: fakeawstest.Credentials(admin)}).GetFindings(ctx, &securityhub.GetFindingsInput{MaxResults: aws.Int32(1)}); err != nil {
 		t.Errorf("long-term keys after the skew: %v", err)
 	}
 }
 
 func TestMalformedFindingsOption(t *testing.T) {
-	srv, err := fakeaws.New(fakeaws.Options{Accounts: 2, MalformedFindings: 3})
+	srv, err := demoaws.New(demoaws.Config{Accounts: 2}, fakeaws.Options{MalformedFindings: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := srv.MalformedFindingIDs(); len(got) != 3 {
 		t.Errorf("MalformedFindingIDs = %v, want 3 ids", got)
 	}
-	for _, bad := range []fakeaws.Options{{Accounts: 2, MalformedFindings: -1}, {Accounts: 2, MalformedFindings: 1 << 30}, {Accounts: 2, CredentialTTL: -time.Second}} {
+	for _, bad := range []fakeaws.Options{{MalformedFindings: -1}, {MalformedFindings: 1 << 30}, {CredentialTTL: -time.Second}} {
 		var oe *fakeaws.OptionsError
-		if _, err := fakeaws.New(bad); !errors.As(err, &oe) {
+		if _, err := demoaws.New(demoaws.Config{Accounts: 2}, bad); !errors.As(err, &oe) {
 			t.Errorf("New(%+v) = %v, want an OptionsError", bad, err)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	sdk "github.com/aws/aws-sdk-go-v2/service/auditmanager"
 	"github.com/aws/aws-sdk-go-v2/service/auditmanager/types"
 
+	"github.com/hubreport/hubreport/internal/collect/demo/demoaws"
 	"github.com/hubreport/hubreport/internal/deliver/auditmanager"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 )
@@ -26,8 +27,8 @@ import (
 // as the Audit Manager administrator.
 func setup(t *testing.T, opts fakeaws.Options, wrap func(http.Handler) http.Handler) (*fakeaws.Server, *sdk.Client) {
 	t.Helper()
-	opts.Accounts, opts.Unlimited = 2, true
-	s, err := fakeaws.New(opts)
+	opts.Unlimited = true
+	s, err := demoaws.New(demoaws.Config{Accounts: 2}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
