@@ -46,6 +46,12 @@ type Options struct {
 	// AutomationMarkers identify automated remediations: matched case-insensitively as substrings
 	// of Note.UpdatedBy and of the UserDefinedFields keys and values of the remediating change.
 	AutomationMarkers []string
+	// ExpiryField is the UserDefinedFields key read as a suppression's expiry, a date or an
+	// RFC 3339 time (exceptions.expiry_field; default DefaultExpiryField).
+	ExpiryField string
+	// ExceptionMaxAgeDays: a suppression without an expiry field lapses this many days after it
+	// was last set (exceptions.max_age_days). 0: no maximum, such a suppression never expires.
+	ExceptionMaxAgeDays int
 	// ChangeWindow is how far back the "change since" comparison of top failed controls looks
 	// (default 7 days; the snapshot nearest to that moment within a day is used).
 	ChangeWindow time.Duration
@@ -76,6 +82,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.AutomationMarkers == nil {
 		o.AutomationMarkers = DefaultAutomationMarkers
+	}
+	if o.ExpiryField == "" {
+		o.ExpiryField = DefaultExpiryField
 	}
 	if o.ChangeWindow <= 0 {
 		o.ChangeWindow = 7 * 24 * time.Hour
@@ -115,6 +124,8 @@ func Build(ctx context.Context, st *store.Store, snap model.Snapshot, opt Option
 		{"coverage", a.coverage},
 		{"failed findings", a.failedFindings},
 		{"suppressed findings", a.suppressed},
+		{"exceptions", a.exceptions},
+		{"remediation plan", a.remediationPlan},
 		{"control statuses", a.controlStatuses},
 	}
 	for _, s := range steps {
@@ -138,6 +149,10 @@ type analyzer struct {
 	opt  Options
 	// unique caches uniqueTallies for the report's snapshot.
 	unique *tallies
+	// infos and failures cache controlInfos and controlFailures for the report's snapshot, which
+	// several steps read (callers do not modify them).
+	infos    map[string]controlInfo
+	failures map[string]controlFailures
 }
 
 // markerPattern is an RE2 regular expression (Go's and DuckDB's dialects agree on it) matching any

@@ -20,19 +20,27 @@ const controlAccountsSQL = `
 SELECT f.control_id,
        count(DISTINCT f.account_id) AS failed_accounts,
        count(DISTINCT (f.account_id, f.region, f.resource_id)) AS failed_resources
-FROM snapshot_findings($1) f ` + disabledJoin + `
+` + failingControlFindingsSQL + `
+GROUP BY f.control_id`
+
+// failingControlFindingsSQL is the FROM and WHERE of the findings that make a control FAILED in
+// snapshot $1 (aliased f): ACTIVE, not SUPPRESSED, FAILED, and enabled there. The top failed
+// controls and the remediation plan both count from it.
+const failingControlFindingsSQL = `FROM snapshot_findings($1) f ` + disabledJoin + `
 WHERE f.control_id <> '' AND f.record_state = 'ACTIVE' AND f.workflow_status <> 'SUPPRESSED'
   AND f.compliance_status = 'FAILED' AND ` + notDisabled + `
   -- A control disabled in every standard that catalogs it is out of scope.
   AND f.control_id NOT IN (SELECT control_id FROM snapshot_controls WHERE snapshot_id = $1
-                         GROUP BY control_id HAVING bool_and(disabled))
-GROUP BY f.control_id`
+                         GROUP BY control_id HAVING bool_and(disabled))`
 
 type controlFailures struct {
 	accounts, resources int
 }
 
 func (a *analyzer) controlFailures(ctx context.Context, sid int64) (map[string]controlFailures, error) {
+	if sid == a.snap.ID && a.failures != nil {
+		return a.failures, nil
+	}
 	rows, err := a.st.DB().QueryContext(ctx, controlAccountsSQL, sid)
 	if err != nil {
 		return nil, err
@@ -47,7 +55,13 @@ func (a *analyzer) controlFailures(ctx context.Context, sid int64) (map[string]c
 		}
 		out[id] = c
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if sid == a.snap.ID {
+		a.failures = out
+	}
+	return out, nil
 }
 
 // controlInfo is a control's title, severity and standards: from the snapshot's catalog, else from
@@ -58,6 +72,9 @@ type controlInfo struct {
 }
 
 func (a *analyzer) controlInfos(ctx context.Context, sid int64) (map[string]controlInfo, error) {
+	if sid == a.snap.ID && a.infos != nil {
+		return a.infos, nil
+	}
 	rows, err := a.st.DB().QueryContext(ctx, `
 WITH cat AS (SELECT control_id, any_value(title) AS title, any_value(severity) AS severity,
                     list(DISTINCT standard_id ORDER BY standard_id) AS stds
@@ -87,7 +104,13 @@ FROM cat FULL JOIN seen USING (control_id) LEFT JOIN labels USING (control_id)`,
 		}
 		out[id] = ci
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if sid == a.snap.ID {
+		a.infos = out
+	}
+	return out, nil
 }
 
 // snapshotNear returns the snapshot taken nearest to t within a day either side, before snapshot

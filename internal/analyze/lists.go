@@ -3,6 +3,7 @@ package analyze
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/hubreport/hubreport/internal/report"
@@ -55,11 +56,12 @@ ORDER BY `+severityOrderSQL+`, f.control_id, f.account_id, f.region, f.resource_
 	return rows.Err()
 }
 
-// suppressed lists the ACTIVE, SUPPRESSED findings with who suppressed them and why.
+// suppressed lists the ACTIVE, SUPPRESSED findings with who suppressed them, why and until when.
 func (a *analyzer) suppressed(ctx context.Context, r *report.Report) error {
 	rows, err := a.st.DB().QueryContext(ctx, `
 SELECT f.account_id, coalesce(acc.name, ''), f.region, f.control_id, f.title, f.severity_label,
-       f.resource_id, f.compliance_status, f.note_text, f.note_updated_by, f.note_updated_at, f.product_name
+       f.resource_id, f.compliance_status, f.note_text, f.note_updated_by, f.note_updated_at, f.product_name,
+       f.updated_at, f.user_defined_fields
 FROM snapshot_findings($1) f
 LEFT JOIN snapshot_accounts acc ON acc.snapshot_id = $1 AND acc.account_id = f.account_id
 WHERE f.record_state = 'ACTIVE' AND f.workflow_status = 'SUPPRESSED'
@@ -71,12 +73,16 @@ ORDER BY `+severityOrderSQL+`, f.account_id, f.control_id, f.resource_id, f.regi
 	r.Suppressed = []report.SuppressedFinding{}
 	for rows.Next() {
 		var x report.SuppressedFinding
-		var at sql.NullTime
+		var at, updated sql.NullTime
+		var udf string
 		if err := rows.Scan(&x.AccountID, &x.AccountName, &x.Region, &x.ControlID, &x.Title, &x.Severity,
-			&x.ResourceID, &x.Compliance, &x.Note, &x.NoteBy, &at, &x.ProductName); err != nil {
+			&x.ResourceID, &x.Compliance, &x.Note, &x.NoteBy, &at, &x.ProductName, &updated, &udf); err != nil {
 			return err
 		}
 		x.NoteAt = nullableTime(at)
+		if err := a.judgeException(&x, nullableTime(updated), udf); err != nil {
+			return fmt.Errorf("finding of %s %s %s: %w", x.AccountID, x.ControlID, x.ResourceID, err)
+		}
 		r.Suppressed = append(r.Suppressed, x)
 	}
 	return rows.Err()

@@ -21,6 +21,7 @@ type snapData struct {
 	fs       []*model.Finding
 	coverage []model.Coverage // nil: the store derives it from the findings (all collected)
 	disabled []model.DisabledControl
+	accounts []model.Account
 }
 
 func (d snapData) write(t *testing.T, st *store.Store) model.Snapshot {
@@ -45,6 +46,11 @@ func (d snapData) write(t *testing.T, st *store.Store) model.Snapshot {
 	}
 	for _, c := range d.coverage {
 		if err := w.AddCoverage(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range d.accounts {
+		if err := w.AddAccount(a); err != nil {
 			t.Fatal(err)
 		}
 	}

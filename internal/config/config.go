@@ -28,14 +28,15 @@ type Config struct {
 	// source's own name, or DefaultOrganization for AWS and file imports.
 	Organization string `yaml:"organization"`
 	// AdministratorAccount is shown in reports when the source does not tell it (file imports).
-	AdministratorAccount string   `yaml:"administrator_account"`
-	Store                Store    `yaml:"store"`
-	Collect              Collect  `yaml:"collect"`
-	Report               Report   `yaml:"report"`
-	Deliver              Deliver  `yaml:"deliver"`
-	Schedule             Schedule `yaml:"schedule"`
-	Catalog              Catalog  `yaml:"catalog"`
-	Controls             Controls `yaml:"controls"`
+	AdministratorAccount string     `yaml:"administrator_account"`
+	Store                Store      `yaml:"store"`
+	Collect              Collect    `yaml:"collect"`
+	Report               Report     `yaml:"report"`
+	Deliver              Deliver    `yaml:"deliver"`
+	Schedule             Schedule   `yaml:"schedule"`
+	Catalog              Catalog    `yaml:"catalog"`
+	Controls             Controls   `yaml:"controls"`
+	Exceptions           Exceptions `yaml:"exceptions"`
 }
 
 // Catalog selects the control catalog.
@@ -240,7 +241,8 @@ func Default() Config {
 			Email:   Email{Transport: "ses", SMTP: SMTP{Port: 587, StartTLS: true, PasswordEnv: "SMTP_PASSWORD"}},
 			Archive: Archive{S3: S3Archive{Prefix: "reports/"}},
 		},
-		Schedule: Schedule{Collect: "CRON_TZ=UTC 0 6 * * *", Report: "CRON_TZ=UTC 0 7 * * MON"},
+		Schedule:   Schedule{Collect: "CRON_TZ=UTC 0 6 * * *", Report: "CRON_TZ=UTC 0 7 * * MON"},
+		Exceptions: DefaultExceptions(),
 	}
 }
 
@@ -324,6 +326,9 @@ func (c Config) Validate() error {
 		}
 	}
 	if err := c.Controls.validate(); err != nil {
+		return err
+	}
+	if err := c.Exceptions.validate(); err != nil {
 		return err
 	}
 	if s := c.Collect.AWS.Shard; s != "" {

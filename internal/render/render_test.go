@@ -150,7 +150,37 @@ func fullReport() *report.Report {
 			},
 		},
 		Coverage: report.Coverage{Complete: true, Collected: 200, Expected: 200},
+		Exceptions: report.Exceptions{
+			Total: 23, WithoutControl: 2, WithoutJustification: 4, Expired: 3, ExpiringWithin30Days: 2, NoExpiry: 0, InvalidExpiry: 1,
+			ByControl: []report.ExceptionControl{
+				{ControlID: "S3.1", Title: "S3 general purpose buckets should have block public access settings enabled", Severity: "MEDIUM", Count: 12},
+				{ControlID: "EC2.19", Title: "Security groups should not allow unrestricted access to ports with high risk", Severity: "CRITICAL", Count: 5},
+				{ControlID: "KMS.4", Title: "AWS KMS key rotation should be enabled", Severity: "MEDIUM", Count: 3},
+				{ControlID: "Config.1", Title: "AWS Config should be enabled and use the service-linked role for resource recording", Severity: "MEDIUM", Count: 1},
+			},
+			InvalidExpiries: []report.InvalidExpiry{{AccountID: "444455556666", Region: "eu-west-1", ControlID: "S3.1", ResourceID: "arn:aws:s3:::payments-logs", Value: "next quarter"}},
+			ExpiryField:     "exception_expires", MaxAgeDays: 365,
+		},
+		RemediationPlan: []report.PlanItem{
+			planItem("IAM.6", "Hardware MFA should be enabled for the root user", "CRITICAL", 19, 19),
+			planItem("EC2.19", "Security groups should not allow unrestricted access to ports with high risk", "CRITICAL", 11, 87),
+			planItem("IAM.4", "IAM root user access key should not exist", "CRITICAL", 4, 4),
+			planItem("EC2.2", "VPC default security groups should not allow inbound or outbound traffic", "HIGH", 17, 1214),
+			planItem("GuardDuty.1", "GuardDuty should be enabled", "HIGH", 3, 3),
+			planItem("S3.1", "S3 general purpose buckets should have block public access settings enabled", "MEDIUM", 23, 23),
+		},
 	}
+}
+
+// planItem is a remediation plan entry failing in the fixture's two accounts (whatever the count
+// says: the renderers print what they are given).
+func planItem(id, title, severity string, accounts, resources int) report.PlanItem {
+	service, n, _ := strings.Cut(id, ".")
+	return report.PlanItem{ControlID: id, Title: title, Severity: severity, FailedAccounts: accounts, FailedResources: resources,
+		Accounts: []report.PlanAccount{{AccountID: "111122223333", Name: "security-admin", OU: "Root/Security"},
+			{AccountID: "444455556666", Name: "payments-prod", OU: "Root/Workloads/Prod"}},
+		RemediationURL: "https://docs.aws.amazon.com/securityhub/latest/userguide/" + strings.ToLower(service) + "-controls.html#" +
+			strings.ToLower(service) + "-" + n}
 }
 
 // partialReport lost three account/region pairs; PCI DSS has no data at all (nil scores), an
@@ -211,6 +241,13 @@ func partialReport() *report.Report {
 				{AccountID: "210987654321", Region: "eu-west-1", Status: "throttled", Reason: "TooManyRequestsException after 10 retries\n(GetFindings)"},
 				{AccountID: "210987654321", Region: "eu-central-1", Status: "missing"},
 			},
+		},
+		// Every suppression without an expiry, none older than the maximum age.
+		Exceptions: report.Exceptions{Total: 1_000, NoExpiry: 1_000, WithoutJustification: 1_000, ExpiryField: "risk_expiry",
+			ByControl: []report.ExceptionControl{{ControlID: "S3.1", Severity: "MEDIUM", Count: 1_000}}},
+		RemediationPlan: []report.PlanItem{
+			planItem("IAM.6", "Hardware MFA should be enabled for the root user", "CRITICAL", 19, 19),
+			planItem("S3.1", "S3 general purpose buckets should have block public access settings enabled", "MEDIUM", 1021, 1021),
 		},
 	}
 }
@@ -426,6 +463,12 @@ func TestJSONFields(t *testing.T) {
 		"progress.standards[]":          {"id", "baseline_score", "current_score", "projected_date", "on_track", "off_track_reason"},
 		"progress.standards[].series[]": {"date", "score", "partial"},
 		"progress.series[]":             {"date", "failed_control_accounts", "partial"},
+		"exceptions": {"total", "by_control", "without_control", "without_justification", "expired", "expiring_within_30_days",
+			"no_expiry", "invalid_expiry", "invalid_expiries", "expiry_field", "max_age_days"},
+		"exceptions.by_control[]":       {"control_id", "title", "severity", "count"},
+		"exceptions.invalid_expiries[]": {"account_id", "region", "control_id", "resource_id", "value"},
+		"remediation_plan[]":            {"control_id", "title", "severity", "failed_accounts", "failed_resources", "accounts", "remediation_url"},
+		"remediation_plan[].accounts[]": {"account_id", "name", "ou"},
 	}
 	for parent, fields := range groups {
 		for _, field := range fields {
@@ -468,6 +511,7 @@ func TestJSONEmptyLists(t *testing.T) {
 		"standards", "accounts[].standards", "top_failed_controls[].standards",
 		"progress.standards[].series", "progress.series",
 		"progress.fixed_controls", "progress.regressed_controls", "coverage.gaps",
+		"exceptions.by_control", "exceptions.invalid_expiries", "remediation_plan",
 	} {
 		t.Run(path, func(t *testing.T) {
 			got, err := lookup(doc, path)

@@ -43,6 +43,11 @@ type Report struct {
 	Coverage          Coverage        `json:"coverage"`
 	// Reconciliation gives, per standard, the figures to recompute the score by hand.
 	Reconciliation Reconciliation `json:"reconciliation"`
+	// Exceptions counts the suppressed findings as governed exceptions: justification, expiry.
+	Exceptions Exceptions `json:"exceptions"`
+	// RemediationPlan is every control failing somewhere, most severe first, then the most
+	// accounts, with the accounts and AWS's remediation page.
+	RemediationPlan []PlanItem `json:"remediation_plan"`
 
 	// FailedFindings lists every active FAILED control finding, most severe first, and Suppressed
 	// every suppressed finding with its justification. They can run to a million rows, so
@@ -101,6 +106,17 @@ type SuppressedFinding struct {
 	NoteBy      string
 	NoteAt      time.Time // zero when there is no note
 	ProductName string
+	// The exception's governance (see Exceptions). Since is when the suppression was last set or
+	// reviewed: NoteAt, or the finding's UpdatedAt when it has no note (the store keeps UpdatedAt
+	// as of the finding's last state change, such as the one to SUPPRESSED).
+	Since time.Time
+	// Expiry is when the exception lapses: the expiry field's date (at 00:00 UTC) or time, else
+	// Since plus exceptions.max_age_days; zero when there is neither or the field is invalid.
+	Expiry time.Time
+	// ExpiryValue is the expiry field's value as written ("" when the field is absent).
+	ExpiryValue string
+	// ExceptionStatus is one of the Exception* constants.
+	ExceptionStatus string
 }
 
 // SnapshotInfo identifies the snapshot a report was built from.

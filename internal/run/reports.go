@@ -172,11 +172,13 @@ func ApplyRetention(ctx context.Context, log *slog.Logger, st *store.Store, days
 // function of the snapshot and the configuration only; LatestOptions adds the clock.
 func AnalyzeOptions(cfg config.Config) analyze.Options {
 	return analyze.Options{
-		WindowDays:        cfg.Report.WindowDays,
-		TargetScore:       cfg.Report.TargetScore,
-		TargetHorizonDays: cfg.Report.TargetHorizonDays,
-		TopControls:       cfg.Report.TopControls,
-		AutomationMarkers: cfg.Report.AutomationMarkers,
+		WindowDays:          cfg.Report.WindowDays,
+		TargetScore:         cfg.Report.TargetScore,
+		TargetHorizonDays:   cfg.Report.TargetHorizonDays,
+		TopControls:         cfg.Report.TopControls,
+		AutomationMarkers:   cfg.Report.AutomationMarkers,
+		ExpiryField:         cfg.Exceptions.ExpiryField,
+		ExceptionMaxAgeDays: cfg.Exceptions.MaxAgeDays,
 	}
 }
 

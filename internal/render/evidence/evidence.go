@@ -100,6 +100,7 @@ func Write(ctx context.Context, w io.Writer, r *report.Report, opt Options) erro
 		entry{"account-scores.csv", func(w io.Writer) error { return accountScoresCSV(w, r) }},
 		entry{"findings/failed.csv", func(w io.Writer) error { return failedCSV(w, r) }},
 		entry{"findings/suppressed.csv", func(w io.Writer) error { return suppressedCSV(w, r) }},
+		entry{"remediation-plan.csv", func(w io.Writer) error { return planCSV(w, r) }},
 	)
 	if opt.Findings != nil {
 		steps = append(steps, entry{"findings/findings.asff.json.gz", func(w io.Writer) error {
@@ -342,10 +343,26 @@ func failedCSV(w io.Writer, r *report.Report) error {
 }
 
 func suppressedCSV(w io.Writer, r *report.Report) error {
-	c := newCSV(w, "account_id", "account_name", "region", "product", "control_id", "title", "severity", "resource_id", "compliance_status", "justification", "suppressed_by", "noted_at")
+	// The exception's governance columns come last, after those earlier packages had, so that a
+	// reader of the older columns by position still reads them.
+	c := newCSV(w, "account_id", "account_name", "region", "product", "control_id", "title", "severity", "resource_id", "compliance_status",
+		"justification", "suppressed_by", "noted_at", "since", "expiry", "exception_status", "expiry_value")
 	for _, f := range r.Suppressed {
 		c.row(f.AccountID, f.AccountName, f.Region, f.ProductName, f.ControlID, f.Title, f.Severity, f.ResourceID, f.Compliance,
-			f.Note, f.NoteBy, timeCell(f.NoteAt))
+			f.Note, f.NoteBy, timeCell(f.NoteAt), timeCell(f.Since), timeCell(f.Expiry), f.ExceptionStatus, f.ExpiryValue)
+	}
+	return c.done()
+}
+
+// planCSV writes the remediation plan one row per failing control and account, in plan order,
+// so that a spreadsheet filters it by account or OU.
+func planCSV(w io.Writer, r *report.Report) error {
+	c := newCSV(w, "rank", "control_id", "title", "severity", "failed_accounts", "failed_resources", "account_id", "account_name", "ou", "remediation_url")
+	for i, p := range r.RemediationPlan {
+		for _, a := range p.Accounts {
+			c.row(strconv.Itoa(i+1), p.ControlID, p.Title, p.Severity, strconv.Itoa(p.FailedAccounts), strconv.Itoa(p.FailedResources),
+				a.AccountID, a.Name, a.OU, p.RemediationURL)
+		}
 	}
 	return c.done()
 }

@@ -276,3 +276,37 @@ func TestVerifyRefusesOversizeManifest(t *testing.T) {
 type zeros struct{}
 
 func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// The package carries each exception's status and the remediation plan, one row per control and
+// account, in plan order.
+func TestExceptionsAndPlanCSV(t *testing.T) {
+	r := sampleReport()
+	expiry := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	r.Suppressed[0].Since, r.Suppressed[0].Expiry = r.Suppressed[0].NoteAt, expiry
+	r.Suppressed[0].ExceptionStatus, r.Suppressed[0].ExpiryValue = report.ExceptionExpiring, "2025-03-01"
+	r.RemediationPlan = []report.PlanItem{
+		{ControlID: "IAM.6", Title: "Root MFA", Severity: "CRITICAL", FailedAccounts: 1, FailedResources: 1,
+			Accounts:       []report.PlanAccount{{AccountID: "111122223333", Name: "prod", OU: "Workloads/Prod"}},
+			RemediationURL: "https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-6"},
+		{ControlID: "S3.1", Title: "S3 block public access", Severity: "MEDIUM", FailedAccounts: 2, FailedResources: 3,
+			Accounts:       []report.PlanAccount{{AccountID: "111122223333", Name: "prod"}, {AccountID: "222233334444", Name: "dev"}},
+			RemediationURL: "https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-1"},
+	}
+	var buf bytes.Buffer
+	if err := Write(context.Background(), &buf, r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	got := files(t, buf.Bytes())
+	supp := strings.Split(strings.TrimSuffix(got["findings/suppressed.csv"], "\n"), "\n")
+	if !strings.HasSuffix(supp[0], ",noted_at,since,expiry,exception_status,expiry_value") ||
+		!strings.HasSuffix(supp[1], ",2025-02-23T06:00:00Z,2025-03-01T00:00:00Z,expiring,2025-03-01") {
+		t.Errorf("suppressed.csv:\n%s", got["findings/suppressed.csv"])
+	}
+	want := "rank,control_id,title,severity,failed_accounts,failed_resources,account_id,account_name,ou,remediation_url\n" +
+		"1,IAM.6,Root MFA,CRITICAL,1,1,111122223333,prod,Workloads/Prod,https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-6\n" +
+		"2,S3.1,S3 block public access,MEDIUM,2,3,111122223333,prod,,https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-1\n" +
+		"2,S3.1,S3 block public access,MEDIUM,2,3,222233334444,dev,,https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-1\n"
+	if got["remediation-plan.csv"] != want {
+		t.Errorf("remediation-plan.csv:\n%s\nwant:\n%s", got["remediation-plan.csv"], want)
+	}
+}

@@ -103,6 +103,8 @@ func (b *book) summary(_ context.Context, r *report.Report) error {
 	item("Remediations in window", b.count(int64(p.Remediated)))
 	item("Failures still open (not in the median)", b.count(int64(p.StillOpen)))
 
+	b.exceptionSummary(r.Exceptions, section, item)
+
 	section("This workbook")
 	listed := func(what string, n int) {
 		item(what+" listed", b.count(int64(min(n, maxDataRows))))
@@ -502,6 +504,14 @@ func methodText(r *report.Report) []string {
 			"finding's FirstObservedAt; the median is shown over at least 5 remediations, beside the failures still open. The "+
 			"Trend sheet marks partial snapshots.",
 			window),
+		"Exceptions: every suppressed finding is an accepted risk, listed with who suppressed it (Note.UpdatedBy), the " +
+			"justification (Note.Text) and since when (the note's UpdatedAt, else the finding's). Its expiry is the date in the " +
+			"UserDefinedFields key named on the Summary sheet, or, without one, the maximum age after since. Status, judged at " +
+			"the snapshot's time: expired, expiring (within 30 days), active, no_expiry (no key and no maximum age), or invalid " +
+			"(the key holds no date; the value is shown in the Expiry column).",
+		"Remediation Plan: every control failing in at least one account (as Top Failed Controls, but not cut), most severe " +
+			"first, then the most failed accounts, with the accounts and a link to the control's remediation page in the " +
+			"Security Hub user guide.",
 		"Coverage. Every snapshot records which account/region pairs were collected and which were not, and why (Summary sheet). " +
 			"A pair that was not collected is listed and its controls are not counted, never silently taken as passing; the " +
 			"snapshot is then marked partial.",

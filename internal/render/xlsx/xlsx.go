@@ -33,12 +33,14 @@ const (
 	sheetFindings    = "Failed Findings"
 	sheetTrend       = "Trend"
 	sheetSuppressed  = "Suppressed"
+	sheetExceptions  = "Exceptions"
+	sheetPlan        = "Remediation Plan"
 	sheetMethod      = "Methodology"
 )
 
 var sheetOrder = []string{
-	sheetSummary, sheetStandards, sheetAccounts, sheetTopControls,
-	sheetFindings, sheetTrend, sheetSuppressed, sheetMethod,
+	sheetSummary, sheetStandards, sheetAccounts, sheetTopControls, sheetPlan,
+	sheetFindings, sheetTrend, sheetSuppressed, sheetExceptions, sheetMethod,
 }
 
 // maxDataRows is how many data rows a sheet can hold under its header: Excel stops at
@@ -161,9 +163,11 @@ func (b *book) build(ctx context.Context, r *report.Report) error {
 		{sheetStandards, b.standards},
 		{sheetAccounts, b.accounts},
 		{sheetTopControls, b.topControls},
+		{sheetPlan, b.remediationPlan},
 		{sheetFindings, b.failedFindings},
 		{sheetTrend, b.trend},
 		{sheetSuppressed, b.suppressed},
+		{sheetExceptions, b.exceptions},
 		{sheetMethod, b.methodology},
 	} {
 		if err := ctx.Err(); err != nil {
