@@ -16,14 +16,40 @@ build:
 demo: build
 	./$(BIN) demo
 
-# Lint, then every test. Runs in a few minutes on 2 cores; long benchmarks are in `make bench`.
-test: lint
-	$(GO) test -count=1 -timeout 9m ./...
+# Packages that run goroutines (collection workers, the scheduler and run steps, the emulator
+# and the servers tests start); their tests run under the race detector, the rest without it.
+RACE_PKGS := ./internal/collect/... ./cmd/reporter ./internal/fakeaws/... ./cmd/fakeaws \
+	./internal/deliver/... ./internal/e2e
 
-lint:
+# Lint, then every test: the concurrent packages with -race, then the others. Runs in a few
+# minutes on 2 cores; long benchmarks are in `make bench`.
+test: lint
+	$(GO) test -race -count=1 -timeout 9m $(RACE_PKGS)
+	$(GO) test -count=1 -timeout 9m $$($(GO) list ./... | grep -v -x -F "$$($(GO) list $(RACE_PKGS))")
+
+# Linters at pinned versions, installed by this Makefile into bin/tools (a CI machine has only Go,
+# gcc and Debian's archive). Bump a version here; the next `make lint` installs it.
+STATICCHECK_VERSION := v0.8.2
+ERRCHECK_VERSION    := v1.30.0
+TOOLS       := $(CURDIR)/bin/tools
+STATICCHECK := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+ERRCHECK    := $(TOOLS)/errcheck-$(ERRCHECK_VERSION)/errcheck
+
+$(STATICCHECK):
+	GOBIN=$(dir $@) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(ERRCHECK):
+	GOBIN=$(dir $@) $(GO) install github.com/kisielk/errcheck@$(ERRCHECK_VERSION)
+
+# go vet, gofmt, staticcheck (its default checks; a deliberate exception carries a
+# //lint:ignore comment saying why) and errcheck on non-test code (exceptions with reasons in
+# .ci/errcheck-excludes).
+lint: $(STATICCHECK) $(ERRCHECK)
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
+	$(STATICCHECK) ./...
+	$(ERRCHECK) -ignoretests -exclude .ci/errcheck-excludes ./...
 
 # Benchmarks print figures (findings/s, peak RSS, bytes) with their targets; they assert nothing
 # about time. BenchmarkReportAtScale builds 1,000 accounts x 90 days first (about 40 minutes)

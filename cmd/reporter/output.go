@@ -91,7 +91,7 @@ func evidenceManifestSum(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error cannot lose data
 	fi, err := f.Stat()
 	if err != nil {
 		return "", err
@@ -119,7 +119,7 @@ func writeFileAtomic(path string, fill func(*os.File) error) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
+	defer func() { _ = os.Remove(tmp.Name()) }() // no-op after the rename
 	if err := tmp.Chmod(reportFileMode); err != nil {
 		return errors.Join(err, tmp.Close())
 	}
