@@ -16,15 +16,20 @@ build:
 demo: build
 	./$(BIN) demo
 
-# Packages that run goroutines (collection workers, the scheduler and run steps, the emulator
-# and the servers tests start); their tests run under the race detector, the rest without it.
-RACE_PKGS := ./internal/collect/... ./cmd/reporter ./internal/fakeaws/... ./cmd/fakeaws \
-	./internal/deliver/... ./internal/e2e
+# Packages that run goroutines (collection workers, the emulator, the servers tests start); their
+# tests run under the race detector. cmd/reporter's whole suite under -race is too slow for 2
+# cores, so there only the tests that drive its goroutines do (the scheduler, a run racing
+# another's state upload, collection from the emulator, a full run); all of its tests run
+# without -race with the remaining packages.
+RACE_PKGS := ./internal/collect/... ./internal/fakeaws/... ./cmd/fakeaws ./internal/deliver/... \
+	./internal/e2e
+REPORTER_RACE_TESTS := ^(TestScheduleRunsWithoutOverlapAndSurvivesPanics|TestScheduleSIGTERMExitsZeroWithoutPartialSnapshot|TestStateConflictIsReported|TestCollectFromAWS|TestRunCollectsReportsDeliversAndKeepsStateInS3)$$
 
-# Lint, then every test: the concurrent packages with -race, then the others. Runs in a few
-# minutes on 2 cores; long benchmarks are in `make bench`.
+# Lint, then every test: the concurrent code with -race, then the other packages. Long benchmarks
+# are in `make bench`.
 test: lint
 	$(GO) test -race -count=1 -timeout 9m $(RACE_PKGS)
+	$(GO) test -race -count=1 -timeout 9m -run '$(REPORTER_RACE_TESTS)' ./cmd/reporter
 	$(GO) test -count=1 -timeout 9m $$($(GO) list ./... | grep -v -x -F "$$($(GO) list $(RACE_PKGS))")
 
 # Linters at pinned versions, installed by this Makefile into bin/tools (a CI machine has only Go,
