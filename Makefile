@@ -17,19 +17,20 @@ demo: build
 	./$(BIN) demo
 
 # Packages that run goroutines (collection workers, the emulator, the servers tests start); their
-# tests run under the race detector. cmd/reporter's whole suite under -race is too slow for 2
-# cores, so there only the tests that drive its goroutines do (the scheduler, a run racing
-# another's state upload, collection from the emulator, a full run); all of its tests run
-# without -race with the remaining packages.
-RACE_PKGS := ./internal/collect/... ./internal/fakeaws/... ./cmd/fakeaws ./internal/deliver/... \
-	./internal/e2e
-REPORTER_RACE_TESTS := ^(TestScheduleRunsWithoutOverlapAndSurvivesPanics|TestScheduleSIGTERMExitsZeroWithoutPartialSnapshot|TestStateConflictIsReported|TestCollectFromAWS|TestRunCollectsReportsDeliversAndKeepsStateInS3)$$
+# tests run under the race detector. In cmd/reporter and the demo generator the whole suite under
+# -race is too slow for 2 cores (the demo's alone takes 6x as long), so there only the tests
+# that drive goroutines do (the scheduler, a run racing another's state upload, collection from
+# the emulator, a full run; concurrent and cancelled demo snapshots). Every test of those two
+# packages still runs without -race with the remaining packages.
+RACE_PKGS := ./internal/collect ./internal/fakeaws/... ./cmd/fakeaws ./internal/deliver/... ./internal/e2e
+RACE_SOME_PKGS := ./cmd/reporter ./internal/collect/demo
+RACE_SOME_TESTS := ^(TestScheduleRunsWithoutOverlapAndSurvivesPanics|TestScheduleSIGTERMExitsZeroWithoutPartialSnapshot|TestStateConflictIsReported|TestCollectFromAWS|TestRunCollectsReportsDeliversAndKeepsStateInS3|TestConcurrentSnapshots|TestCancel)$$
 
 # Lint, then every test: the concurrent code with -race, then the other packages. Long benchmarks
 # are in `make bench`.
 test: lint
 	$(GO) test -race -count=1 -timeout 9m $(RACE_PKGS)
-	$(GO) test -race -count=1 -timeout 9m -run '$(REPORTER_RACE_TESTS)' ./cmd/reporter
+	$(GO) test -race -count=1 -timeout 9m -run '$(RACE_SOME_TESTS)' $(RACE_SOME_PKGS)
 	$(GO) test -count=1 -timeout 9m $$($(GO) list ./... | grep -v -x -F "$$($(GO) list $(RACE_PKGS))")
 
 # Linters at pinned versions, installed by this Makefile into bin/tools (a CI machine has only Go,
