@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/store/storetest"
 )
 
 const (
@@ -75,16 +76,6 @@ func fixtureDay0() []*store.Finding {
 	}
 }
 
-func openStore(t *testing.T) *store.Store {
-	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "a.duckdb"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 func writeSnap(t *testing.T, st *store.Store, at time.Time, ctls []store.Control, fs []*store.Finding) store.Snapshot {
 	t.Helper()
 	return snapData{at: at, ctls: ctls, fs: fs}.write(t, st)
@@ -119,7 +110,7 @@ func fmtScore(x *float64) string {
 }
 
 func TestHandComputedFixture(t *testing.T) {
-	st := openStore(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	day0 := fixtureDay0()
 	snapA := writeSnap(t, st, t0, testCtl, day0)
@@ -452,7 +443,7 @@ func randomEstate(seed uint64) []*store.Finding {
 func TestScoresMatchIndependentCalculation(t *testing.T) {
 	for seed := range uint64(12) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			st := openStore(t)
+			st := storetest.New(t)
 			fs := randomEstate(seed)
 			snap := writeSnap(t, st, t0, testCtl, fs)
 			r, err := Build(context.Background(), st, snap, Options{Now: pinned})
@@ -582,7 +573,7 @@ func TestMarkerPattern(t *testing.T) {
 // snapshot at commit and in one that does not, and compares the reports: the summaries are a
 // cache of exactly what the history gives.
 func TestSummariesChangeNothing(t *testing.T) {
-	plain := openStore(t)
+	plain := storetest.New(t)
 	summarized, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "s.duckdb"), store.Options{OnCommit: Summarize})
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/store/storetest"
 )
 
 // snapData is what one snapshot of a progress test is written from, and what the reference reads.
@@ -193,7 +194,7 @@ func referenceProgress(base, now snapData) (progressCounts, map[string][2]int) {
 // buildProgress writes the snapshots and builds the report of the last.
 func buildProgress(t *testing.T, opt Options, snaps ...snapData) *Report {
 	t.Helper()
-	st := openStore(t)
+	st := storetest.New(t)
 	var last store.Snapshot
 	for _, d := range snaps {
 		last = d.write(t, st)
@@ -456,7 +457,7 @@ func TestPartialSnapshotsMarked(t *testing.T) {
 // TestRemediationAgeOfARefailure: the first failure is aged from FirstObservedAt; a failure that
 // comes back after a fix is aged from its own start, not from FirstObservedAt.
 func TestRemediationAgeOfARefailure(t *testing.T) {
-	st := openStore(t)
+	st := storetest.New(t)
 	firstObserved := t0.Add(-100 * 24 * time.Hour)
 	day := func(d int) time.Time { return t0.Add(time.Duration(d) * 24 * time.Hour) }
 	var last store.Snapshot

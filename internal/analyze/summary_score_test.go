@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/store/storetest"
 )
 
 // TestSummaryScoreCountsEachControlOnce is the shape of the worked example on AWS's "Calculating
@@ -35,7 +36,7 @@ func TestSummaryScoreCountsEachControlOnce(t *testing.T) {
 		ctl("b4", acc2, "us-east-1", "KMS.4", "PASSED", pci),
 		ctl("b5", acc2, "us-east-1", "CloudWatch.1", "FAILED", cis), // disabled where it is: out
 	}
-	st := openStore(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	snap := writeSnapOf(t, st, t0, stds, ctls, fs)
 	r, err := Build(ctx, st, snap, Options{Now: pinned})

@@ -3,7 +3,6 @@ package collect_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -19,6 +18,7 @@ import (
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/store/storetest"
 )
 
 // storeSnapshot collects src into a fresh store file, as `reporter collect` does, and returns
@@ -30,11 +30,7 @@ func storeSnapshot(t *testing.T, src *collect.AWSSource) (*store.Store, store.Sn
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "r.duckdb"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.New(t)
 	meta := plan.Meta("test-org")
 	meta.TakenAt = time.Now().UTC()
 	snap, err := collect.Snapshot(ctx, st, meta, plan.Standards, plan.Controls, src)
