@@ -74,7 +74,7 @@ func serverFor(cfg demoaws.Config, findings string, opts fakeaws.Options) (*fake
 	if err != nil {
 		return nil, fmt.Errorf("fakeaws: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error cannot lose data
 	if opts.Estate, err = demoaws.FileEstate(f, nil); err != nil {
 		return nil, fmt.Errorf("fakeaws: %s: %w", findings, err)
 	}

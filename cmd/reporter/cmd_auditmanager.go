@@ -64,7 +64,7 @@ func runAuditManager(ctx context.Context, e *env, args []string) error {
 		return usagef("--mapping: %v", err)
 	}
 	mapping, err := config.LoadAuditManager(mf)
-	mf.Close()
+	_ = mf.Close() // read-only: a close error cannot lose data
 	if err != nil {
 		return usagef("%s: %v", o.mapping, err)
 	}

@@ -68,11 +68,15 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	// The configured name wins; the demo's own only stands in for none.
 	if err := buildDemo(ctx, e, org, cfg.OrganizationOr(org.Organization()), cat, building, cfg.Store.MemoryLimit, runner.DisabledRules(cfg)); err != nil {
-		os.Remove(building)
-		os.Remove(building + ".wal")
+		// Best effort: the next demo run removes them before it builds.
+		_ = os.Remove(building)
+		_ = os.Remove(building + ".wal")
 		return err
 	}
-	os.Remove(o.db + ".wal")
+	// A WAL left beside the old database would be replayed onto the new one.
+	if err := os.Remove(o.db + ".wal"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
 	if err := os.Rename(building, o.db); err != nil {
 		return err
 	}

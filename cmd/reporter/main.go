@@ -232,24 +232,13 @@ func readConfig(e *env, path string) (config.Config, error) {
 	if err != nil {
 		return config.Config{}, &usageError{Msg: fmt.Sprintf("config: %v", err)}
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error cannot lose data
 	cfg, err := config.Load(f, e.vars)
 	if err != nil {
 		// Any config mistake is a usage error (exit 2), whatever its kind.
 		return cfg, &usageError{Msg: fmt.Sprintf("%s: %v", path, err)}
 	}
 	return cfg, nil
-}
-
-// flagSet reports whether the flag was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == name {
-			set = true
-		}
-	})
-	return set
 }
 
 // isTerminal reports whether w is a terminal: logs are text there, and a collection shows a live

@@ -23,6 +23,7 @@ import (
 	"github.com/hubreport/hubreport/internal/collect/demo"
 	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/store/storetest"
 )
 
 // views makes the Athena tables DuckDB views over the export in dir, named as in tables.sql.
@@ -51,11 +52,7 @@ func buildExport(t *testing.T) (*store.Store, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, filepath.Join(dir, "r.duckdb"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, filepath.Join(dir, "r.duckdb"), store.Options{})
 	stds, ctls := cat.ForSnapshot(org.Standards())
 	times := org.SnapshotTimes()
 	for d, at := range times {

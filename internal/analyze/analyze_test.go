@@ -16,6 +16,7 @@ import (
 	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/report"
 	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/store/storetest"
 )
 
 const (
@@ -77,16 +78,6 @@ func fixtureDay0() []*model.Finding {
 	}
 }
 
-func openStore(t *testing.T) *store.Store {
-	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "a.duckdb"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 func writeSnap(t *testing.T, st *store.Store, at time.Time, ctls []model.Control, fs []*model.Finding) model.Snapshot {
 	t.Helper()
 	return snapData{at: at, ctls: ctls, fs: fs}.write(t, st)
@@ -121,7 +112,7 @@ func fmtScore(x *float64) string {
 }
 
 func TestHandComputedFixture(t *testing.T) {
-	st := openStore(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	day0 := fixtureDay0()
 	snapA := writeSnap(t, st, t0, testCtl, day0)
@@ -454,7 +445,7 @@ func randomEstate(seed uint64) []*model.Finding {
 func TestScoresMatchIndependentCalculation(t *testing.T) {
 	for seed := range uint64(12) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			st := openStore(t)
+			st := storetest.New(t)
 			fs := randomEstate(seed)
 			snap := writeSnap(t, st, t0, testCtl, fs)
 			r, err := Build(context.Background(), st, snap, Options{Now: pinned})
@@ -584,7 +575,7 @@ func TestMarkerPattern(t *testing.T) {
 // snapshot at commit and in one that does not, and compares the reports: the summaries are a
 // cache of exactly what the history gives.
 func TestSummariesChangeNothing(t *testing.T) {
-	plain := openStore(t)
+	plain := storetest.New(t)
 	summarized, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "s.duckdb"), store.Options{OnCommit: Summarize})
 	if err != nil {
 		t.Fatal(err)

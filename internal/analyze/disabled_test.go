@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hubreport/hubreport/internal/model"
+	"github.com/hubreport/hubreport/internal/store/storetest"
 )
 
 func off(account, region, standard, control string) model.DisabledControl {
@@ -20,7 +21,7 @@ func off(account, region, standard, control string) model.DisabledControl {
 // EC2.2 is disabled in every collected account/region (including eu-west-1, where account 1's
 // only finding is archived): DISABLED, counted as such and out of the denominator.
 func TestDisabledByHand(t *testing.T) {
-	st := openStore(t)
+	st := storetest.New(t)
 	var dis []model.DisabledControl
 	for _, std := range []string{fsbp, pci} {
 		dis = append(dis, off(acc1, "us-east-1", std, "S3.1"),
@@ -123,7 +124,7 @@ func randomDisabled(seed uint64, fs []*model.Finding) []model.DisabledControl {
 func TestDisabledMatchesIndependentCalculation(t *testing.T) {
 	for seed := range uint64(8) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			st := openStore(t)
+			st := storetest.New(t)
 			fs := randomEstate(seed)
 			dis := randomDisabled(seed, fs)
 			snap := writeSnapWith(t, st, t0, testCtl, fs, dis)

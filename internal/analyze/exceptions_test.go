@@ -12,6 +12,7 @@ import (
 
 	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/report"
+	"github.com/hubreport/hubreport/internal/store/storetest"
 )
 
 func TestParseExpiry(t *testing.T) {
@@ -264,7 +265,7 @@ func TestExceptionsAndPlanMatchIndependentCalculation(t *testing.T) {
 	for seed := range uint64(8) {
 		maxAge := []int{0, 365, 90}[seed%3]
 		t.Run(fmt.Sprintf("%d/max_age_%d", seed, maxAge), func(t *testing.T) {
-			st := openStore(t)
+			st := storetest.New(t)
 			fs := governedEstate(seed)
 			snap := writeSnap(t, st, t0, testCtl, fs)
 			r, err := Build(context.Background(), st, snap, Options{Now: pinned, ExceptionMaxAgeDays: maxAge})
@@ -334,7 +335,7 @@ func TestExceptionsAndPlanMatchIndependentCalculation(t *testing.T) {
 // TestRemediationPlanAccountsAndURLs: the plan names each account with its name and OU as the
 // snapshot has them, and takes the catalog's https link, else AWS's documented control page.
 func TestRemediationPlanAccountsAndURLs(t *testing.T) {
-	st := openStore(t)
+	st := storetest.New(t)
 	ctls := []model.Control{
 		{StandardID: fsbp, ControlID: "S3.1", Title: "S3 block public access", Severity: "MEDIUM",
 			RemediationURL: "https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-1"},

@@ -11,6 +11,7 @@ import (
 	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/report"
 	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/store/storetest"
 )
 
 // snapData is what one snapshot of a progress test is written from, and what the reference reads.
@@ -201,7 +202,7 @@ func referenceProgress(base, now snapData) (progressCounts, map[string][2]int) {
 // buildProgress writes the snapshots and builds the report of the last.
 func buildProgress(t *testing.T, opt Options, snaps ...snapData) *report.Report {
 	t.Helper()
-	st := openStore(t)
+	st := storetest.New(t)
 	var last model.Snapshot
 	for _, d := range snaps {
 		last = d.write(t, st)
@@ -464,7 +465,7 @@ func TestPartialSnapshotsMarked(t *testing.T) {
 // TestRemediationAgeOfARefailure: the first failure is aged from FirstObservedAt; a failure that
 // comes back after a fix is aged from its own start, not from FirstObservedAt.
 func TestRemediationAgeOfARefailure(t *testing.T) {
-	st := openStore(t)
+	st := storetest.New(t)
 	firstObserved := t0.Add(-100 * 24 * time.Hour)
 	day := func(d int) time.Time { return t0.Add(time.Duration(d) * 24 * time.Hour) }
 	var last model.Snapshot

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hubreport/hubreport/internal/report"
+	"github.com/hubreport/hubreport/internal/store/storetest"
 )
 
 func TestStaleness(t *testing.T) {
@@ -48,7 +49,7 @@ func TestStaleness(t *testing.T) {
 // day apart and both within the limit, give the same report, dated by the snapshot; a clock past
 // the limit only adds Stale.
 func TestBuildIgnoresTheClock(t *testing.T) {
-	st := openStore(t)
+	st := storetest.New(t)
 	taken := time.Date(2025, 2, 9, 6, 0, 0, 0, time.UTC)
 	snap := writeSnap(t, st, taken.Add(123*time.Millisecond), testCtl, fixtureDay0())
 	build := func(now time.Time) *report.Report {

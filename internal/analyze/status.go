@@ -102,7 +102,7 @@ func (a *analyzer) withScope(ctx context.Context, sids []int64, fn func(*sql.Con
 		strings.Join(ids, ", ")+`) v(sid)`); err != nil {
 		return err
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.scope_snaps`)
+	defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.scope_snaps`) }()
 	return fn(conn)
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/report"
 	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/store/storetest"
 )
 
 // TestSummaryScoreCountsEachControlOnce is the shape of the worked example on AWS's "Calculating
@@ -41,7 +42,7 @@ func TestSummaryScoreCountsEachControlOnce(t *testing.T) {
 		ctl("b4", acc2, "us-east-1", "KMS.4", "PASSED", pci),
 		ctl("b5", acc2, "us-east-1", "CloudWatch.1", "FAILED", cis), // disabled where it is: out
 	}
-	st := openStore(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	snap := writeSnapOf(t, st, t0, stds, ctls, fs)
 	r, err := Build(ctx, st, snap, Options{Now: pinned})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hubreport/hubreport/internal/model"
+	"github.com/hubreport/hubreport/internal/store/storetest"
 )
 
 // TestControlUnknownToTheCatalogTakesItsFindingsLabels: a control the snapshot's catalog does not
@@ -13,7 +14,7 @@ import (
 // findings, never left empty: by its most recently updated finding, whatever the order the
 // findings were stored in.
 func TestControlUnknownToTheCatalogTakesItsFindingsLabels(t *testing.T) {
-	st := openStore(t)
+	st := storetest.New(t)
 	ctls := append(append([]model.Control{}, testCtl...), model.Control{StandardID: fsbp, ControlID: "EC2.99"})
 	label := func(f *model.Finding, title, severity string, age time.Duration) *model.Finding {
 		return with(f, func(f *model.Finding) {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io/fs"
 	"maps"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -24,6 +23,7 @@ import (
 	"github.com/hubreport/hubreport/internal/fakeaws"
 	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/store/storetest"
 )
 
 // awsConfig is what config.LoadDefaultConfig gives with AWS_ENDPOINT_URL pointing at the
@@ -260,17 +260,6 @@ func TestAWSGapsAreCoverage(t *testing.T) {
 	checkExactlyOnce(t, want, got.Findings)
 }
 
-func openStore(t *testing.T) (*store.Store, string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "r.duckdb")
-	st, err := store.Open(t.Context(), path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st, path
-}
-
 func TestAWSFindingSeenTwiceIsStoredOnce(t *testing.T) {
 	probe, err := demoaws.New(demoaws.Config{Accounts: 4}, fakeaws.Options{})
 	if err != nil {
@@ -279,7 +268,7 @@ func TestAWSFindingSeenTwiceIsStoredOnce(t *testing.T) {
 	denied := probe.Accounts()[len(probe.Accounts())-1].AccountID
 	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 4}, fakeaws.Options{Aggregator: true, Unlimited: true, DenyAssumeRole: []string{denied}})
 	ctx := t.Context()
-	st, _ := openStore(t)
+	st := storetest.New(t)
 	agg, err := collect.NewAWSSource(awsConfig(srv, hs.URL), unpacedIfUnlimited(srv, collect.AWSOptions{Mode: collect.ModeAggregator}))
 	if err != nil {
 		t.Fatal(err)
@@ -333,7 +322,7 @@ func TestAWSFindingSeenTwiceIsStoredOnce(t *testing.T) {
 
 func TestAWSCancelStoresNothing(t *testing.T) {
 	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 4}, fakeaws.Options{Aggregator: true, Unlimited: true, Latency: 20 * time.Millisecond})
-	st, _ := openStore(t)
+	st := storetest.New(t)
 	for _, mode := range []string{collect.ModeAccounts, collect.ModeAggregator} {
 		t.Run(mode, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())

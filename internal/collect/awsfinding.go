@@ -30,10 +30,11 @@ func fromSDK(x *types.AwsSecurityFinding, cat *catalog.Catalog) (*model.Finding,
 		FirstObservedAt:   aws.ToString(x.FirstObservedAt),
 		CreatedAt:         aws.ToString(x.CreatedAt),
 		UpdatedAt:         aws.ToString(x.UpdatedAt),
-		WorkflowState:     string(x.WorkflowState),
 		RecordState:       string(x.RecordState),
 		UserDefinedFields: x.UserDefinedFields,
 	}
+	//lint:ignore SA1019 legacy findings still carry WorkflowState; the JSON path reads it too
+	r.WorkflowState = string(x.WorkflowState)
 	if s := x.Severity; s != nil {
 		r.Severity.Label = string(s.Label)
 		if s.Normalized != nil {

@@ -70,7 +70,7 @@ func (s *FileSource) collectFile(ctx context.Context, path string, cat *catalog.
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	defer f.Close() // read-only: a close error cannot lose data
+	defer func() { _ = f.Close() }() // read-only: a close error cannot lose data
 	return Decode(ctx, path, f, cat, sink.AddFinding)
 }
 

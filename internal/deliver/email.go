@@ -101,15 +101,17 @@ func (s SMTP) Send(ctx context.Context, from string, to []string, raw []byte) er
 	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
 		deadline = dl
 	}
-	conn.SetDeadline(deadline)
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
+	if err := conn.SetDeadline(deadline); err != nil {
+		return errors.Join(fmt.Errorf("smtp %s: %w", addr, err), conn.Close())
+	}
+	// Cancelling only cuts the conversation short; the error it causes is the one reported.
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
 	defer stop()
 	c, err := smtp.NewClient(conn, s.Host)
 	if err != nil {
-		conn.Close()
-		return fmt.Errorf("smtp %s: %w", addr, err)
+		return errors.Join(fmt.Errorf("smtp %s: %w", addr, err), conn.Close())
 	}
-	defer c.Close() // after QUIT the server has the message; closing can only fail harmlessly
+	defer func() { _ = c.Close() }() // after QUIT the server has the message; closing can only fail harmlessly
 	if err := c.Hello("hubreport"); err != nil {
 		return fmt.Errorf("smtp %s: EHLO: %w", addr, err)
 	}

@@ -103,7 +103,9 @@ func Compose(m Message) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.Write(altBuf.Bytes())
+	if _, err := w.Write(altBuf.Bytes()); err != nil {
+		return nil, err
+	}
 	for _, a := range m.Attachments {
 		h := textproto.MIMEHeader{}
 		ctype := a.ContentType
@@ -119,10 +121,14 @@ func Compose(m Message) ([]byte, error) {
 		}
 		enc := base64.StdEncoding.EncodeToString(a.Data)
 		for len(enc) > 76 {
-			w.Write([]byte(enc[:76] + "\r\n"))
+			if _, err := w.Write([]byte(enc[:76] + "\r\n")); err != nil {
+				return nil, err
+			}
 			enc = enc[76:]
 		}
-		w.Write([]byte(enc + "\r\n"))
+		if _, err := w.Write([]byte(enc + "\r\n")); err != nil {
+			return nil, err
+		}
 	}
 	if err := mixed.Close(); err != nil {
 		return nil, err

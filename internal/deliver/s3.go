@@ -96,7 +96,7 @@ func (a Archive) storeFile(ctx context.Context, rel string, snapshotID int64, fi
 	if err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error cannot lose data
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
@@ -224,7 +224,7 @@ func writeOnce(p string, src io.Reader, sum string) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name()) // after the link this drops only the temporary name
+	defer func() { _ = os.Remove(tmp.Name()) }() // after the link this drops only the temporary name
 	err = tmp.Chmod(0o640)
 	if err == nil {
 		_, err = io.Copy(tmp, src)
@@ -264,7 +264,7 @@ func hashFile(p string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error cannot lose data
 	return hashReader(f)
 }
 
@@ -392,15 +392,17 @@ func (s State) Download(ctx context.Context, path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer os.Remove(tmp.Name())
+	defer func() { _ = os.Remove(tmp.Name()) }() // no-op after the rename
 	if _, err := io.Copy(tmp, out.Body); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("state s3://%s/%s: %w", s.Bucket, s.Key, err)
+		return "", fmt.Errorf("state s3://%s/%s: %w", s.Bucket, s.Key, errors.Join(err, tmp.Close()))
 	}
 	if err := tmp.Close(); err != nil {
 		return "", err
 	}
-	os.Remove(path + ".wal") // a WAL left from another database would not belong to this one
+	// A WAL left from another database would not belong to this one, and would be replayed onto it.
+	if err := os.Remove(path + ".wal"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return "", err
 	}
@@ -419,7 +421,7 @@ func (s State) Upload(ctx context.Context, path, etag string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error cannot lose data
 	in := &s3.PutObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(s.Key), Body: f,
 		ContentType: aws.String("application/vnd.duckdb")}
 	if etag == "" {

@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -144,7 +145,7 @@ func (t Tree) put(ctx context.Context, file, key string) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error cannot lose data
 	in := &s3.PutObjectInput{Bucket: aws.String(t.Bucket), Key: aws.String(key), Body: f,
 		ContentType: aws.String(ContentType(file))}
 	if t.KMSKeyID != "" {
@@ -196,14 +197,12 @@ func (t Tree) get(ctx context.Context, key, file string) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
+	defer func() { _ = os.Remove(tmp.Name()) }() // no-op after the rename
 	if err := tmp.Chmod(0o640); err != nil {
-		tmp.Close()
-		return err
+		return errors.Join(err, tmp.Close())
 	}
 	if _, err := io.Copy(tmp, out.Body); err != nil {
-		tmp.Close()
-		return err
+		return errors.Join(err, tmp.Close())
 	}
 	if err := tmp.Close(); err != nil {
 		return err

@@ -49,7 +49,7 @@ func (w *webhook) posted() [][]byte {
 
 // chatRun runs collect, report and deliver on the demo through the emulator, with the reports
 // archived to a folder and the digest posted to slack and teams.
-func chatRun(t *testing.T, slack, teams *webhook) (Result, error, config.Config, *bytes.Buffer) {
+func chatRun(t *testing.T, slack, teams *webhook) (Result, config.Config, *bytes.Buffer, error) {
 	t.Helper()
 	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2}, fakeaws.Options{Unlimited: true})
 	work := t.TempDir()
@@ -65,14 +65,14 @@ func chatRun(t *testing.T, slack, teams *webhook) (Result, error, config.Config,
 	o.Env = []string{"SLACK_HOOK=" + slack.URL + "/services/T0/B0/secret", "TEAMS_HOOK=" + teams.URL + "/workflows/secret"}
 	o.HTTPClient = slack.Client() // trusts every httptest TLS server's certificate
 	res, err := Run(context.Background(), o)
-	return res, err, cfg, &log
+	return res, cfg, &log, err
 }
 
 // TestRunPostsTheDigest: a run's deliver step posts the digest of the report it wrote to Slack
 // and Teams, with the summary score and the archive folder the reports went to.
 func TestRunPostsTheDigest(t *testing.T) {
 	slack, teams := newWebhook(t, http.StatusOK), newWebhook(t, http.StatusOK)
-	res, err, cfg, _ := chatRun(t, slack, teams)
+	res, cfg, _, err := chatRun(t, slack, teams)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestRunPostsTheDigest(t *testing.T) {
 // after the other channel delivered, and its URL is in neither the error nor the log.
 func TestRunChatFailureIsNotDelivered(t *testing.T) {
 	slack, teams := newWebhook(t, http.StatusBadRequest), newWebhook(t, http.StatusOK)
-	_, err, _, log := chatRun(t, slack, teams)
+	_, _, log, err := chatRun(t, slack, teams)
 	var nd *NotDeliveredError
 	if !errors.As(err, &nd) {
 		t.Fatalf("err = %v, want a *NotDeliveredError", err)

@@ -216,7 +216,7 @@ func LoadCatalog(cfg config.Config) (*catalog.Catalog, error) {
 	if err != nil {
 		return nil, &config.ValidationError{Key: "catalog.path", Msg: err.Error()}
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }() // read-only: a close error cannot lose data
 	f, err := catalog.ParseFile(r, p)
 	if err != nil {
 		return nil, &config.ValidationError{Key: "catalog.path", Msg: err.Error() + " (not a catalog file as `reporter catalog refresh` writes)"}

@@ -94,7 +94,7 @@ func evidenceManifestSum(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error cannot lose data
 	fi, err := f.Stat()
 	if err != nil {
 		return "", err
@@ -124,7 +124,7 @@ func WriteFileAtomic(path string, fill func(*os.File) error) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
+	defer func() { _ = os.Remove(tmp.Name()) }() // no-op after the rename
 	if err := tmp.Chmod(ReportFileMode); err != nil {
 		return errors.Join(err, tmp.Close())
 	}

@@ -76,7 +76,7 @@ func workDir(db, pattern string) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	return dir, func() { os.RemoveAll(dir) }, nil
+	return dir, func() { _ = os.RemoveAll(dir) }, nil // best effort: a temporary folder
 }
 
 // collectShard is a sharded run: the shard's accounts into a fresh database of its own, exported

@@ -19,6 +19,7 @@ import (
 	"github.com/hubreport/hubreport/internal/collect/demo"
 	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/store/storetest"
 )
 
 // accountFilter passes on what a demo snapshot yields for the accounts keep accepts: one shard of
@@ -69,22 +70,12 @@ func demoOrg(t testing.TB, accounts, days int) (*demo.Org, *catalog.Catalog) {
 	return org, cat
 }
 
-func openStore(t testing.TB, path string) *store.Store {
-	t.Helper()
-	st, err := store.Open(context.Background(), path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 // buildDemo stores the demo's history as cmd/reporter's demo does, for the accounts keep accepts
 // (nil: all).
 func buildDemo(t testing.TB, path string, org *demo.Org, cat *catalog.Catalog, keep func(string) bool) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	st := openStore(t, path)
+	st := storetest.Open(t, path, store.Options{})
 	stds, ctls := cat.ForSnapshot(org.Standards())
 	expected := 0
 	for _, a := range org.Accounts() {
@@ -254,7 +245,7 @@ func TestParquetRoundTrip(t *testing.T) {
 		t.Errorf("after a second export: %d files, want %d", n, len(files))
 	}
 
-	dst := openStore(t, filepath.Join(dir, "dst.duckdb"))
+	dst := storetest.Open(t, filepath.Join(dir, "dst.duckdb"), store.Options{})
 	start = time.Now()
 	imported, skipped, err := dst.ImportParquet(ctx, out)
 	if err != nil {
@@ -304,7 +295,7 @@ func TestParquetShardsMerge(t *testing.T) {
 	if err := b.ExportParquet(ctx, filepath.Join(shards, "b"), nil); err != nil {
 		t.Fatal(err)
 	}
-	merged := openStore(t, filepath.Join(dir, "merged.duckdb"))
+	merged := storetest.Open(t, filepath.Join(dir, "merged.duckdb"), store.Options{})
 	imported, _, err := merged.ImportParquet(ctx, shards)
 	if err != nil {
 		t.Fatal(err)
@@ -322,7 +313,7 @@ func TestParquetShardsMerge(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	merged2 := openStore(t, filepath.Join(dir, "merged2.duckdb"))
+	merged2 := storetest.Open(t, filepath.Join(dir, "merged2.duckdb"), store.Options{})
 	if _, _, err := merged2.ImportParquet(ctx, one); err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +333,7 @@ func TestParquetImportErrors(t *testing.T) {
 		t.Errorf("export of a missing snapshot: %v", err)
 	}
 	day2 := "snapshot_date=" + org.SnapshotTimes()[1].Format(time.DateOnly)
-	dst := openStore(t, filepath.Join(dir, "dst.duckdb"))
+	dst := storetest.Open(t, filepath.Join(dir, "dst.duckdb"), store.Options{})
 
 	// A findings partition missing (an incomplete copy): refused before anything is stored.
 	acctDir := filepath.Join(out, "findings", day2, "account_id="+org.Accounts()[1].AccountID)
@@ -385,7 +376,7 @@ func TestParquetImportErrors(t *testing.T) {
 	if err := os.WriteFile(snapFiles[0], []byte("nope"), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err = openStore(t, filepath.Join(dir, "dst2.duckdb")).ImportParquet(ctx, out); err == nil || !strings.Contains(err.Error(), snapFiles[0]) {
+	if _, _, err = storetest.Open(t, filepath.Join(dir, "dst2.duckdb"), store.Options{}).ImportParquet(ctx, out); err == nil || !strings.Contains(err.Error(), snapFiles[0]) {
 		t.Errorf("damaged snapshots file: %v", err)
 	}
 
@@ -395,7 +386,7 @@ func TestParquetImportErrors(t *testing.T) {
 	}
 
 	// A snapshot older than the newest stored one is refused: history is stored in time order.
-	later := openStore(t, filepath.Join(dir, "later.duckdb"))
+	later := storetest.Open(t, filepath.Join(dir, "later.duckdb"), store.Options{})
 	w, err := later.BeginSnapshot(ctx, model.SnapshotMeta{TakenAt: org.SnapshotTimes()[1].Add(24 * time.Hour), Source: "test"}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -426,7 +417,7 @@ func TestParquetImportWithoutDisabledControls(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(out, "disabled_controls")); err != nil {
 		t.Fatal(err)
 	}
-	dst := openStore(t, filepath.Join(dir, "dst.duckdb"))
+	dst := storetest.Open(t, filepath.Join(dir, "dst.duckdb"), store.Options{})
 	imported, _, err := dst.ImportParquet(ctx, out)
 	if err != nil {
 		t.Fatalf("an export without disabled_controls: %v", err)

@@ -54,7 +54,7 @@ func (s *Store) Prune(ctx context.Context, keep time.Duration) (PruneResult, err
 	}
 	// The transaction drops it on success; this covers the returns before that, while the
 	// connection is still ours (a temp table would outlive them on the pooled connection).
-	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.doomed`)
+	defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.doomed`) }()
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM temp.doomed`).Scan(&res.Snapshots); err != nil {
 		return res, err
 	}
@@ -75,7 +75,8 @@ func (s *Store) Prune(ctx context.Context, keep time.Duration) (PruneResult, err
 	committed := false
 	defer func() {
 		if !committed {
-			conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+			// The error being returned is the one to report; a failed rollback ends with the connection.
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
 		}
 	}()
 	for _, t := range append(snapshotTables, "snapshots") {
@@ -122,8 +123,12 @@ func (s *Store) Prune(ctx context.Context, keep time.Duration) (PruneResult, err
 // leaves the disk. The old file stays until the copy is complete; a failure leaves it in use.
 func (s *Store) compact(ctx context.Context) error {
 	tmp := s.path + ".compact"
-	os.Remove(tmp)
-	os.Remove(tmp + ".wal")
+	// A copy left by an interrupted compaction must go, or ATTACH would open it.
+	for _, p := range []string{tmp, tmp + ".wal"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -148,17 +153,21 @@ func (s *Store) compact(ctx context.Context) error {
 		err = checkNoWAL(tmp)
 	}
 	if err != nil {
-		os.Remove(tmp)
-		os.Remove(tmp + ".wal")
+		// Best effort: the next compaction removes them before it starts.
+		_ = os.Remove(tmp)
+		_ = os.Remove(tmp + ".wal")
 		return err
 	}
 	// A failed checkpoint here leaves the old file and its WAL as they are (and the store
 	// closed, so the caller's Close reports it too).
 	if err := s.shutdown(); err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp) // best effort, as above
 		return err
 	}
-	os.Remove(s.path + ".wal")
+	// shutdown checked that no WAL is left; one that appeared since would be replayed onto the copy.
+	if err := os.Remove(s.path + ".wal"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
 	if err := os.Rename(tmp, s.path); err != nil {
 		return err
 	}

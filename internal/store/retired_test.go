@@ -12,6 +12,7 @@ import (
 	"github.com/hubreport/hubreport/internal/collect/demo"
 	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/store"
+	"github.com/hubreport/hubreport/internal/store/storetest"
 )
 
 // buildRetired stores the demo's history for the accounts keep accepts (nil: all), each day with
@@ -19,7 +20,7 @@ import (
 // standard, the day's number plus the account's position, and one finding without a standard.
 func buildRetired(t *testing.T, path string, org *demo.Org, cat *catalog.Catalog, keep func(string) bool) *store.Store {
 	t.Helper()
-	st := openStore(t, path)
+	st := storetest.Open(t, path, store.Options{})
 	stds, ctls := cat.ForSnapshot(org.Standards())
 	for d, at := range org.SnapshotTimes() {
 		meta := model.SnapshotMeta{TakenAt: at, Source: "demo", Organization: org.Organization(), AdministratorAccount: org.AdministratorAccount()}
@@ -95,7 +96,7 @@ func TestRetiredFindingsParquet(t *testing.T) {
 	if err := src.ExportParquet(ctx, out, nil); err != nil {
 		t.Fatal(err)
 	}
-	dst := openStore(t, filepath.Join(dir, "dst.duckdb"))
+	dst := storetest.Open(t, filepath.Join(dir, "dst.duckdb"), store.Options{})
 	if _, _, err := dst.ImportParquet(ctx, out); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestRetiredFindingsParquet(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	merged := openStore(t, filepath.Join(dir, "merged.duckdb"))
+	merged := storetest.Open(t, filepath.Join(dir, "merged.duckdb"), store.Options{})
 	if _, _, err := merged.ImportParquet(ctx, shards); err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func TestRetiredFindingsParquet(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(out, "retired_findings")); err != nil {
 		t.Fatal(err)
 	}
-	old := openStore(t, filepath.Join(dir, "old.duckdb"))
+	old := storetest.Open(t, filepath.Join(dir, "old.duckdb"), store.Options{})
 	if _, _, err := old.ImportParquet(ctx, out); err != nil {
 		t.Fatalf("an export without retired_findings: %v", err)
 	}

@@ -95,7 +95,7 @@ SELECT finding_id, product_arn, product_name, company_name, generator_id, accoun
 FROM snapshot_findings(?) ORDER BY product_arn, finding_id`, id); err != nil {
 		return fmt.Errorf("snapshot %d findings: %w", id, err)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.each_finding`)
+	defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.each_finding`) }()
 	for from := int64(0); ; from += forEachBatch {
 		n, err := eachFindingBatch(ctx, conn, id, from, fn)
 		if err != nil || n < forEachBatch {

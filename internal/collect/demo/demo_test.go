@@ -274,8 +274,7 @@ func testCatalog(t testing.TB, controls string) *catalog.Catalog {
 	}
 	f := &catalog.File{Source: "test", Retrieved: def.Retrieved}
 	for _, s := range def.Standards {
-		f.Standards = append(f.Standards, catalog.FileStandard{Key: s.Key, ID: s.ID, Name: s.Name,
-			ShortName: s.ShortName, Slug: s.Slug, ServiceManaged: s.ServiceManaged})
+		f.Standards = append(f.Standards, catalog.FileStandard(s))
 	}
 	for _, line := range strings.Split(strings.TrimSpace(controls), "\n") {
 		p := strings.Split(line, ",")

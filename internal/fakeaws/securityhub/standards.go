@@ -67,13 +67,6 @@ func (s *Service) getEnabledStandards(c core.Caller, body []byte) (any, *shError
 	return out, nil
 }
 
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
-
 func (s *Service) describeStandards(c core.Caller, q url.Values) (any, *shError) {
 	size, offset, hash, err := listPage(c, q, "DescribeStandards")
 	if err != nil {
