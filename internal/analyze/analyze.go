@@ -126,6 +126,7 @@ func Build(ctx context.Context, st *store.Store, snap model.Snapshot, opt Option
 		{"suppressed findings", a.suppressed},
 		{"exceptions", a.exceptions},
 		{"remediation plan", a.remediationPlan},
+		{"since last week", a.sinceLastWeek},
 		{"control statuses", a.controlStatuses},
 	}
 	for _, s := range steps {

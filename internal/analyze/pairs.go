@@ -70,9 +70,7 @@ pair_snap AS (
          CASE WHEN bool_or(f_all AND NOT disabled) THEN 'FAILED' WHEN bool_or(u_all AND NOT disabled) THEN 'UNKNOWN'
               WHEN bool_or(p_all AND NOT disabled) THEN 'PASSED' ELSE 'NO_DATA' END AS status_all
   FROM pts GROUP BY ALL),
-gone AS (
-  SELECT account_id FROM snapshot_accounts WHERE snapshot_id = $1
-  EXCEPT SELECT account_id FROM snapshot_accounts WHERE snapshot_id = $2),
+gone AS (` + accountsGoneSQL + `),
 pairs AS (
   SELECT b.account_id, b.control_id, g.account_id IS NOT NULL AS account_left,
          b.collected AND n.collected AS collected, b.disabled AS base_disabled, n.disabled AS now_disabled,
@@ -136,24 +134,42 @@ func (c pairChange) comparable() bool {
 	return !c.accountLeft && c.collected && !c.baseDisabled && !c.nowDisabled
 }
 
+// accountsGoneSQL lists the accounts of snapshot $1 missing from snapshot $2 (swap them for the
+// accounts that joined).
+const accountsGoneSQL = `SELECT account_id FROM snapshot_accounts WHERE snapshot_id = $1
+	EXCEPT SELECT account_id FROM snapshot_accounts WHERE snapshot_id = $2`
+
+// pairChanges runs pairChangesSQL for snapshots base and now.
+func (a *analyzer) pairChanges(ctx context.Context, base, now int64) ([]pairChange, error) {
+	rows, err := a.st.DB().QueryContext(ctx, pairChangesSQL, base, now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []pairChange
+	for rows.Next() {
+		var c pairChange
+		if err := rows.Scan(&c.account, &c.control, &c.accountLeft, &c.collected, &c.baseDisabled, &c.nowDisabled,
+			&c.baseStatus, &c.nowStatus, &c.nowAll); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // controlChanges compares the window's first snapshot with the report's: the pairs fixed, newly
 // failing and every other change on its own line, and the controls whose failing accounts went
 // down or up the most, over comparable pairs only (a disabled control or a missing account is no
 // improvement). A failure that became suppressed still counts as failing there: it was not fixed.
 func (a *analyzer) controlChanges(ctx context.Context, baseline int64, p *report.Progress) error {
-	rows, err := a.st.DB().QueryContext(ctx, pairChangesSQL, baseline, a.snap.ID)
+	changes, err := a.pairChanges(ctx, baseline, a.snap.ID)
 	if err != nil {
 		return err
 	}
 	type tally struct{ before, now int }
 	perControl := map[string]*tally{}
-	for rows.Next() {
-		var c pairChange
-		if err := rows.Scan(&c.account, &c.control, &c.accountLeft, &c.collected, &c.baseDisabled, &c.nowDisabled,
-			&c.baseStatus, &c.nowStatus, &c.nowAll); err != nil {
-			rows.Close()
-			return err
-		}
+	for _, c := range changes {
 		switch c.outcome() {
 		case pairFixed:
 			p.Fixed++
@@ -181,13 +197,7 @@ func (a *analyzer) controlChanges(ctx context.Context, baseline int64, p *report
 			t.now++
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if err := a.st.DB().QueryRowContext(ctx, `SELECT count(*) FROM (
-		SELECT account_id FROM snapshot_accounts WHERE snapshot_id = $1
-		EXCEPT SELECT account_id FROM snapshot_accounts WHERE snapshot_id = $2)`, baseline, a.snap.ID).Scan(&p.AccountsLeft); err != nil {
+	if err := a.st.DB().QueryRowContext(ctx, `SELECT count(*) FROM (`+accountsGoneSQL+`)`, baseline, a.snap.ID).Scan(&p.AccountsLeft); err != nil {
 		return err
 	}
 	infos, err := a.controlInfos(ctx, a.snap.ID)

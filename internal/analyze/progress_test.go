@@ -322,43 +322,8 @@ func TestProgressMatchesIndependentCalculation(t *testing.T) {
 	var seen progressCounts
 	for seed := range uint64(10) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(seed, 7))
 			base := snapData{at: t0, fs: randomEstate(seed)}
-			now := snapData{at: t0.Add(7 * 24 * time.Hour)}
-			statuses := []string{"PASSED", "FAILED", "WARNING"}
-			workflows := []string{"NEW", "NOTIFIED", "SUPPRESSED"}
-			gone := fmt.Sprintf("%012d", 100000000000+rng.IntN(4))
-			denied := [2]string{fmt.Sprintf("%012d", 100000000000+rng.IntN(4)), []string{"us-east-1", "eu-west-1"}[rng.IntN(2)]}
-			regions := map[[2]string]bool{}
-			for _, f := range base.fs {
-				if f.AccountID == gone || (f.AccountID == denied[0] && f.Region == denied[1]) {
-					continue // left, or not read: no finding in the second snapshot
-				}
-				regions[[2]string{f.AccountID, f.Region}] = true
-				g := with(f, func(g *model.Finding) {
-					if rng.IntN(3) == 0 {
-						g.ComplianceStatus = statuses[rng.IntN(len(statuses))]
-					}
-					if rng.IntN(4) == 0 {
-						g.WorkflowStatus = workflows[rng.IntN(len(workflows))]
-					}
-				})
-				now.fs = append(now.fs, g)
-				if rng.IntN(5) == 0 {
-					std := f.Standards[rng.IntN(len(f.Standards))]
-					now.disabled = append(now.disabled, model.DisabledControl{AccountID: f.AccountID, Region: f.Region,
-						StandardID: std, ControlID: f.ControlID, Source: model.DisabledByConfig})
-				}
-			}
-			for k := range regions {
-				now.coverage = append(now.coverage, model.Coverage{AccountID: k[0], Region: k[1], Status: model.CoverageCollected})
-			}
-			if denied[0] != gone {
-				now.coverage = append(now.coverage, model.Coverage{AccountID: denied[0], Region: denied[1], Status: model.CoverageThrottled, Reason: "throttled"})
-			}
-			sort.Slice(now.coverage, func(i, j int) bool {
-				return now.coverage[i].AccountID+now.coverage[i].Region < now.coverage[j].AccountID+now.coverage[j].Region
-			})
+			now := randomChange(seed, base, t0.Add(7*24*time.Hour))
 			r := buildProgress(t, Options{}, base, now)
 			got := countsOf(r.Progress)
 			ref, refChanges := referenceProgress(base, now)
@@ -381,6 +346,49 @@ func TestProgressMatchesIndependentCalculation(t *testing.T) {
 		seen.accountsLeft == 0 || seen.notComparable == 0 {
 		t.Errorf("some outcome never occurred over the seeds: %+v", seen)
 	}
+}
+
+// randomChange returns the snapshot at `at` that follows base: statuses, suppressions change,
+// controls are disabled per account, region and standard, one account/region goes uncollected
+// and one account leaves.
+func randomChange(seed uint64, base snapData, at time.Time) snapData {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	now := snapData{at: at}
+	statuses := []string{"PASSED", "FAILED", "WARNING"}
+	workflows := []string{"NEW", "NOTIFIED", "SUPPRESSED"}
+	gone := fmt.Sprintf("%012d", 100000000000+rng.IntN(4))
+	denied := [2]string{fmt.Sprintf("%012d", 100000000000+rng.IntN(4)), []string{"us-east-1", "eu-west-1"}[rng.IntN(2)]}
+	regions := map[[2]string]bool{}
+	for _, f := range base.fs {
+		if f.AccountID == gone || (f.AccountID == denied[0] && f.Region == denied[1]) {
+			continue // left, or not read: no finding in the second snapshot
+		}
+		regions[[2]string{f.AccountID, f.Region}] = true
+		g := with(f, func(g *model.Finding) {
+			if rng.IntN(3) == 0 {
+				g.ComplianceStatus = statuses[rng.IntN(len(statuses))]
+			}
+			if rng.IntN(4) == 0 {
+				g.WorkflowStatus = workflows[rng.IntN(len(workflows))]
+			}
+		})
+		now.fs = append(now.fs, g)
+		if rng.IntN(5) == 0 {
+			std := f.Standards[rng.IntN(len(f.Standards))]
+			now.disabled = append(now.disabled, model.DisabledControl{AccountID: f.AccountID, Region: f.Region,
+				StandardID: std, ControlID: f.ControlID, Source: model.DisabledByConfig})
+		}
+	}
+	for k := range regions {
+		now.coverage = append(now.coverage, model.Coverage{AccountID: k[0], Region: k[1], Status: model.CoverageCollected})
+	}
+	if denied[0] != gone {
+		now.coverage = append(now.coverage, model.Coverage{AccountID: denied[0], Region: denied[1], Status: model.CoverageThrottled, Reason: "throttled"})
+	}
+	sort.Slice(now.coverage, func(i, j int) bool {
+		return now.coverage[i].AccountID+now.coverage[i].Region < now.coverage[j].AccountID+now.coverage[j].Region
+	})
+	return now
 }
 
 // TestTimeToRemediate: remediation age runs from FirstObservedAt, the median needs

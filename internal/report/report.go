@@ -48,6 +48,10 @@ type Report struct {
 	// RemediationPlan is every control failing somewhere, most severe first, then the most
 	// accounts, with the accounts and AWS's remediation page.
 	RemediationPlan []PlanItem `json:"remediation_plan"`
+	// SinceLastWeek is what changed since the snapshot nearest a week before this one (within a
+	// day, the one TopFailedControls' Change7d compares with), each list cut to its first
+	// SinceLastWeekItems items (Counts has them all); nil without such a snapshot.
+	SinceLastWeek *Diff `json:"since_last_week"`
 
 	// FailedFindings lists every active FAILED control finding, most severe first, and Suppressed
 	// every suppressed finding with its justification. They can run to a million rows, so
