@@ -169,6 +169,32 @@ func fullReport() *report.Report {
 			planItem("GuardDuty.1", "GuardDuty should be enabled", "HIGH", 3, 3),
 			planItem("S3.1", "S3 general purpose buckets should have block public access settings enabled", "MEDIUM", 23, 23),
 		},
+		SinceLastWeek: sampleDiff(time.Date(2025, 2, 16, 6, 0, 0, 0, time.UTC), takenAt),
+	}
+}
+
+// sampleDiff has every kind of change, with Fixed cut below its count (as in the report's week).
+func sampleDiff(from, to time.Time) *report.Diff {
+	snap := func(id int64, t time.Time) report.DiffSnapshot {
+		return report.DiffSnapshot{ID: id, TakenAt: t, Date: t.Format(time.DateOnly)}
+	}
+	item := func(control, account, severity, title, ou string) report.DiffItem {
+		return report.DiffItem{ControlID: control, AccountID: account, Severity: severity, Title: title, OU: ou}
+	}
+	return &report.Diff{
+		From: snap(35, from), To: snap(42, to),
+		Counts: report.DiffCounts{Fixed: 4, NewlyFailing: 1, NewlySuppressed: 1, NewlyDisabled: 1, AccountsJoined: 1, AccountsLeft: 1, NotComparable: 1},
+		Fixed: []report.DiffItem{
+			item("IAM.6", "111122223333", "CRITICAL", "Hardware MFA should be enabled for the root user", "Security"),
+			item("EC2.2", "444455556666", "HIGH", "VPC default security groups should not allow inbound or outbound traffic", "Workloads/Prod"),
+			item("S3.1", "444455556666", "MEDIUM", "S3 general purpose buckets should have block public access settings enabled", "Workloads/Prod"),
+		},
+		NewlyFailing:    []report.DiffItem{item("EC2.19", "111122223333", "CRITICAL", "Security groups should not allow unrestricted access to ports with high risk", "Security")},
+		NewlySuppressed: []report.DiffItem{item("GuardDuty.1", "444455556666", "HIGH", "GuardDuty should be enabled", "Workloads/Prod")},
+		NewlyDisabled:   []report.DiffItem{item("IAM.4", "111122223333", "CRITICAL", "IAM root user access key should not exist", "")},
+		AccountsJoined:  []report.DiffAccount{{AccountID: "777788889999", Name: "payments-dev", OU: "Workloads/Non-Prod"}},
+		AccountsLeft:    []report.DiffAccount{{AccountID: "123412341234", Name: "old-sandbox", OU: "Sandbox"}},
+		NotComparable:   []report.DiffItem{item("S3.1", "555566667777", "MEDIUM", "S3 general purpose buckets should have block public access settings enabled", "Workloads/Prod")},
 	}
 }
 
@@ -465,10 +491,15 @@ func TestJSONFields(t *testing.T) {
 		"progress.series[]":             {"date", "failed_control_accounts", "partial"},
 		"exceptions": {"total", "by_control", "without_control", "without_justification", "expired", "expiring_within_30_days",
 			"no_expiry", "invalid_expiry", "invalid_expiries", "expiry_field", "max_age_days"},
-		"exceptions.by_control[]":       {"control_id", "title", "severity", "count"},
-		"exceptions.invalid_expiries[]": {"account_id", "region", "control_id", "resource_id", "value"},
-		"remediation_plan[]":            {"control_id", "title", "severity", "failed_accounts", "failed_resources", "accounts", "remediation_url"},
-		"remediation_plan[].accounts[]": {"account_id", "name", "ou"},
+		"exceptions.by_control[]":           {"control_id", "title", "severity", "count"},
+		"exceptions.invalid_expiries[]":     {"account_id", "region", "control_id", "resource_id", "value"},
+		"remediation_plan[]":                {"control_id", "title", "severity", "failed_accounts", "failed_resources", "accounts", "remediation_url"},
+		"remediation_plan[].accounts[]":     {"account_id", "name", "ou"},
+		"since_last_week":                   {"from", "to", "counts", "fixed", "newly_failing", "newly_suppressed", "newly_disabled", "accounts_joined", "accounts_left", "not_comparable"},
+		"since_last_week.from":              {"id", "taken_at", "date"},
+		"since_last_week.counts":            {"fixed", "newly_failing", "newly_suppressed", "newly_disabled", "accounts_joined", "accounts_left", "not_comparable"},
+		"since_last_week.fixed[]":           {"control_id", "account_id", "severity", "title", "ou"},
+		"since_last_week.accounts_joined[]": {"account_id", "name", "ou"},
 	}
 	for parent, fields := range groups {
 		for _, field := range fields {

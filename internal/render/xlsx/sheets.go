@@ -104,6 +104,7 @@ func (b *book) summary(_ context.Context, r *report.Report) error {
 	item("Failures still open (not in the median)", b.count(int64(p.StillOpen)))
 
 	b.exceptionSummary(r.Exceptions, section, item)
+	b.sinceLastWeekSummary(r.SinceLastWeek, section, item)
 
 	section("This workbook")
 	listed := func(what string, n int) {

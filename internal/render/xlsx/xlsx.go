@@ -39,7 +39,7 @@ const (
 )
 
 var sheetOrder = []string{
-	sheetSummary, sheetStandards, sheetAccounts, sheetTopControls, sheetPlan,
+	sheetSummary, sheetStandards, sheetAccounts, sheetTopControls, sheetPlan, sheetSinceLastWeek,
 	sheetFindings, sheetTrend, sheetSuppressed, sheetExceptions, sheetMethod,
 }
 
@@ -164,6 +164,7 @@ func (b *book) build(ctx context.Context, r *report.Report) error {
 		{sheetAccounts, b.accounts},
 		{sheetTopControls, b.topControls},
 		{sheetPlan, b.remediationPlan},
+		{sheetSinceLastWeek, b.sinceLastWeek},
 		{sheetFindings, b.failedFindings},
 		{sheetTrend, b.trend},
 		{sheetSuppressed, b.suppressed},

@@ -541,7 +541,7 @@ func TestRender(t *testing.T) {
 
 			t.Run("sheets", func(t *testing.T) {
 				got := f.GetSheetList()
-				want := []string{"Summary", "Scores by Standard", "Scores by Account", "Top Failed Controls", "Remediation Plan",
+				want := []string{"Summary", "Scores by Standard", "Scores by Account", "Top Failed Controls", "Remediation Plan", "Since Last Week",
 					"Failed Findings", "Trend", "Suppressed", "Exceptions", "Methodology"}
 				if !slices.Equal(got, want) {
 					t.Errorf("sheets = %q, want %q", got, want)
