@@ -72,6 +72,25 @@ type progressCounts struct {
 	fixed, newlyFailing, newlySuppressed, newlyDisabled, accountsLeft, notComparable int
 }
 
+func (c *progressCounts) add(o progressCounts) {
+	c.fixed += o.fixed
+	c.newlyFailing += o.newlyFailing
+	c.newlySuppressed += o.newlySuppressed
+	c.newlyDisabled += o.newlyDisabled
+	c.accountsLeft += o.accountsLeft
+	c.notComparable += o.notComparable
+}
+
+// wantEach fails t unless every outcome occurred somewhere (the sum over a test's cases): else
+// the comparison proves less than it seems.
+func (c progressCounts) wantEach(t *testing.T) {
+	t.Helper()
+	if c.fixed == 0 || c.newlyFailing == 0 || c.newlySuppressed == 0 || c.newlyDisabled == 0 ||
+		c.accountsLeft == 0 || c.notComparable == 0 {
+		t.Errorf("some outcome never occurred over the seeds: %+v", c)
+	}
+}
+
 func countsOf(p report.Progress) progressCounts {
 	return progressCounts{p.Fixed, p.NewlyFailing, p.NewlySuppressed, p.NewlyDisabled, p.AccountsLeft, p.NotComparable}
 }
@@ -333,19 +352,10 @@ func TestProgressMatchesIndependentCalculation(t *testing.T) {
 			if g := controlChangesOf(r.Progress); fmt.Sprint(g) != fmt.Sprint(refChanges) {
 				t.Errorf("control changes %v, reference %v", g, refChanges)
 			}
-			seen.fixed += got.fixed
-			seen.newlyFailing += got.newlyFailing
-			seen.newlySuppressed += got.newlySuppressed
-			seen.newlyDisabled += got.newlyDisabled
-			seen.accountsLeft += got.accountsLeft
-			seen.notComparable += got.notComparable
+			seen.add(got)
 		})
 	}
-	// Every line was exercised somewhere, or the comparison proves less than it seems.
-	if seen.fixed == 0 || seen.newlyFailing == 0 || seen.newlySuppressed == 0 || seen.newlyDisabled == 0 ||
-		seen.accountsLeft == 0 || seen.notComparable == 0 {
-		t.Errorf("some outcome never occurred over the seeds: %+v", seen)
-	}
+	seen.wantEach(t)
 }
 
 // randomChange returns the snapshot at `at` that follows base: statuses, suppressions change,

@@ -32,30 +32,11 @@ const (
 // RenderDiff writes d as a workbook: a Summary sheet (the two snapshots and the counts) and a
 // Changes sheet with one row per change and a Change column to filter on. Nothing is written to
 // w unless the whole workbook was built.
-func RenderDiff(ctx context.Context, w io.Writer, d *report.Diff) (err error) {
+func RenderDiff(ctx context.Context, w io.Writer, d *report.Diff) error {
 	if d == nil {
 		return errors.New("render diff xlsx: nil diff")
 	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("render diff xlsx: %w", err)
-	}
-	f := excelize.NewFile()
-	defer func() {
-		if cerr := f.Close(); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("render diff xlsx: close: %w", cerr))
-		}
-	}()
-	b, err := newBook(f)
-	if err != nil {
-		return fmt.Errorf("render diff xlsx: %w", err)
-	}
-	if err := b.buildDiff(d); err != nil {
-		return fmt.Errorf("render diff xlsx: %w", err)
-	}
-	if err := b.write(w); err != nil {
-		return fmt.Errorf("render diff xlsx: write: %w", err)
-	}
-	return nil
+	return renderBook(ctx, w, "render diff xlsx", func(b *book) error { return b.buildDiff(d) })
 }
 
 func (b *book) buildDiff(d *report.Diff) error {

@@ -57,29 +57,34 @@ const ctxCheckEvery = 10000
 // file and writes strings inline (no shared-strings table), so memory stays flat in the number
 // of failed findings; the cost moves to the temporary directory, about 850 MB per million rows
 // (the uncompressed sheet, then its compressed copy), removed before Render returns.
-func Render(ctx context.Context, w io.Writer, r *report.Report) (err error) {
+func Render(ctx context.Context, w io.Writer, r *report.Report) error {
 	if r == nil {
 		return errors.New("render xlsx: nil report")
 	}
+	return renderBook(ctx, w, "render xlsx", func(b *book) error { return b.build(ctx, r) })
+}
+
+// renderBook builds a workbook with build and writes it to w; errors start with what.
+func renderBook(ctx context.Context, w io.Writer, what string, build func(*book) error) (err error) {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("render xlsx: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	f := excelize.NewFile()
 	defer func() {
 		// Close removes the stream writers' temporary files.
 		if cerr := f.Close(); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("render xlsx: close: %w", cerr))
+			err = errors.Join(err, fmt.Errorf("%s: close: %w", what, cerr))
 		}
 	}()
 	b, err := newBook(f)
 	if err != nil {
-		return fmt.Errorf("render xlsx: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	if err := b.build(ctx, r); err != nil {
-		return fmt.Errorf("render xlsx: %w", err)
+	if err := build(b); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	if err := b.write(w); err != nil {
-		return fmt.Errorf("render xlsx: write: %w", err)
+		return fmt.Errorf("%s: write: %w", what, err)
 	}
 	return nil
 }
