@@ -16,16 +16,9 @@ import (
 func TestDiffCommand(t *testing.T) {
 	dir := smallDemo(t)
 	db := filepath.Join(dir, "r.duckdb")
-	code, stdout, _ := call(t, "", "snapshots", "--db", db, "--format", "json")
-	if code != exitOK {
-		t.Fatal(code)
-	}
-	var snaps []struct {
-		ID      int64     `json:"id"`
-		TakenAt time.Time `json:"taken_at"`
-	}
-	if err := json.Unmarshal([]byte(stdout), &snaps); err != nil || len(snaps) < 2 {
-		t.Fatalf("snapshots: %d %v", len(snaps), err)
+	snaps := listSnapshots(t, db)
+	if len(snaps) < 2 {
+		t.Fatalf("%d snapshots", len(snaps))
 	}
 	first, last := snaps[0], snaps[len(snaps)-1]
 	day := func(t time.Time) string { return t.UTC().Format(time.DateOnly) }

@@ -111,20 +111,33 @@ func TestReportToStdoutMatchesFile(t *testing.T) {
 	}
 }
 
+// listedSnapshot is a row of `reporter snapshots --format json`.
+type listedSnapshot struct {
+	ID      int64     `json:"id"`
+	TakenAt time.Time `json:"taken_at"`
+	Status  string    `json:"status"`
+}
+
+// listSnapshots runs `reporter snapshots` on db.
+func listSnapshots(t *testing.T, db string) []listedSnapshot {
+	t.Helper()
+	code, stdout, stderr := call(t, "", "snapshots", "--db", db, "--format", "json")
+	if code != exitOK {
+		t.Fatalf("snapshots: exit %d %s", code, stderr)
+	}
+	var snaps []listedSnapshot
+	if err := json.Unmarshal([]byte(stdout), &snaps); err != nil {
+		t.Fatalf("snapshots: %v", err)
+	}
+	return snaps
+}
+
 func TestReportPicksSnapshots(t *testing.T) {
 	dir := smallDemo(t)
 	db := filepath.Join(dir, "r.duckdb")
-	code, stdout, _ := call(t, "", "snapshots", "--db", db, "--format", "json")
-	if code != exitOK {
-		t.Fatal(code)
-	}
-	var snaps []struct {
-		ID      int64     `json:"id"`
-		TakenAt time.Time `json:"taken_at"`
-		Status  string    `json:"status"`
-	}
-	if err := json.Unmarshal([]byte(stdout), &snaps); err != nil || len(snaps) != 15 {
-		t.Fatalf("snapshots: %d %v", len(snaps), err)
+	snaps := listSnapshots(t, db)
+	if len(snaps) != 15 {
+		t.Fatalf("%d snapshots, want 15", len(snaps))
 	}
 	tests := []struct {
 		args   []string
