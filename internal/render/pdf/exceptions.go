@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/hubreport/hubreport/internal/report"
 )
@@ -172,12 +173,11 @@ func (d *doc) expired() {
 	by := make([][]string, len(list))
 	for i, s := range list {
 		notes[i] = d.wrap(cmp.Or(s.Note, "— (no justification)"), cols[3].width(d)-2, 3)
-		// An email or a role ARN has no space to break at; wrap breaks it where it must.
-		by[i] = d.wrap(cmp.Or(s.NoteBy, "—"), cols[2].width(d)-2, 3)
+		by[i] = d.wrapAt(cmp.Or(s.NoteBy, "—"), cols[2].width(d)-2, 3)
 	}
 	d.font(mono, "", 7.5, muted)
 	for i, s := range list {
-		res[i] = d.wrap(cmp.Or(s.ResourceID, "—"), cols[1].width(d)-2, 2)
+		res[i] = d.wrap(cmp.Or(s.ResourceID, "—"), cols[1].width(d)-2, 3)
 	}
 	rowH := func(i int) float64 {
 		return max(float64(max(len(notes[i]), len(by[i])))*lh(size), lh(size)+float64(len(res[i]))*lh(7.5)) + 3
@@ -219,4 +219,41 @@ func expiryText(s *report.SuppressedFinding) string {
 		return cmp.Or(s.ExpiryValue, "—")
 	}
 	return s.Expiry.UTC().Format("2006-01-02")
+}
+
+// wrapAt wraps an identifier without spaces (an email, a role ARN) into at most limit lines of
+// width w in the current font, breaking after an '@', '/' or ':' where it can, so that
+// "someone@example.com" breaks as "someone@" and "example.com" rather than mid-word.
+func (d *doc) wrapAt(s string, w float64, limit int) []string {
+	s = strings.TrimSpace(clean(s))
+	if d.f.GetStringWidth(s) <= w || strings.Contains(s, " ") {
+		return d.wrap(s, w, limit)
+	}
+	var parts []string
+	for len(s) > 0 {
+		i := strings.IndexAny(s, "@/:")
+		if i < 0 {
+			parts, s = append(parts, s), ""
+			break
+		}
+		parts, s = append(parts, s[:i+1]), s[i+1:]
+	}
+	var lines []string
+	line := ""
+	for _, p := range parts {
+		if line != "" && d.f.GetStringWidth(line+p) > w {
+			lines, line = append(lines, line), ""
+		}
+		line += p
+	}
+	lines = append(lines, line)
+	// A part wider than the column is broken by wrap, and the lines are capped as wrap caps them.
+	var out []string
+	for _, l := range lines {
+		out = append(out, d.wrap(l, w, 0)...)
+	}
+	if limit > 0 && len(out) > limit {
+		out = append(out[:limit-1], d.fit(strings.Join(out[limit-1:], ""), w))
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package pdf_test
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,7 @@ func withExceptions(r *report.Report, expired, plan int) *report.Report {
 			if k == expired-1 {
 				s.Expiry = time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)
 				s.ControlID, s.AccountName = "EC2.99", zurich
+				s.NoteBy = "arn:aws:sts::151213342451:assumed-role/SecurityAdmin/mei.chen@example.com"
 				s.ResourceID = "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0123456789abcdef0-with-a-very-long-suffix-that-wraps"
 				s.Note = strings.Repeat("A compensating control is documented in the risk register and reviewed every quarter. ", 4)
 			}
@@ -113,6 +115,10 @@ func TestRenderExceptionsAndPlan(t *testing.T) {
 			}
 			if !strings.Contains(flat, "arn:aws:ec2:eu-west-1:") || !strings.Contains(flat, "mei.chen@example.com") {
 				t.Errorf("expired row lacks its resource or who suppressed it")
+			}
+			// Who suppressed it, a role ARN without spaces, breaks after a separator rather than mid-word.
+			if !regexp.MustCompile(`\sarn:aws:sts::\s+\S`).MatchString(pp[exc-1]) {
+				t.Errorf("the role ARN of who suppressed the first expired exception does not break after a separator:\n%s", pp[exc-1])
 			}
 			if want := fmt.Sprintf("… and %d more expired exceptions — the workbook lists every one.", expired-12); !strings.Contains(flat, want) {
 				t.Errorf("missing %q", want)
