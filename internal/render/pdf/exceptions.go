@@ -186,12 +186,8 @@ func (d *doc) expired() {
 	d.table(cols, len(list), rowH, func(i int, y float64, xs []float64) {
 		s := list[i]
 		y += 1.5
-		w := cols[0].width(d) - 2
-		d.font(sans, "B", size, ink)
-		d.text(xs[0], y, w, d.fit(cmp.Or(s.AccountName, s.AccountID), w), "L")
-		d.font(mono, "", 7.5, muted)
-		d.text(xs[0], y+lh(size), w, d.fit(s.AccountID, w), "L")
-		w = cols[1].width(d) - 2
+		d.accountCell(xs[0], y, cols[0].width(d)-2, s.AccountName, s.AccountID, size)
+		w := cols[1].width(d) - 2
 		d.font(sans, "B", size, ink)
 		d.text(xs[1], y, w, d.fit(cmp.Or(s.ControlID, s.ProductName, "—"), w), "L")
 		d.font(mono, "", 7.5, muted)
@@ -211,6 +207,15 @@ func (d *doc) expired() {
 	if more := total - len(list); more > 0 {
 		d.paragraph(fmt.Sprintf("… and %s more expired exceptions — the workbook lists every one.", d.count(int64(more))), 9, muted)
 	}
+}
+
+// accountCell draws an account as its name in bold over its id in small monospace (the id
+// alone when it has no name), in a cell of width w.
+func (d *doc) accountCell(x, y, w float64, name, id string, size float64) {
+	d.font(sans, "B", size, ink)
+	d.text(x, y, w, d.fit(cmp.Or(name, id), w), "L")
+	d.font(mono, "", 7.5, muted)
+	d.text(x, y+lh(size), w, d.fit(id, w), "L")
 }
 
 // expiryText prints an exception's expiry as a date (the field's value when it has none).
