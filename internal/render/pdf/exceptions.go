@@ -157,6 +157,12 @@ func (d *doc) expired() {
 		d.paragraph("None: no exception has passed its expiry.", 10, good)
 		return
 	}
+	if len(list) == 0 {
+		// A report read back from report.json carries the counts but not the findings.
+		d.h2("Expired exceptions", 10)
+		d.paragraph(fmt.Sprintf("%s expired exceptions — the workbook lists every one.", d.count(int64(total))), 10, bad)
+		return
+	}
 	slices.SortStableFunc(list, func(a, b *report.SuppressedFinding) int {
 		return cmp.Or(a.Expiry.Compare(b.Expiry), cmp.Compare(a.AccountID, b.AccountID),
 			cmp.Compare(a.ControlID, b.ControlID), cmp.Compare(a.ResourceID, b.ResourceID))

@@ -210,4 +210,13 @@ func TestRenderNoExceptionsNoPlan(t *testing.T) {
 	if !strings.Contains(flat, "None: no exception has passed its expiry.") {
 		t.Errorf("report without expired exceptions does not say so")
 	}
+
+	// Counts without the findings (a report read back from report.json): the count, no table.
+	r = withExceptions(sampleReport(variant{}), 5, 0)
+	r.Suppressed = nil
+	path, _ = renderFile(t, "counts-only", r, pdf.Options{})
+	flat = spaces.ReplaceAllString(strings.Join(pages(t, path), "\n"), " ")
+	if !strings.Contains(flat, "5 expired exceptions — the workbook lists every one.") {
+		t.Errorf("report with expired counts but no suppressed findings does not give the count")
+	}
 }
