@@ -130,12 +130,12 @@ func (o *Org) fold(d int, ev []event, a *account, ri int, c *control, r *resourc
 				changed = true
 			} else if e.by == fixCampaign && unit(hash2(fk, 80)) < 0.5 {
 				note := campaignFixNotes[hash2(fk, 81)%uint64(len(campaignFixNotes))]
-				f.NoteText = fill(strings.ReplaceAll(note, "%c", c.campaign), hash2(fk, 82), time.Time{})
+				f.NoteText = fill(strings.ReplaceAll(note, "%c", c.campaign), hash2(fk, 82))
 				f.NoteUpdatedBy = o.secTeam[hash2(fk, 83)%uint64(len(o.secTeam))]
 				f.NoteUpdatedAt = t.Add(-time.Duration(10+hash2(fk, 84)%600) * time.Minute)
 				changed = true
 			} else if unit(hash2(fk, 80)) < 0.2 {
-				f.NoteText = fill(manualFixNotes[hash2(fk, 81)%uint64(len(manualFixNotes))], hash2(fk, 82), time.Time{})
+				f.NoteText = fill(manualFixNotes[hash2(fk, 81)%uint64(len(manualFixNotes))], hash2(fk, 82))
 				f.NoteUpdatedBy = a.lead
 				f.NoteUpdatedAt = t.Add(-time.Duration(10+hash2(fk, 83)%600) * time.Minute)
 				changed = true
@@ -165,9 +165,7 @@ func (o *Org) fold(d int, ev []event, a *account, ri int, c *control, r *resourc
 				continue
 			}
 			wf = "SUPPRESSED"
-			f.NoteText = o.suppressionReason(a, c, fk)
-			f.NoteUpdatedBy = o.secTeam[hash2(fk, 93)%uint64(len(o.secTeam))]
-			f.NoteUpdatedAt = t
+			o.suppress(f, a, c, fk, t)
 		case evBlipStart:
 			if blip {
 				continue
@@ -235,7 +233,9 @@ func pairStyle(a *account, c *control) int {
 	return 0
 }
 
-func (o *Org) suppressionReason(a *account, c *control, fk uint64) string {
+// suppressionReason is a suppression's justification; until is the date (or what stands for
+// one) that a "Risk accepted until %u" note names.
+func (o *Org) suppressionReason(a *account, c *control, fk uint64, until string) string {
 	list := suppressionReasons[""]
 	if l, ok := suppressionReasons[c.service]; ok && hash2(fk, 94)%3 != 0 {
 		list = l
@@ -243,19 +243,12 @@ func (o *Org) suppressionReason(a *account, c *control, fk uint64) string {
 	if a.env == envSandbox && hash2(fk, 95)%2 == 0 {
 		list = suppressionReasons["sandbox"]
 	}
-	// The acceptance runs to the end of a month two to six months after the last snapshot.
-	until := o.cfg.End.AddDate(0, 2+int(hash2(fk, 96)%5), 0)
-	until = time.Date(until.Year(), until.Month()+1, 0, 0, 0, 0, 0, time.UTC)
-	return fill(list[hash2(fk, 97)%uint64(len(list))], hash2(fk, 98), until)
+	return fill(strings.ReplaceAll(list[hash2(fk, 97)%uint64(len(list))], "%u", until), hash2(fk, 98))
 }
 
-// fill replaces %n with a ticket number and %u with a date.
-func fill(s string, h uint64, until time.Time) string {
-	s = strings.ReplaceAll(s, "%n", strconv.Itoa(1000+int(h%9000)))
-	if !until.IsZero() {
-		s = strings.ReplaceAll(s, "%u", until.Format(time.DateOnly))
-	}
-	return s
+// fill replaces %n with a ticket number.
+func fill(s string, h uint64) string {
+	return strings.ReplaceAll(s, "%n", strconv.Itoa(1000+int(h%9000)))
 }
 
 // normalized is Security Hub's normalized score for a severity label.
