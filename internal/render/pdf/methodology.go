@@ -1,7 +1,7 @@
 package pdf
 
 // methodology is the appendix: how the numbers are made and why they may differ from the
-// console. The wording follows README.md, "How the numbers are computed"; keep them in step.
+// console. The wording follows docs/methodology.md, "How the numbers are computed"; keep them in step.
 func (d *doc) methodology() {
 	d.newPage()
 	d.h1("Methodology", "How the scores and statuses in this report are computed. AWS has no public API for the security score, so this report rebuilds it from the Security Hub findings, following the method of the Security Hub user guide (\"Calculating security scores\", \"Evaluating compliance status\").", 30)
