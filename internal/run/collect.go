@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hubreport/hubreport/internal/catalog"
@@ -125,7 +126,7 @@ func collectInto(ctx context.Context, o Options, db string) (model.Snapshot, err
 	defer st.Close()
 	stopProgress := showProgress(o, progress, showsPairs)
 	start := time.Now()
-	snap, err := st.WriteSnapshot(ctx, meta, stds, ctls, Fill(collect.WithDisabled(src, DisabledRules(cfg), cat, ctls)))
+	snap, err := st.WriteSnapshot(ctx, meta, stds, ctls, Fill(collect.WithAccounts(collect.WithDisabled(src, DisabledRules(cfg), cat, ctls), AccountInfos(cfg))))
 	stopProgress()
 	if err != nil {
 		return model.Snapshot{}, err
@@ -195,7 +196,17 @@ func showProgress(o Options, p *collect.Progress, withETA bool) func() {
 	}
 }
 
-// DisabledRules converts the configuration's controls.disabled for the sources.
+// AccountInfos converts the configuration's accounts for collect.WithAccounts, OU paths
+// normalized (no root).
+func AccountInfos(cfg config.Config) []model.Account {
+	out := make([]model.Account, len(cfg.Accounts))
+	for i, a := range cfg.Accounts {
+		out[i] = model.Account{AccountID: a.AccountID, Name: strings.TrimSpace(a.Name), OU: config.OUPath(a.OU), Owner: strings.TrimSpace(a.Owner)}
+	}
+	return out
+}
+
+// DisabledRules are the configuration's disabled controls as collect takes them.
 func DisabledRules(cfg config.Config) []collect.DisabledRule {
 	out := make([]collect.DisabledRule, len(cfg.Controls.Disabled))
 	for i, d := range cfg.Controls.Disabled {
