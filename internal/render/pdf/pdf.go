@@ -51,7 +51,7 @@ func Render(ctx context.Context, w io.Writer, r *report.Report, opt Options) err
 	}
 	d := newDoc(r, size)
 	for _, section := range []func(){
-		d.cover, d.summary, d.trends, d.severities, d.controls, d.accounts, d.gaps, d.methodology,
+		d.cover, d.summary, d.trends, d.severities, d.controls, d.accounts, d.gaps, d.ous, d.methodology,
 	} {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("render pdf: %w", err)
