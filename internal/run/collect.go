@@ -79,7 +79,7 @@ func collectInto(ctx context.Context, o Options, db string) (model.Snapshot, err
 		aws, err := collect.NewAWSSource(awsCfg, collect.AWSOptions{
 			Mode: a.Mode, RoleName: a.RoleName, Regions: a.Regions, IncludeAccounts: a.Accounts.Include,
 			ExcludeAccounts: a.Accounts.Exclude, MaxConcurrency: a.MaxConcurrency, AssumeRoleARN: a.AssumeRoleARN,
-			ProductNames: a.ProductNames, Shard: shard, Shards: shards, Catalog: cat, Progress: progress, Log: log,
+			ProductNames: a.ProductNames, OwnerTag: a.OwnerTag, Shard: shard, Shards: shards, Catalog: cat, Progress: progress, Log: log,
 		})
 		if err != nil {
 			return model.Snapshot{}, err

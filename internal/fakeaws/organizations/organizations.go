@@ -1,5 +1,7 @@
 // Package organizations emulates AWS Organizations (JSON 1.1): ListAccounts, with AWS's page
-// size and the empty pages AWS sometimes answers, and DescribeOrganization.
+// size and the empty pages AWS sometimes answers, DescribeOrganization, and the OU tree and
+// account tags (ListRoots, ListOrganizationalUnitsForParent, ListAccountsForParent,
+// ListTagsForResource; tree.go).
 package organizations
 
 import (
@@ -69,6 +71,8 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request, c core.Calle
 		s.listAccounts(w, r, c)
 	case "DescribeOrganization":
 		s.describeOrganization(w, c)
+	case "ListRoots", "ListOrganizationalUnitsForParent", "ListAccountsForParent", "ListTagsForResource":
+		s.tree(w, r, c, op)
 	default:
 		writeOrgsError(w, http.StatusBadRequest, "UnknownOperationException", "fakeaws: operation "+op+" is not emulated", nil)
 	}
