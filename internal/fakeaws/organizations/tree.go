@@ -1,11 +1,8 @@
 package organizations
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -78,22 +75,14 @@ func parentOf(path string) string {
 // tree answers the OU tree's operations, paged as ListAccounts is (offset tokens bound to the
 // query, AWS's MaxResults bounds).
 func (s *Service) tree(w http.ResponseWriter, r *http.Request, c core.Caller, op string) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		writeOrgsError(w, http.StatusBadRequest, "InvalidInputException", "reading request body: "+err.Error(), nil)
-		return
-	}
 	var in struct {
 		ParentID   *string `json:"ParentId"`
 		ResourceID *string `json:"ResourceId"`
 		NextToken  *string `json:"NextToken"`
 		MaxResults *int    `json:"MaxResults"`
 	}
-	if len(bytes.TrimSpace(body)) > 0 {
-		if err := json.Unmarshal(body, &in); err != nil {
-			writeOrgsError(w, http.StatusBadRequest, "SerializationException", "malformed request body: "+err.Error(), nil)
-			return
-		}
+	if !readInput(w, r, &in) {
+		return
 	}
 	if !s.mayListOrg(c) {
 		s.orgsAccessDenied(w, c, op)
