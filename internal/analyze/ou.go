@@ -15,11 +15,30 @@ import (
 // an OU's trend is that of the accounts it holds today, so it reads the same whether or not older
 // snapshots recorded OUs. Accounts with no OU are in no OU.
 
-// Top failed controls and weakest accounts listed per OU.
+// Top failed controls and weakest accounts listed per OU, and the most trend points.
 const (
 	ouTopControls     = 5
 	ouWeakestAccounts = 3
+	ouTrendPoints     = 14
 )
+
+// trendPoints thins the window to at most ouTrendPoints snapshots, evenly spaced back from the
+// report's snapshot, the window's first kept: the OU series needs the findings of every point
+// (there are no stored per-OU tallies, since OU membership is the report's), and over 90 daily
+// snapshots of the 50-account demo that took 20 s where 14 points (about weekly) take a sixth.
+func trendPoints(win []windowSnap) []windowSnap {
+	if len(win) <= ouTrendPoints {
+		return win
+	}
+	step := (len(win) - 1 + ouTrendPoints - 2) / (ouTrendPoints - 1)
+	var out []windowSnap
+	for i := len(win) - 1; i > 0; i -= step {
+		out = append(out, win[i])
+	}
+	out = append(out, win[0])
+	slices.Reverse(out)
+	return out
+}
 
 // rankSQL and unrankSQL map a status to its precedence under AWS's rule and back: a control's
 // status over several accounts is the highest of theirs (failing in one fails it), the same as
@@ -84,6 +103,7 @@ func (a *analyzer) organizationalUnits(ctx context.Context, r *report.Report) er
 	if err != nil {
 		return err
 	}
+	win = trendPoints(win)
 	sids := make([]int64, len(win))
 	for i, w := range win {
 		sids[i] = w.id

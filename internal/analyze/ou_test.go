@@ -159,3 +159,23 @@ func TestOUFailingInOneAccount(t *testing.T) {
 		t.Errorf("one snapshot: trend %+v, change %v; want one point and no change", prod.Trend, prod.Change)
 	}
 }
+
+// TestTrendPoints: a long window is thinned to at most ouTrendPoints snapshots, keeping its first
+// and last (the report's); a short one is kept whole.
+func TestTrendPoints(t *testing.T) {
+	for _, n := range []int{1, 5, ouTrendPoints, ouTrendPoints + 1, 30, 90, 91, 400} {
+		win := make([]windowSnap, n)
+		for i := range win {
+			win[i].id = int64(i)
+		}
+		got := trendPoints(win)
+		if len(got) > ouTrendPoints || got[0].id != 0 || got[len(got)-1].id != int64(n-1) || (n <= ouTrendPoints && len(got) != n) {
+			t.Errorf("%d snapshots: %d points, first %d, last %d", n, len(got), got[0].id, got[len(got)-1].id)
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i].id <= got[i-1].id {
+				t.Errorf("%d snapshots: points out of order: %v", n, got)
+			}
+		}
+	}
+}
