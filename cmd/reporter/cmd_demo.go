@@ -67,7 +67,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	// The configured name wins; the demo's own only stands in for none.
-	if err := buildDemo(ctx, e, org, cfg.OrganizationOr(org.Organization()), cat, building, cfg.Store.MemoryLimit, runner.DisabledRules(cfg)); err != nil {
+	if err := buildDemo(ctx, e, org, cfg.OrganizationOr(org.Organization()), cat, building, cfg.Store.MemoryLimit, runner.DisabledRules(cfg), runner.AccountInfos(cfg)); err != nil {
 		// Best effort: the next demo run removes them before it builds.
 		_ = os.Remove(building)
 		_ = os.Remove(building + ".wal")
@@ -118,7 +118,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func buildDemo(ctx context.Context, e *env, org *demo.Org, organization string, cat *catalog.Catalog, path, memoryLimit string, disabled []collect.DisabledRule) error {
+func buildDemo(ctx context.Context, e *env, org *demo.Org, organization string, cat *catalog.Catalog, path, memoryLimit string, disabled []collect.DisabledRule, accounts []model.Account) error {
 	st, err := runner.OpenWritable(ctx, path, memoryLimit)
 	if err != nil {
 		return err
@@ -130,9 +130,9 @@ func buildDemo(ctx context.Context, e *env, org *demo.Org, organization string, 
 		meta := model.SnapshotMeta{TakenAt: at, Source: "demo", Organization: organization,
 			AdministratorAccount: org.AdministratorAccount(), AccountsExpected: len(org.Accounts())}
 		day := d
-		snap, err := st.WriteSnapshot(ctx, meta, stds, ctls, runner.Fill(collect.WithDisabled(collect.SourceFunc(func(ctx context.Context, sink collect.Sink) error {
+		snap, err := st.WriteSnapshot(ctx, meta, stds, ctls, runner.Fill(collect.WithAccounts(collect.WithDisabled(collect.SourceFunc(func(ctx context.Context, sink collect.Sink) error {
 			return org.Snapshot(ctx, day, sink)
-		}), disabled, cat, ctls)))
+		}), disabled, cat, ctls), accounts)))
 		if err != nil {
 			return errors.Join(fmt.Errorf("demo day %d: %w", d, err), st.Close())
 		}

@@ -71,7 +71,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	start := time.Now()
 	files := &collect.FileSource{Paths: fs.Args(), Stdin: e.stdin, Catalog: cat, AllowEmpty: o.allowEmpty}
-	src := collect.WithDisabled(files, runner.DisabledRules(cfg), cat, ctls)
+	src := collect.WithAccounts(collect.WithDisabled(files, runner.DisabledRules(cfg), cat, ctls), runner.AccountInfos(cfg))
 	snap, err := st.WriteSnapshot(ctx, model.SnapshotMeta{TakenAt: takenAt, Source: "file",
 		Organization: cfg.OrganizationOr(config.DefaultOrganization), AdministratorAccount: cfg.AdministratorAccount}, stds, ctls, runner.Fill(src))
 	if err != nil {

@@ -313,7 +313,7 @@ func TestDemoReportsAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	want := []string{"Summary", "Scores by Standard", "Scores by Account", "Top Failed Controls", "Remediation Plan", "Since Last Week", "Failed Findings", "Trend", "Suppressed", "Exceptions", "Methodology"}
+	want := []string{"Summary", "Scores by Standard", "Scores by Account", "OUs", "Top Failed Controls", "Remediation Plan", "Since Last Week", "Failed Findings", "Trend", "Suppressed", "Exceptions", "Methodology"}
 	if got := f.GetSheetList(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("sheets %q, want %q", got, want)
 	}

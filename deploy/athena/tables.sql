@@ -94,7 +94,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS hubreport.accounts (
   account_id  string,
   name        string,
   ou          string,
-  email       string
+  email       string,
+  owner       string
 )
 PARTITIONED BY (snapshot_date string)
 STORED AS PARQUET

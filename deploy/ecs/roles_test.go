@@ -57,7 +57,7 @@ func collectGrants(t *testing.T) []string {
 		switch {
 		case op == "sts:AssumeRole":
 			g = append(g, op+" "+memberRole)
-		case strings.HasPrefix(op, "securityhub:"), op == "organizations:ListAccounts", op == "sts:GetCallerIdentity":
+		case strings.HasPrefix(op, "securityhub:"), strings.HasPrefix(op, "organizations:List"), op == "sts:GetCallerIdentity":
 			g = append(g, op+" *")
 		default:
 			t.Errorf("collect.Operations has %s: say here on which resource the collector's role grants it", op)

@@ -121,6 +121,7 @@ func Build(ctx context.Context, st *store.Store, snap model.Snapshot, opt Option
 		{"top failed controls", a.topFailed},
 		{"finding summary", a.findingSummary},
 		{"progress", a.progress},
+		{"organizational units", a.organizationalUnits},
 		{"coverage", a.coverage},
 		{"failed findings", a.failedFindings},
 		{"suppressed findings", a.suppressed},

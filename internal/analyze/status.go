@@ -320,7 +320,7 @@ func (a *analyzer) accounts(ctx context.Context, r *report.Report) error {
 	if err != nil {
 		return err
 	}
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT account_id, name, ou FROM snapshot_accounts
+	rows, err := a.st.DB().QueryContext(ctx, `SELECT account_id, name, ou, coalesce(owner, '') FROM snapshot_accounts
 		WHERE snapshot_id = $1 ORDER BY account_id`, a.snap.ID)
 	if err != nil {
 		return err
@@ -329,7 +329,7 @@ func (a *analyzer) accounts(ctx context.Context, r *report.Report) error {
 	r.Accounts = []report.AccountScores{}
 	for rows.Next() {
 		var acc report.AccountScores
-		if err := rows.Scan(&acc.AccountID, &acc.Name, &acc.OU); err != nil {
+		if err := rows.Scan(&acc.AccountID, &acc.Name, &acc.OU, &acc.Owner); err != nil {
 			return err
 		}
 		var scores []*float64

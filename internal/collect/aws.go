@@ -55,6 +55,8 @@ type AWSOptions struct {
 	// ProductNames, when set, narrows GetFindings server-side to these products
 	// (e.g. "Security Hub" for control findings only).
 	ProductNames []string
+	// OwnerTag is the account tag whose value is the account's owner (default "owner").
+	OwnerTag string
 	// GetFindingsQuota and CatalogQuota pace requests per account, region and API class; zero
 	// values take AWS's published quotas.
 	GetFindingsQuota, CatalogQuota Quota
@@ -228,6 +230,14 @@ func (s *AWSSource) Prepare(ctx context.Context) (*AWSPlan, error) {
 	case err == nil:
 		p.ListedAccounts = true
 		p.Accounts = s.filterAccounts(accounts)
+		// The OU tree and owner tags place the accounts in reports. Without them the accounts are
+		// still read, with no OU or owner: a warning, not a failed collection.
+		if err := organizationTree(ctx, org, p.Accounts, cmp.Or(s.opts.OwnerTag, "owner")); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			s.opts.Log.Warn("cannot read the organization's OU tree or account tags; accounts have no OU or owner in this snapshot", "err", err)
+		}
 	case s.opts.Mode == ModeAggregator && isAccessDenied(err):
 		// A delegated administrator that is not also allowed to list the organization can still
 		// read every member's findings; the accounts then come from the findings themselves.

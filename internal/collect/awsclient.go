@@ -36,6 +36,10 @@ type hubCatalogAPI interface {
 
 type accountsAPI interface {
 	ListAccounts(ctx context.Context, in *organizations.ListAccountsInput, optFns ...func(*organizations.Options)) (*organizations.ListAccountsOutput, error)
+	ListRoots(ctx context.Context, in *organizations.ListRootsInput, optFns ...func(*organizations.Options)) (*organizations.ListRootsOutput, error)
+	ListOrganizationalUnitsForParent(ctx context.Context, in *organizations.ListOrganizationalUnitsForParentInput, optFns ...func(*organizations.Options)) (*organizations.ListOrganizationalUnitsForParentOutput, error)
+	ListAccountsForParent(ctx context.Context, in *organizations.ListAccountsForParentInput, optFns ...func(*organizations.Options)) (*organizations.ListAccountsForParentOutput, error)
+	ListTagsForResource(ctx context.Context, in *organizations.ListTagsForResourceInput, optFns ...func(*organizations.Options)) (*organizations.ListTagsForResourceOutput, error)
 }
 
 type identityAPI interface {
@@ -71,6 +75,11 @@ var Operations = []string{
 	"securityhub:ListConfigurationPolicyAssociations",
 	"securityhub:GetConfigurationPolicyAssociation",
 	"organizations:ListAccounts",
+	// The OU tree and the accounts' owner tags (collect.aws.owner_tag).
+	"organizations:ListRoots",
+	"organizations:ListOrganizationalUnitsForParent",
+	"organizations:ListAccountsForParent",
+	"organizations:ListTagsForResource",
 	"sts:GetCallerIdentity",
 	"sts:AssumeRole",
 }

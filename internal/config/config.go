@@ -37,6 +37,9 @@ type Config struct {
 	Catalog              Catalog    `yaml:"catalog"`
 	Controls             Controls   `yaml:"controls"`
 	Exceptions           Exceptions `yaml:"exceptions"`
+	// Accounts names accounts, places them in OUs and gives their owners where the source
+	// cannot (file imports, the demo) or says otherwise; applied to every snapshot collected.
+	Accounts []AccountInfo `yaml:"accounts"`
 }
 
 // Catalog selects the control catalog.
@@ -149,6 +152,9 @@ type AWS struct {
 	// (REPORTER_COLLECT_AWS_SHARD_STARTED_AT). Empty: each shard's own time. Unsharded
 	// collections ignore it.
 	ShardStartedAt string `yaml:"shard_started_at"`
+	// OwnerTag is the account tag (Organizations ListTagsForResource) whose value is the account's
+	// owner in reports.
+	OwnerTag string `yaml:"owner_tag"`
 }
 
 // ParseStartedAt reads collect.aws.shard_started_at.
@@ -222,7 +228,7 @@ func Default() Config {
 	return Config{
 		Organization: "", // unset; see OrganizationOr
 		Store:        Store{Path: "data/reporter.duckdb", MemoryLimit: "160MB", RetentionDays: 400, S3ShardsPrefix: "shards/"},
-		Collect:      Collect{Source: "aws", AWS: AWS{Mode: "aggregator", RoleName: "HubReportReader", MaxConcurrency: 32}},
+		Collect:      Collect{Source: "aws", AWS: AWS{Mode: "aggregator", RoleName: "HubReportReader", MaxConcurrency: 32, OwnerTag: DefaultOwnerTag}},
 		Report: Report{
 			Formats:           []string{"text", "json", "pdf", "xlsx"},
 			Out:               "out/",
@@ -324,6 +330,12 @@ func (c Config) Validate() error {
 				return &ValidationError{Key: list.key, Msg: fmt.Sprintf("%q is not a 12-digit AWS account id", id)}
 			}
 		}
+	}
+	if strings.TrimSpace(c.Collect.AWS.OwnerTag) == "" {
+		return &ValidationError{Key: "collect.aws.owner_tag", Msg: "must not be empty (the default is " + DefaultOwnerTag + ")"}
+	}
+	if err := validateAccounts(c.Accounts); err != nil {
+		return err
 	}
 	if err := c.Controls.validate(); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -260,5 +261,40 @@ func TestControlsDisabledLoads(t *testing.T) {
 		{ControlID: "IAM.6", Standard: "fsbp"}}
 	if fmt.Sprint(cfg.Controls.Disabled) != fmt.Sprint(want) {
 		t.Errorf("got %+v, want %+v", cfg.Controls.Disabled, want)
+	}
+}
+
+func TestAccounts(t *testing.T) {
+	cfg, err := Load(strings.NewReader(`
+accounts:
+  - {account_id: "111122223333", name: payments-prod, ou: Root/Workloads/Prod, owner: payments@example.com}
+  - {account_id: "444455556666", ou: Sandbox}
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []AccountInfo{{AccountID: "111122223333", Name: "payments-prod", OU: "Root/Workloads/Prod", Owner: "payments@example.com"}, {AccountID: "444455556666", OU: "Sandbox"}}
+	if !reflect.DeepEqual(cfg.Accounts, want) {
+		t.Errorf("accounts = %+v, want %+v", cfg.Accounts, want)
+	}
+	if cfg.Collect.AWS.OwnerTag != "owner" {
+		t.Errorf("owner_tag = %q, want the default owner", cfg.Collect.AWS.OwnerTag)
+	}
+	for _, c := range []struct{ yaml, key string }{
+		{"accounts:\n  - {account_id: \"1234\", ou: Sandbox}\n", "accounts[0].account_id"},
+		{"accounts:\n  - {account_id: \"111122223333\"}\n  - {account_id: \"111122223333\", ou: X}\n", "accounts[1].account_id"},
+		{"accounts:\n  - {account_id: \"111122223333\", team: x}\n", "accounts"},
+		{"collect: {aws: {owner_tag: \" \"}}\n", "collect.aws.owner_tag"},
+	} {
+		_, err := Load(strings.NewReader(c.yaml), nil)
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Key != c.key {
+			t.Errorf("%q: %v, want a ValidationError for %s", c.yaml, err, c.key)
+		}
+	}
+	for in, want := range map[string]string{"Root/Workloads/Prod": "Workloads/Prod", " Sandbox ": "Sandbox", "Workloads//Non-Prod/": "Workloads/Non-Prod", "Root": "", "": ""} {
+		if got := OUPath(in); got != want {
+			t.Errorf("OUPath(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

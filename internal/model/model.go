@@ -46,8 +46,13 @@ type Finding struct {
 type Account struct {
 	AccountID string
 	Name      string
-	OU        string // organizational unit path or name, "" when unknown
-	Email     string
+	// OU is the organizational unit path below the root, e.g. "Workloads/Prod"; "" for an
+	// account directly under the root or when unknown.
+	OU    string
+	Email string
+	// Owner is the account's owner as its owner tag (collect.aws.owner_tag) or the configuration's
+	// accounts list gives it, e.g. a team's email; "" when unknown.
+	Owner string
 }
 
 // Coverage statuses: what happened to one account/region pair in a run.

@@ -169,6 +169,12 @@ func fullReport() *report.Report {
 			planItem("GuardDuty.1", "GuardDuty should be enabled", "HIGH", 3, 3),
 			planItem("S3.1", "S3 general purpose buckets should have block public access settings enabled", "MEDIUM", 23, 23),
 		},
+		OrganizationalUnits: []report.OrganizationalUnit{
+			ouScores("Security", 4, f(84.5), f(2.5), "IAM.6", "Hardware MFA should be enabled for the root user", "CRITICAL", 2),
+			ouScores("Workloads", 30, f(61.25), f(6), "S3.1", "S3 general purpose buckets should have block public access settings enabled", "MEDIUM", 18),
+			ouScores("Workloads/Prod", 12, f(70), nil, "EC2.19", "Security groups should not allow unrestricted access to ports with high risk", "CRITICAL", 5),
+			ouScores("Workloads/Non-Prod", 18, nil, nil, "", "", "", 0),
+		},
 		SinceLastWeek: sampleDiff(time.Date(2025, 2, 16, 6, 0, 0, 0, time.UTC), takenAt),
 	}
 }
@@ -196,6 +202,24 @@ func sampleDiff(from, to time.Time) *report.Diff {
 		AccountsLeft:    []report.DiffAccount{{AccountID: "123412341234", Name: "old-sandbox", OU: "Sandbox"}},
 		NotComparable:   []report.DiffItem{item("S3.1", "555566667777", "MEDIUM", "S3 general purpose buckets should have block public access settings enabled", "Workloads/Prod")},
 	}
+}
+
+// ouScores is an OU scorecard of the fixture, with one top failed control when id is set.
+func ouScores(path string, accounts int, summary, change *float64, id, title, severity string, failed int) report.OrganizationalUnit {
+	ou := report.OrganizationalUnit{Name: path[strings.LastIndex(path, "/")+1:], Path: path, Accounts: accounts,
+		SummaryScore: summary, SummaryScoreWithoutSuppressions: summary, Score: summary, Change: change,
+		SummaryControls: report.SummaryControls{Passed: 120, Failed: 40, Unknown: 2},
+		Standards:       []report.OUStandardScore{{ID: fsbp.ID, ShortName: fsbp.ShortName, Score: summary, Passed: 120, Failed: 40, Unknown: 2}},
+		WeakestAccounts: []report.OUAccount{{AccountID: "444455556666", Name: "payments-prod", OU: path, SummaryScore: f(62.8), FailedControls: 21}},
+		Trend:           []report.OUTrendPoint{{Date: "2025-02-16", SummaryScore: summary}, {Date: "2025-02-23", SummaryScore: summary, Partial: true}},
+	}
+	if summary != nil && change != nil {
+		ou.Trend[0].SummaryScore = f(*summary - *change)
+	}
+	if id != "" {
+		ou.TopFailedControls = []report.OUFailedControl{{ControlID: id, Title: title, Severity: severity, FailedAccounts: failed}}
+	}
+	return ou
 }
 
 // planItem is a remediation plan entry failing in the fixture's two accounts (whatever the count
@@ -482,7 +506,7 @@ func TestJSONFields(t *testing.T) {
 		"standards[]":            {"id", "name", "score", "score_without_suppressions", "passed", "failed", "unknown", "no_data"},
 		"top_failed_controls[]":  {"control_id", "title", "severity", "failed_accounts", "total_accounts", "failed_resources", "change_7d"},
 		"findings":               {"active", "critical", "high", "medium", "low", "informational", "suppressed", "remediated_this_month", "auto_remediated_this_month"},
-		"accounts[]":             {"account_id", "name", "score", "summary_score", "summary_score_without_suppressions", "summary_score_mean_of_standards"},
+		"accounts[]":             {"account_id", "name", "ou", "owner", "score", "summary_score", "summary_score_without_suppressions", "summary_score_mean_of_standards"},
 		"accounts[].standards[]": {"id", "score"},
 		"progress": {"window_days", "target_score", "target_horizon_days", "fixed", "newly_failing", "newly_suppressed",
 			"newly_disabled", "accounts_left", "not_comparable", "median_days_to_remediate", "remediated", "still_open"},
@@ -500,6 +524,13 @@ func TestJSONFields(t *testing.T) {
 		"since_last_week.counts":            {"fixed", "newly_failing", "newly_suppressed", "newly_disabled", "accounts_joined", "accounts_left", "not_comparable"},
 		"since_last_week.fixed[]":           {"control_id", "account_id", "severity", "title", "ou"},
 		"since_last_week.accounts_joined[]": {"account_id", "name", "ou"},
+		"organizational_units[]": {"name", "path", "accounts", "summary_score", "summary_score_without_suppressions", "score",
+			"change", "standards", "top_failed_controls", "weakest_accounts", "trend"},
+		"organizational_units[].summary_controls":      {"passed", "failed", "unknown"},
+		"organizational_units[].standards[]":           {"id", "short_name", "score", "passed", "failed", "unknown"},
+		"organizational_units[].top_failed_controls[]": {"control_id", "title", "severity", "failed_accounts"},
+		"organizational_units[].weakest_accounts[]":    {"account_id", "name", "ou", "summary_score", "failed_controls"},
+		"organizational_units[].trend[]":               {"date", "summary_score", "partial"},
 	}
 	for parent, fields := range groups {
 		for _, field := range fields {
@@ -542,7 +573,7 @@ func TestJSONEmptyLists(t *testing.T) {
 		"standards", "accounts[].standards", "top_failed_controls[].standards",
 		"progress.standards[].series", "progress.series",
 		"progress.fixed_controls", "progress.regressed_controls", "coverage.gaps",
-		"exceptions.by_control", "exceptions.invalid_expiries", "remediation_plan",
+		"exceptions.by_control", "exceptions.invalid_expiries", "remediation_plan", "organizational_units",
 	} {
 		t.Run(path, func(t *testing.T) {
 			got, err := lookup(doc, path)

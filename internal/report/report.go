@@ -39,8 +39,10 @@ type Report struct {
 	TopFailedControls []FailedControl `json:"top_failed_controls"`
 	Findings          FindingSummary  `json:"findings"`
 	Accounts          []AccountScores `json:"accounts"`
-	Progress          Progress        `json:"progress"`
-	Coverage          Coverage        `json:"coverage"`
+	// OrganizationalUnits are per-OU scorecards, by path (see OrganizationalUnit).
+	OrganizationalUnits []OrganizationalUnit `json:"organizational_units"`
+	Progress            Progress             `json:"progress"`
+	Coverage            Coverage             `json:"coverage"`
 	// Reconciliation gives, per standard, the figures to recompute the score by hand.
 	Reconciliation Reconciliation `json:"reconciliation"`
 	// Exceptions counts the suppressed findings as governed exceptions: justification, expiry.
@@ -191,7 +193,8 @@ type FindingSummary struct {
 type AccountScores struct {
 	AccountID string `json:"account_id"`
 	Name      string `json:"name"`
-	OU        string `json:"ou"`
+	OU        string `json:"ou"`    // path below the root, "" when none
+	Owner     string `json:"owner"` // owner tag value (collect.aws.owner_tag) or configured owner
 	// SummaryScore is the account's summary score, each control once (as Report.SummaryScore);
 	// nil when no control has data in the account.
 	SummaryScore                    *float64 `json:"summary_score"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hubreport/hubreport/internal/catalog"
@@ -78,7 +79,7 @@ func collectInto(ctx context.Context, o Options, db string) (model.Snapshot, err
 		aws, err := collect.NewAWSSource(awsCfg, collect.AWSOptions{
 			Mode: a.Mode, RoleName: a.RoleName, Regions: a.Regions, IncludeAccounts: a.Accounts.Include,
 			ExcludeAccounts: a.Accounts.Exclude, MaxConcurrency: a.MaxConcurrency, AssumeRoleARN: a.AssumeRoleARN,
-			ProductNames: a.ProductNames, Shard: shard, Shards: shards, Catalog: cat, Progress: progress, Log: log,
+			ProductNames: a.ProductNames, OwnerTag: a.OwnerTag, Shard: shard, Shards: shards, Catalog: cat, Progress: progress, Log: log,
 		})
 		if err != nil {
 			return model.Snapshot{}, err
@@ -125,7 +126,7 @@ func collectInto(ctx context.Context, o Options, db string) (model.Snapshot, err
 	defer st.Close()
 	stopProgress := showProgress(o, progress, showsPairs)
 	start := time.Now()
-	snap, err := st.WriteSnapshot(ctx, meta, stds, ctls, Fill(collect.WithDisabled(src, DisabledRules(cfg), cat, ctls)))
+	snap, err := st.WriteSnapshot(ctx, meta, stds, ctls, Fill(collect.WithAccounts(collect.WithDisabled(src, DisabledRules(cfg), cat, ctls), AccountInfos(cfg))))
 	stopProgress()
 	if err != nil {
 		return model.Snapshot{}, err
@@ -195,7 +196,17 @@ func showProgress(o Options, p *collect.Progress, withETA bool) func() {
 	}
 }
 
-// DisabledRules converts the configuration's controls.disabled for the sources.
+// AccountInfos converts the configuration's accounts for collect.WithAccounts, OU paths
+// normalized (no root).
+func AccountInfos(cfg config.Config) []model.Account {
+	out := make([]model.Account, len(cfg.Accounts))
+	for i, a := range cfg.Accounts {
+		out[i] = model.Account{AccountID: a.AccountID, Name: strings.TrimSpace(a.Name), OU: config.OUPath(a.OU), Owner: strings.TrimSpace(a.Owner)}
+	}
+	return out
+}
+
+// DisabledRules are the configuration's disabled controls as collect takes them.
 func DisabledRules(cfg config.Config) []collect.DisabledRule {
 	out := make([]collect.DisabledRule, len(cfg.Controls.Disabled))
 	for i, d := range cfg.Controls.Disabled {

@@ -49,6 +49,20 @@ const (
 	oldCoverageMalformedCols = `0::BIGINT AS malformed, ''::VARCHAR AS malformed_error`
 )
 
+// accountOwnerCols read the owner column of account exports, which exports from before schema 8
+// lack: read the same way as coverageMalformedCols, with no owner (”).
+const (
+	accountOwnerCols    = `coalesce(owner, '')::VARCHAR AS owner`
+	oldAccountOwnerCols = `''::VARCHAR AS owner`
+)
+
+// laterColumns are, per small table, a column that older exports lack, the expression that
+// reads it and the one that stands in when no file has it.
+var laterColumns = map[string]struct{ probe, cols, old string }{
+	"coverage": {"malformed", coverageMalformedCols, oldCoverageMalformedCols},
+	"accounts": {"owner", accountOwnerCols, oldAccountOwnerCols},
+}
+
 var parquetFindings = parquetTable{"findings", `
 SELECT '%[2]s' AS snapshot_date, %[1]d::BIGINT AS snapshot_id, ` + takenAtSQL + ` AS taken_at,
        finding_id, product_arn, product_name, company_name, generator_id, account_id, region, type,
@@ -83,11 +97,12 @@ FROM snapshots WHERE id = %[1]d`,
        findings::BIGINT AS findings, accounts_collected::INTEGER AS accounts_collected,
        accounts_expected::INTEGER AS accounts_expected, created_at::TIMESTAMP AS created_at`},
 	{"accounts", `
-SELECT '%[2]s' AS snapshot_date, snapshot_id, ` + takenAtSQL + ` AS taken_at, account_id, name, ou, email
+SELECT '%[2]s' AS snapshot_date, snapshot_id, ` + takenAtSQL + ` AS taken_at, account_id, name, ou, email,
+       coalesce(owner, '') AS owner
 FROM snapshot_accounts WHERE snapshot_id = %[1]d ORDER BY account_id`,
 		`snapshot_date::VARCHAR AS snapshot_date, snapshot_id::BIGINT AS snapshot_id,
        taken_at::TIMESTAMP AS taken_at, account_id::VARCHAR AS account_id, name::VARCHAR AS name,
-       ou::VARCHAR AS ou, email::VARCHAR AS email`},
+       ou::VARCHAR AS ou, email::VARCHAR AS email, ` + accountOwnerCols},
 	{"coverage", `
 SELECT '%[2]s' AS snapshot_date, snapshot_id, ` + takenAtSQL + ` AS taken_at, account_id, region,
        status, reason, findings, malformed, malformed_error

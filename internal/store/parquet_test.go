@@ -429,3 +429,57 @@ func TestParquetImportWithoutDisabledControls(t *testing.T) {
 		t.Errorf("%d disabled controls imported from nowhere", n)
 	}
 }
+
+// TestParquetAccountOwners: account owners are stored, exported and imported; an export from
+// before owners (its accounts files without the column) still imports, with no owners.
+func TestParquetAccountOwners(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	org, cat := demoOrg(t, 4, 2)
+	src := buildDemo(t, filepath.Join(dir, "src.duckdb"), org, cat, nil)
+	const owners = `SELECT count(*) FROM snapshot_accounts WHERE owner <> ''`
+	if n := count(t, src, owners); n != 8 {
+		t.Fatalf("%d accounts with an owner stored, want 8 (4 accounts, 2 snapshots)", n)
+	}
+	out := filepath.Join(dir, "export")
+	if err := src.ExportParquet(ctx, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	dst := storetest.Open(t, filepath.Join(dir, "dst.duckdb"), store.Options{})
+	if _, _, err := dst.ImportParquet(ctx, out); err != nil {
+		t.Fatal(err)
+	}
+	const pairs = `SELECT count(*) FROM (SELECT account_id, owner FROM snapshot_accounts WHERE owner <> '' GROUP BY ALL)`
+	if got, want := count(t, dst, pairs), count(t, src, pairs); got != want || got == 0 {
+		t.Errorf("imported %d account/owner pairs, want %d", got, want)
+	}
+
+	// Rewrite every accounts file as an older export wrote it: no owner column.
+	files, err := filepath.Glob(filepath.Join(out, "accounts", "*", "*.parquet"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no accounts files (%v)", err)
+	}
+	for _, f := range files {
+		tmp := f + ".old"
+		if _, err := src.DB().ExecContext(ctx, `COPY (SELECT * EXCLUDE (owner) FROM read_parquet('`+f+`')) TO '`+tmp+`' (FORMAT parquet)`); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := storetest.Open(t, filepath.Join(dir, "old.duckdb"), store.Options{})
+	imported, _, err := old.ImportParquet(ctx, out)
+	if err != nil {
+		t.Fatalf("an export without owners: %v", err)
+	}
+	if len(imported) != 2 {
+		t.Fatalf("imported %d snapshots, want 2", len(imported))
+	}
+	if n := count(t, old, owners); n != 0 {
+		t.Errorf("%d owners imported from files without any", n)
+	}
+	if n := count(t, old, `SELECT count(*) FROM snapshot_accounts WHERE name <> ''`); n != 8 {
+		t.Errorf("%d named accounts, want 8", n)
+	}
+}

@@ -226,8 +226,8 @@ func (im *importer) load(ctx context.Context) error {
 			continue
 		}
 		q, from := `SELECT `+t.cols+`, filename FROM %s`, readParquet(t.name, files)
-		if t.name == "coverage" {
-			if q, from, err = im.coverageQuery(ctx, t, files); err != nil {
+		if _, ok := laterColumns[t.name]; ok {
+			if q, from, err = im.laterColumnsQuery(ctx, t, files); err != nil {
 				return err
 			}
 		}
@@ -250,17 +250,18 @@ func (im *importer) load(ctx context.Context) error {
 	return nil
 }
 
-// coverageQuery is load's query and FROM clause for coverage files, which may come from before
-// and after the malformed columns (see coverageMalformedCols).
-func (im *importer) coverageQuery(ctx context.Context, t parquetTable, files []string) (q, from string, err error) {
+// laterColumnsQuery is load's query and FROM clause for the files of a table that may come from
+// before and after a column was added (see laterColumns).
+func (im *importer) laterColumnsQuery(ctx context.Context, t parquetTable, files []string) (q, from string, err error) {
+	later := laterColumns[t.name]
 	from = strings.TrimSuffix(readParquet(t.name, files), ")") + ", union_by_name = true)"
 	var n int
-	if err := im.conn.QueryRowContext(ctx, `SELECT count(*) FROM (DESCRIBE SELECT * FROM `+from+`) WHERE column_name = 'malformed'`).Scan(&n); err != nil {
+	if err := im.conn.QueryRowContext(ctx, `SELECT count(*) FROM (DESCRIBE SELECT * FROM `+from+`) WHERE column_name = '`+later.probe+`'`).Scan(&n); err != nil {
 		return "", "", im.fileError(ctx, t.name, files, `DESCRIBE SELECT * FROM %s`, err)
 	}
 	q = `SELECT ` + t.cols + `, filename FROM %s`
 	if n == 0 {
-		q = `SELECT ` + strings.Replace(t.cols, coverageMalformedCols, oldCoverageMalformedCols, 1) + `, filename FROM %s`
+		q = `SELECT ` + strings.Replace(t.cols, later.cols, later.old, 1) + `, filename FROM %s`
 	}
 	return q, from, nil
 }
@@ -269,7 +270,7 @@ func (im *importer) coverageQuery(ctx context.Context, t parquetTable, files []s
 // export wrote no file of.
 func emptyRow(table string) string {
 	cols := map[string][]string{
-		"accounts":          {"account_id", "name", "ou", "email"},
+		"accounts":          {"account_id", "name", "ou", "email", "owner"},
 		"coverage":          {"account_id", "region", "status", "reason", "findings", "malformed", "malformed_error"},
 		"standards":         {"standard_id", "name", "short_name"},
 		"controls":          {"standard_id", "control_id", "title", "severity", "disabled", "remediation_url"},

@@ -76,16 +76,16 @@ func (im *importer) catalog(ctx context.Context, g importGroup) ([]model.Standar
 
 // fill adds the group's accounts, coverage and findings to w.
 func (im *importer) fill(ctx context.Context, g importGroup, w *SnapshotWriter) error {
-	rows, err := im.conn.QueryContext(ctx, `SELECT a.account_id, a.name, a.ou, a.email FROM pq_accounts a
+	rows, err := im.conn.QueryContext(ctx, `SELECT a.account_id, a.name, a.ou, a.email, a.owner FROM pq_accounts a
 		JOIN pq_pick p USING (snapshot_date, taken_at, account_id) WHERE p.snapshot_date = ? AND p.source = ?
-		QUALIFY row_number() OVER (PARTITION BY a.account_id ORDER BY a.name DESC, a.ou DESC, a.email DESC) = 1
+		QUALIFY row_number() OVER (PARTITION BY a.account_id ORDER BY a.name DESC, a.ou DESC, a.email DESC, a.owner DESC) = 1
 		ORDER BY a.account_id`, g.date, g.source)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var a model.Account
-		if err := rows.Scan(&a.AccountID, &a.Name, &a.OU, &a.Email); err != nil {
+		if err := rows.Scan(&a.AccountID, &a.Name, &a.OU, &a.Email, &a.Owner); err != nil {
 			rows.Close()
 			return err
 		}

@@ -347,7 +347,7 @@ func appendRows[T any](conn driver.Conn, table string, items []T, row func(T) []
 // writeScope records the snapshot's accounts, coverage and disabled controls.
 func (w *SnapshotWriter) writeScope(ctx context.Context, id int64) error {
 	c := w.conn
-	if _, err := c.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE given_accounts (account_id VARCHAR, name VARCHAR, ou VARCHAR, email VARCHAR)`); err != nil {
+	if _, err := c.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE given_accounts (account_id VARCHAR, name VARCHAR, ou VARCHAR, email VARCHAR, owner VARCHAR)`); err != nil {
 		return err
 	}
 	if _, err := c.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE given_coverage (account_id VARCHAR, region VARCHAR, status VARCHAR, reason VARCHAR, findings BIGINT, malformed BIGINT, malformed_error VARCHAR)`); err != nil {
@@ -360,7 +360,7 @@ func (w *SnapshotWriter) writeScope(ctx context.Context, id int64) error {
 		conn := dc.(driver.Conn)
 		return errors.Join(
 			appendRows(conn, "given_accounts", w.accounts, func(acc model.Account) []driver.Value {
-				return []driver.Value{acc.AccountID, acc.Name, acc.OU, acc.Email}
+				return []driver.Value{acc.AccountID, acc.Name, acc.OU, acc.Email, acc.Owner}
 			}),
 			appendRows(conn, "given_coverage", w.coverage, func(cv model.Coverage) []driver.Value {
 				return []driver.Value{cv.AccountID, cv.Region, cv.Status, cv.Reason, cv.Findings, cv.Malformed, cv.MalformedError}
@@ -393,18 +393,18 @@ func (w *SnapshotWriter) writeScope(ctx context.Context, id int64) error {
 			FROM counts n WHERE NOT EXISTS (SELECT 1 FROM given_coverage)`, id, staged("account_id", "region")),
 		// Accounts: those given, plus any seen only in findings or coverage, named as in the most
 		// recent earlier snapshot that knew them.
-		fmt.Sprintf(`INSERT INTO snapshot_accounts
+		fmt.Sprintf(`INSERT INTO snapshot_accounts (snapshot_id, account_id, name, ou, email, owner)
 			WITH ids AS (
 			  SELECT account_id FROM given_accounts
 			  UNION SELECT account_id FROM coverage WHERE snapshot_id = %[1]d
 			  UNION SELECT DISTINCT account_id FROM k JOIN %[2]s USING (ord)),
 			known AS (
-			  SELECT account_id, name, ou, email FROM snapshot_accounts WHERE snapshot_id < %[1]d AND name <> ''
+			  SELECT account_id, name, ou, email, coalesce(owner, '') AS owner FROM snapshot_accounts WHERE snapshot_id < %[1]d AND name <> ''
 			  QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY snapshot_id DESC) = 1),
 			given AS (SELECT * FROM given_accounts QUALIFY row_number() OVER (PARTITION BY account_id) = 1)
 			SELECT %[1]d, ids.account_id,
 			       coalesce(nullif(g.name, ''), k.name, ''), coalesce(nullif(g.ou, ''), k.ou, ''),
-			       coalesce(nullif(g.email, ''), k.email, '')
+			       coalesce(nullif(g.email, ''), k.email, ''), coalesce(nullif(g.owner, ''), k.owner, '')
 			FROM ids LEFT JOIN given g USING (account_id) LEFT JOIN known k USING (account_id)`, id, staged("account_id")),
 		// Disabled controls: once per account, region, standard and control, the first given wins.
 		fmt.Sprintf(`INSERT INTO snapshot_disabled_controls

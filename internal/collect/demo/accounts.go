@@ -63,6 +63,7 @@ func (o *Org) buildAccounts() {
 		a := &account{role: f.role, bu: f.role, env: envFoundation, nouns: f.nouns,
 			quality: roleQuality[f.role], secondary: -1, enabled: -700 - rng.IntN(60), lead: o.secTeam[i%4]}
 		a.Name, a.OU = f.name, f.ou
+		a.Owner = foundationOwner(f.ou)
 		if f.role == "network" {
 			a.secondary = 2 // the EU transit hub
 		}
@@ -89,7 +90,8 @@ func (o *Org) buildAccounts() {
 	units := rng.Perm(len(businessUnits))
 	suffixes := []string{"", "-eu", "-apac", "-latam", "-na"}
 	envQuality := map[string]float64{envProd: 0.74, envStaging: 0.6, envDev: 0.5}
-	envOU := map[string]string{envProd: "Workloads/Prod", envStaging: "Workloads/Staging", envDev: "Workloads/Dev"}
+	// Staging and development share one OU, as AWS's multi-account guidance lays workloads out.
+	envOU := map[string]string{envProd: "Workloads/Prod", envStaging: "Workloads/Non-Prod", envDev: "Workloads/Non-Prod"}
 	for i := 0; workloads > 0; i++ {
 		bu := businessUnits[units[i%len(units)]]
 		name := bu.name + suffixes[(i/len(units))%len(suffixes)]
@@ -124,6 +126,7 @@ func (o *Org) buildAccounts() {
 				quality: envQuality[env] + bu.quality, primary: primary, secondary: -1,
 				enabled: -150 - rng.IntN(550), lead: owner}
 			a.Name, a.OU = name+"-"+env, envOU[env]
+			a.Owner = name + "-team@" + emailDomain // the owner tag names the product team
 			dr := map[string]float64{envProd: 0.5, envStaging: 0.15, envDev: 0.1}[env]
 			if rng.Float64() < dr {
 				a.secondary = 1
@@ -148,6 +151,7 @@ func (o *Org) buildAccounts() {
 			quality: 0.3, primary: primary, secondary: -1, enabled: -30 - rng.IntN(370),
 			lead: people[len(people)-1-i%len(people)]}
 		a.Name, a.OU = "sandbox-"+who, "Sandbox"
+		a.Owner = a.lead // a sandbox belongs to the person who uses it
 		add(a)
 	}
 }
@@ -261,4 +265,15 @@ func (a *account) churn() (created, deleted float64) {
 		return 0.3, 0.3
 	}
 	return 0.04, 0.03
+}
+
+// foundationOwner is the owner tag of a landing-zone account: the team that runs its OU.
+func foundationOwner(ou string) string {
+	switch ou {
+	case "Security":
+		return "security-team@" + emailDomain
+	case "Infrastructure":
+		return "platform-team@" + emailDomain
+	}
+	return "cloud-foundation@" + emailDomain
 }

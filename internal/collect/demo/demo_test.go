@@ -375,8 +375,9 @@ func TestDefaults(t *testing.T) {
 			t.Errorf("duplicate account %s %s", a.AccountID, a.Name)
 		}
 		ids[a.AccountID], names[a.Name] = true, true
-		if a.OU == "" || !strings.Contains(a.Email, "@") {
-			t.Errorf("account %+v lacks an OU or email", a)
+		// The management account sits at the root: the only account without an OU path.
+		if (a.OU == "") != (a.Name == "management") || !strings.Contains(a.Email, "@") {
+			t.Errorf("account %+v lacks an OU or email (or is the management account with one)", a)
 		}
 	}
 	for _, n := range []string{"management", "security-tooling", "log-archive"} {
@@ -390,8 +391,11 @@ func TestDefaults(t *testing.T) {
 	ous := map[string]int{}
 	for _, a := range accounts {
 		ous[a.OU]++
+		if a.Owner == "" {
+			t.Errorf("account %s (%s) has no owner", a.AccountID, a.Name)
+		}
 	}
-	for _, ou := range []string{"Workloads/Prod", "Workloads/Staging", "Workloads/Dev", "Sandbox", "Security"} {
+	for _, ou := range []string{"Workloads/Prod", "Workloads/Non-Prod", "Sandbox", "Security", "Infrastructure"} {
 		if ous[ou] == 0 {
 			t.Errorf("no account in OU %s (%v)", ou, ous)
 		}

@@ -44,12 +44,12 @@ var businessUnits = []businessUnit{
 }
 
 // foundationAccounts are the landing-zone accounts every organization has, in the order they are
-// listed. The security tooling account is the Security Hub delegated administrator.
+// listed, with their OU path below the root (the management account sits at the root itself). The security tooling account is the Security Hub delegated administrator.
 var foundationAccounts = []struct {
 	name, ou, role string
 	nouns          []string
 }{
-	{"management", "Root", "management", []string{"billing", "org", "sso", "cur"}},
+	{"management", "", "management", []string{"billing", "org", "sso", "cur"}},
 	{"security-tooling", "Security", "security", []string{"securityhub", "guardduty", "remediation", "findings", "detective"}},
 	{"log-archive", "Security", "log-archive", []string{"cloudtrail", "config", "vpc-flow", "alb-logs", "s3-access"}},
 	{"audit", "Security", "audit", []string{"evidence", "readonly", "reports"}},

@@ -50,6 +50,11 @@ type Account struct {
 	Status       string // ACTIVE, SUSPENDED; "": ACTIVE
 	JoinedMethod string // CREATED, INVITED; "": CREATED
 	Joined       time.Time
+	// OU is the account's OU path below the root ("Workloads/Prod"); "": directly under the
+	// root. The emulator derives the OU tree from the accounts' paths.
+	OU string
+	// Tags are the account's tags (Organizations ListTagsForResource), e.g. owner.
+	Tags map[string]string
 }
 
 // Active reports whether the account is ACTIVE.

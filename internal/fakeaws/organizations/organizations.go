@@ -1,5 +1,7 @@
 // Package organizations emulates AWS Organizations (JSON 1.1): ListAccounts, with AWS's page
-// size and the empty pages AWS sometimes answers, and DescribeOrganization.
+// size and the empty pages AWS sometimes answers, DescribeOrganization, and the OU tree and
+// account tags (ListRoots, ListOrganizationalUnitsForParent, ListAccountsForParent,
+// ListTagsForResource; tree.go).
 package organizations
 
 import (
@@ -69,6 +71,8 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request, c core.Calle
 		s.listAccounts(w, r, c)
 	case "DescribeOrganization":
 		s.describeOrganization(w, c)
+	case "ListRoots", "ListOrganizationalUnitsForParent", "ListAccountsForParent", "ListTagsForResource":
+		s.tree(w, r, c, op)
 	default:
 		writeOrgsError(w, http.StatusBadRequest, "UnknownOperationException", "fakeaws: operation "+op+" is not emulated", nil)
 	}
@@ -85,20 +89,12 @@ func (s *Service) orgsAccessDenied(w http.ResponseWriter, c core.Caller, action 
 }
 
 func (s *Service) listAccounts(w http.ResponseWriter, r *http.Request, c core.Caller) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		writeOrgsError(w, http.StatusBadRequest, "InvalidInputException", "reading request body: "+err.Error(), nil)
-		return
-	}
 	var in struct {
 		NextToken  *string `json:"NextToken"`
 		MaxResults *int    `json:"MaxResults"`
 	}
-	if len(bytes.TrimSpace(body)) > 0 {
-		if err := json.Unmarshal(body, &in); err != nil {
-			writeOrgsError(w, http.StatusBadRequest, "SerializationException", "malformed request body: "+err.Error(), nil)
-			return
-		}
+	if !readInput(w, r, &in) {
+		return
 	}
 	if !s.mayListOrg(c) {
 		s.orgsAccessDenied(w, c, "ListAccounts")
@@ -152,6 +148,23 @@ func (s *Service) listAccounts(w http.ResponseWriter, r *http.Request, c core.Ca
 		out["NextToken"] = core.MakeToken(hash, end<<16|(pageNo+1)&0xffff)
 	}
 	core.WriteJSON(w, "application/x-amz-json-1.1", out)
+}
+
+// readInput decodes a request's JSON body (none is an empty input) into in; on a bad body it
+// answers AWS's error and returns false.
+func readInput(w http.ResponseWriter, r *http.Request, in any) bool {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		writeOrgsError(w, http.StatusBadRequest, "InvalidInputException", "reading request body: "+err.Error(), nil)
+		return false
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := json.Unmarshal(body, in); err != nil {
+			writeOrgsError(w, http.StatusBadRequest, "SerializationException", "malformed request body: "+err.Error(), nil)
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Service) describeOrganization(w http.ResponseWriter, c core.Caller) {

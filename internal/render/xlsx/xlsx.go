@@ -29,6 +29,7 @@ const (
 	sheetSummary     = "Summary"
 	sheetStandards   = "Scores by Standard"
 	sheetAccounts    = "Scores by Account"
+	sheetOUs         = "OUs"
 	sheetTopControls = "Top Failed Controls"
 	sheetFindings    = "Failed Findings"
 	sheetTrend       = "Trend"
@@ -39,7 +40,7 @@ const (
 )
 
 var sheetOrder = []string{
-	sheetSummary, sheetStandards, sheetAccounts, sheetTopControls, sheetPlan, sheetSinceLastWeek,
+	sheetSummary, sheetStandards, sheetAccounts, sheetOUs, sheetTopControls, sheetPlan, sheetSinceLastWeek,
 	sheetFindings, sheetTrend, sheetSuppressed, sheetExceptions, sheetMethod,
 }
 
@@ -167,6 +168,7 @@ func (b *book) build(ctx context.Context, r *report.Report) error {
 		{sheetSummary, b.summary},
 		{sheetStandards, b.standards},
 		{sheetAccounts, b.accounts},
+		{sheetOUs, b.ous},
 		{sheetTopControls, b.topControls},
 		{sheetPlan, b.remediationPlan},
 		{sheetSinceLastWeek, b.sinceLastWeek},

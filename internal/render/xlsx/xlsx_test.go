@@ -541,7 +541,7 @@ func TestRender(t *testing.T) {
 
 			t.Run("sheets", func(t *testing.T) {
 				got := f.GetSheetList()
-				want := []string{"Summary", "Scores by Standard", "Scores by Account", "Top Failed Controls", "Remediation Plan", "Since Last Week",
+				want := []string{"Summary", "Scores by Standard", "Scores by Account", "OUs", "Top Failed Controls", "Remediation Plan", "Since Last Week",
 					"Failed Findings", "Trend", "Suppressed", "Exceptions", "Methodology"}
 				if !slices.Equal(got, want) {
 					t.Errorf("sheets = %q, want %q", got, want)
@@ -555,7 +555,7 @@ func TestRender(t *testing.T) {
 					if err != nil || style.Font == nil || !style.Font.Bold || len(style.Fill.Color) == 0 {
 						t.Errorf("%s!A1: header style %+v, want bold with a fill", name, style)
 					}
-					cols := map[string]int{sheetAccounts: 2, sheetTopControls: 2, sheetPlan: 2, sheetStandards: 1, sheetTrend: 1}[name]
+					cols := map[string]int{sheetAccounts: 2, sheetOUs: 1, sheetTopControls: 2, sheetPlan: 2, sheetStandards: 1, sheetTrend: 1}[name]
 					s.wantFrozenHeader(cols)
 					// Excel rejects <col> elements out of order; the StreamWriter keeps call order.
 					var mins []int

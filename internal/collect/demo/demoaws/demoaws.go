@@ -158,8 +158,14 @@ func organization(accounts []model.Account, now time.Time, seed int64) (string, 
 		if i%4 == 3 {
 			m = "INVITED"
 		}
-		out = append(out, fakeaws.Account{AccountID: a.AccountID, Name: a.Name, Email: a.Email,
-			Status: "ACTIVE", JoinedMethod: m, Joined: base.Add(time.Duration(i) * 97 * time.Hour)})
+		acct := fakeaws.Account{AccountID: a.AccountID, Name: a.Name, Email: a.Email,
+			Status: "ACTIVE", JoinedMethod: m, Joined: base.Add(time.Duration(i) * 97 * time.Hour), OU: a.OU}
+		// The demo's owners as the tag collect.aws.owner_tag reads by default, beside a cost
+		// centre tag that must not be taken for the owner.
+		if a.Owner != "" {
+			acct.Tags = map[string]string{"owner": a.Owner, "cost-center": "cc-" + a.AccountID[8:]}
+		}
+		out = append(out, acct)
 	}
 	for i, name := range []string{"closed-sandbox-legacy", "suspended-dev-old"} {
 		h := sha256.Sum256([]byte(fmt.Sprintf("suspended/%d/%d", seed, i)))
@@ -170,7 +176,7 @@ func organization(accounts []model.Account, now time.Time, seed int64) (string, 
 		}
 		used[id] = true
 		acct := fakeaws.Account{AccountID: id, Name: name, Email: "aws-" + name + "@acme-corp.example",
-			Status: "SUSPENDED", JoinedMethod: "CREATED", Joined: base.Add(time.Duration(i+1) * 30 * time.Hour)}
+			Status: "SUSPENDED", JoinedMethod: "CREATED", Joined: base.Add(time.Duration(i+1) * 30 * time.Hour), OU: "Suspended"}
 		at := min(len(out), (i+1)*len(out)/3)
 		out = slices.Insert(out, at, acct)
 	}
