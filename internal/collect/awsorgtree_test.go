@@ -1,6 +1,9 @@
 package collect_test
 
 import (
+	"bytes"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/hubreport/hubreport/internal/collect"
@@ -39,5 +42,33 @@ func TestAWSReadsOUTreeAndOwners(t *testing.T) {
 		if !ous["Workloads/Prod"] || !ous["Security"] || !ous[""] {
 			t.Errorf("OUs %v: want Workloads/Prod, Security and the root (management)", ous)
 		}
+	}
+}
+
+// TestAWSOUTreeDeniedIsAWarning: an administrator that may list the accounts but not read the OU
+// tree still collects every finding; the accounts have no OU or owner, and the log says why.
+func TestAWSOUTreeDeniedIsAWarning(t *testing.T) {
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 4}, fakeaws.Options{Aggregator: true, Unlimited: true,
+		DenyOperations: []string{"*:ListOrganizationalUnitsForParent"}})
+	var log bytes.Buffer
+	sink, _, err := collectWith(t, t.Context(), srv, hs.URL, collect.AWSOptions{Mode: collect.ModeAggregator,
+		Log: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatalf("a denied OU read failed the collection: %v", err)
+	}
+	checkExactlyOnce(t, activeFindings(srv), sink.Findings)
+	if len(sink.Accounts) == 0 {
+		t.Fatal("no accounts collected")
+	}
+	for _, a := range sink.Accounts {
+		if a.OU != "" || a.Owner != "" {
+			t.Errorf("account %s has OU %q owner %q from a tree that could not be read", a.AccountID, a.OU, a.Owner)
+		}
+	}
+	if n := srv.Stats().Requests["ListOrganizationalUnitsForParent"]; n == 0 {
+		t.Fatal("the OU tree was never asked for: the test proves nothing")
+	}
+	if !strings.Contains(log.String(), "cannot read the organization's OU tree") || !strings.Contains(log.String(), "AccessDeniedException") {
+		t.Errorf("the log does not say the OU tree was denied:\n%s", log.String())
 	}
 }

@@ -67,8 +67,9 @@ type Options struct {
 	DisabledRegions []string      // "ACCOUNT:REGION" or "*:REGION": Security Hub is not enabled there
 	Latency         time.Duration // added to every response
 	FaultSeed       int64         // seeds the fault RNG
-	// DenyOperations makes Security Hub answer 403 AccessDeniedException to an operation:
-	// "ACCOUNT:Operation" or "*:Operation" (e.g. "*:BatchGetStandardsControlAssociations").
+	// DenyOperations makes Security Hub (403) or Organizations (400, as AWS answers) refuse an
+	// operation with AccessDeniedException: "ACCOUNT:Operation" or "*:Operation" (e.g.
+	// "*:BatchGetStandardsControlAssociations", "*:ListOrganizationalUnitsForParent").
 	DenyOperations []string
 	// DisabledControls are the controls disabled per account (control associations). nil: the
 	// estate's; empty and non-nil: none. Ignored for accounts a central configuration policy
@@ -165,7 +166,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.organizations = organizations.New(c, org)
+	s.organizations = organizations.New(c, org, opts.DenyOperations)
 	s.sts = sts.New(c, org, opts.DenyAssumeRole)
 	s.auditManager = auditmanager.New(c, org.Admin, s.HomeRegion(), opts.AuditManager, opts.Seed)
 	return s, nil
