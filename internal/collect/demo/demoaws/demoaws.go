@@ -259,16 +259,13 @@ func rehome(src []*model.Finding, account string) []*model.Finding {
 	return out
 }
 
-// Finding converts a product finding into the emulator's.
+// Finding converts a product finding into the emulator's. The two types have the same fields, so
+// this is a conversion: a field added to one and not the other stops it compiling, which is where
+// the handover must learn of it.
 func Finding(f *model.Finding) *fakeaws.Finding {
-	return &fakeaws.Finding{ID: f.ID, ProductARN: f.ProductARN, ProductName: f.ProductName, CompanyName: f.CompanyName,
-		GeneratorID: f.GeneratorID, AccountID: f.AccountID, Region: f.Region, Type: f.Type, Title: f.Title,
-		ResourceType: f.ResourceType, ResourceID: f.ResourceID, ControlID: f.ControlID,
-		Standards: slices.Clone(f.Standards), FirstObservedAt: f.FirstObservedAt, CreatedAt: f.CreatedAt,
-		UpdatedAt: f.UpdatedAt, SeverityLabel: f.SeverityLabel, SeverityNormalized: f.SeverityNormalized,
-		ComplianceStatus: f.ComplianceStatus, WorkflowStatus: f.WorkflowStatus, RecordState: f.RecordState,
-		NoteText: f.NoteText, NoteUpdatedBy: f.NoteUpdatedBy, NoteUpdatedAt: f.NoteUpdatedAt,
-		UserDefinedFields: f.UserDefinedFields}
+	c := fakeaws.Finding(*f)
+	c.Standards = slices.Clone(f.Standards)
+	return &c
 }
 
 // Catalog converts the product's control catalog into the one the emulator describes.
@@ -289,12 +286,7 @@ func Catalog(c *catalog.Catalog) fakeaws.Catalog {
 // StoreFinding converts the emulator's finding back into the product's, for tests that compare
 // what a collector stored with what the emulator served.
 func StoreFinding(f *fakeaws.Finding) *model.Finding {
-	return &model.Finding{ID: f.ID, ProductARN: f.ProductARN, ProductName: f.ProductName, CompanyName: f.CompanyName,
-		GeneratorID: f.GeneratorID, AccountID: f.AccountID, Region: f.Region, Type: f.Type, Title: f.Title,
-		ResourceType: f.ResourceType, ResourceID: f.ResourceID, ControlID: f.ControlID,
-		Standards: slices.Clone(f.Standards), FirstObservedAt: f.FirstObservedAt, CreatedAt: f.CreatedAt,
-		UpdatedAt: f.UpdatedAt, SeverityLabel: f.SeverityLabel, SeverityNormalized: f.SeverityNormalized,
-		ComplianceStatus: f.ComplianceStatus, WorkflowStatus: f.WorkflowStatus, RecordState: f.RecordState,
-		NoteText: f.NoteText, NoteUpdatedBy: f.NoteUpdatedBy, NoteUpdatedAt: f.NoteUpdatedAt,
-		UserDefinedFields: f.UserDefinedFields}
+	c := model.Finding(*f)
+	c.Standards = slices.Clone(f.Standards)
+	return &c
 }
