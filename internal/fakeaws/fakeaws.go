@@ -141,7 +141,7 @@ func New(opts Options) (*Server, error) {
 	c, err := core.New(core.Config{GetFindingsRate: opts.GetFindingsRate, GetFindingsBurst: opts.GetFindingsBurst,
 		OtherRate: opts.OtherRate, OtherBurst: opts.OtherBurst, Unlimited: opts.Unlimited,
 		ThrottleRate: opts.ThrottleRate, ServerErrorRate: opts.ServerErrorRate, FaultSeed: opts.FaultSeed,
-		CredentialTTL: opts.CredentialTTL, Clock: opts.Clock})
+		CredentialTTL: opts.CredentialTTL, Clock: opts.Clock, DenyOperations: opts.DenyOperations})
 	if err != nil {
 		return nil, err
 	}
@@ -160,13 +160,13 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.securityHub, err = securityhub.New(c, org, opts.Estate, securityhub.Options{Aggregator: opts.Aggregator,
-		DenyOperations: opts.DenyOperations, DisabledRegions: opts.DisabledRegions,
+		DisabledRegions:  opts.DisabledRegions,
 		DisabledControls: opts.DisabledControls, CentralConfiguration: opts.CentralConfiguration,
 		MalformedFindings: opts.MalformedFindings})
 	if err != nil {
 		return nil, err
 	}
-	s.organizations = organizations.New(c, org, opts.DenyOperations)
+	s.organizations = organizations.New(c, org)
 	s.sts = sts.New(c, org, opts.DenyAssumeRole)
 	s.auditManager = auditmanager.New(c, org.Admin, s.HomeRegion(), opts.AuditManager, opts.Seed)
 	return s, nil

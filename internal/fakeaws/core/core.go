@@ -5,8 +5,10 @@
 package core
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,6 +45,10 @@ type Config struct {
 
 	CredentialTTL time.Duration
 	Clock         func() time.Time // nil: time.Now
+
+	// DenyOperations are operations refused with AccessDeniedException, as "ACCOUNT:Operation"
+	// or "*:Operation"; each service asks Denied and answers in its own protocol.
+	DenyOperations []string
 }
 
 // OptionsError is an invalid option; Field names it.
@@ -71,7 +77,8 @@ type Stats struct {
 
 // Core holds the state the services share. It is safe for concurrent use.
 type Core struct {
-	cfg Config
+	cfg  Config
+	deny map[string]bool // DenyOperations
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
@@ -91,6 +98,14 @@ func New(cfg Config) (*Core, error) {
 	case cfg.GetFindingsRate < 0 || cfg.OtherRate < 0 || cfg.GetFindingsBurst < 0 || cfg.OtherBurst < 0:
 		return nil, &OptionsError{"quota", "rates and bursts must not be negative"}
 	}
+	deny := map[string]bool{}
+	for _, d := range cfg.DenyOperations {
+		d = strings.TrimSpace(d)
+		if acct, op, ok := strings.Cut(d, ":"); !ok || acct == "" || op == "" {
+			return nil, &OptionsError{"DenyOperations", fmt.Sprintf("%q is not ACCOUNT:Operation or *:Operation", d)}
+		}
+		deny[d] = true
+	}
 	if cfg.GetFindingsRate == 0 {
 		cfg.GetFindingsRate = DefaultGetFindingsRate
 	}
@@ -108,6 +123,7 @@ func New(cfg Config) (*Core, error) {
 	}
 	return &Core{
 		cfg:      cfg,
+		deny:     deny,
 		limiters: map[string]*rate.Limiter{},
 		rng:      rand.New(rand.NewPCG(uint64(cfg.FaultSeed), 0x66616b65617773)),
 		stats:    Stats{Requests: map[string]int{}},
@@ -196,3 +212,8 @@ func (c *Core) Allow(who Caller, class string) bool {
 }
 
 func formatRate(r float64) string { return strconv.FormatFloat(r, 'g', -1, 64) + " is outside 0..1" }
+
+// Denied reports whether op is refused to account (Config.DenyOperations).
+func (c *Core) Denied(account, op string) bool {
+	return c.deny[account+":"+op] || c.deny["*:"+op]
+}

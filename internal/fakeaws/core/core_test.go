@@ -99,10 +99,31 @@ func TestPageTokensBelongToTheirQuery(t *testing.T) {
 }
 
 func TestConfigChecked(t *testing.T) {
-	for _, cfg := range []core.Config{{ThrottleRate: 1.5}, {ServerErrorRate: -0.1}, {CredentialTTL: -time.Second}, {OtherBurst: -1}} {
+	for _, cfg := range []core.Config{{ThrottleRate: 1.5}, {ServerErrorRate: -0.1}, {CredentialTTL: -time.Second}, {OtherBurst: -1},
+		{DenyOperations: []string{"GetFindings"}}, {DenyOperations: []string{":GetFindings"}}} {
 		var oe *core.OptionsError
 		if _, err := core.New(cfg); !errors.As(err, &oe) {
 			t.Errorf("New(%+v) = %v, want an OptionsError", cfg, err)
+		}
+	}
+}
+
+// TestDenied: an operation denied to every account or to one, and nothing else.
+func TestDenied(t *testing.T) {
+	c, err := core.New(core.Config{DenyOperations: []string{"*:ListRoots", " 111122223333:GetFindings "}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		account, op string
+		want        bool
+	}{
+		{"111122223333", "ListRoots", true}, {"444455556666", "ListRoots", true},
+		{"111122223333", "GetFindings", true}, {"444455556666", "GetFindings", false},
+		{"111122223333", "ListAccounts", false},
+	} {
+		if got := c.Denied(tt.account, tt.op); got != tt.want {
+			t.Errorf("Denied(%s, %s) = %v, want %v", tt.account, tt.op, got, tt.want)
 		}
 	}
 }

@@ -28,18 +28,10 @@ const orgsPageSize = 20
 type Service struct {
 	core *core.Core
 	org  *estate.Org
-	deny map[string]bool // "ACCOUNT:Operation" or "*:Operation" answered AccessDeniedException
 }
 
-// New serves org. deny lists operations refused as "ACCOUNT:Operation" or "*:Operation" (the
-// server's DenyOperations, which Security Hub checks too; each service refuses its own).
-func New(c *core.Core, org *estate.Org, deny []string) *Service {
-	s := &Service{core: c, org: org, deny: map[string]bool{}}
-	for _, d := range deny {
-		s.deny[strings.TrimSpace(d)] = true
-	}
-	return s
-}
+// New serves org.
+func New(c *core.Core, org *estate.Org) *Service { return &Service{core: c, org: org} }
 
 // RefuseExpired answers a request signed with expired credentials.
 func (s *Service) RefuseExpired(w http.ResponseWriter) {
@@ -74,7 +66,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request, c core.Calle
 		writeOrgsError(w, http.StatusInternalServerError, "ServiceException", "AWS Organizations can't complete your request because of an internal service error (injected)", nil)
 		return
 	}
-	if s.deny[c.Account+":"+op] || s.deny["*:"+op] {
+	if s.core.Denied(c.Account, op) {
 		writeOrgsError(w, http.StatusBadRequest, "AccessDeniedException",
 			"You don't have permissions to access this resource. (organizations:"+op+" denied by fakeaws)", nil)
 		return

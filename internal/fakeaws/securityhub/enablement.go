@@ -134,7 +134,7 @@ func (s *Service) policyOf(account string) (string, bool) {
 }
 
 func (s *Service) denied(c core.Caller, op string) *shError {
-	if s.denyOps[c.Account+":"+op] || s.denyOps["*:"+op] {
+	if s.core.Denied(c.Account, op) {
 		return &shError{http.StatusForbidden, "AccessDeniedException",
 			"User: arn:aws:sts::" + c.Account + ":assumed-role/HubReportReader/hubreport is not authorized to perform: securityhub:" + op}
 	}

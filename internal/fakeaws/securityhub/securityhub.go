@@ -29,9 +29,6 @@ type Options struct {
 	// Aggregator: a finding aggregator exists in the home region linking all regions, so the
 	// administrator sees every region's findings there.
 	Aggregator bool
-	// DenyOperations makes Security Hub answer 403 AccessDeniedException to an operation:
-	// "ACCOUNT:Operation" or "*:Operation".
-	DenyOperations []string
 	// DisabledRegions are "ACCOUNT:REGION" or "*:REGION" where Security Hub is not enabled.
 	DisabledRegions []string
 	// DisabledControls are the controls disabled per account; nil: the estate's.
@@ -58,7 +55,6 @@ type Service struct {
 	byAccountRegion map[string][]int
 
 	malformed    []string // ids of the findings served malformed (MalformedFindings)
-	denyOps      map[string]bool
 	disabledCtls []estate.DisabledControl
 	disabled     map[string]bool // "ACCOUNT:REGION" and "*:REGION"
 	aggARN       string
@@ -75,13 +71,7 @@ func New(c *core.Core, org *estate.Org, e *estate.Estate, opts Options) (*Servic
 	}
 	s := &Service{core: c, org: org, est: e, cat: &e.Catalog, opts: opts,
 		byRegion: map[string][]int{}, byAccountRegion: map[string][]int{},
-		denyOps: map[string]bool{}, disabled: map[string]bool{}, cache: map[string][]int{}}
-	for _, d := range opts.DenyOperations {
-		if acct, op, ok := strings.Cut(strings.TrimSpace(d), ":"); !ok || acct == "" || op == "" {
-			return nil, &core.OptionsError{Field: "DenyOperations", Reason: fmt.Sprintf("%q is not ACCOUNT:Operation or *:Operation", d)}
-		}
-		s.denyOps[strings.TrimSpace(d)] = true
-	}
+		disabled: map[string]bool{}, cache: map[string][]int{}}
 	for _, d := range opts.DisabledRegions {
 		acct, region, ok := strings.Cut(strings.TrimSpace(d), ":")
 		if !ok || acct == "" || region == "" {
