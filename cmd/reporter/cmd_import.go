@@ -90,10 +90,28 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		// is, per standard, for the reconciliation.
 		e.log.Info("findings of retired controls dropped", "snapshot", snap.ID, "findings", n)
 	}
+	if n := files.Events(); n > 0 {
+		e.log.Info("EventBridge events read", "snapshot", snap.ID, "events", n)
+	}
+	// The store keeps one copy of a finding given several times, the one with the latest
+	// UpdatedAt: EventBridge exports carry each update of a finding.
+	superseded := max(files.FindingsRead()-files.RetiredFindings()-snap.Findings, 0)
+	if superseded > 0 {
+		e.log.Info("repeated findings: older copies superseded", "snapshot", snap.ID, "findings", superseded)
+	}
+	for _, sk := range files.Skipped() {
+		e.log.Warn("records skipped", "snapshot", snap.ID, "file", sk.File, "kind", sk.Kind, "records", sk.Count, "first_byte", sk.First)
+	}
 	empty := ""
 	if snap.Empty {
 		empty = ", marked empty"
 	}
 	fmt.Fprintf(e.stdout, "snapshot %d: %d findings from %d accounts (%s%s)\n", snap.ID, snap.Findings, snap.AccountsCollected, o.db, empty)
+	if superseded > 0 {
+		fmt.Fprintf(e.stdout, "  %d older copies of repeated findings superseded (the latest UpdatedAt is kept)\n", superseded)
+	}
+	for _, sk := range files.Skipped() {
+		fmt.Fprintf(e.stdout, "  %s\n", sk)
+	}
 	return nil
 }

@@ -50,10 +50,13 @@ const (
 )
 
 // Decode streams the findings of one file's content to fn. The content may be a JSON array of
-// findings, a {"Findings": [...]} page as written by `aws securityhub get-findings`, several of
-// those concatenated, or JSON Lines of finding objects, and any of these gzip-compressed (detected
-// by the magic bytes, not the name). name is only used in errors. cat maps legacy control ids; nil
-// means catalog.Default().
+// findings, a {"Findings": [...]} page as written by `aws securityhub get-findings` (or
+// {"findings": [...]}), several of those concatenated, JSON Lines of finding objects, or
+// EventBridge events of Security Hub findings, one per line or concatenated without separators
+// (as Firehose writes them), and any of these gzip-compressed (detected by the magic bytes, not
+// the name). How a record is told apart, and which records are skipped, is dispatch's business
+// (decodeshapes.go). name is only used in errors. cat maps legacy control ids; nil means
+// catalog.Default().
 //
 // Records are decoded on all cores (pipeline.go), but fn is called from the caller's goroutine, one
 // finding at a time and in file order, and the error returned is that of the first bad record.
@@ -61,13 +64,36 @@ const (
 // The price is that fn may already have seen the findings before a bad record; the caller
 // discards them.
 func Decode(ctx context.Context, name string, r io.Reader, cat *catalog.Catalog, fn func(*model.Finding) error) error {
+	_, err := decodeCounted(ctx, name, r, cat, fn)
+	return err
+}
+
+// DecodeStats is what a decode met besides findings.
+type DecodeStats struct {
+	// Events is how many EventBridge events of imported Security Hub findings were opened.
+	Events int64
+	// Skipped are the records left out by rule (docs/operations.md), one entry per kind, in the
+	// order each kind first appeared.
+	Skipped []SkippedRecords
+}
+
+// SkippedRecords counts the records of one kind that an import left out by rule.
+type SkippedRecords struct {
+	File  string
+	Kind  string // what they are, e.g. `EventBridge event "GuardDuty Finding" from aws.guardduty`
+	Count int64
+	First int64 // byte offset of the first one (after decompression)
+}
+
+// decodeCounted is Decode, also returning what it skipped.
+func decodeCounted(ctx context.Context, name string, r io.Reader, cat *catalog.Catalog, fn func(*model.Finding) error) (DecodeStats, error) {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("import %s: %w", name, err)
+		return DecodeStats{}, fmt.Errorf("import %s: %w", name, err)
 	}
 	if cat == nil {
 		var err error
 		if cat, err = catalog.Default(); err != nil {
-			return fmt.Errorf("import %s: %w", name, err)
+			return DecodeStats{}, fmt.Errorf("import %s: %w", name, err)
 		}
 	}
 	br := readerPool.Get().(*bufio.Reader)
@@ -79,20 +105,22 @@ func Decode(ctx context.Context, name string, r io.Reader, cat *catalog.Catalog,
 	var src io.Reader = br
 	magic, err := br.Peek(2)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return &ImportError{File: name, Record: -1, Err: fmt.Errorf("read: %w", err)}
+		return DecodeStats{}, &ImportError{File: name, Record: -1, Err: fmt.Errorf("read: %w", err)}
 	}
 	gzipped := len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b
 	if gzipped {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return &ImportError{File: name, Record: -1, Err: fmt.Errorf("gzip: %w", err)}
+			return DecodeStats{}, &ImportError{File: name, Record: -1, Err: fmt.Errorf("gzip: %w", err)}
 		}
 		defer zr.Close()
 		src = zr
 	}
 	d := newDecoder(ctx, name, src, gzipped, cat, fn)
 	defer d.release()
-	return d.run()
+	err = d.run()
+	// run has waited for the framer, which alone writes the counts.
+	return d.shapes.stats(), err
 }
 
 // The buffers are pooled because exports often come as many small files (EventBridge to S3 writes
@@ -110,6 +138,7 @@ func newDecoder(ctx context.Context, name string, src io.Reader, gzipped bool, c
 		fn:      fn,
 		gzipped: gzipped,
 		f:       framer{src: src, buf: *windowPool.Get().(*[]byte), keep: -1},
+		shapes:  shapeState{name: name},
 	}
 }
 
@@ -132,6 +161,7 @@ type decoder struct {
 	gzipped bool
 	f       framer
 	rec     int // index of the next record
+	shapes  shapeState
 	pipeline
 }
 

@@ -26,7 +26,7 @@ func (d *decoder) array() error {
 		if err != nil {
 			return d.fail(d.rec, err)
 		}
-		if err := d.record(b, start); err != nil {
+		if err := d.dispatch(b, start); err != nil {
 			return err
 		}
 		c, ok := f.skipSpace()
@@ -46,9 +46,11 @@ func (d *decoder) array() error {
 }
 
 // object handles a top-level object, which is either a page ({"Findings": [...], "NextToken":
-// ...}) or one finding (JSON Lines). Its keys decide: "Findings" makes a page, whose array is
-// streamed and never held; any ASFF attribute makes a finding, which is then framed whole. Keys
-// that are neither are held until one of those turns up. f.off is at the '{'.
+// ...}) or one record (JSON Lines): a finding, an EventBridge event. Its keys decide: "Findings"
+// (or "findings", as other exporters write it) makes a page, whose array is streamed and never
+// held; any ASFF attribute makes a finding, which is then framed whole. Keys that are neither are
+// held until one of those turns up; an object that ends without either is a record for dispatch
+// to classify. f.off is at the '{'.
 func (d *decoder) object() error {
 	f := &d.f
 	start := f.pos()
@@ -89,10 +91,10 @@ func (d *decoder) object() error {
 			return d.cut(-1)
 		}
 		switch {
-		case key == "Findings":
+		case key == "Findings" || key == "findings":
 			page = true
 			f.keep = -1 // what came before is ignored page metadata
-			if err := d.pageFindings(c); err != nil {
+			if err := d.pageFindings(key, c); err != nil {
 				return err
 			}
 		case !page && asffKeys[key]:
@@ -124,8 +126,7 @@ func (d *decoder) object() error {
 			if page {
 				return nil
 			}
-			// Neither a page nor any ASFF attribute: decode it as a finding so that the error
-			// names the attribute that is missing.
+			// Neither a page nor any ASFF attribute: an event, or another kind of record.
 			return d.heldRecord(start)
 		default:
 			return d.syntax(-1, f.pos(), "invalid character %s after object key:value pair", quoteByte(c))
@@ -133,8 +134,8 @@ func (d *decoder) object() error {
 	}
 }
 
-// pageFindings decodes the value of a page's "Findings" key; c is its first byte.
-func (d *decoder) pageFindings(c byte) error {
+// pageFindings decodes the value of a page's "Findings" (or "findings") key; c is its first byte.
+func (d *decoder) pageFindings(key string, c byte) error {
 	if c == '[' {
 		return d.array()
 	}
@@ -148,14 +149,14 @@ func (d *decoder) pageFindings(c byte) error {
 	if string(b) == "null" {
 		return nil
 	}
-	return &ImportError{File: d.name, Record: -1, Field: "Findings", Err: fmt.Errorf("got %s, want an array", kindOf(c))}
+	return &ImportError{File: d.name, Record: -1, Field: key, Err: fmt.Errorf("got %s, want an array", kindOf(c))}
 }
 
-// heldRecord decodes the top-level object framed from f.keep (at input offset start) to f.off.
+// heldRecord dispatches the top-level object framed from f.keep (at input offset start) to f.off.
 func (d *decoder) heldRecord(start int64) error {
 	b := d.f.buf[d.f.keep:d.f.off]
 	d.f.keep = -1
-	return d.record(b, start)
+	return d.dispatch(b, start)
 }
 
 // objectKey returns the text of a framed object key.

@@ -12,13 +12,27 @@ import (
 // exactly that, and stored as the newest snapshot it would read as every finding resolved and
 // every account gone. An organization that really has no findings says so with --allow-empty.
 type EmptyImportError struct {
-	Files []string // as given; stdin for -
+	Files   []string // as given; stdin for -
+	Skipped []SkippedRecords
 }
 
 func (e *EmptyImportError) Error() string {
-	return fmt.Sprintf("import %s: no findings in any file (empty, [] or pages without findings); nothing was stored. "+
+	skipped := ""
+	if len(e.Skipped) > 0 {
+		parts := make([]string, len(e.Skipped))
+		for i, s := range e.Skipped {
+			parts[i] = s.String()
+		}
+		skipped = "; skipped by rule: " + strings.Join(parts, "; ")
+	}
+	return fmt.Sprintf("import %s: no findings in any file (empty, [] or pages without findings%s); nothing was stored. "+
 		"Check that the export worked; if the organization really has no findings, import again with --allow-empty",
-		strings.Join(e.Files, ", "))
+		strings.Join(e.Files, ", "), skipped)
+}
+
+// String names the skipped records: how many, what, where.
+func (s SkippedRecords) String() string {
+	return fmt.Sprintf("%s: %d skipped, %s (the first at byte %d)", s.File, s.Count, s.Kind, s.First)
 }
 
 // names are the source's files as an error names them.
