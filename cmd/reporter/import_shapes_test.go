@@ -208,4 +208,3 @@ func TestImportNamesSkippedAndRefusesMixed(t *testing.T) {
 		t.Error("the refused import changed the database")
 	}
 }
-
