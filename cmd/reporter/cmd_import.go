@@ -22,7 +22,7 @@ type importOptions struct {
 }
 
 func runImport(ctx context.Context, e *env, args []string) error {
-	fs, cfgPath := newFlagSet(e, "import", "import [--db PATH] [--as-of TIME] [--allow-empty] FILE... (- reads stdin; .json, .jsonl, gzip accepted)")
+	fs, cfgPath := newFlagSet(e, "import", "import [--db PATH] [--as-of TIME] [--allow-empty] FILE... (- reads stdin; get-findings output, arrays, JSON Lines, EventBridge events; gzip accepted)")
 	var o importOptions
 	dbFlag(fs, &o.db, "")
 	fs.StringVar(&o.asOf, "as-of", "", "when the findings were exported (date or RFC 3339 time; default: now)")

@@ -218,3 +218,30 @@ func TestFileSourceNamesSkipped(t *testing.T) {
 		t.Errorf("got %v, want an empty import naming the skipped events", err)
 	}
 }
+
+// TestDecodeFirehoseSample: a Firehose object of Security Hub events (concatenated, no newline
+// at the end, one custom action among them) gives the findings of the same export as JSON Lines.
+func TestDecodeFirehoseSample(t *testing.T) {
+	lines, err := os.ReadFile(filepath.Join("testdata", "findings.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := os.ReadFile(filepath.Join("testdata", firehoseSample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := decodeAll(t, "findings.jsonl", lines)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, st, err := decodeWithStats(t, gzipBytes(t, events))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", ids(got), ids(want))
+	}
+	if st.Events != 2 || len(st.Skipped) != 1 || st.Skipped[0].Count != 1 || !strings.Contains(st.Skipped[0].Kind, "Custom Action") {
+		t.Errorf("got %d events, skipped %+v; want 2 events and the custom action skipped", st.Events, st.Skipped)
+	}
+}
