@@ -57,6 +57,10 @@ func (d *decoder) object() error {
 	f.keep = f.off
 	f.off++
 	page := false
+	// The input span of a "detail" member left unchecked: an EventBridge event's detail holds its
+	// findings, and dispatch checks them as it reads them, so checking them here too would read
+	// them once more. Should the object turn out to be a page, it is checked then.
+	var detail [2]int64
 	c, ok := f.skipSpace()
 	if !ok {
 		return d.cut(-1)
@@ -92,6 +96,12 @@ func (d *decoder) object() error {
 		}
 		switch {
 		case key == "Findings" || key == "findings":
+			if detail[1] > 0 {
+				if err := checkValid(f.buf[detail[0]-f.base:detail[1]-f.base], detail[0]); err != nil {
+					return &ImportError{File: d.name, Record: -1, Err: err}
+				}
+				detail = [2]int64{}
+			}
 			page = true
 			f.keep = -1 // what came before is ignored page metadata
 			if err := d.pageFindings(key, c); err != nil {
@@ -108,7 +118,9 @@ func (d *decoder) object() error {
 			if err != nil {
 				return d.fail(-1, err)
 			}
-			if err := d.validate(-1, b, vstart); err != nil {
+			if key == "detail" && !page {
+				detail = [2]int64{vstart, vstart + int64(len(b))}
+			} else if err := d.validate(-1, b, vstart); err != nil {
 				return err
 			}
 		}

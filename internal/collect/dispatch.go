@@ -90,7 +90,8 @@ func (d *decoder) dispatch(b []byte, start int64) error {
 // classify tells what the object b, framed at input offset start, is. Its first key usually
 // decides, at the cost of one key: exported findings start with an ASFF attribute. Otherwise the
 // top-level keys are walked: any ASFF attribute makes a finding (as in object), "source" and
-// "detail-type" make an EventBridge event, and anything else is taken for a finding.
+// "detail-type" make an EventBridge event, and anything else is taken for a finding. An object
+// that is not valid JSON as far as the walk goes is kindMalformed.
 func classify(b []byte, start int64) (recordKind, eventParts) {
 	if firstKeyIsASFF(b) {
 		return kindFinding, eventParts{}
@@ -99,19 +100,23 @@ func classify(b []byte, start int64) (recordKind, eventParts) {
 	asff := false
 	err := members(b, start, func(key string, v []byte, at int64) (bool, error) {
 		switch key {
+		case "detail":
+			// Left to event, which walks it: checking it here would read it once more.
+			ev.detail, ev.detailAt = v, at
+			return true, nil
 		case "source":
 			ev.source, ev.sourceAt = v, at
 		case "detail-type":
 			ev.detailType, ev.detailTypeAt = v, at
-		case "detail":
-			ev.detail, ev.detailAt = v, at
 		default:
 			if asffKeys[key] {
 				asff = true
 				return false, nil
 			}
 		}
-		return true, nil
+		// An event's envelope is checked here, once; a finding's members are checked again
+		// when it is decoded, but only those before its first ASFF attribute come by here.
+		return true, checkValid(v, at)
 	})
 	switch {
 	case err != nil:

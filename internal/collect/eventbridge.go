@@ -22,7 +22,8 @@ type eventParts struct {
 	sourceAt, detailTypeAt, detailAt int64 // their input offsets
 }
 
-// event handles the EventBridge event b, framed at input offset start. An event of imported
+// event handles the EventBridge event b, framed at input offset start, whose members classify
+// has found and checked, bar detail. An event of imported
 // Security Hub findings has each of its detail.findings queued as a record. Any other event (a
 // custom action's, insight results, another service's such as GuardDuty's) is skipped and
 // counted: it is not the state Security Hub holds of a finding, or not a Security Hub finding.
@@ -41,17 +42,8 @@ func (d *decoder) event(b []byte, start int64, ev eventParts) error {
 		}
 		return d.skip(fmt.Sprintf("EventBridge event %q from %q", clip(detailType), clip(source)), start)
 	}
-	// The envelope's other members are only checked: the event's account, region and time are
-	// those of the delivery, the finding's own are in the finding.
-	err = members(b, start, func(key string, v []byte, at int64) (bool, error) {
-		if key == "detail" {
-			return true, nil
-		}
-		return true, checkValid(v, at)
-	})
-	if err != nil {
-		return d.eventError(start, "", err)
-	}
+	// classify has checked the envelope's other members, which are not read: the event's
+	// account, region and time are those of the delivery; the finding's own are in the finding.
 	if ev.detail == nil {
 		return d.eventError(start, "detail", errMissing)
 	}

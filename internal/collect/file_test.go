@@ -647,15 +647,25 @@ func benchSample(b *testing.B) (data []byte, findings int) {
 func BenchmarkDecode(b *testing.B) {
 	plain, _ := benchSample(b)
 	cat := testCatalog(b)
+	// The same findings as Firehose writes Security Hub's events: one per event, concatenated.
+	var records []json.RawMessage
+	if err := json.Unmarshal(plain, &records); err != nil {
+		b.Fatal(err)
+	}
+	var events bytes.Buffer
+	for i, r := range records {
+		events.WriteString(imported(fmt.Sprintf("e%d", i), string(r)))
+	}
 	for _, bc := range []struct {
 		name string
 		data []byte
 	}{
 		{"array", plain},
 		{"array.gz", gzipBytes(b, plain)},
+		{"events", events.Bytes()},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			b.SetBytes(int64(len(plain)))
+			b.SetBytes(int64(len(plain))) // the findings' bytes, so that MB/s compare across shapes
 			b.ReportAllocs()
 			count := 0
 			for b.Loop() {

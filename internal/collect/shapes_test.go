@@ -168,8 +168,11 @@ func TestDecodeBadEvents(t *testing.T) {
 		{"bad finding", imported("e1", f1) + "\n" + imported("e2", f1, noAccount), `import findings.json: record 2: field "AwsAccountId": missing`},
 		{"finding not an object", imported("e1", "1"), `import findings.json: record 0: got a number, want a finding object`},
 		// In an array, where the elements are framed but not checked before dispatch.
-		{"syntax in the envelope", `[{"source": "aws.securityhub", "detail-type": "Security Hub Findings - Imported", "time": tru, "detail": {"findings": []}}]`, `import findings.json: EventBridge event at byte 1: invalid JSON at byte 92`},
+		// Not valid JSON before the detail: it is no kind of record, and encoding/json says why.
+		{"syntax in the envelope", `[{"source": "aws.securityhub", "detail-type": "Security Hub Findings - Imported", "time": tru, "detail": {"findings": []}}]`, `import findings.json: record 0: invalid JSON at byte 93`},
 		{"syntax between findings", "[{" + head + `, "detail": {"findings": [` + f1 + ` ` + f1 + `]}}]`, fmt.Sprintf(`import findings.json: EventBridge event at byte 1: field "detail.findings": invalid JSON at byte %d: invalid character '{' after array element`, len(head)+len(f1)+29)},
+		// A page's "detail" is checked although object leaves an event's to dispatch.
+		{"page with a bad detail first", `{"detail": {"a": tru}, "findings": [` + f1 + `]}`, `import findings.json: invalid JSON at byte 20`},
 		// At the top level, object checks every member's value before it dispatches.
 		{"syntax at the top level", `{"source": "aws.securityhub", "detail-type": "Security Hub Findings - Imported", "time": tru, "detail": {"findings": []}}`, `import findings.json: invalid JSON at byte 92`},
 	}
