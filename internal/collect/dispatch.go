@@ -239,20 +239,10 @@ func members(b []byte, start int64, fn func(key string, v []byte, at int64) (boo
 		if more, err := fn(key, v, at); err != nil || !more {
 			return err
 		}
-		if c, ok = f.skipSpace(); !ok {
-			return f.endErr(false)
+		if more, err := f.after('}', "object key:value pair"); err != nil || !more {
+			return err
 		}
-		switch c {
-		case ',':
-			f.off++
-			if c, ok = f.skipSpace(); !ok {
-				return f.endErr(false)
-			}
-		case '}':
-			return nil
-		default:
-			return &syntaxError{Offset: f.pos(), Err: fmt.Errorf("invalid character %s after object key:value pair", quoteByte(c))}
-		}
+		c = f.buf[f.off]
 	}
 }
 
@@ -276,21 +266,29 @@ func elements(b []byte, start int64, fn func(e []byte, at int64) error) error {
 		if err := fn(e, at); err != nil {
 			return err
 		}
-		if c, ok = f.skipSpace(); !ok {
-			return f.endErr(false)
-		}
-		switch c {
-		case ',':
-			f.off++
-			if _, ok = f.skipSpace(); !ok {
-				return f.endErr(false)
-			}
-		case ']':
-			return nil
-		default:
-			return &syntaxError{Offset: f.pos(), Err: fmt.Errorf("invalid character %s after array element", quoteByte(c))}
+		if more, err := f.after(']', "array element"); err != nil || !more {
+			return err
 		}
 	}
+}
+
+// after moves past what follows a member or an element: a ',' and the space after it (true), or
+// end, the closing bracket (false). what names the value before, for the error.
+func (f *framer) after(end byte, what string) (bool, error) {
+	c, ok := f.skipSpace()
+	switch {
+	case !ok:
+		return false, f.endErr(false)
+	case c == end:
+		return false, nil
+	case c != ',':
+		return false, &syntaxError{Offset: f.pos(), Err: fmt.Errorf("invalid character %s after %s", quoteByte(c), what)}
+	}
+	f.off++
+	if _, ok := f.skipSpace(); !ok {
+		return false, f.endErr(false)
+	}
+	return true, nil
 }
 
 // checkValid reports b, a value framed at input offset start, as a *syntaxError if it is not
