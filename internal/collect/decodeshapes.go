@@ -118,10 +118,13 @@ func (d *decoder) object() error {
 			if err != nil {
 				return d.fail(-1, err)
 			}
-			if key == "detail" && !page {
+			switch {
+			case key == "detail" && !page && detail[1] == 0:
 				detail = [2]int64{vstart, vstart + int64(len(b))}
-			} else if err := d.validate(-1, b, vstart); err != nil {
-				return err
+			default: // a repeated "detail" too: classify checks only the earlier ones
+				if err := d.validate(-1, b, vstart); err != nil {
+					return err
+				}
 			}
 		}
 		if c, ok = f.skipSpace(); !ok {

@@ -101,7 +101,13 @@ func classify(b []byte, start int64) (recordKind, eventParts) {
 	err := members(b, start, func(key string, v []byte, at int64) (bool, error) {
 		switch key {
 		case "detail":
-			// Left to event, which walks it: checking it here would read it once more.
+			// Left to event, which walks it: checking it here would read it once more. But a
+			// repeated key's earlier value (encoding/json keeps the last) is checked here.
+			if ev.detail != nil {
+				if err := checkValid(ev.detail, ev.detailAt); err != nil {
+					return false, err
+				}
+			}
 			ev.detail, ev.detailAt = v, at
 			return true, nil
 		case "source":

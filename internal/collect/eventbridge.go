@@ -55,6 +55,11 @@ func (d *decoder) event(b []byte, start int64, ev eventParts) error {
 	var findingsAt int64
 	err = members(ev.detail, ev.detailAt, func(key string, v []byte, at int64) (bool, error) {
 		if key == "findings" {
+			if findings != nil { // repeated: the last counts, as in encoding/json; the others are checked
+				if err := checkValid(findings, findingsAt); err != nil {
+					return false, err
+				}
+			}
 			findings, findingsAt = v, at
 			return true, nil
 		}
