@@ -38,15 +38,7 @@ func BenchmarkCollectQuota(b *testing.B) {
 			}
 			for b.Loop() {
 				before := srv.Stats()
-				start := time.Now()
-				got, _, err := collectWith(b, b.Context(), srv, hs.URL, collect.AWSOptions{Mode: mode})
-				if err != nil {
-					b.Fatal(err)
-				}
-				wall := time.Since(start).Seconds()
-				if len(got.Findings) != len(active) {
-					b.Fatalf("collected %d findings, want %d", len(got.Findings), len(active))
-				}
+				got, wall := timedCollect(b, srv, hs.URL, mode, len(active))
 				after := srv.Stats()
 				b.ReportMetric(wall, "wall-s")
 				b.ReportMetric(float64(len(got.Findings))/wall, "findings/s")
@@ -58,6 +50,22 @@ func BenchmarkCollectQuota(b *testing.B) {
 			}
 		})
 	}
+}
+
+// timedCollect collects in mode, checks that it got the want findings the estate has active, and
+// returns them with the wall time in seconds.
+func timedCollect(b *testing.B, srv *fakeaws.Server, url, mode string, want int) (*collect.Buffer, float64) {
+	b.Helper()
+	start := time.Now()
+	got, _, err := collectWith(b, b.Context(), srv, url, collect.AWSOptions{Mode: mode})
+	if err != nil {
+		b.Fatal(err)
+	}
+	wall := time.Since(start).Seconds()
+	if len(got.Findings) != want {
+		b.Fatalf("%s: collected %d findings, want %d", mode, len(got.Findings), want)
+	}
+	return got, wall
 }
 
 // BenchmarkCollectRegions collects 20 accounts x 1,000 findings over the demo's 4 regions with
@@ -94,15 +102,7 @@ func BenchmarkCollectRegions(b *testing.B) {
 			}
 			for b.Loop() {
 				before := srv.Stats()
-				start := time.Now()
-				got, _, err := collectWith(b, b.Context(), srv, hs.URL, collect.AWSOptions{Mode: mode})
-				if err != nil {
-					b.Fatal(err)
-				}
-				wall := time.Since(start).Seconds()
-				if len(got.Findings) != len(active) {
-					b.Fatalf("collected %d findings, want %d", len(got.Findings), len(active))
-				}
+				got, wall := timedCollect(b, srv, hs.URL, mode, len(active))
 				ks := make([]string, 0, len(got.Findings))
 				for _, f := range got.Findings {
 					ks = append(ks, key(f))
