@@ -159,3 +159,27 @@ func TestAWSRegionsModeFindsUnlistedRegions(t *testing.T) {
 	}
 	checkExactlyOnce(t, activeFindings(srv), got.Findings)
 }
+
+// TestAWSRegionsModePartWayIsFatal: a region that fails after some of its findings went to the
+// sink fails the run, as the aggregator's stream does: the findings are not held back per region,
+// so keeping the snapshot would keep part of a region. (The emulator allows one GetFindings per
+// region and then almost nothing; the client does not pace and gives up after two attempts.)
+func TestAWSRegionsModePartWayIsFatal(t *testing.T) {
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 2, FindingsPerAccount: 1000}, fakeaws.Options{Aggregator: true, GetFindingsRate: 0.001, GetFindingsBurst: 1})
+	src, err := collect.NewAWSSource(awsConfig(srv, hs.URL), collect.AWSOptions{Mode: collect.ModeRegions, MaxAttempts: 2,
+		GetFindingsQuota: collect.Unpaced, CatalogQuota: collect.Unpaced})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := storeSnapshot(t, src)
+	if err == nil || !strings.Contains(err.Error(), "failed after") || !strings.Contains(err.Error(), "TooManyRequestsException") {
+		t.Fatalf("err = %v, want a region that failed part-way, throttled", err)
+	}
+	snaps, err := st.Snapshots(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snaps) != 0 {
+		t.Errorf("%d snapshots stored, want none", len(snaps))
+	}
+}
