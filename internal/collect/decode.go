@@ -14,6 +14,7 @@ import (
 
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/model"
+	"github.com/hubreport/hubreport/internal/ocsf"
 )
 
 // syntaxError places a JSON syntax error at a byte offset of the input (after decompression).
@@ -268,6 +269,11 @@ func (d *decoder) record(b []byte, start int64) error {
 func (d *decoder) decodeRecord(raw *rawFinding, k int, b []byte, start int64) (*model.Finding, error) {
 	*raw = rawFinding{}
 	if !raw.decodeFast(b) {
+		// OCSF's keys (severity, status, resources) fold onto ASFF names, so an OCSF record never
+		// takes the fast path; asking here costs ASFF files nothing.
+		if ocsf.IsRecord(b) {
+			return d.decodeOCSF(k, b)
+		}
 		// Not the common shape, or not valid: encoding/json decides, and names what is wrong.
 		*raw = rawFinding{}
 		if err := json.Unmarshal(b, raw); err != nil {
@@ -276,6 +282,9 @@ func (d *decoder) decodeRecord(raw *rawFinding, k int, b []byte, start int64) (*
 	}
 	f, field, err := raw.finding(d.cat)
 	if err != nil {
+		if raw.ID == "" && ocsf.IsRecord(b) { // an OCSF record with no key that folds onto ASFF
+			return d.decodeOCSF(k, b)
+		}
 		return nil, &ImportError{File: d.name, Record: k, Field: field, Err: err}
 	}
 	return f, nil

@@ -14,6 +14,7 @@ import (
 	"github.com/hubreport/hubreport/internal/collect/demo"
 	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/ocsf"
+	"github.com/hubreport/hubreport/internal/ocsf/ocsftest"
 )
 
 // demoFindings is a demo organization's first and last day: every product, compliance status,
@@ -40,17 +41,16 @@ func demoFindings(t *testing.T) []*model.Finding {
 // TestConstantsMatchSchema holds the mapping's numbers and captions to the vendored schema files:
 // the class, category and version, and every enum id the mapping writes with its caption.
 func TestConstantsMatchSchema(t *testing.T) {
-	s := loadSchema(t)
-	cls := s.def(t, "compliance_finding")
-	cat := s.categories[cls.category]
-	if got, want := ocsf.ClassUID, cat.UID*1000+cls.uid; got != want {
-		t.Errorf("ClassUID = %d, the schema says %d", got, want)
+	s := ocsftest.Load(t)
+	classUID, categoryUID := s.Class(t, "compliance_finding")
+	if ocsf.ClassUID != classUID {
+		t.Errorf("ClassUID = %d, the schema says %d", ocsf.ClassUID, classUID)
 	}
-	if ocsf.CategoryUID != cat.UID {
-		t.Errorf("CategoryUID = %d, the schema says %d", ocsf.CategoryUID, cat.UID)
+	if ocsf.CategoryUID != categoryUID {
+		t.Errorf("CategoryUID = %d, the schema says %d", ocsf.CategoryUID, categoryUID)
 	}
-	if ocsf.SchemaVersion != s.version {
-		t.Errorf("SchemaVersion = %s, the vendored schema is %s", ocsf.SchemaVersion, s.version)
+	if ocsf.SchemaVersion != s.Version() {
+		t.Errorf("SchemaVersion = %s, the vendored schema is %s", ocsf.SchemaVersion, s.Version())
 	}
 	// Every enum value the writer can produce, captioned as the schema captions it.
 	f := &model.Finding{ID: "x", ProductName: "Security Hub", AccountID: "111111111111", UpdatedAt: time.UnixMilli(1), CreatedAt: time.UnixMilli(1),
@@ -64,7 +64,7 @@ func TestConstantsMatchSchema(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if errs := s.check(t, "compliance_finding", b); len(errs) > 0 {
+					if errs := s.Check(t, "compliance_finding", b); len(errs) > 0 {
 						t.Fatalf("%s/%s/%s/%s: %s\n%s", sev, wf, cs, rs, strings.Join(errs, "\n"), b)
 					}
 				}
@@ -76,7 +76,7 @@ func TestConstantsMatchSchema(t *testing.T) {
 // TestExportValidates validates every record written for the demo findings against the
 // vendored schema.
 func TestExportValidates(t *testing.T) {
-	s := loadSchema(t)
+	s := ocsftest.Load(t)
 	var buf bytes.Buffer
 	w := ocsf.NewWriter(&buf)
 	fs := demoFindings(t)
@@ -94,7 +94,7 @@ func TestExportValidates(t *testing.T) {
 	}
 	bad := 0
 	for i, l := range lines {
-		if errs := s.check(t, "compliance_finding", l); len(errs) > 0 {
+		if errs := s.Check(t, "compliance_finding", l); len(errs) > 0 {
 			bad++
 			if bad <= 3 {
 				t.Errorf("record %d: %s\n%s", i, strings.Join(errs, "\n"), l)
@@ -109,14 +109,14 @@ func TestExportValidates(t *testing.T) {
 // TestCheckerBites: the checker must reject what the schema forbids, or TestExportValidates
 // proves nothing.
 func TestCheckerBites(t *testing.T) {
-	s := loadSchema(t)
+	s := ocsftest.Load(t)
 	good, err := ocsf.Marshal(&model.Finding{ID: "x", Title: "t", ProductName: "Security Hub", AccountID: "111111111111", UpdatedAt: time.UnixMilli(1000),
 		CreatedAt: time.UnixMilli(1000), SeverityLabel: "HIGH", WorkflowStatus: "NEW", RecordState: "ACTIVE",
 		ComplianceStatus: "FAILED", ControlID: "S3.1", ResourceID: "arn:aws:s3:::b"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if errs := s.check(t, "compliance_finding", good); len(errs) > 0 {
+	if errs := s.Check(t, "compliance_finding", good); len(errs) > 0 {
 		t.Fatalf("the unchanged record fails: %v", errs)
 	}
 	for _, c := range []struct{ old, new, want string }{
@@ -139,7 +139,7 @@ func TestCheckerBites(t *testing.T) {
 		if bad == string(good) {
 			t.Fatalf("%q is not in the record: %s", c.old, good)
 		}
-		errs := s.check(t, "compliance_finding", []byte(bad))
+		errs := s.Check(t, "compliance_finding", []byte(bad))
 		found := false
 		for _, e := range errs {
 			found = found || strings.HasPrefix(e, c.want)

@@ -4,7 +4,7 @@
 // collector and the exporter share one mapping and neither drags the other in.
 //
 // The mapping, field by field and with what it loses, is documented in docs/formats.md ("OCSF").
-// testdata/ocsf-schema-1.6.0 vendors the schema files it was written against; the tests validate
+// ocsftest/schema-1.6.0 vendors the schema files it was written against; the tests validate
 // every record Marshal writes against them.
 package ocsf
 

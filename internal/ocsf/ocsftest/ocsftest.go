@@ -1,12 +1,24 @@
-package ocsf_test
+// Package ocsftest checks OCSF records against the schema's own source files, for tests: those
+// of internal/ocsf and those of the commands that export OCSF. The files (schema-1.6.0, vendored
+// from github.com/ocsf/ocsf-schema; see the README there) are embedded, so a test anywhere in
+// the module finds them.
+//
+// The checker resolves a class the way the OCSF schema server compiles it, from the files rather
+// than from constants copied by hand: "extends" chains, "$include"d profiles, the dictionary's
+// types, arrays and enums (merged with the enums each class or object adds), and the _entity
+// constraint. Then it checks a record: required attributes (and those of the profiles listed in
+// metadata.profiles), no attribute the class does not define, JSON types (and the data types'
+// regular expressions), enum ids and their caption siblings, class_uid and category_uid from
+// categories.json, type_uid = class_uid*100 + activity_id, and metadata.version.
+package ocsftest
 
 import (
 	"bytes"
+	"embed"
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
+	"path"
 	"regexp"
 	"sort"
 	"strconv"
@@ -14,16 +26,10 @@ import (
 	"testing"
 )
 
-// A checker of OCSF records driven by the schema's own source files (testdata/ocsf-schema-1.6.0,
-// vendored from github.com/ocsf/ocsf-schema; see the README there). It resolves a class the way
-// the OCSF schema server does, from the files rather than from constants copied by hand:
-// "extends" chains, "$include"d profiles, the dictionary's types, arrays and enums (merged with
-// the enums each class or object adds), and the _entity constraint. Then it checks a record:
-// required attributes (and those of the profiles listed in metadata.profiles), no attribute the
-// class does not define, JSON types, enum ids and their caption siblings, class_uid and
-// category_uid from categories.json, type_uid = class_uid*100 + activity_id, metadata.version.
+//go:embed all:schema-1.6.0
+var files embed.FS // all: because _entity.json and _resource.json start with an underscore
 
-const schemaDir = "testdata/ocsf-schema-1.6.0"
+const schemaDir = "schema-1.6.0"
 
 type rawAttr struct {
 	Requirement string                              `json:"requirement"`
@@ -62,7 +68,8 @@ type def struct {
 	atLeastOne              []string
 }
 
-type schema struct {
+// Schema is the vendored schema, resolved class by class as checks need them.
+type Schema struct {
 	version    string
 	dict       map[string]rawAttr
 	types      map[string]struct{ Type, Regex string }
@@ -75,22 +82,23 @@ type schema struct {
 	regexps map[string]*regexp.Regexp
 }
 
-func readJSON(t *testing.T, path string, v any) {
+func readJSON(t testing.TB, name string, v any) {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	b, err := files.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
+		t.Fatalf("%s: %v", name, err)
 	}
 }
 
-func loadSchema(t *testing.T) *schema {
+// Load reads the vendored schema.
+func Load(t testing.TB) *Schema {
 	t.Helper()
-	s := &schema{files: map[string]string{}, defs: map[string]*def{}, regexps: map[string]*regexp.Regexp{}}
+	s := &Schema{files: map[string]string{}, defs: map[string]*def{}, regexps: map[string]*regexp.Regexp{}}
 	var version struct{ Version string }
-	readJSON(t, filepath.Join(schemaDir, "version.json"), &version)
+	readJSON(t, path.Join(schemaDir, "version.json"), &version)
 	s.version = version.Version
 	var dict struct {
 		Attributes map[string]rawAttr
@@ -98,7 +106,7 @@ func loadSchema(t *testing.T) *schema {
 			Attributes map[string]struct{ Type, Regex string }
 		}
 	}
-	readJSON(t, filepath.Join(schemaDir, "dictionary.json"), &dict)
+	readJSON(t, path.Join(schemaDir, "dictionary.json"), &dict)
 	s.dict, s.types = dict.Attributes, dict.Types.Attributes
 	var cats struct {
 		Attributes map[string]struct {
@@ -106,10 +114,10 @@ func loadSchema(t *testing.T) *schema {
 			Caption string
 		}
 	}
-	readJSON(t, filepath.Join(schemaDir, "categories.json"), &cats)
+	readJSON(t, path.Join(schemaDir, "categories.json"), &cats)
 	s.categories = cats.Attributes
 	for _, dir := range []string{"events", "objects"} {
-		err := filepath.WalkDir(filepath.Join(schemaDir, dir), func(p string, d fs.DirEntry, err error) error {
+		err := fs.WalkDir(files, path.Join(schemaDir, dir), func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err
 			}
@@ -125,18 +133,33 @@ func loadSchema(t *testing.T) *schema {
 	return s
 }
 
+// Version is the schema's version (version.json).
+func (s *Schema) Version() string { return s.version }
+
+// Class returns the class_uid and category_uid of an event class, as categories.json and the
+// class's files make them.
+func (s *Schema) Class(t testing.TB, className string) (classUID, categoryUID int) {
+	t.Helper()
+	cls := s.def(t, className)
+	cat, ok := s.categories[cls.category]
+	if !ok {
+		t.Fatalf("class %s: category %q not in categories.json", cls.name, cls.category)
+	}
+	return cat.UID*1000 + cls.uid, cat.UID
+}
+
 // def resolves a class or object by name.
-func (s *schema) def(t *testing.T, name string) *def {
+func (s *Schema) def(t testing.TB, name string) *def {
 	t.Helper()
 	if d := s.defs[name]; d != nil {
 		return d
 	}
-	path, ok := s.files[name]
+	file, ok := s.files[name]
 	if !ok {
 		t.Fatalf("schema: %q is not vendored", name)
 	}
 	var r rawDef
-	readJSON(t, path, &r)
+	readJSON(t, file, &r)
 	d := &def{name: r.Name, caption: r.Caption, uid: r.UID, category: r.Category, attrs: map[string]*attr{}, atLeastOne: r.Constraints.AtLeastOne}
 	if r.Extends != "" {
 		base := s.def(t, r.Extends)
@@ -157,11 +180,11 @@ func (s *schema) def(t *testing.T, name string) *def {
 	if inc, ok := r.Attributes["$include"]; ok {
 		var paths []string
 		if err := json.Unmarshal(inc, &paths); err != nil {
-			t.Fatalf("%s: $include: %v", path, err)
+			t.Fatalf("%s: $include: %v", file, err)
 		}
 		for _, p := range paths {
 			var prof rawDef
-			readJSON(t, filepath.Join(schemaDir, p), &prof)
+			readJSON(t, path.Join(schemaDir, p), &prof)
 			for k, raw := range prof.Attributes {
 				s.overlay(t, d, k, raw, prof.Name)
 			}
@@ -178,7 +201,7 @@ func (s *schema) def(t *testing.T, name string) *def {
 
 // overlay applies one attribute definition (from a class, an object or a profile) on top of
 // what d inherited, and fills what it leaves unsaid from the dictionary.
-func (s *schema) overlay(t *testing.T, d *def, name string, raw json.RawMessage, profile string) {
+func (s *Schema) overlay(t testing.TB, d *def, name string, raw json.RawMessage, profile string) {
 	t.Helper()
 	var r rawAttr
 	if err := json.Unmarshal(raw, &r); err != nil {
@@ -213,8 +236,9 @@ func (s *schema) overlay(t *testing.T, d *def, name string, raw json.RawMessage,
 	}
 }
 
-// check validates one encoded record as an event of class className and returns what is wrong.
-func (s *schema) check(t *testing.T, className string, b []byte) []string {
+// Check validates one encoded record as an event of class className (a class's name, such as
+// "compliance_finding") and returns what is wrong with it, one line per problem.
+func (s *Schema) Check(t testing.TB, className string, b []byte) []string {
 	t.Helper()
 	cls := s.def(t, className)
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -264,8 +288,8 @@ func (s *schema) check(t *testing.T, className string, b []byte) []string {
 }
 
 type checker struct {
-	s        *schema
-	t        *testing.T
+	s        *Schema
+	t        testing.TB
 	profiles map[string]bool
 	errs     []string
 }
