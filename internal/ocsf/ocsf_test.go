@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"reflect"
 	"strconv"
 	"strings"
@@ -19,7 +20,7 @@ import (
 
 // demoFindings is a demo organization's first and last day: every product, compliance status,
 // workflow, record state, note and user-defined field the demo makes.
-func demoFindings(t *testing.T) []*model.Finding {
+func demoFindings(t testing.TB) []*model.Finding {
 	t.Helper()
 	org, err := demo.New(demo.Config{Accounts: 4, Days: 40})
 	if err != nil {
@@ -297,4 +298,24 @@ func TestOtherClassIsRefused(t *testing.T) {
 	if !ocsf.IsRecord([]byte(b)) || ocsf.IsRecord([]byte(`{"Id": "x", "ProductFields": {"class_uid": "1"}}`)) {
 		t.Error("IsRecord must see a top-level class_uid, and only that")
 	}
+}
+
+// BenchmarkWriter is the encoder's share of an export: demo findings, written as JSON lines.
+func BenchmarkWriter(b *testing.B) {
+	fs := demoFindings(b)
+	var n int64
+	b.ResetTimer()
+	for b.Loop() {
+		w := ocsf.NewWriter(io.Discard)
+		for _, f := range fs {
+			if err := w.Write(f); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			b.Fatal(err)
+		}
+		n += w.Records()
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "findings/s")
 }
