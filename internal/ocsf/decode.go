@@ -65,16 +65,16 @@ func IsRecord(b []byte) bool {
 // in is a record as read: pointers tell absent from zero, and the _dt forms of the times that
 // Security Hub writes beside (or instead of) the epoch-millisecond ones are read too.
 type in struct {
-	ClassUID   *int    `json:"class_uid"`
-	ActivityID int     `json:"activity_id"`
-	Time       *int64  `json:"time"`
-	TimeDT     string  `json:"time_dt"`
-	SeverityID *int    `json:"severity_id"`
-	Severity   string  `json:"severity"`
-	StatusID   *int    `json:"status_id"`
-	Status     string  `json:"status"`
-	Comment    string  `json:"comment"`
-	Compliance *inComp `json:"compliance"`
+	ClassUID   *int        `json:"class_uid"`
+	ActivityID int         `json:"activity_id"`
+	Time       *int64      `json:"time"`
+	TimeDT     string      `json:"time_dt"`
+	SeverityID *int        `json:"severity_id"`
+	Severity   string      `json:"severity"`
+	StatusID   *int        `json:"status_id"`
+	Status     string      `json:"status"`
+	Comment    string      `json:"comment"`
+	Compliance *compliance `json:"compliance"`
 	Cloud      struct {
 		Region  string `json:"region"`
 		Account struct {
@@ -115,14 +115,6 @@ type in struct {
 		Note               noteOut `json:"Note"`
 		UserDefinedFields  map[string]string
 	} `json:"unmapped"`
-}
-
-type inComp struct {
-	Control    string   `json:"control"`
-	Standards  []string `json:"standards"`
-	Status     string   `json:"status"`
-	StatusID   *int     `json:"status_id"`
-	StatusCode string   `json:"status_code"`
 }
 
 // Unmarshal reads one OCSF record into a finding: the import half of the mapping
@@ -280,7 +272,7 @@ func (r *in) severity(f *model.Finding) error {
 	}
 	for _, s := range severities {
 		if s.id == *r.SeverityID {
-			f.SeverityLabel = s.label
+			f.SeverityLabel = s.asff
 		}
 	}
 	if f.SeverityLabel == "" {
@@ -342,7 +334,7 @@ func (r *in) workflow(f *model.Finding) error {
 // status maps compliance.status_id to the ASFF Compliance.Status. status_code, when it holds an
 // ASFF value, refines Unknown and Other; without a status_id the caption decides. Values outside
 // the enums would drop out of the compliance math without a trace, so they are errors.
-func (c *inComp) status() (string, error) {
+func (c *compliance) status() (string, error) {
 	code := strings.ToUpper(c.StatusCode)
 	asff := func(s string) bool {
 		for _, v := range complianceStatuses {

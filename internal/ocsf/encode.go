@@ -113,7 +113,7 @@ func fromFinding(f *model.Finding) record {
 	}
 	r.SeverityID, r.Severity = 0, "Unknown"
 	for _, s := range severities {
-		if s.label == f.SeverityLabel {
+		if s.asff == f.SeverityLabel {
 			r.SeverityID, r.Severity = s.id, s.caption
 			break
 		}

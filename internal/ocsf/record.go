@@ -120,12 +120,15 @@ type noteOut struct {
 	UpdatedAt int64  `json:"UpdatedAt,omitempty"` // epoch ms, like every OCSF time
 }
 
+// enumValue is an OCSF enum id, its caption, and the ASFF value it stands for.
+type enumValue struct {
+	id            int
+	caption, asff string
+}
+
 // Severity: OCSF severity_id and its caption, and the ASFF label. Fatal (6) has no ASFF label
 // and reads as CRITICAL.
-var severities = []struct {
-	id             int
-	caption, label string
-}{
+var severities = []enumValue{
 	{1, "Informational", "INFORMATIONAL"},
 	{2, "Low", "LOW"},
 	{3, "Medium", "MEDIUM"},
@@ -141,10 +144,7 @@ var labelScore = map[string]int{"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 40, "HIG
 // Finding status_id (the workflow) and the ASFF Workflow.Status. Archived (5) and Deleted (6)
 // have no workflow of their own: they read as RecordState ARCHIVED, workflow NEW unless the
 // record says otherwise.
-var workflows = []struct {
-	id            int
-	caption, asff string
-}{
+var workflows = []enumValue{
 	{1, "New", "NEW"},
 	{2, "In Progress", "NOTIFIED"},
 	{3, "Suppressed", "SUPPRESSED"},
@@ -158,10 +158,7 @@ const (
 
 // Compliance status_id and the ASFF Compliance.Status. NOT_AVAILABLE (the check could not run)
 // is Unknown (0); status_code carries the ASFF value so that nothing is lost.
-var complianceStatuses = []struct {
-	id            int
-	caption, asff string
-}{
+var complianceStatuses = []enumValue{
 	{0, "Unknown", "NOT_AVAILABLE"},
 	{1, "Pass", "PASSED"},
 	{2, "Warning", "WARNING"},
