@@ -29,12 +29,20 @@ type ClassError struct {
 }
 
 func (e *ClassError) Error() string {
-	name := classNames[e.ClassUID]
-	if name == "" {
-		name = "not a Finding class"
-	}
 	return fmt.Sprintf("OCSF class_uid %d (%s) is not a Compliance Finding (%d); import reads only class %d: "+
-		"filter the file first, e.g. jq -c 'select(.class_uid == %d)'", e.ClassUID, name, ClassUID, ClassUID, ClassUID)
+		"filter the file first, e.g. jq -c 'select(.class_uid == %d)'", e.ClassUID, ClassName(e.ClassUID), ClassUID, ClassUID, ClassUID)
+}
+
+// ClassName names an OCSF class of the Findings category, or says it is none: for messages
+// about records that are not read.
+func ClassName(uid int) string {
+	if uid == ClassUID {
+		return className
+	}
+	if name := classNames[uid]; name != "" {
+		return name
+	}
+	return "not a Finding class"
 }
 
 // classNames names the other classes of the Findings category (OCSF 1.6), for the error.
