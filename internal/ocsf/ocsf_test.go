@@ -179,9 +179,12 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-// securityHubRecord is a control finding in the shape Security Hub's GetFindingsV2 returns and its
-// export jobs write (OCSF 1.6, the _dt times beside the epoch ones, the AWS account object, the
-// product's ARN as its uid), with values from the AWS documentation's sample S3.1 finding.
+// securityHubRecord is a control finding written by hand in the shape Security Hub's GetFindingsV2
+// returns and its export jobs write, as the AWS documentation describes it: OCSF 1.6, findings
+// identified by cloud.account.uid, finding_info.uid and metadata.product.uid (the API's
+// OcsfFindingIdentifier), the _dt times beside the epoch ones (modified_time_dt decides retention),
+// Close activities for closed findings, status_id Suppressed. The values (an S3.1 control finding)
+// are illustrative, not copied from an AWS sample.
 const securityHubRecord = `{
   "activity_id": 2, "activity_name": "Update",
   "category_name": "Findings", "category_uid": 2,
