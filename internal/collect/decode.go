@@ -14,7 +14,6 @@ import (
 
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/model"
-	"github.com/hubreport/hubreport/internal/ocsf"
 )
 
 // syntaxError places a JSON syntax error at a byte offset of the input (after decompression).
@@ -271,8 +270,8 @@ func (d *decoder) decodeRecord(raw *rawFinding, k int, b []byte, start int64) (*
 	if !raw.decodeFast(b) {
 		// OCSF's keys (severity, status, resources) fold onto ASFF names, so an OCSF record never
 		// takes the fast path; asking here costs ASFF files nothing.
-		if ocsf.IsRecord(b) {
-			return d.decodeOCSF(k, b)
+		if f, ok, err := d.decodeOCSF(k, b); ok {
+			return f, err
 		}
 		// Not the common shape, or not valid: encoding/json decides, and names what is wrong.
 		*raw = rawFinding{}
@@ -282,8 +281,10 @@ func (d *decoder) decodeRecord(raw *rawFinding, k int, b []byte, start int64) (*
 	}
 	f, field, err := raw.finding(d.cat)
 	if err != nil {
-		if raw.ID == "" && ocsf.IsRecord(b) { // an OCSF record with no key that folds onto ASFF
-			return d.decodeOCSF(k, b)
+		if raw.ID == "" { // an OCSF record with no key that folds onto ASFF?
+			if f, ok, err := d.decodeOCSF(k, b); ok {
+				return f, err
+			}
 		}
 		return nil, &ImportError{File: d.name, Record: k, Field: field, Err: err}
 	}

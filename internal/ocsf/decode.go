@@ -54,21 +54,15 @@ var classNames = map[int]string{
 
 var errMissing = errors.New("missing")
 
+// ErrNotOCSF is Unmarshal's answer for an object without a top-level class_uid: not an OCSF
+// event at all, so the caller may read it as something else.
+var ErrNotOCSF = errors.New("no top-level class_uid: not an OCSF event")
+
 var classUIDKey = []byte(`"class_uid"`)
 
-// IsRecord reports whether b, one JSON object, is an OCSF event: it has a top-level class_uid.
-// Meant for records that did not read as ASFF; it costs a scan of b.
-func IsRecord(b []byte) bool {
-	if !bytes.Contains(b, classUIDKey) {
-		return false
-	}
-	var probe struct {
-		ClassUID json.RawMessage `json:"class_uid"`
-	}
-	// A syntax error elsewhere still leaves class_uid set if it came first; Decode reports it.
-	_ = json.Unmarshal(b, &probe)
-	return probe.ClassUID != nil
-}
+// MayBeRecord reports whether b, one JSON object, can be an OCSF event: whether it holds the key
+// class_uid anywhere. It costs a scan of b, not a parse; Unmarshal then tells for sure.
+func MayBeRecord(b []byte) bool { return bytes.Contains(b, classUIDKey) }
 
 // in is a record as read: pointers tell absent from zero, and the _dt forms of the times that
 // Security Hub writes beside (or instead of) the epoch-millisecond ones are read too.
@@ -127,8 +121,9 @@ type in struct {
 
 // Unmarshal reads one OCSF record into a finding: the import half of the mapping
 // (docs/formats.md, "OCSF"). Standards come back as written (an ARN or a resource id); the
-// caller normalizes them with its catalog. A record of another class is a *ClassError; an
-// attribute that is missing or holds a value outside its enum is a *FieldError naming it.
+// caller normalizes them with its catalog. An object without a top-level class_uid is
+// ErrNotOCSF; a record of another class is a *ClassError; an attribute that is missing or holds
+// a value outside its enum is a *FieldError naming it; invalid JSON is encoding/json's error.
 func Unmarshal(b []byte) (*model.Finding, error) {
 	var r in
 	if err := json.Unmarshal(b, &r); err != nil {
@@ -140,7 +135,7 @@ func Unmarshal(b []byte) (*model.Finding, error) {
 	}
 	switch {
 	case r.ClassUID == nil:
-		return nil, &FieldError{Field: "class_uid", Err: errMissing}
+		return nil, ErrNotOCSF
 	case *r.ClassUID != ClassUID:
 		return nil, &ClassError{ClassUID: *r.ClassUID}
 	}

@@ -298,8 +298,8 @@ func TestOtherClassIsRefused(t *testing.T) {
 	if !errors.As(err, &ce) || ce.ClassUID != 2004 || !strings.Contains(err.Error(), "Detection Finding") {
 		t.Errorf("class 2004: %v, want a ClassError naming Detection Finding", err)
 	}
-	if !ocsf.IsRecord([]byte(b)) || ocsf.IsRecord([]byte(`{"Id": "x", "ProductFields": {"class_uid": "1"}}`)) {
-		t.Error("IsRecord must see a top-level class_uid, and only that")
+	if _, err := ocsf.Unmarshal([]byte(`{"Id": "x", "ProductFields": {"class_uid": "1"}}`)); !errors.Is(err, ocsf.ErrNotOCSF) {
+		t.Errorf("class_uid below the top level: %v, want ErrNotOCSF", err)
 	}
 }
 
