@@ -96,6 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Int64Var(&demoCfg.Seed, "seed", demoaws.DefaultSeed, "seed of the demo organization")
 	findings := fs.String("findings", "", "serve the findings of this ASFF file (aws securityhub get-findings output) instead of the demo organization's; its accounts, regions and standards are those the findings name, the first account the administrator")
 	fs.BoolVar(&opts.Aggregator, "aggregator", true, "a finding aggregator in the home region links all regions")
+	fs.BoolVar(&opts.AggregatorLinksAll, "aggregator-links-all", false, "the aggregator links ALL_REGIONS, which GetFindingAggregator does not list (default: SPECIFIED_REGIONS, listed)")
 	fs.BoolVar(&opts.Unlimited, "unlimited", false, "turn off the per-account request quotas")
 	fs.Float64Var(&opts.ThrottleRate, "throttle-rate", 0, "fraction of Security Hub requests answered 429 TooManyRequestsException")
 	fs.Float64Var(&opts.ServerErrorRate, "server-error-rate", 0, "fraction of requests answered 500")

@@ -18,10 +18,10 @@ type collectOptions struct {
 }
 
 func runCollect(ctx context.Context, e *env, args []string) error {
-	fs, cfgPath := newFlagSet(e, "collect", "collect [--config FILE] [--db PATH] [--mode aggregator|accounts] [--shard i/n]")
+	fs, cfgPath := newFlagSet(e, "collect", "collect [--config FILE] [--db PATH] [--mode aggregator|accounts|regions] [--shard i/n]")
 	var o collectOptions
 	dbFlag(fs, &o.db, "")
-	fs.StringVar(&o.mode, "mode", "", "aggregator (read the delegated administrator's aggregation region) or accounts (assume a role in each member); default: collect.aws.mode")
+	fs.StringVar(&o.mode, "mode", "", "aggregator (read the delegated administrator's aggregation region), accounts (assume a role in each member) or regions (the administrator reads each region in parallel); default: collect.aws.mode")
 	fs.StringVar(&o.shard, "shard", "", "i/n: collect the i-th of n slices of the accounts (accounts mode; 1-based), for n collectors side by side")
 	fs.DurationVar(&o.progressEvery, "progress-every", 10*time.Second, "how often progress is logged when stderr is not a terminal")
 	if err := parseFlags(fs, args); err != nil {

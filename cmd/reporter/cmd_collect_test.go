@@ -74,6 +74,31 @@ func TestCollectFromAWS(t *testing.T) {
 	}
 }
 
+// TestCollectRegionsMode: `collect --mode regions` reads every account through the administrator,
+// region by region; a region where Security Hub is off is a gap in the coverage, not a failure:
+// the snapshot is stored, partial, and the exit code is 3, as for any account/region not read.
+func TestCollectRegionsMode(t *testing.T) {
+	probe, err := demoaws.New(demoaws.Config{Accounts: 4}, fakeaws.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := probe.Regions()[len(probe.Regions())-1]
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 4}, fakeaws.Options{Aggregator: true, Unlimited: true, DisabledRegions: []string{"*:" + off}})
+	awsEnv(t, srv, hs.URL)
+	db := filepath.Join(t.TempDir(), "r.duckdb")
+	code, stdout, stderr := call(t, "", "collect", "--db", db, "--mode", "regions")
+	if code != exitPartial {
+		t.Fatalf("collect --mode regions: exit %d, want %d\nstdout %s\nstderr %s", code, exitPartial, stdout, stderr)
+	}
+	if !regexp.MustCompile(`^snapshot 1: \d+ findings from 4 of 4 accounts`).MatchString(stdout) {
+		t.Errorf("stdout %q", stdout)
+	}
+	code, stdout, _ = call(t, "", "report", "--db", db, "--format", "text", "--out", "-")
+	if code != exitPartial || !strings.Contains(stdout, off) || !strings.Contains(stdout, "InvalidAccessException") {
+		t.Errorf("report on the partial snapshot: exit %d, and the text report should name %s as not enabled:\n%s", code, off, stdout)
+	}
+}
+
 // TestCollectShard: collect.aws.shard (here from the environment) picks the slice, --shard
 // overrides it, and both are checked the same way.
 func TestCollectShard(t *testing.T) {

@@ -19,13 +19,15 @@ type exportOptions struct {
 }
 
 // runExport writes stored snapshots as Parquet in hive layout, for Amazon Athena (deploy/athena)
-// or `reporter import-parquet` on another machine.
+// or `reporter import-parquet` on another machine, or one snapshot as OCSF Compliance Findings
+// (JSON lines) for a SIEM or Security Lake.
 func runExport(ctx context.Context, e *env, args []string) error {
-	fs, cfgPath := newFlagSet(e, "export", "export --format parquet --out DIR [--db PATH] [--snapshot ID | --all]")
+	fs, cfgPath := newFlagSet(e, "export", "export --format parquet --out DIR [--db PATH] [--snapshot ID | --all]\n"+
+		"       reporter export --format ocsf --out FILE [--db PATH] [--snapshot ID]   (FILE - is stdout)")
 	var o exportOptions
 	dbFlag(fs, &o.db, "")
-	fs.StringVar(&o.format, "format", "parquet", "export format (parquet)")
-	fs.StringVar(&o.out, "out", "", "directory to write into (DIR/findings/snapshot_date=.../account_id=.../, DIR/snapshots/...); files of other snapshots there are kept")
+	fs.StringVar(&o.format, "format", "parquet", "export format: parquet (a directory for Athena) or ocsf (OCSF 1.6 Compliance Findings, JSON lines)")
+	fs.StringVar(&o.out, "out", "", "parquet: directory to write into (DIR/findings/snapshot_date=.../account_id=.../, DIR/snapshots/...), files of other snapshots there are kept; ocsf: file to write (replaced whole), - for stdout")
 	fs.Int64Var(&o.snapshot, "snapshot", 0, "snapshot id to export (default: the latest)")
 	fs.BoolVar(&o.all, "all", false, "export every stored snapshot")
 	if err := parseFlags(fs, args); err != nil {
@@ -34,11 +36,20 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("export takes no arguments, got %q", fs.Args())
 	}
-	if o.format != "parquet" {
-		return usagef("--format %q: export writes parquet", o.format)
-	}
-	if o.out == "" || o.out == "-" {
-		return usagef("export needs --out DIR (a directory; Parquet does not go to stdout)")
+	switch o.format {
+	case "parquet":
+		if o.out == "" || o.out == "-" {
+			return usagef("export needs --out DIR (a directory; Parquet does not go to stdout)")
+		}
+	case "ocsf":
+		if o.out == "" {
+			return usagef("export --format ocsf needs --out FILE (- for stdout)")
+		}
+		if o.all {
+			return usagef("--all: an OCSF export holds one snapshot; give --snapshot ID or none for the latest")
+		}
+	default:
+		return usagef("--format %q: export writes parquet or ocsf", o.format)
 	}
 	if o.snapshot != 0 && o.all {
 		return usagef("--snapshot and --all are alternatives; give one")
@@ -76,6 +87,9 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	}
 	if len(ids) == 0 {
 		return fmt.Errorf("database %s holds no snapshot to export: %w", o.db, store.ErrNoSnapshot)
+	}
+	if o.format == "ocsf" {
+		return exportOCSF(ctx, e, st, snaps[0], o.out)
 	}
 	start := time.Now()
 	if err := st.ExportParquet(ctx, o.out, ids); err != nil {

@@ -87,7 +87,7 @@ func commands() []command {
 		{"collect", "store one snapshot of the organization's findings from AWS (or the demo organization)", runCollect},
 		{"demo", "build the demo organization's history and write every report", runDemo},
 		{"diff", "what changed between two snapshots or dates (diff --from DATE|ID --to DATE|ID)", runDiff},
-		{"export", "write snapshots as Parquet for Athena or import-parquet (export --format parquet --out DIR)", runExport},
+		{"export", "write snapshots as Parquet for Athena or import-parquet, or one as OCSF Compliance Findings (export --format parquet|ocsf --out DIR|FILE)", runExport},
 		{"import", "store one snapshot from exported ASFF files", runImport},
 		{"import-parquet", "store the snapshots of Parquet exports, several collectors' merged per day", runImportParquet},
 		{"report", "write reports for a stored snapshot", runReport},

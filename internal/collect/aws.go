@@ -34,23 +34,29 @@ const (
 	// parallel. Quotas are per account per region, so this is as many times faster as there are
 	// pairs read at once.
 	ModeAccounts = "accounts"
+	// ModeRegions has the delegated administrator read each region itself, in parallel: its own
+	// quota in every region, and no member role. Every read keeps only the findings whose Region
+	// is the region read, so the home region's aggregated copies of the linked regions' findings
+	// are not counted twice (awsregions.go).
+	ModeRegions = "regions"
 )
 
 // AWSOptions configures the AWS source. Zero values take the defaults.
 type AWSOptions struct {
-	Mode string // ModeAggregator (default) or ModeAccounts
+	Mode string // ModeAggregator (default), ModeAccounts or ModeRegions
 	// RoleName is the role assumed in each member account in accounts mode: a name
 	// ("HubReportReader") or an ARN template with {account} in it.
 	RoleName string
-	// Regions read in accounts mode. Empty: the home region plus the regions the finding
-	// aggregator links, or just the home region when there is no aggregator.
+	// Regions read in accounts and regions mode. Empty: the home region plus the regions the
+	// finding aggregator links, or just the home region when there is no aggregator.
 	Regions         []string
 	IncludeAccounts []string // empty: every ACTIVE account of the organization
 	ExcludeAccounts []string
 	// Shard and Shards split the accounts between Shards collectors (accounts mode): this one
 	// reads the accounts whose id hashes to Shard (0-based). Zero Shards: all accounts.
 	Shard, Shards int
-	// MaxConcurrency bounds the account/region pairs read at once in accounts mode (default 32).
+	// MaxConcurrency bounds the account/region pairs read at once in accounts mode, and the
+	// regions in regions mode (default 32).
 	MaxConcurrency int
 	// ProductNames, when set, narrows GetFindings server-side to these products
 	// (e.g. "Security Hub" for control findings only).
@@ -103,24 +109,28 @@ type AWSPlan struct {
 	// AggregatorRegions are the home region and the regions linked to it ([home] when there is no
 	// finding aggregator).
 	AggregatorRegions []string
-	Regions           []string // regions read (accounts mode) or expected in the stream (aggregator)
+	Regions           []string // regions read (accounts, regions mode) or expected in the stream (aggregator)
 	Accounts          []model.Account
 	Standards         []model.Standard
 	Controls          []model.Control
 	// ListedAccounts is false when Organizations could not be read (aggregator mode then takes
 	// the accounts from the findings).
 	ListedAccounts bool
+	// AllRegionsLinked is set when the aggregator links regions it does not list (RegionLinkingMode
+	// ALL_REGIONS or ALL_REGIONS_EXCEPT_SPECIFIED): AggregatorRegions then holds only the home
+	// region and the ones it names.
+	AllRegionsLinked bool
 }
 
 // NewAWSSource returns a source using cfg's credentials and region (the home region). cfg
 // normally comes from config.LoadDefaultConfig, which honours AWS_ENDPOINT_URL.
 func NewAWSSource(cfg aws.Config, opts AWSOptions) (*AWSSource, error) {
 	opts.Mode = cmp.Or(opts.Mode, ModeAggregator)
-	if opts.Mode != ModeAggregator && opts.Mode != ModeAccounts {
-		return nil, fmt.Errorf("collect: mode %q is neither %s nor %s", opts.Mode, ModeAggregator, ModeAccounts)
+	if opts.Mode != ModeAggregator && opts.Mode != ModeAccounts && opts.Mode != ModeRegions {
+		return nil, fmt.Errorf("collect: mode %q is not %s, %s or %s", opts.Mode, ModeAggregator, ModeAccounts, ModeRegions)
 	}
 	if opts.Shards > 1 && opts.Mode != ModeAccounts {
-		return nil, errors.New("collect: sharding needs accounts mode: the aggregator is one stream")
+		return nil, fmt.Errorf("collect: sharding needs accounts mode: %s mode reads every account in each stream", opts.Mode)
 	}
 	if opts.Shards > 0 && (opts.Shard < 0 || opts.Shard >= opts.Shards) {
 		return nil, fmt.Errorf("collect: shard %d is not in 0..%d", opts.Shard, opts.Shards-1)
@@ -212,13 +222,19 @@ func (s *AWSSource) Prepare(ctx context.Context) (*AWSPlan, error) {
 	p := &AWSPlan{AdministratorAccount: aws.ToString(id.Account), HomeRegion: s.cfg.Region}
 	s.home = s.hubClient(s.cfg.Credentials, p.AdministratorAccount, p.HomeRegion)
 
-	p.AggregatorRegions, err = aggregatorRegions(ctx, s.home, p.HomeRegion)
+	p.AggregatorRegions, p.AllRegionsLinked, err = aggregatorRegions(ctx, s.home, p.HomeRegion)
 	if err != nil {
 		return nil, fmt.Errorf("collect: finding aggregator in %s: %w", p.HomeRegion, err)
 	}
 	p.Regions = p.AggregatorRegions
-	if s.opts.Mode == ModeAccounts && len(s.opts.Regions) > 0 {
+	if s.opts.Mode != ModeAggregator && len(s.opts.Regions) > 0 {
 		p.Regions = slices.Clone(s.opts.Regions)
+	} else if s.opts.Mode == ModeRegions && p.AllRegionsLinked {
+		// The aggregator names no regions, so the ones to read are found in the home region's
+		// findings (discoverRegions).
+		if p.Regions, err = s.discoverRegions(ctx, p.HomeRegion); err != nil {
+			return nil, fmt.Errorf("collect: regions linked to %s: %w", p.HomeRegion, err)
+		}
 	}
 
 	org := organizations.NewFromConfig(s.cfg, func(o *organizations.Options) {
@@ -238,9 +254,10 @@ func (s *AWSSource) Prepare(ctx context.Context) (*AWSPlan, error) {
 			}
 			s.opts.Log.Warn("cannot read the organization's OU tree or account tags; accounts have no OU or owner in this snapshot", "err", err)
 		}
-	case s.opts.Mode == ModeAggregator && isAccessDenied(err):
+	case s.opts.Mode != ModeAccounts && isAccessDenied(err):
 		// A delegated administrator that is not also allowed to list the organization can still
-		// read every member's findings; the accounts then come from the findings themselves.
+		// read every member's findings (aggregator and regions mode); the accounts then come from
+		// the findings themselves.
 		s.opts.Log.Warn("cannot list the organization's accounts; taking them from the findings", "err", err)
 	default:
 		return nil, fmt.Errorf("collect: list the organization's accounts (organizations ListAccounts): %w", err)
@@ -262,21 +279,23 @@ func (s *AWSSource) Prepare(ctx context.Context) (*AWSPlan, error) {
 	return p, nil
 }
 
-// aggregatorRegions returns the home region followed by the regions its finding aggregator links.
-func aggregatorRegions(ctx context.Context, hub hubCatalogAPI, home string) ([]string, error) {
-	regions := []string{home}
+// aggregatorRegions returns the home region followed by the regions its finding aggregator links,
+// and whether it links regions it does not list (ALL_REGIONS, ALL_REGIONS_EXCEPT_SPECIFIED).
+func aggregatorRegions(ctx context.Context, hub hubCatalogAPI, home string) (regions []string, unlisted bool, err error) {
+	regions = []string{home}
 	list, err := hub.ListFindingAggregators(ctx, &securityhub.ListFindingAggregatorsInput{})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	for _, a := range list.FindingAggregators {
 		agg, err := hub.GetFindingAggregator(ctx, &securityhub.GetFindingAggregatorInput{FindingAggregatorArn: a.FindingAggregatorArn})
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if aws.ToString(agg.FindingAggregationRegion) != home {
 			continue
 		}
+		unlisted = unlisted || aws.ToString(agg.RegionLinkingMode) != "SPECIFIED_REGIONS"
 		// ALL_REGIONS lists no regions; the ones actually linked show up in the findings.
 		if aws.ToString(agg.RegionLinkingMode) == "SPECIFIED_REGIONS" || aws.ToString(agg.RegionLinkingMode) == "ALL_REGIONS" {
 			for _, r := range agg.Regions {
@@ -286,7 +305,7 @@ func aggregatorRegions(ctx context.Context, hub hubCatalogAPI, home string) ([]s
 			}
 		}
 	}
-	return regions, nil
+	return regions, unlisted, nil
 }
 
 func listAccounts(ctx context.Context, org accountsAPI) ([]model.Account, error) {

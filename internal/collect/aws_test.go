@@ -191,7 +191,7 @@ func TestAWSSurvivesThrottlingAndServerErrors(t *testing.T) {
 	// from the same sequence, and seed 7 then left the aggregator run without a server error.
 	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 4}, fakeaws.Options{Aggregator: true, Unlimited: true, ThrottleRate: 0.10, ServerErrorRate: 0.05, FaultSeed: 9})
 	want := activeFindings(srv)
-	for _, mode := range []string{collect.ModeAccounts, collect.ModeAggregator} {
+	for _, mode := range []string{collect.ModeAccounts, collect.ModeAggregator, collect.ModeRegions} {
 		t.Run(mode, func(t *testing.T) {
 			before := srv.Stats()
 			got, _, err := collectWith(t, t.Context(), srv, hs.URL, collect.AWSOptions{Mode: mode})
@@ -325,7 +325,7 @@ func TestAWSFindingSeenTwiceIsStoredOnce(t *testing.T) {
 func TestAWSCancelStoresNothing(t *testing.T) {
 	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 4}, fakeaws.Options{Aggregator: true, Unlimited: true, Latency: 20 * time.Millisecond})
 	st := storetest.New(t)
-	for _, mode := range []string{collect.ModeAccounts, collect.ModeAggregator} {
+	for _, mode := range []string{collect.ModeAccounts, collect.ModeAggregator, collect.ModeRegions} {
 		t.Run(mode, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
@@ -366,7 +366,7 @@ func TestAWSIncludeExclude(t *testing.T) {
 	accounts := srv.Accounts()
 	include := []string{accounts[0].AccountID, accounts[1].AccountID, accounts[2].AccountID}
 	exclude := []string{accounts[1].AccountID}
-	for _, mode := range []string{collect.ModeAccounts, collect.ModeAggregator} {
+	for _, mode := range []string{collect.ModeAccounts, collect.ModeAggregator, collect.ModeRegions} {
 		t.Run(mode, func(t *testing.T) {
 			got, plan, err := collectWith(t, t.Context(), srv, hs.URL, collect.AWSOptions{Mode: mode, IncludeAccounts: include, ExcludeAccounts: exclude})
 			if err != nil {

@@ -54,6 +54,19 @@ func (s *AWSSource) collectAggregator(ctx context.Context, sink Sink) (err error
 		return fmt.Errorf("collect: aggregator %s/%s: %w", p.AdministratorAccount, p.HomeRegion, err)
 	}
 	s.opts.Progress.pairDone()
+	return s.streamCoverage(ctx, sink, seen, bad, nil,
+		"no findings in the aggregation region: Security Hub not enabled there, the account not a member, or the region not linked to the aggregator")
+}
+
+// streamCoverage ends a collection read as the administrator (aggregator and regions mode): the
+// accounts (listed, or found in the findings), their control enablement from the central
+// configuration, and a coverage row for every account and region planned or seen. seen counts the
+// findings per account/region, bad the malformed ones; failed holds the regions that could not be
+// read at all, recorded for every account with the reason AWS gave. An account/region with no
+// finding is missing, for the reason given.
+func (s *AWSSource) streamCoverage(ctx context.Context, sink Sink, seen map[[2]string]int64, bad map[[2]string]*malformed,
+	failed map[string]error, missingReason string) error {
+	p := s.plan
 	accounts := p.Accounts
 	if !p.ListedAccounts {
 		ids := map[string]bool{}
@@ -82,11 +95,12 @@ func (s *AWSSource) collectAggregator(ctx context.Context, sink Sink) (err error
 			c := model.Coverage{AccountID: a.AccountID, Region: r, Status: model.CoverageCollected, Findings: seen[k]}
 			bad[k].record(&c)
 			delete(bad, k)
-			if c.Findings == 0 && c.Malformed == 0 {
+			if err := failed[r]; err != nil {
+				c.Status, c.Reason = coverageOf(err)
+			} else if c.Findings == 0 && c.Malformed == 0 {
 				// Every enabled standard evaluates controls in every enabled region, so an
 				// account/region with no finding at all is not being read.
-				c.Status = model.CoverageMissing
-				c.Reason = "no findings in the aggregation region: Security Hub not enabled there, the account not a member, or the region not linked to the aggregator"
+				c.Status, c.Reason = model.CoverageMissing, missingReason
 			} else if why := unknown[a.AccountID]; why != "" {
 				c.Reason = enablementUnknown + ": " + why
 			}

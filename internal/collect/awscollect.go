@@ -29,8 +29,11 @@ func (s *AWSSource) Collect(ctx context.Context, sink Sink) error {
 		}
 	}
 	read := s.collectAggregator
-	if s.opts.Mode == ModeAccounts {
+	switch s.opts.Mode {
+	case ModeAccounts:
 		read = s.collectAccounts
+	case ModeRegions:
+		read = s.collectRegions
 	}
 	if err := read(ctx, sink); err != nil {
 		return err
@@ -40,7 +43,8 @@ func (s *AWSSource) Collect(ctx context.Context, sink Sink) error {
 
 // findingsFilters are the server-side filters of every GetFindings call: active records only
 // (archived findings are out of the score and AWS keeps them for 90 days, so they would be most
-// of the traffic), optionally only some products, and the account/region read in accounts mode.
+// of the traffic), optionally only some products, the account read in accounts mode and the
+// region read in accounts and regions mode.
 func (s *AWSSource) findingsFilters(account, region string) *types.AwsSecurityFindingFilters {
 	eq := func(v string) types.StringFilter {
 		return types.StringFilter{Comparison: types.StringFilterComparisonEquals, Value: aws.String(v)}

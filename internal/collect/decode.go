@@ -298,6 +298,11 @@ func (d *decoder) record(b []byte, start int64) error {
 func (d *decoder) decodeRecord(raw *rawFinding, k int, b []byte, start int64) (*model.Finding, error) {
 	*raw = rawFinding{}
 	if !raw.decodeFast(b) {
+		// OCSF's keys (severity, status, resources) fold onto ASFF names, so an OCSF record never
+		// takes the fast path; asking here costs ASFF files nothing.
+		if f, ok, err := d.decodeOCSF(k, b); ok {
+			return f, err
+		}
 		// Not the common shape, or not valid: encoding/json decides, and names what is wrong.
 		*raw = rawFinding{}
 		if err := json.Unmarshal(b, raw); err != nil {
@@ -306,6 +311,11 @@ func (d *decoder) decodeRecord(raw *rawFinding, k int, b []byte, start int64) (*
 	}
 	f, field, err := raw.finding(d.cat)
 	if err != nil {
+		if raw.ID == "" { // an OCSF record with no key that folds onto ASFF?
+			if f, ok, err := d.decodeOCSF(k, b); ok {
+				return f, err
+			}
+		}
 		return nil, &ImportError{File: d.name, Record: k, Field: field, Err: err}
 	}
 	return f, nil

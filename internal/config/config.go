@@ -129,11 +129,13 @@ type Collect struct {
 // AWS configures collection from the AWS APIs.
 type AWS struct {
 	// Mode is "aggregator" (read every member from the delegated administrator's aggregation
-	// region) or "accounts" (assume RoleName in each member and read each account/region).
+	// region), "accounts" (assume RoleName in each member and read each account/region) or
+	// "regions" (the administrator reads each region itself, in parallel, each finding once).
 	Mode string `yaml:"mode"`
 	// RoleName is the member-account role for accounts mode: a name, or an ARN with {account}.
 	RoleName string `yaml:"role_name"`
-	// Regions read in accounts mode; empty: the home region and the aggregator's linked regions.
+	// Regions read in accounts and regions mode; empty: the home region and the aggregator's
+	// linked regions.
 	Regions  []string    `yaml:"regions"`
 	Accounts AWSAccounts `yaml:"accounts"`
 	// MaxConcurrency bounds the account/region pairs read at once in accounts mode.
@@ -312,8 +314,8 @@ func (c Config) Validate() error {
 	default:
 		return &ValidationError{Key: "collect.source", Msg: fmt.Sprintf("%q is not one of aws, file, demo", c.Collect.Source)}
 	}
-	if m := c.Collect.AWS.Mode; m != "aggregator" && m != "accounts" {
-		return &ValidationError{Key: "collect.aws.mode", Msg: fmt.Sprintf("%q is neither aggregator nor accounts", m)}
+	if m := c.Collect.AWS.Mode; m != "aggregator" && m != "accounts" && m != "regions" {
+		return &ValidationError{Key: "collect.aws.mode", Msg: fmt.Sprintf("%q is not aggregator, accounts or regions", m)}
 	}
 	if strings.TrimSpace(c.Collect.AWS.RoleName) == "" {
 		return &ValidationError{Key: "collect.aws.role_name", Msg: "must not be empty"}

@@ -29,6 +29,12 @@ func TestLoadLayers(t *testing.T) {
 			}
 			return ""
 		}},
+		{"regions collection mode", []string{"REPORTER_COLLECT_AWS_MODE=regions"}, func(c Config) string {
+			if c.Collect.AWS.Mode != "regions" {
+				return "collect.aws.mode regions not applied: " + c.Collect.AWS.Mode
+			}
+			return ""
+		}},
 		{"REPORTER_DB alias", []string{"REPORTER_DB=/tmp/alias.duckdb"}, func(c Config) string {
 			if c.Store.Path != "/tmp/alias.duckdb" {
 				return "REPORTER_DB not applied"

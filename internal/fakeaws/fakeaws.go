@@ -51,6 +51,9 @@ type Options struct {
 	// Aggregator: a finding aggregator exists in the home region linking all regions, so the
 	// administrator sees every region's findings there.
 	Aggregator bool
+	// AggregatorLinksAll makes the aggregator link ALL_REGIONS, which GetFindingAggregator
+	// answers without listing them; false: SPECIFIED_REGIONS, listing the estate's other regions.
+	AggregatorLinksAll bool
 
 	// Quotas per caller account per region per API class, like AWS's. Zero values mean AWS's:
 	// GetFindings 3/s burst 6; other Security Hub calls 10/s burst 30. Unlimited turns quotas off.
@@ -160,7 +163,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.securityHub, err = securityhub.New(c, org, opts.Estate, securityhub.Options{Aggregator: opts.Aggregator,
-		DisabledRegions:  opts.DisabledRegions,
+		AggregatorLinksAll: opts.AggregatorLinksAll, DisabledRegions: opts.DisabledRegions,
 		DisabledControls: opts.DisabledControls, CentralConfiguration: opts.CentralConfiguration,
 		MalformedFindings: opts.MalformedFindings})
 	if err != nil {

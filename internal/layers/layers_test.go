@@ -23,6 +23,9 @@ const duckdb = "github.com/duckdb/"
 var walls = []wall{
 	{from: []string{"internal/model"}, forbidden: []string{module, duckdb},
 		why: "model is the leaf every stage shares: it imports nothing of ours and no driver"},
+	{from: []string{"internal/ocsf"}, forbidden: []string{"internal/report", "internal/store", "internal/collect", "internal/catalog",
+		"internal/analyze", "internal/render", "internal/deliver", "internal/config", "internal/run", "internal/fakeaws", duckdb, "github.com/aws/"},
+		why: "the OCSF mapping is shared by the collector (import) and the exporter: it imports only model and the standard library"},
 	{from: []string{"internal/report"}, forbidden: []string{
 		"internal/store", "internal/collect", "internal/analyze", "internal/render", "internal/deliver", "internal/config", duckdb},
 		why: "the Report is plain data: a renderer that imports it gets no store, collector or driver"},

@@ -42,13 +42,17 @@ func (s *Service) getFindingAggregator(c core.Caller, arn string) (any, *shError
 		return nil, &shError{http.StatusNotFound, "ResourceNotFoundException", "Finding aggregator " + arn + " not found"}
 	}
 	// The linked regions are the ones other than the aggregation region, as AWS reports them for
-	// SPECIFIED_REGIONS.
-	return map[string]any{
+	// SPECIFIED_REGIONS; ALL_REGIONS lists none.
+	out := map[string]any{
 		"FindingAggregatorArn":     s.aggARN,
 		"FindingAggregationRegion": s.home(),
 		"RegionLinkingMode":        "SPECIFIED_REGIONS",
 		"Regions":                  s.est.Regions[1:],
-	}, nil
+	}
+	if s.opts.AggregatorLinksAll {
+		out["RegionLinkingMode"], out["Regions"] = "ALL_REGIONS", []string{}
+	}
+	return out, nil
 }
 
 func (s *Service) describeHub(c core.Caller, q url.Values) (any, *shError) {

@@ -29,6 +29,9 @@ type Options struct {
 	// Aggregator: a finding aggregator exists in the home region linking all regions, so the
 	// administrator sees every region's findings there.
 	Aggregator bool
+	// AggregatorLinksAll: the aggregator's RegionLinkingMode is ALL_REGIONS (no regions listed)
+	// instead of SPECIFIED_REGIONS.
+	AggregatorLinksAll bool
 	// DisabledRegions are "ACCOUNT:REGION" or "*:REGION" where Security Hub is not enabled.
 	DisabledRegions []string
 	// DisabledControls are the controls disabled per account; nil: the estate's.

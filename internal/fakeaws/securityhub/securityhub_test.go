@@ -435,3 +435,49 @@ func TestOtherSecurityHubOperations(t *testing.T) {
 		}
 	}
 }
+
+// TestRegionsPartitionTheAggregate: as in AWS, the home (aggregation) region serves every linked
+// region's findings and a linked region only its own, so the home region filtered to Region =
+// home plus each linked region is every finding exactly once. A region read with its own
+// GetFindings quota: the administrator throttled in the home region is not throttled elsewhere.
+func TestRegionsPartitionTheAggregate(t *testing.T) {
+	s, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 4}, fakeaws.Options{Aggregator: true, Unlimited: true})
+	admin := s.AdministratorAccount()
+	var got []string
+	for _, r := range s.Regions() {
+		c := fakeawstest.SecurityHub(hs.URL, fakeawstest.ClientOptions{Region: r, Creds: fakeawstest.Credentials(admin)})
+		in := &securityhub.GetFindingsInput{}
+		if r == home {
+			in.Filters = &types.AwsSecurityFindingFilters{Region: []types.StringFilter{eq(home)}}
+		}
+		ids := fakeawstest.AllFindings(t, c, in)
+		fakeawstest.SameSet(t, ids, fakeawstest.IDsWhere(s, func(f *fakeaws.Finding) bool { return f.Region == r }))
+		got = append(got, ids...)
+	}
+	fakeawstest.SameSet(t, got, fakeawstest.IDsWhere(s, func(*fakeaws.Finding) bool { return true }))
+
+	// With AWS's quotas on.
+	s, hs = demoaws.NewTestServer(t, demoaws.Config{Accounts: 4}, fakeaws.Options{Aggregator: true})
+	homeHub := fakeawstest.SecurityHub(hs.URL, fakeawstest.ClientOptions{Creds: fakeawstest.Credentials(admin), Retryer: aws.NopRetryer{}})
+	throttled := false
+	for range 20 {
+		if _, err := homeHub.GetFindings(context.Background(), &securityhub.GetFindingsInput{MaxResults: aws.Int32(1)}); err != nil {
+			if fakeawstest.ErrorCode(err) != "TooManyRequestsException" {
+				t.Fatal(err)
+			}
+			throttled = true
+			break
+		}
+	}
+	if !throttled {
+		t.Fatal("20 GetFindings calls at once in the home region were not throttled (quota 3/s burst 6)")
+	}
+	for _, r := range s.Regions()[1:] {
+		c := fakeawstest.SecurityHub(hs.URL, fakeawstest.ClientOptions{Region: r, Creds: fakeawstest.Credentials(admin), Retryer: aws.NopRetryer{}})
+		for i := range fakeaws.DefaultGetFindingsBurst {
+			if _, err := c.GetFindings(context.Background(), &securityhub.GetFindingsInput{MaxResults: aws.Int32(1)}); err != nil {
+				t.Errorf("%s request %d while throttled in %s: %v; quotas are per account and region", r, i+1, home, err)
+			}
+		}
+	}
+}
