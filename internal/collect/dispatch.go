@@ -17,20 +17,27 @@ const (
 	// so that the error names the attribute that is missing.
 	kindFinding
 	kindEvent     // an EventBridge event (eventbridge.go)
+	kindOCSF      // an OCSF event (a top-level class_uid): decodeRecord maps it (ocsfrecord.go)
 	kindMalformed // not a well-formed object: decoded as a finding, so that encoding/json names the error
 )
 
 // singular and plural name the kind in the mixed-kinds error.
 func (k recordKind) singular() string {
-	if k == kindEvent {
+	switch k {
+	case kindEvent:
 		return "an EventBridge event"
+	case kindOCSF:
+		return "an OCSF record"
 	}
 	return "an ASFF finding"
 }
 
 func (k recordKind) plural() string {
-	if k == kindEvent {
+	switch k {
+	case kindEvent:
 		return "EventBridge events"
+	case kindOCSF:
+		return "OCSF records"
 	}
 	return "ASFF findings"
 }
@@ -63,11 +70,12 @@ func (s *shapeState) stats() DecodeStats {
 //   - an ASFF finding is queued for decoding (record);
 //   - an EventBridge event of imported Security Hub findings has its detail.findings queued, each
 //     one a record; any other event is skipped and counted (event, eventbridge.go);
+//   - an OCSF record is queued too: decodeRecord maps it (ocsfrecord.go), or refuses its class;
 //   - anything else is decoded as a finding, which fails naming what is missing.
 //
-// A file holds records of one kind (oneKind): ASFF findings, in pages, arrays or lines, or
-// EventBridge events, in lines, concatenated or in an array. A new kind of record adds its case
-// to classify and here.
+// A file holds records of one kind (oneKind): ASFF findings, in pages, arrays or lines, OCSF
+// records, in the same shapes, or EventBridge events, in lines, concatenated or in an array. A
+// new kind of record adds its case to classify and here.
 func (d *decoder) dispatch(b []byte, start int64) error {
 	if b[0] != '{' {
 		return d.record(b, start) // refused there, naming what it is
@@ -90,14 +98,15 @@ func (d *decoder) dispatch(b []byte, start int64) error {
 // classify tells what the object b, framed at input offset start, is. Its first key usually
 // decides, at the cost of one key: exported findings start with an ASFF attribute. Otherwise the
 // top-level keys are walked: any ASFF attribute makes a finding (as in object), "source" and
-// "detail-type" make an EventBridge event, and anything else is taken for a finding. An object
+// "detail-type" make an EventBridge event, else "class_uid" an OCSF record, and anything else is
+// taken for a finding. An object
 // that is not valid JSON as far as the walk goes is kindMalformed.
 func classify(b []byte, start int64) (recordKind, eventParts) {
 	if firstKeyIsASFF(b) {
 		return kindFinding, eventParts{}
 	}
 	var ev eventParts
-	asff := false
+	asff, ocsf := false, false
 	err := members(b, start, func(key string, v []byte, at int64) (bool, error) {
 		switch key {
 		case "detail":
@@ -114,6 +123,8 @@ func classify(b []byte, start int64) (recordKind, eventParts) {
 			ev.source, ev.sourceAt = v, at
 		case "detail-type":
 			ev.detailType, ev.detailTypeAt = v, at
+		case "class_uid":
+			ocsf = true
 		default:
 			if asffKeys[key] {
 				asff = true
@@ -127,10 +138,14 @@ func classify(b []byte, start int64) (recordKind, eventParts) {
 	switch {
 	case err != nil:
 		return kindMalformed, eventParts{}
-	case asff || ev.source == nil || ev.detailType == nil:
+	case asff:
 		return kindFinding, eventParts{}
+	case ev.source != nil && ev.detailType != nil:
+		return kindEvent, ev
+	case ocsf:
+		return kindOCSF, eventParts{}
 	}
-	return kindEvent, ev
+	return kindFinding, eventParts{}
 }
 
 // firstKeyIsASFF reports whether the first key of the object b is an ASFF attribute, spelled

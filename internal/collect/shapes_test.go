@@ -128,6 +128,10 @@ func TestDecodeSkipsOtherEvents(t *testing.T) {
 func TestDecodeRefusesMixedKinds(t *testing.T) {
 	f1, f2 := findingJSON(t, "f1"), findingJSON(t, "f2")
 	e2 := imported("e2", f2)
+	ocsfLine := `{"activity_id": 2, "category_uid": 2, "class_uid": 2003, "type_uid": 200302, "severity": "High", "severity_id": 4, "status": "New", "status_id": 1, "time": 1727870485000,` +
+		` "cloud": {"account": {"uid": "123456789012"}, "provider": "AWS", "region": "eu-west-1"}, "compliance": {"control": "EC2.19", "status": "Fail", "status_id": 3, "standards": ["standards/nist-800-53/v/5.0.0"]},` +
+		` "finding_info": {"uid": "arn:aws:securityhub:eu-west-1:123456789012:security-control/EC2.19/finding/1", "title": "t"},` +
+		` "metadata": {"product": {"name": "Security Hub", "uid": "arn:aws:securityhub:eu-west-1::productv2/aws/securityhub", "vendor_name": "AWS"}, "version": "1.6.0"}, "resources": []}`
 	gd := event("g", "aws.guardduty", "GuardDuty Finding", false)
 	tests := []struct {
 		name, input string
@@ -137,6 +141,8 @@ func TestDecodeRefusesMixedKinds(t *testing.T) {
 		{"event then finding line", e2 + "\n" + f1, fmt.Sprintf("import findings.json: an ASFF finding at byte %d in a file of EventBridge events (the first at byte 0)", len(e2)+1)},
 		{"array of a finding and an event", "[" + f1 + "," + e2 + "]", fmt.Sprintf("import findings.json: an EventBridge event at byte %d in a file of ASFF findings (the first at byte 1)", len(f1)+2)},
 		{"finding then a skipped event", f1 + gd, fmt.Sprintf("import findings.json: an EventBridge event at byte %d in a file of ASFF findings (the first at byte 0)", len(f1))},
+		{"OCSF then ASFF", ocsfLine + "\n" + f1, fmt.Sprintf("import findings.json: an ASFF finding at byte %d in a file of OCSF records (the first at byte 0)", len(ocsfLine)+1)},
+		{"an event in OCSF lines", ocsfLine + "\n" + e2, fmt.Sprintf("import findings.json: an EventBridge event at byte %d in a file of OCSF records (the first at byte 0)", len(ocsfLine)+1)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
