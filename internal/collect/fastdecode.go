@@ -7,11 +7,11 @@ import (
 
 // decodeFast fills r, which must be zero, from b, one framed JSON object, exactly as
 // json.Unmarshal(b, r) would, and reports whether it could. It handles the shape real exports
-// have: every attribute rawFinding decodes has the JSON type of its field, keys and decoded
-// strings have no escapes, no key is repeated. On anything else (a syntax error, a wrong type, a
-// null, an escape, a key that only case-folds to a field name, nesting deeper than
-// maxFastDepth) it gives up and returns false, leaving r in any state: the caller then zeroes r
-// and runs json.Unmarshal, which decodes it or finds the error to report. So the fast path never
+// have: every attribute rawFinding decodes has the JSON type of its field, keys have no escapes,
+// no key is repeated. On anything else (a syntax error, a wrong type, a null, an escaped key, an
+// escape it leaves to encoding/json (fastparser.go), a key that only case-folds to a field name,
+// nesting deeper than maxFastDepth) it gives up and returns false, leaving r in any state: the
+// caller then zeroes r and runs json.Unmarshal, which decodes it or finds the error to report. So the fast path never
 // has to reproduce encoding/json's error messages, only its results, and TestDecodeFastMatchesJSON
 // and FuzzDecodeFast hold it to them.
 //

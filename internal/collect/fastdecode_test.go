@@ -73,16 +73,27 @@ func fastDecodeSamples(t testing.TB) (common, variants [][]byte) {
 		{`"Id":`, `"ID":`},             // case-folded key
 		{`"Id":`, `"\u0049d":`},        // escaped key
 		{`"Severity":`, `"ſeverity":`}, // folds to Severity (U+017F)
-		{`"Severity":`, `"Severity":{"Label":"LOW"},"Severity":`}, // repeated: merged by json
-		{`"Id":`, `"Id":"dup","Id":`},                             // repeated string
-		{`"Id":`, `"Id":null,"X":`},                               // null
-		{`"Title":"`, `"Title":"caf\u00e9 \"q\" `},                // escapes in a decoded string
-		{`"Title":"`, `"Title":"café ☃ `},                         // UTF-8
-		{`"Title":"`, "\"Title\":\"bad \xff utf8 "},               // invalid UTF-8
-		{`"Title":"`, "\"Title\":\"ctl \x01 "},                    // control character
-		{`"Types":[`, `"Types":[null,`},                           // null element
-		{`"Types":[`, `"Types":[],"T":[`},                         // empty array
-		{`"Resources":[`, `"Resources":[],"R":[`},                 // empty array
+		{`"Severity":`, `"Severity":{"Label":"LOW"},"Severity":`},      // repeated: merged by json
+		{`"Id":`, `"Id":"dup","Id":`},                                  // repeated string
+		{`"Id":`, `"Id":null,"X":`},                                    // null
+		{`"Title":"`, `"Title":"caf\u00e9 \"q\" `},                     // escapes in a decoded string
+		{`"Title":"`, `"Title":"\"\\\/\b\f\n\r\t\u0000\u00FF\u2603 ☃`}, // every escape
+		{`"Title":"`, `"Title":"pair \ud83d\ude00 `},                   // a surrogate pair
+		{`"Title":"`, `"Title":"lone \ud83d `},                         // a lone surrogate
+		{`"Title":"`, `"Title":"bad \u12G4 `},                          // a bad \u escape
+		{`"Title":"`, `"Title":"quote \' `},                            // not a JSON escape
+		{`"Title":"`, "\"Title\":\"esc \\\" bad \xff utf8 "},           // an escape and invalid UTF-8
+		{`"Title":"`, "\"Title\":\"esc \\\" ctl \x01 "},                // an escape and a control character
+		{`"Types":[`, `"Types":["a\\b",`},                              // an escape in an array
+		{`"Id":`, `"UserDefinedFields":{"k":"v \"1\""},"Id":`},         // an escape in a map value
+		{`"Id":`, `"UserDefinedFields":{"k\n":"v"},"Id":`},             // an escaped map key
+		{`"Normalized":40`, `"Normalized":"4\u0030"`},                  // an escaped number string
+		{`"Title":"`, `"Title":"café ☃ `},                              // UTF-8
+		{`"Title":"`, "\"Title\":\"bad \xff utf8 "},                    // invalid UTF-8
+		{`"Title":"`, "\"Title\":\"ctl \x01 "},                         // control character
+		{`"Types":[`, `"Types":[null,`},                                // null element
+		{`"Types":[`, `"Types":[],"T":[`},                              // empty array
+		{`"Resources":[`, `"Resources":[],"R":[`},                      // empty array
 		{`"Resources":[{`, `"Resources":[{"Details":{"A":[1,2.5e-3,-0,true,false,null,{"b":"\/\n\u1234"}]},`},
 		{`"Resources":[{`, `"Resources":[{"Details":{"A":[01]},`}, // invalid number
 		{`"Resources":[{`, `"Resources":[{"Details":{"A":"\x"},`}, // invalid escape
@@ -132,6 +143,25 @@ func TestDecodeFastMatchesJSON(t *testing.T) {
 	for _, b := range common {
 		if !checkFastDecode(t, b) && !bytes.Contains(b, []byte(`\`)) && !bytes.Contains(b, []byte(`null`)) {
 			t.Errorf("decodeFast refused a sample without escapes or nulls:\n%s", b)
+		}
+	}
+}
+
+// TestDecodeFastEscapes: escapes in the strings it decodes stay on the fast path (encoding/json
+// costs several times as much), and decode as encoding/json decodes them.
+func TestDecodeFastEscapes(t *testing.T) {
+	base := findingJSON(t, "arn:aws:securityhub:us-east-1:111122223333:security-control/S3.5/finding/x")
+	for _, v := range []struct{ old, new string }{
+		{`"Title":"`, `"Title":"IAM policies should not allow full \"*\" administrative privileges `},
+		{`"Title":"`, `"Title":"\"\\\/\b\f\n\r\t\u0000\u00e9\u2603 ☃`},
+		{`"Types":[`, `"Types":["a\\b",`},
+		{`"Id":`, `"UserDefinedFields":{"k":"v \"1\""},"Id":`},
+		{`"Id":`, `"Note":{"Text":"line\nline","UpdatedBy":"u"},"Id":`},
+		{`"Normalized":40`, `"Normalized":"4\u0030"`},
+	} {
+		b := []byte(strings.Replace(base, v.old, v.new, 1))
+		if !checkFastDecode(t, b) {
+			t.Errorf("decodeFast refused %s", v.new)
 		}
 	}
 }

@@ -629,3 +629,40 @@ func TestWritableStoreRowGroups(t *testing.T) {
 		t.Errorf("the database is not at %s: %v", path, err)
 	}
 }
+
+// TestSnapshotWriterGivesBackDuckDBThreads: the writer runs DuckDB on one thread (oneThread), a
+// setting of the whole instance, so it must give the threads back however it ends.
+func TestSnapshotWriterGivesBackDuckDBThreads(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	threads := func() int { return count(t, s, `SELECT current_setting('threads')::INTEGER`) }
+	if _, err := s.DB().ExecContext(ctx, `SET threads = 3`); err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.BeginSnapshot(ctx, model.SnapshotMeta{TakenAt: t0, Source: "test", Organization: "org"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := threads(); got != 1 {
+		t.Errorf("while writing: %d threads, want 1", got)
+	}
+	if err := w.AddFinding(finding("a", "111111111111", "FAILED")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := threads(); got != 3 {
+		t.Errorf("after Commit: %d threads, want 3", got)
+	}
+	w, err = s.BeginSnapshot(ctx, model.SnapshotMeta{TakenAt: t0.Add(time.Hour), Source: "test", Organization: "org"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if got := threads(); got != 3 {
+		t.Errorf("after Rollback: %d threads, want 3", got)
+	}
+}

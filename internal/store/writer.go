@@ -44,6 +44,7 @@ type SnapshotWriter struct {
 	retired  map[retiredKey]int64
 	n        int64
 	done     bool
+	threads  int64 // DuckDB's threads setting before BeginSnapshot, restored when the writer ends
 }
 
 // The columns of a finding version and of a finding state, as the merge hashes and stores them.
@@ -75,8 +76,11 @@ func (s *Store) BeginSnapshot(ctx context.Context, meta model.SnapshotMeta, stds
 		return nil, err
 	}
 	w := &SnapshotWriter{store: s, conn: conn, meta: meta, stds: stds, ctls: ctls}
+	if err := w.oneThread(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("snapshot: threads: %w", err), conn.Close())
+	}
 	if _, err := conn.ExecContext(ctx, stagingDDL()); err != nil {
-		return nil, errors.Join(fmt.Errorf("snapshot: staging tables: %w", err), conn.Close())
+		return nil, errors.Join(fmt.Errorf("snapshot: staging tables: %w", err), w.restoreThreads(), conn.Close())
 	}
 	err = conn.Raw(func(dc any) error {
 		var errs [3]error
@@ -86,9 +90,49 @@ func (s *Store) BeginSnapshot(ctx context.Context, meta model.SnapshotMeta, stds
 		return errors.Join(errs[:]...)
 	})
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("snapshot: appender: %w", err), w.closeAppenders(), conn.Close())
+		return nil, errors.Join(fmt.Errorf("snapshot: appender: %w", err), w.closeAppenders(), w.restoreThreads(), conn.Close())
 	}
 	return w, nil
+}
+
+// oneThread runs DuckDB on one thread while the snapshot is written, and parallelStep gives a
+// statement of the merge the threads it had. With more than one, the thread that runs a statement
+// busy-waits whenever the other threads hold all of its tasks (duckdb/duckdb#22178): it does no
+// work and burns a core doing it. And an INSERT that keeps its rows in order (ours must, for the
+// same snapshot to give the same bytes) builds row groups on each thread and then merges them.
+// On one thread the merge of 200,000 findings took 2.1 s of CPU instead of 3.5 s, and its wall
+// time did not grow (one run each on a loaded machine): the merge is mostly these inserts. Only
+// the keying, a scan that hashes every row, gains from a second core (see parallelStep). The
+// appender's staging is single-threaded either way. DuckDB's threads setting is the instance's,
+// so it is restored when the writer ends.
+func (w *SnapshotWriter) oneThread(ctx context.Context) error {
+	if err := w.conn.QueryRowContext(ctx, `SELECT current_setting('threads')`).Scan(&w.threads); err != nil {
+		return err
+	}
+	_, err := w.conn.ExecContext(ctx, `SET threads = 1`)
+	return err
+}
+
+// parallelStep runs query, on DuckDB's threads if parallel, else on one.
+func (w *SnapshotWriter) parallelStep(ctx context.Context, parallel bool, query string) error {
+	if parallel && w.threads > 1 {
+		if err := w.restoreThreads(); err != nil {
+			return err
+		}
+		// Failing to go back to one thread would change the time taken, not any result.
+		defer func() { _, _ = w.conn.ExecContext(context.Background(), `SET threads = 1`) }()
+	}
+	_, err := w.conn.ExecContext(ctx, query)
+	return err
+}
+
+// restoreThreads gives DuckDB back the threads it had before BeginSnapshot.
+func (w *SnapshotWriter) restoreThreads() error {
+	if w.threads < 1 {
+		return nil
+	}
+	_, err := w.conn.ExecContext(context.Background(), fmt.Sprintf(`SET threads = %d`, w.threads))
+	return err
 }
 
 // closeAppenders flushes what the appenders hold into the staging tables and closes them.
@@ -201,7 +245,7 @@ func (w *SnapshotWriter) Rollback() error {
 	w.done = true
 	errs := []error{w.closeAppenders()}
 	_, err := w.conn.ExecContext(context.Background(), dropStaging)
-	errs = append(errs, err, w.conn.Close())
+	errs = append(errs, err, w.restoreThreads(), w.conn.Close())
 	return errors.Join(errs...)
 }
 
@@ -223,6 +267,7 @@ func (w *SnapshotWriter) Commit(ctx context.Context) (model.Snapshot, error) {
 	// "nothing stored" about a stored snapshot), and a cancellation arriving now changes nothing.
 	// The staging table is temporary and goes with the connection anyway.
 	_, _ = w.conn.ExecContext(context.WithoutCancel(ctx), dropStaging)
+	_ = w.restoreThreads()
 	_ = w.conn.Close()
 	return snap, nil
 }
@@ -252,7 +297,10 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap model.Snapshot, err er
 	if err := c.QueryRowContext(ctx, `SELECT coalesce(max(fkey), 0) FROM findings`).Scan(&maxFkey); err != nil {
 		return snap, err
 	}
-	steps := []struct{ name, sql string }{
+	steps := []struct {
+		name, sql string
+		parallel  bool // run on DuckDB's threads rather than one (see oneThread)
+	}{
 		// One narrow row per staged finding: ord to reach the staged columns, its identity key,
 		// the hashes that tell a new version or a new state, and its version's key: the stored
 		// version with that identity and those attributes, or a new one keyed maxFkey + ord
@@ -265,36 +313,36 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap model.Snapshot, err er
 			        hash(`+strings.Join(attrColumns, ", ")+`) AS attrs_hash,
 			        hash(`+strings.Join(stateColumns, ", ")+`) AS state_hash
 			      FROM `+staged(slices.Concat([]string{"product_arn", "finding_id", "updated_at"}, attrColumns, stateColumns)...)+`) h
-			LEFT JOIN findings f ON f.id_key = h.id_key AND f.attrs_hash = h.attrs_hash`, maxFkey)},
+			LEFT JOIN findings f ON f.id_key = h.id_key AND f.attrs_hash = h.attrs_hash`, maxFkey), true},
 		// A finding given twice keeps one copy. Duplicates are rare, so only their rows are ranked:
 		// ranking every row, and numbering the new versions with a window, held all the rows at
 		// once; a 1,000,000-finding import peaked at 430 MB of RSS that way, at 388 MB this way.
 		{"dedupe", `DELETE FROM k WHERE ord IN (
 			SELECT ord FROM k WHERE id_key IN (SELECT id_key FROM k GROUP BY id_key HAVING count(*) > 1)
-			QUALIFY row_number() OVER (PARTITION BY id_key ORDER BY updated_at DESC NULLS LAST, ord DESC) > 1)`},
+			QUALIFY row_number() OVER (PARTITION BY id_key ORDER BY updated_at DESC NULLS LAST, ord DESC) > 1)`, false},
 		// Close every current state the new snapshot does not repeat: the finding changed state,
 		// became another version, or was not seen.
 		{"close states", fmt.Sprintf(`UPDATE finding_states s SET valid_to = %d
 			WHERE s.valid_to IS NULL
-			  AND NOT EXISTS (SELECT 1 FROM k WHERE k.fkey = s.fkey AND k.state_hash = s.state_hash)`, id)},
+			  AND NOT EXISTS (SELECT 1 FROM k WHERE k.fkey = s.fkey AND k.state_hash = s.state_hash)`, id), false},
 		{"open states", fmt.Sprintf(`INSERT INTO finding_states
 			SELECT k.fkey, %d, NULL, k.state_hash, s.updated_at, s.severity_label, s.severity_normalized,
 			       s.compliance_status, s.workflow_status, s.record_state, s.note_text,
 			       s.note_updated_by, s.note_updated_at, s.user_defined_fields
 			FROM k JOIN `+staged(slices.Concat([]string{"updated_at"}, stateColumns)...)+` s USING (ord)
-			ANTI JOIN (SELECT fkey FROM finding_states WHERE valid_to IS NULL) o ON o.fkey = k.fkey`, id)},
+			ANTI JOIN (SELECT fkey FROM finding_states WHERE valid_to IS NULL) o ON o.fkey = k.fkey`, id), false},
 		{"new versions", `INSERT INTO findings
 			SELECT k.fkey, k.id_key, s.finding_id, s.product_arn, k.attrs_hash, s.product_name, s.company_name,
 			       s.generator_id, s.account_id, s.region, s.type, s.title, s.resource_type,
 			       s.resource_id, s.control_id, s.standards, s.first_observed_at, s.created_at
 			FROM k JOIN ` + staged(slices.Concat([]string{"finding_id", "product_arn"}, attrColumns)...) + ` s USING (ord)
-			WHERE k.new`},
+			WHERE k.new`, false},
 	}
 	for _, st := range steps {
 		if err := ctx.Err(); err != nil {
 			return snap, err
 		}
-		if _, err := c.ExecContext(ctx, st.sql); err != nil {
+		if err := w.parallelStep(ctx, st.parallel, st.sql); err != nil {
 			return snap, fmt.Errorf("snapshot: %s: %w", st.name, err)
 		}
 	}
