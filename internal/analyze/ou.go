@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"maps"
 	"slices"
 	"strings"
 
@@ -15,30 +16,11 @@ import (
 // an OU's trend is that of the accounts it holds today, so it reads the same whether or not older
 // snapshots recorded OUs. Accounts with no OU are in no OU.
 
-// Top failed controls and weakest accounts listed per OU, and the most trend points.
+// Top failed controls and weakest accounts listed per OU.
 const (
 	ouTopControls     = 5
 	ouWeakestAccounts = 3
-	ouTrendPoints     = 14
 )
-
-// trendPoints thins the window to at most ouTrendPoints snapshots, evenly spaced back from the
-// report's snapshot, the window's first kept: the OU series needs the findings of every point
-// (there are no stored per-OU tallies, since OU membership is the report's), and over 90 daily
-// snapshots of the 50-account demo that took 20 s where 14 points (about weekly) take a sixth.
-func trendPoints(win []windowSnap) []windowSnap {
-	if len(win) <= ouTrendPoints {
-		return win
-	}
-	step := (len(win) - 1 + ouTrendPoints - 2) / (ouTrendPoints - 1)
-	var out []windowSnap
-	for i := len(win) - 1; i > 0; i -= step {
-		out = append(out, win[i])
-	}
-	out = append(out, win[0])
-	slices.Reverse(out)
-	return out
-}
 
 // rankSQL and unrankSQL map a status to its precedence under AWS's rule and back: a control's
 // status over several accounts is the highest of theirs (failing in one fails it), the same as
@@ -51,18 +33,37 @@ func unrankSQL(col string) string {
 	return `CASE ` + col + ` WHEN 3 THEN 'FAILED' WHEN 2 THEN 'UNKNOWN' WHEN 1 THEN 'PASSED' ELSE 'NO_DATA' END`
 }
 
-// ouTalliesSQL counts control statuses per snapshot of scope_snaps and OU path of temp table
-// ou_members(account_id, path), as rows (sid, standard_id, path, status, status_all, n): per
-// standard with byStandard, else each control once across standards (standard_id ”). One pass
-// over the window's findings gives every OU's series: per account first, then per OU.
-func ouTalliesSQL(byStandard bool) string {
+// accountControlsSQL gives each account's status of each control per snapshot of scope_snaps, as
+// rows (sid, account_id, [standard_id,] control_id, r, ra) of rankSQL's ranks without and with
+// suppressed findings: per standard with byStandard, else each control once across standards.
+// Summarize stores the latter at commit (snapshot_account_controls).
+func accountControlsSQL(byStandard bool) string {
+	std := ""
+	if byStandard {
+		std = "standard_id, "
+	}
+	return `WITH cf AS (` + controlFindingsSQL + `)
+SELECT sid, account_id, ` + std + `control_id, ` + rankSQL("status") + ` AS r, ` + rankSQL("status_all") + ` AS ra
+FROM (SELECT sid, account_id, ` + std + `control_id, ` + statusSQL + ` FROM cf GROUP BY ALL)`
+}
+
+// storedAccountControlsSQL reads the rows of accountControlsSQL(false) that Summarize stored for
+// the snapshots of scope_snaps.
+const storedAccountControlsSQL = `SELECT snapshot_id AS sid, account_id, control_id, status AS r, status_all AS ra
+FROM snapshot_account_controls SEMI JOIN scope_snaps s ON s.sid = snapshot_id`
+
+// ouTalliesSQL counts control statuses per snapshot and OU path of temp table
+// ou_members(account_id, path), as rows (sid, standard_id, path, status, status_all, n), from
+// the per-account statuses of query accounts (accountControlsSQL's rows, or the stored ones): per
+// standard with byStandard, else each control once across standards (an empty standard_id). An
+// OU's status of a control is the highest of its accounts', so no OU reads the findings again.
+func ouTalliesSQL(accounts string, byStandard bool) string {
 	std, stdCol := "", "''"
 	if byStandard {
 		std, stdCol = "standard_id, ", "standard_id"
 	}
-	return `WITH cf AS (` + controlFindingsSQL + `),
-pa AS (SELECT sid, account_id, ` + std + `control_id, ` + statusSQL + ` FROM cf GROUP BY ALL),
-po AS (SELECT pa.sid, m.path, ` + std + `pa.control_id, max(` + rankSQL("status") + `) AS r, max(` + rankSQL("status_all") + `) AS ra
+	return `WITH pa AS (` + accounts + `),
+po AS (SELECT pa.sid, m.path, ` + std + `pa.control_id, max(r) AS r, max(ra) AS ra
        FROM pa JOIN ou_members m USING (account_id) GROUP BY ALL)
 SELECT sid, ` + stdCol + ` AS standard_id, path, ` + unrankSQL("r") + `, ` + unrankSQL("ra") + `, count(*)
 FROM po GROUP BY ALL`
@@ -103,24 +104,36 @@ func (a *analyzer) organizationalUnits(ctx context.Context, r *report.Report) er
 	if err != nil {
 		return err
 	}
-	win = trendPoints(win)
 	sids := make([]int64, len(win))
 	for i, w := range win {
 		sids[i] = w.id
 	}
-	// The keys of the tallies: account holds the OU path.
-	var unique, byStd tallies
-	failed := map[string]map[string]int{} // path -> control -> failed accounts
-	err = a.withOUScope(ctx, sids, members, func(conn *sql.Conn) error {
-		unique = tallies{scored: map[scoreKey]*counts{}, all: map[scoreKey]*counts{}}
-		return unique.query(ctx, conn, ouTalliesSQL(false))
-	})
+	// The keys of the tallies: account holds the OU path. Every snapshot of the window is a point
+	// of the trend: those summarized at commit combine their stored account statuses, the others
+	// (stored before migration 009) are computed from the history.
+	stored, missing, err := a.summarized(ctx, sids, true)
 	if err != nil {
 		return err
 	}
+	unique := tallies{scored: map[scoreKey]*counts{}, all: map[scoreKey]*counts{}}
+	for _, part := range []struct {
+		sids     []int64
+		accounts string
+	}{{slices.Collect(maps.Keys(stored)), storedAccountControlsSQL}, {missing, accountControlsSQL(false)}} {
+		if len(part.sids) == 0 {
+			continue
+		}
+		err = a.withOUScope(ctx, part.sids, members, func(conn *sql.Conn) error {
+			return unique.query(ctx, conn, ouTalliesSQL(part.accounts, false))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	byStd := tallies{scored: map[scoreKey]*counts{}, all: map[scoreKey]*counts{}}
+	failed := map[string]map[string]int{} // path -> control -> failed accounts
 	err = a.withOUScope(ctx, []int64{a.snap.ID}, members, func(conn *sql.Conn) error {
-		byStd = tallies{scored: map[scoreKey]*counts{}, all: map[scoreKey]*counts{}}
-		if err := byStd.query(ctx, conn, ouTalliesSQL(true)); err != nil {
+		if err := byStd.query(ctx, conn, ouTalliesSQL(accountControlsSQL(true), true)); err != nil {
 			return err
 		}
 		rows, err := conn.QueryContext(ctx, ouFailedSQL)

@@ -221,7 +221,7 @@ func (a *analyzer) riskSeries(ctx context.Context, win []windowSnap) ([]report.P
 		}
 		return rows.Err()
 	}
-	_, missing, err := a.summarized(ctx, sids)
+	_, missing, err := a.summarized(ctx, sids, false)
 	if err != nil {
 		return nil, err
 	}

@@ -3,15 +3,18 @@ package analyze
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // Summarize stores a snapshot's organization-wide control-status tallies per standard and its
 // risk counts, so that the progress section reads one row per snapshot instead of rebuilding
-// every snapshot of its window from the history. It is store.Options.OnCommit: it runs inside the
-// snapshot's commit transaction, on the writer's connection, with the same SQL the report uses
-// when a snapshot has no summary.
+// every snapshot of its window from the history, and each account's status of each control, from
+// which the OU trends combine any OU's. It is store.Options.OnCommit: it runs inside the
+// snapshot's commit transaction, on the writer's connection, with the SQL the report uses when a
+// snapshot has no summary (the summary tallies excepted, below).
 func Summarize(ctx context.Context, conn *sql.Conn, id int64) error {
 	stmts := []string{
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE scope_snaps AS SELECT %d::BIGINT AS sid`, id),
@@ -22,14 +25,71 @@ SELECT sid, standard_id,
        coalesce(sum(n) FILTER (WHERE status_all = 'PASSED'), 0), coalesce(sum(n) FILTER (WHERE status_all = 'FAILED'), 0),
        coalesce(sum(n) FILTER (WHERE status_all = 'UNKNOWN'), 0), coalesce(sum(n) FILTER (WHERE status_all = 'NO_DATA'), 0)
 FROM (` + talliesSQL(false) + `) GROUP BY ALL`,
-		`INSERT INTO snapshot_summary_tallies ` + summaryTalliesSQL,
 		`INSERT INTO snapshot_risk ` + riskSQL,
-		fmt.Sprintf(`INSERT INTO snapshot_summarized VALUES (%d)`, id),
+		`INSERT INTO snapshot_account_controls ` + accountControlsSQL(false),
+		// The organization's summary tallies from the account statuses just stored, as an OU's
+		// are: a control's status across accounts is the highest of theirs. Reading the findings
+		// again for them (summaryTalliesSQL, as a report does for a snapshot without a summary)
+		// took about as long as the account statuses, doubling what these add to a commit.
+		`INSERT INTO snapshot_summary_tallies
+SELECT ` + fmt.Sprint(id) + `,
+       count(*) FILTER (WHERE ` + unrankSQL("r") + ` = 'PASSED'), count(*) FILTER (WHERE ` + unrankSQL("r") + ` = 'FAILED'),
+       count(*) FILTER (WHERE ` + unrankSQL("r") + ` = 'UNKNOWN'),
+       count(*) FILTER (WHERE ` + unrankSQL("ra") + ` = 'PASSED'), count(*) FILTER (WHERE ` + unrankSQL("ra") + ` = 'FAILED'),
+       count(*) FILTER (WHERE ` + unrankSQL("ra") + ` = 'UNKNOWN')
+FROM (SELECT control_id, max(status) AS r, max(status_all) AS ra FROM snapshot_account_controls
+      WHERE snapshot_id = ` + fmt.Sprint(id) + ` GROUP BY ALL)`,
+		fmt.Sprintf(`INSERT INTO snapshot_summarized (snapshot_id, account_controls) VALUES (%d, true)`, id),
 		`DROP TABLE temp.scope_snaps`,
 	}
 	for _, q := range stmts {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return err
+		}
+	}
+	return backfillAccountControls(ctx, conn)
+}
+
+// Snapshots summarized before migration 009 have no account control statuses, and a report
+// computes them from the history for every OU trend point: over a 90-day window of the
+// 50-account demo that is most of a minute on 2 busy cores, in every report until those snapshots
+// leave the window. So each commit stores them for up to backfillMax of those snapshots, newest
+// (most likely in a report's window) first, backfillBatch at a time to bound the query's memory:
+// an upgraded store's first collection pays once what its reports would have paid every time.
+const (
+	backfillMax   = 100
+	backfillBatch = 10
+)
+
+func backfillAccountControls(ctx context.Context, conn *sql.Conn) error {
+	rows, err := conn.QueryContext(ctx, fmt.Sprintf(`SELECT snapshot_id FROM snapshot_summarized
+		WHERE NOT coalesce(account_controls, false) ORDER BY snapshot_id DESC LIMIT %d`, backfillMax))
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for batch := range slices.Chunk(ids, backfillBatch) {
+		list := idList(batch)
+		for _, q := range []string{
+			`CREATE OR REPLACE TEMP TABLE scope_snaps AS SELECT unnest([` + list + `])::BIGINT AS sid`,
+			`INSERT INTO snapshot_account_controls ` + accountControlsSQL(false),
+			`UPDATE snapshot_summarized SET account_controls = true WHERE snapshot_id IN (` + list + `)`,
+			`DROP TABLE temp.scope_snaps`,
+		} {
+			if _, err := conn.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("store account control statuses of snapshots %s: %w", list, err)
+			}
 		}
 	}
 	return nil
@@ -43,10 +103,12 @@ func idList(sids []int64) string {
 	return strings.Join(ids, ",")
 }
 
-// summarized splits sids into those with stored summaries and the rest.
-func (a *analyzer) summarized(ctx context.Context, sids []int64) (map[int64]bool, []int64, error) {
+// summarized splits sids into those with stored summaries and the rest; with accountControls,
+// summaries that include the accounts' control statuses (migration 009 on).
+func (a *analyzer) summarized(ctx context.Context, sids []int64, accountControls bool) (map[int64]bool, []int64, error) {
 	have := map[int64]bool{}
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT snapshot_id FROM snapshot_summarized WHERE snapshot_id IN (`+idList(sids)+`)`)
+	rows, err := a.st.DB().QueryContext(ctx, `SELECT snapshot_id FROM snapshot_summarized WHERE snapshot_id IN (`+idList(sids)+`)
+		AND (account_controls OR NOT $1)`, accountControls)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -69,7 +131,7 @@ func (a *analyzer) summarized(ctx context.Context, sids []int64) (map[int64]bool
 
 // storedTallies fills t from the stored summaries and returns the snapshots that have none.
 func (a *analyzer) storedTallies(ctx context.Context, sids []int64, t tallies) ([]int64, error) {
-	have, missing, err := a.summarized(ctx, sids)
+	have, missing, err := a.summarized(ctx, sids, false)
 	if err != nil || len(have) == 0 {
 		return missing, err
 	}

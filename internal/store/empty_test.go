@@ -30,6 +30,23 @@ func TestEmptyMark(t *testing.T) {
 // TestEmptyMigrationMarksOldSnapshots builds a database of schema version 2 holding two
 // snapshots, one without findings, and opens it: the migration adds the mark to both rows.
 func TestEmptyMigrationMarksOldSnapshots(t *testing.T) {
+	ctx := context.Background()
+	s := openFromVersion(t, 2, `INSERT INTO snapshots VALUES
+		(1, '2025-02-01 06:00:00', 'aws', 'org', '', 'complete', 12, 1, 1, '2025-02-01 06:00:00'),
+		(2, '2025-02-02 06:00:00', 'aws', 'org', '', 'complete', 0, 1, 1, '2025-02-02 06:00:00')`)
+	snaps, err := s.Snapshots(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snaps) != 2 || snaps[0].Empty || !snaps[1].Empty {
+		t.Errorf("after the migration: %+v", snaps)
+	}
+}
+
+// openFromVersion builds a database of the given schema version, runs the statements on it and
+// opens it with Open, which migrates it to the newest version.
+func openFromVersion(t *testing.T, version int, stmts ...string) *Store {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "r.duckdb")
 	ctx := context.Background()
 	db, err := sql.Open("duckdb", path)
@@ -40,16 +57,13 @@ func TestEmptyMigrationMarksOldSnapshots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stmts := []string{`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`}
+	all := []string{`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`}
 	for _, m := range ms {
-		if m.version <= 2 {
-			stmts = append(stmts, m.sql, fmt.Sprintf(`INSERT INTO schema_migrations VALUES (%d, '%s', now())`, m.version, m.name))
+		if m.version <= version {
+			all = append(all, m.sql, fmt.Sprintf(`INSERT INTO schema_migrations VALUES (%d, '%s', now())`, m.version, m.name))
 		}
 	}
-	stmts = append(stmts, `INSERT INTO snapshots VALUES
-		(1, '2025-02-01 06:00:00', 'aws', 'org', '', 'complete', 12, 1, 1, '2025-02-01 06:00:00'),
-		(2, '2025-02-02 06:00:00', 'aws', 'org', '', 'complete', 0, 1, 1, '2025-02-02 06:00:00')`)
-	for _, q := range stmts {
+	for _, q := range append(all, stmts...) {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -61,12 +75,28 @@ func TestEmptyMigrationMarksOldSnapshots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	snaps, err := s.Snapshots(ctx)
-	if err != nil {
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+// TestAccountControlsMigrationMarksOldSummaries: a snapshot summarized before version 9 is marked
+// as having no account control statuses (false, not NULL), so that reports compute them from the
+// history and the next commit stores them.
+func TestAccountControlsMigrationMarksOldSummaries(t *testing.T) {
+	s := openFromVersion(t, 8, `INSERT INTO snapshot_summarized VALUES (1), (2)`)
+	var n, marked int
+	if err := s.DB().QueryRow(`SELECT count(*), count(*) FILTER (WHERE account_controls IS DISTINCT FROM false)
+		FROM snapshot_summarized`).Scan(&n, &marked); err != nil {
 		t.Fatal(err)
 	}
-	if len(snaps) != 2 || snaps[0].Empty || !snaps[1].Empty {
-		t.Errorf("after the migration: %+v", snaps)
+	if n != 2 || marked != 0 {
+		t.Errorf("%d summarized snapshots, %d of them not marked false", n, marked)
+	}
+	if err := s.DB().QueryRow(`SELECT count(*) FROM snapshot_account_controls`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("snapshot_account_controls: %d rows (%v), want an empty table", n, err)
 	}
 }
