@@ -21,7 +21,7 @@ type windowSnap struct {
 // snapshot), oldest first, the report's snapshot last.
 func (a *analyzer) window(ctx context.Context) ([]windowSnap, error) {
 	from := a.snap.TakenAt.Add(-time.Duration(a.opt.WindowDays) * 24 * time.Hour)
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT id, taken_at, status = 'partial' FROM snapshots
+	rows, err := a.db().QueryContext(ctx, `SELECT id, taken_at, status = 'partial' FROM snapshots
 		WHERE taken_at > $1 AND taken_at <= $2 AND id <> $3 ORDER BY taken_at, id`,
 		from.UTC(), a.snap.TakenAt.UTC(), a.snap.ID)
 	if err != nil {
@@ -36,7 +36,14 @@ func (a *analyzer) window(ctx context.Context) ([]windowSnap, error) {
 		}
 		out = append(out, w)
 	}
-	return append(out, windowSnap{a.snap.ID, a.snap.TakenAt, a.snap.Status == "partial"}), rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out = append(out, windowSnap{a.snap.ID, a.snap.TakenAt, a.snap.Status == "partial"})
+	if a.scoped != nil {
+		return out, a.scopeWindow(ctx, out)
+	}
+	return out, nil
 }
 
 func (a *analyzer) progress(ctx context.Context, r *report.Report) error {
@@ -113,7 +120,7 @@ func (a *analyzer) timeToRemediate(ctx context.Context, since time.Time, p *repo
 		return err
 	}
 	p.Remediated = len(rem)
-	if err := a.st.DB().QueryRowContext(ctx, `SELECT count(*) FROM snapshot_findings($1)
+	if err := a.db().QueryRowContext(ctx, `SELECT count(*) FROM snapshot_findings($1)
 		WHERE control_id <> '' AND record_state = 'ACTIVE' AND workflow_status <> 'SUPPRESSED' AND compliance_status = 'FAILED'`,
 		a.snap.ID).Scan(&p.StillOpen); err != nil {
 		return err
@@ -226,7 +233,7 @@ func (a *analyzer) riskSeries(ctx context.Context, win []windowSnap) ([]report.P
 		return nil, err
 	}
 	if len(missing) < len(sids) {
-		rows, err := a.st.DB().QueryContext(ctx, `SELECT snapshot_id, failed_control_accounts, open_critical, open_high
+		rows, err := a.db().QueryContext(ctx, `SELECT snapshot_id, failed_control_accounts, open_critical, open_high
 			FROM snapshot_risk WHERE snapshot_id IN (`+idList(sids)+`)`)
 		if err != nil {
 			return nil, err

@@ -89,11 +89,11 @@ func (t tallies) get(k scoreKey) (counts, counts) {
 
 // withScope runs fn on a dedicated connection holding temp table scope_snaps with the given ids.
 func (a *analyzer) withScope(ctx context.Context, sids []int64, fn func(*sql.Conn) error) error {
-	conn, err := a.st.DB().Conn(ctx)
+	conn, release, err := a.conn(ctx)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer release()
 	ids := make([]string, len(sids))
 	for i, id := range sids {
 		ids[i] = fmt.Sprintf("(%d)", id)
@@ -204,7 +204,7 @@ type standardInfo struct {
 // findings name but the catalog lacks (named by their id), in a stable order: catalog order of
 // the well-known ones first (CIS, FSBP, PCI, NIST), then by id.
 func (a *analyzer) reportedStandards(ctx context.Context) ([]standardInfo, error) {
-	rows, err := a.st.DB().QueryContext(ctx, `
+	rows, err := a.db().QueryContext(ctx, `
 WITH seen AS (SELECT DISTINCT unnest(standards) AS standard_id FROM snapshot_findings($1) WHERE control_id <> ''),
 cat AS (SELECT standard_id, name, short_name FROM snapshot_standards WHERE snapshot_id = $1),
 ctl AS (SELECT standard_id, count(*) FILTER (WHERE NOT disabled) AS n FROM snapshot_controls WHERE snapshot_id = $1 GROUP BY ALL)
@@ -320,7 +320,7 @@ func (a *analyzer) accounts(ctx context.Context, r *report.Report) error {
 	if err != nil {
 		return err
 	}
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT account_id, name, ou, coalesce(owner, '') FROM snapshot_accounts
+	rows, err := a.db().QueryContext(ctx, `SELECT account_id, name, ou, coalesce(owner, '') FROM snapshot_accounts
 		WHERE snapshot_id = $1 ORDER BY account_id`, a.snap.ID)
 	if err != nil {
 		return err
@@ -366,7 +366,7 @@ func (a *analyzer) failedControlsPerAccount(ctx context.Context) (map[string]int
 
 // countsBy runs a query returning (key, count) rows and collects them in a map.
 func (a *analyzer) countsBy(ctx context.Context, query string, args ...any) (map[string]int, error) {
-	rows, err := a.st.DB().QueryContext(ctx, query, args...)
+	rows, err := a.db().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

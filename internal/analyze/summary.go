@@ -46,7 +46,7 @@ func idList(sids []int64) string {
 // summarized splits sids into those with stored summaries and the rest.
 func (a *analyzer) summarized(ctx context.Context, sids []int64) (map[int64]bool, []int64, error) {
 	have := map[int64]bool{}
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT snapshot_id FROM snapshot_summarized WHERE snapshot_id IN (`+idList(sids)+`)`)
+	rows, err := a.db().QueryContext(ctx, `SELECT snapshot_id FROM snapshot_summarized WHERE snapshot_id IN (`+idList(sids)+`)`)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -73,7 +73,7 @@ func (a *analyzer) storedTallies(ctx context.Context, sids []int64, t tallies) (
 	if err != nil || len(have) == 0 {
 		return missing, err
 	}
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT snapshot_id, standard_id, passed, failed, unknown, no_data,
+	rows, err := a.db().QueryContext(ctx, `SELECT snapshot_id, standard_id, passed, failed, unknown, no_data,
 		passed_all, failed_all, unknown_all, no_data_all FROM snapshot_standard_tallies WHERE snapshot_id IN (`+idList(sids)+`)`)
 	if err != nil {
 		return nil, err
@@ -119,7 +119,7 @@ func (a *analyzer) summarySeries(ctx context.Context, sids []int64) (map[int64]*
 		}
 		return rows.Err()
 	}
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT snapshot_id, passed, failed, unknown, passed_all, failed_all, unknown_all
+	rows, err := a.db().QueryContext(ctx, `SELECT snapshot_id, passed, failed, unknown, passed_all, failed_all, unknown_all
 		FROM snapshot_summary_tallies WHERE snapshot_id IN (`+idList(sids)+`)`)
 	if err != nil {
 		return nil, err
