@@ -165,8 +165,8 @@ type analyzer struct {
 	st *store.Store
 	// scoped, when the report has a Scope, is the connection every read goes through (see db).
 	scoped *store.ScopedConn
-	snap model.Snapshot
-	opt  Options
+	snap   model.Snapshot
+	opt    Options
 	// unique caches uniqueTallies for the report's snapshot.
 	unique *tallies
 	// infos and failures cache controlInfos and controlFailures for the report's snapshot, which
