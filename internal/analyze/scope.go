@@ -7,6 +7,7 @@ import (
 
 	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/report"
+	"github.com/hubreport/hubreport/internal/store"
 )
 
 // Scope narrows a report to some accounts of the organization (a routed report: an OU, or the
@@ -124,4 +125,39 @@ func (o Options) reportScope() *report.Scope {
 		return nil
 	}
 	return &report.Scope{Kind: o.Scope.Kind, Name: o.Scope.Name, Accounts: len(o.Scope.Accounts)}
+}
+
+// RouteAccounts lists the accounts of snapshot id with their OU and owner, and every OU and owner
+// any stored snapshot gave an account (as accounts with only OU and Owner set), so that a route
+// that matches nothing today can be told from one that never matched anything.
+func RouteAccounts(ctx context.Context, st *store.Store, id int64) (now, ever []model.Account, err error) {
+	rows, err := st.DB().QueryContext(ctx, `SELECT account_id, name, ou, coalesce(owner, '') FROM snapshot_accounts
+		WHERE snapshot_id = $1 ORDER BY account_id`, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a model.Account
+		if err := rows.Scan(&a.AccountID, &a.Name, &a.OU, &a.Owner); err != nil {
+			return nil, nil, err
+		}
+		now = append(now, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	seen, err := st.DB().QueryContext(ctx, `SELECT DISTINCT ou, coalesce(owner, '') FROM snapshot_accounts ORDER BY ALL`)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer seen.Close()
+	for seen.Next() {
+		var a model.Account
+		if err := seen.Scan(&a.OU, &a.Owner); err != nil {
+			return nil, nil, err
+		}
+		ever = append(ever, a)
+	}
+	return now, ever, seen.Err()
 }

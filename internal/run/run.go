@@ -159,6 +159,8 @@ type Result struct {
 	Written  []string
 	Archived int
 	Emailed  int
+	// Sent lists every email sent: the organization's report and each route's.
+	Sent []Sent
 	Posted   int // chat webhooks the digest was posted to
 	Start    time.Time
 }
@@ -269,7 +271,7 @@ func reportAndDeliver(ctx context.Context, o Options, aws *clients, db string, r
 	if !o.Steps.Report {
 		return nil
 	}
-	r, written, err := reportLatest(ctx, o, db)
+	r, written, routed, err := reportLatest(ctx, o, db)
 	if err != nil {
 		return err
 	}
@@ -279,30 +281,36 @@ func reportAndDeliver(ctx context.Context, o Options, aws *clients, db string, r
 	if !o.Steps.Deliver {
 		return nil
 	}
-	return deliverReports(ctx, o, aws, r, res)
+	return deliverReports(ctx, o, aws, r, routed, res)
 }
 
-// reportLatest writes every configured format for the latest snapshot into report.out.
-func reportLatest(ctx context.Context, o Options, db string) (*report.Report, []string, error) {
+// reportLatest writes every configured format for the latest snapshot into report.out, and the
+// report of each route (deliver.email.routes) below it (WriteRoutedReports).
+func reportLatest(ctx context.Context, o Options, db string) (*report.Report, []string, []RoutedReport, error) {
 	cfg := o.Config
 	formats, err := ParseFormats(cfg.Report.Formats)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	st, err := OpenForAnalysis(ctx, db, cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer st.Close()
 	snap, err := st.SnapshotAt(ctx, time.Time{})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// The latest snapshot: stale past report.max_snapshot_age, which the reports then say.
-	r, err := analyze.Build(ctx, st, snap, LatestOptions(cfg, o.Now))
+	opt := LatestOptions(cfg, o.Now)
+	r, err := analyze.Build(ctx, st, snap, opt)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	written, err := WriteReports(ctx, o, st, r, formats, cfg.Report.Out)
-	return r, written, err
+	if err != nil || len(cfg.Deliver.Email.Routes) == 0 {
+		return r, written, nil, err
+	}
+	routed, err := WriteRoutedReports(ctx, o, st, snap, opt, cfg.Report.Out)
+	return r, written, routed, err
 }

@@ -25,6 +25,9 @@ func (b *book) summary(_ context.Context, r *report.Report) error {
 
 	section("Report")
 	item("Organization", b.text(r.Organization))
+	if sc := r.Scope; sc != nil {
+		item("Scope (these accounts only)", b.text(fmt.Sprintf("%s, %d accounts", sc.Title(), sc.Accounts)))
+	}
 	item("Administrator account", b.text(r.AdministratorAccount))
 	item("Report date", b.day(r.ReportDate))
 	if st := r.Stale; st != nil {
