@@ -127,7 +127,7 @@ func emailSender(ctx context.Context, o Options, aws *clients) (deliver.Sender, 
 				Msg: fmt.Sprintf("environment variable %s holds no password for %s", em.SMTP.PasswordEnv, em.SMTP.Username)}
 		}
 		return deliver.SMTP{Host: em.SMTP.Host, Port: em.SMTP.Port, StartTLS: em.SMTP.StartTLS,
-			Username: em.SMTP.Username, Password: password}, nil
+			Username: em.SMTP.Username, Password: password, TLSConfig: o.SMTPTLS}, nil
 	}
 	api, err := aws.ses(ctx)
 	if err != nil {

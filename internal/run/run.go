@@ -8,6 +8,7 @@ package run
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -58,6 +59,9 @@ type Options struct {
 	// HTTPClient posts the chat digests (deliver.slack, deliver.teams); nil is the chat package's
 	// default. Tests hand over one that trusts their TLS server.
 	HTTPClient *http.Client
+	// SMTPTLS trusts the SMTP server's certificate (deliver.email.transport smtp); nil is the
+	// system's roots. Tests hand over one that trusts their server.
+	SMTPTLS *tls.Config
 
 	// job is what Schedule runs for each job; nil is Run. Tests set it to make a job slow or
 	// panic.
