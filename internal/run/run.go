@@ -164,9 +164,9 @@ type Result struct {
 	Archived int
 	Emailed  int
 	// Sent lists every email sent: the organization's report and each route's.
-	Sent []Sent
-	Posted   int // chat webhooks the digest was posted to
-	Start    time.Time
+	Sent   []Sent
+	Posted int // chat webhooks the digest was posted to
+	Start  time.Time
 }
 
 // Warning is the error (exit 3) of a run that succeeded on a partial or a stale snapshot, nil
