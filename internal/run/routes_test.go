@@ -19,7 +19,6 @@ import (
 	"github.com/hubreport/hubreport/internal/deliver/mailtest"
 	"github.com/hubreport/hubreport/internal/fakeaws"
 	"github.com/hubreport/hubreport/internal/model"
-	"github.com/hubreport/hubreport/internal/report"
 )
 
 // routedDemo collects the demo organization (through the emulator) into a fresh database and
@@ -65,7 +64,7 @@ func ownerIn(t *testing.T, accounts []model.Account, ou string) string {
 
 // routedText is every string of a routed email a reader sees: subject, bodies, the PDF's text
 // (pdftotext) and every cell of the workbook (excelize).
-func routedText(t *testing.T, p *mailtest.Message) string {
+func routedText(t *testing.T, p *mailtest.Message) (all, pdfText string) {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString(p.Subject + "\n" + p.Text + "\n" + p.HTML + "\n")
@@ -76,6 +75,7 @@ func routedText(t *testing.T, p *mailtest.Message) string {
 		t.Fatalf("pdftotext (poppler-utils; .ci/run installs it): %v", err)
 	}
 	b.Write(out)
+	pdfText = string(out)
 	f, err := excelize.OpenReader(bytes.NewReader(p.Attachments["report.xlsx"]))
 	if err != nil {
 		t.Fatalf("routed workbook: %v", err)
@@ -90,7 +90,7 @@ func routedText(t *testing.T, p *mailtest.Message) string {
 			b.WriteString(strings.Join(row, "\t") + "\n")
 		}
 	}
-	return b.String()
+	return b.String(), pdfText
 }
 
 // checkRouted: the routed email names the organization and the route in its subject, and neither
@@ -103,7 +103,14 @@ func checkRouted(t *testing.T, p *mailtest.Message, route config.Route, accounts
 	if len(p.Attachments) != 2 || !bytes.HasPrefix(p.Attachments["report.pdf"], []byte("%PDF")) {
 		t.Fatalf("route %s: attachments %d", route.Name(), len(p.Attachments))
 	}
-	text := routedText(t, p)
+	text, pdf := routedText(t, p)
+	title := route.Name()
+	if route.Tag == nil {
+		title = "OU " + title
+	}
+	if strings.Count(text, title) < 3 || !strings.Contains(pdf, title) {
+		t.Errorf("route %s: its reports name it %d times, want the subject, bodies, cover and pages", route.Name(), strings.Count(text, title))
+	}
 	in := 0
 	for _, a := range accounts {
 		switch {
@@ -277,5 +284,4 @@ func TestRouteThatCanNeverMatch(t *testing.T) {
 	if n := len(srv.SentEmails()); n != before {
 		t.Errorf("%d emails sent by a run whose route can never match", n-before)
 	}
-	_ = report.ScopeOU
 }
