@@ -193,7 +193,7 @@ func LogFinished(log *slog.Logger, job string, res Result, err error) {
 		outcome = "stale"
 	}
 	attrs := []any{"job", job, "outcome", outcome, "steps", strings.Join(res.Steps, ","), "snapshot", res.Snapshot,
-		"duration_ms", time.Since(res.Start).Milliseconds(), "reports", len(res.Written), "archived", res.Archived, "emailed", res.Emailed, "posted", res.Posted}
+		"duration_ms", time.Since(res.Start).Milliseconds(), "reports", len(res.Written), "archived", res.Archived, "emailed", res.Emailed, "emails", len(res.Sent), "posted", res.Posted}
 	if err != nil {
 		attrs = append(attrs, "error", err.Error())
 		log.Error("run finished", attrs...)
