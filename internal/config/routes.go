@@ -109,7 +109,7 @@ func (c Config) validateRoutes() error {
 			}
 		}
 		if c.Collect.Source == "file" && !slices.ContainsFunc(c.Accounts, func(a AccountInfo) bool { return r.Matches(a.OU, a.Owner) }) {
-			return &ValidationError{Key: r.ScopeKey(i), Msg: fmt.Sprintf("%s matches no account of accounts[] (%s), and the file source knows no other OUs or owners", r.Name(), knownOUsOwners(c.Accounts))}
+			return &ValidationError{Key: r.ScopeKey(i), Msg: fmt.Sprintf("%s matches no account of accounts[] (%s), and the file source knows no other OUs or owners", r.Name(), KnownOUsOwners(c.Accounts))}
 		}
 	}
 	if len(e.Routes) > 0 && !strings.Contains(e.From, "@") {
@@ -121,8 +121,9 @@ func (c Config) validateRoutes() error {
 	return nil
 }
 
-// knownOUsOwners lists the OU paths and owners of accounts[], for an error message.
-func knownOUsOwners(list []AccountInfo) string {
+// KnownOUsOwners lists the OU paths and owners of the accounts, for an error message about a
+// route that matches none of them.
+func KnownOUsOwners(list []AccountInfo) string {
 	var ous, owners []string
 	for _, a := range list {
 		if p := OUPath(a.OU); p != "" && !slices.Contains(ous, p) {

@@ -56,24 +56,11 @@ func RouteScope(ctx context.Context, st *store.Store, id int64, route config.Rou
 
 // seenOUsOwners lists the OU paths and owners stored accounts had, for an error message.
 func seenOUsOwners(ever []model.Account) string {
-	var ous, owners []string
-	for _, a := range ever {
-		if a.OU != "" && !slices.Contains(ous, a.OU) {
-			ous = append(ous, a.OU)
-		}
-		if a.Owner != "" && !slices.Contains(owners, a.Owner) {
-			owners = append(owners, a.Owner)
-		}
+	list := make([]config.AccountInfo, len(ever))
+	for i, a := range ever {
+		list[i] = config.AccountInfo{OU: a.OU, Owner: a.Owner}
 	}
-	slices.Sort(ous)
-	slices.Sort(owners)
-	list := func(xs []string) string {
-		if len(xs) == 0 {
-			return "none"
-		}
-		return strings.Join(xs, ", ")
-	}
-	return "OUs seen: " + list(ous) + "; owners seen: " + list(owners)
+	return "seen in the stored snapshots: " + config.KnownOUsOwners(list)
 }
 
 // WriteRoutedReports writes the report of every route of deliver.email.routes that holds accounts
