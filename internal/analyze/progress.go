@@ -59,7 +59,7 @@ func (a *analyzer) progress(ctx context.Context, r *report.Report) error {
 	for i, w := range win {
 		sids[i] = w.id
 	}
-	t, err := a.statusTallies(ctx, sids, false)
+	t, summary, err := a.windowTallies(ctx, sids)
 	if err != nil {
 		return err
 	}
@@ -83,10 +83,6 @@ func (a *analyzer) progress(ctx context.Context, r *report.Report) error {
 	if p.Series, err = a.riskSeries(ctx, win); err != nil {
 		return err
 	}
-	summary, err := a.summarySeries(ctx, sids)
-	if err != nil {
-		return err
-	}
 	for i, w := range win {
 		p.Series[i].SummaryScore = summary[w.id]
 	}
@@ -96,6 +92,39 @@ func (a *analyzer) progress(ctx context.Context, r *report.Report) error {
 	}
 	return a.timeToRemediate(ctx, win[0].takenAt.Add(time.Second), p)
 }
+
+// windowTallies are the organization's control-status tallies per standard of the window's
+// snapshots, and its summary score of each. A routed report (a Scope) has no stored summaries and
+// computes every snapshot from the findings: then both come from one pass over them
+// (windowTalliesSQL), which took 2/3 of the time of two.
+func (a *analyzer) windowTallies(ctx context.Context, sids []int64) (tallies, map[int64]*float64, error) {
+	if a.scoped == nil {
+		t, err := a.statusTallies(ctx, sids, false)
+		if err != nil {
+			return t, nil, err
+		}
+		summary, err := a.summarySeries(ctx, sids)
+		return t, summary, err
+	}
+	t := tallies{scored: map[scoreKey]*counts{}, all: map[scoreKey]*counts{}}
+	err := a.withScopeBatches(ctx, sids, func(conn *sql.Conn) error { return t.query(ctx, conn, windowTalliesSQL) })
+	summary := make(map[int64]*float64, len(sids))
+	for _, id := range sids {
+		// The rows of standard "" are each control once across standards (uniqueSQL's).
+		c, _ := t.get(scoreKey{sid: id})
+		summary[id] = score(c.passed, c.failed, c.unknown)
+	}
+	return t, summary, err
+}
+
+// windowTalliesSQL is talliesSQL(false) and the organization's rows of uniqueSQL in one pass: per
+// snapshot of scope_snaps, control statuses per standard, and each control once across standards
+// under standard_id ''.
+const windowTalliesSQL = `WITH cf AS (` + controlFindingsSQL + `)
+SELECT sid, standard_id, '' AS account, status, status_all, count(*) AS n
+FROM (SELECT sid, CASE WHEN grouping(standard_id) = 1 THEN '' ELSE standard_id END AS standard_id, control_id, ` + statusSQL + `
+      FROM cf GROUP BY GROUPING SETS ((sid, standard_id, control_id), (sid, control_id)))
+GROUP BY ALL`
 
 // markPartial sets Partial on every series point of a partial snapshot: a dip there may be the
 // accounts that were not read, not a change in the estate.
@@ -243,7 +272,7 @@ func (a *analyzer) riskSeries(ctx context.Context, win []windowSnap) ([]report.P
 		}
 	}
 	if len(missing) > 0 {
-		err := a.withScope(ctx, missing, func(conn *sql.Conn) error {
+		err := a.withScopeBatches(ctx, missing, func(conn *sql.Conn) error {
 			rows, err := conn.QueryContext(ctx, riskSQL)
 			if err != nil {
 				return err

@@ -79,6 +79,13 @@ func TestScopedReportIsTheScopesOwn(t *testing.T) {
 	if len(r.Progress.Series) != days {
 		t.Fatalf("%d series points, want %d", len(r.Progress.Series), days)
 	}
+	for _, sp := range r.Progress.Standards {
+		for d, pt := range sp.Series {
+			if !sameScore(pt.Score, refs[d].standards[sp.ID]) {
+				t.Errorf("%s %s: series %s, reference over Prod %s", sp.ID, pt.Date, fmtScore(pt.Score), fmtScore(refs[d].standards[sp.ID]))
+			}
+		}
+	}
 	for d, p := range r.Progress.Series {
 		if !sameScore(p.SummaryScore, refs[d].summary["org"][0]) {
 			t.Errorf("%s: series summary %s, reference over Prod %s (the organization's stored summary leaked?)", p.Date, fmtScore(p.SummaryScore), fmtScore(refs[d].summary["org"][0]))

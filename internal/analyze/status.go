@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -106,6 +107,22 @@ func (a *analyzer) withScope(ctx context.Context, sids []int64, fn func(*sql.Con
 	return fn(conn)
 }
 
+// historyBatch is how many snapshots one query computes from the history at a time. The
+// window's tallies come from the summaries stored at commit, but a routed report (a Scope) has
+// none and computes all 90 snapshots from the findings: in one query the 12 accounts of the demo's
+// Workloads/Prod ran out of report.memory_limit (1GB); in batches memory stays that of a batch.
+const historyBatch = 10
+
+// withScopeBatches runs fn under withScope for the snapshots sids, historyBatch at a time.
+func (a *analyzer) withScopeBatches(ctx context.Context, sids []int64, fn func(*sql.Conn) error) error {
+	for batch := range slices.Chunk(sids, historyBatch) {
+		if err := a.withScope(ctx, batch, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // statusTallies computes control statuses of every standard for the snapshots sids, for the
 // organization, and per account when byAccount is set. Controls without data in a scope are not
 // tallied (NO_DATA is added from the catalog where it is reported).
@@ -118,7 +135,7 @@ func (a *analyzer) statusTallies(ctx context.Context, sids []int64, byAccount bo
 			return t, err
 		}
 	}
-	err := a.withScope(ctx, sids, func(conn *sql.Conn) error { return t.query(ctx, conn, talliesSQL(byAccount)) })
+	err := a.withScopeBatches(ctx, sids, func(conn *sql.Conn) error { return t.query(ctx, conn, talliesSQL(byAccount)) })
 	return t, err
 }
 
@@ -130,7 +147,7 @@ func (a *analyzer) uniqueTallies(ctx context.Context) (tallies, error) {
 		return *a.unique, nil
 	}
 	t := tallies{scored: map[scoreKey]*counts{}, all: map[scoreKey]*counts{}}
-	err := a.withScope(ctx, []int64{a.snap.ID}, func(conn *sql.Conn) error { return t.query(ctx, conn, uniqueSQL()) })
+	err := a.withScope(ctx, []int64{a.snap.ID}, func(conn *sql.Conn) error { return t.query(ctx, conn, uniqueSQL(true)) })
 	if err == nil {
 		a.unique = &t
 	}
@@ -172,11 +189,19 @@ func (t tallies) query(ctx context.Context, conn *sql.Conn, q string) error {
 // (failing in any standard, or any account, fails it), per account and for the organization
 // (empty account), in the row shape of talliesSQL with an empty standard_id. Built on controlFindingsSQL, so
 // a control disabled in one standard still counts through the standards where it is enabled.
-func uniqueSQL() string {
+//
+// Without byAccount only the organization's rows are computed: the summary series over a window
+// needs no account's, and grouping per account too took most of a routed report's progress step.
+func uniqueSQL(byAccount bool) string {
+	account, groups := `''`, `GROUP BY sid, control_id`
+	if byAccount {
+		account = `CASE WHEN grouping(account_id) = 1 THEN '' ELSE account_id END`
+		groups = `GROUP BY GROUPING SETS ((sid, account_id, control_id), (sid, control_id))`
+	}
 	return `WITH cf AS (` + controlFindingsSQL + `)
 SELECT sid, '' AS standard_id, account, status, status_all, count(*) AS n
-FROM (SELECT sid, CASE WHEN grouping(account_id) = 1 THEN '' ELSE account_id END AS account, control_id, ` + statusSQL + `
-      FROM cf GROUP BY GROUPING SETS ((sid, account_id, control_id), (sid, control_id)))
+FROM (SELECT sid, ` + account + ` AS account, control_id, ` + statusSQL + `
+      FROM cf ` + groups + `)
 GROUP BY ALL`
 }
 

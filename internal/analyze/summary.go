@@ -99,7 +99,7 @@ var summaryTalliesSQL = `SELECT s.sid,
        coalesce(sum(n) FILTER (WHERE status = 'UNKNOWN'), 0),
        coalesce(sum(n) FILTER (WHERE status_all = 'PASSED'), 0), coalesce(sum(n) FILTER (WHERE status_all = 'FAILED'), 0),
        coalesce(sum(n) FILTER (WHERE status_all = 'UNKNOWN'), 0)
-FROM scope_snaps s LEFT JOIN (` + uniqueSQL() + `) u ON u.sid = s.sid AND u.account = ''
+FROM scope_snaps s LEFT JOIN (` + uniqueSQL(false) + `) u ON u.sid = s.sid AND u.account = ''
 GROUP BY s.sid`
 
 // summarySeries gives the organization's summary score (suppressed findings left out) of each
@@ -136,7 +136,7 @@ func (a *analyzer) summarySeries(ctx context.Context, sids []int64) (map[int64]*
 	if len(missing) == 0 {
 		return out, nil
 	}
-	err = a.withScope(ctx, missing, func(conn *sql.Conn) error {
+	err = a.withScopeBatches(ctx, missing, func(conn *sql.Conn) error {
 		rows, err := conn.QueryContext(ctx, summaryTalliesSQL)
 		if err != nil {
 			return err
