@@ -110,7 +110,7 @@ func (a *analyzer) windowTallies(ctx context.Context, sids []int64) (tallies, ma
 	err := a.withScopeBatches(ctx, sids, func(conn *sql.Conn) error { return t.query(ctx, conn, windowTalliesSQL) })
 	summary := make(map[int64]*float64, len(sids))
 	for _, id := range sids {
-		// The rows of standard "" are each control once across standards (uniqueSQL's).
+		// The rows of the empty standard are each control once across standards (uniqueSQL's).
 		c, _ := t.get(scoreKey{sid: id})
 		summary[id] = score(c.passed, c.failed, c.unknown)
 	}
@@ -119,7 +119,7 @@ func (a *analyzer) windowTallies(ctx context.Context, sids []int64) (tallies, ma
 
 // windowTalliesSQL is talliesSQL(false) and the organization's rows of uniqueSQL in one pass: per
 // snapshot of scope_snaps, control statuses per standard, and each control once across standards
-// under standard_id ”.
+// under an empty standard_id.
 const windowTalliesSQL = `WITH cf AS (` + controlFindingsSQL + `)
 SELECT sid, standard_id, '' AS account, status, status_all, count(*) AS n
 FROM (SELECT sid, CASE WHEN grouping(standard_id) = 1 THEN '' ELSE standard_id END AS standard_id, control_id, ` + statusSQL + `
