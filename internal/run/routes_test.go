@@ -221,14 +221,13 @@ func TestRoutedReportsOverSES(t *testing.T) {
 // TestFailedRouteFailsTheStepAfterTheOthers: a routed email the server refuses fails delivery,
 // naming the route's key, after the organization's and the other route's emails went out.
 func TestFailedRouteFailsTheStepAfterTheOthers(t *testing.T) {
-	o, _, accounts, _ := routedDemo(t, 14)
+	o, _, _, _ := routedDemo(t, 14)
 	smtp := mailtest.Start(t, true)
 	smtp.Refuse("gone@example.com")
 	routes := []config.Route{{OU: "Sandbox", To: []string{"gone@example.com"}}, {OU: "Workloads", To: []string{"w@example.com"}}}
 	o.Config.Deliver.Email = config.Email{Transport: "smtp", From: "compliance@example.com", To: []string{"ciso@example.com"},
 		SMTP: config.SMTP{Host: smtp.Host, Port: smtp.Port, StartTLS: true, Username: mailtest.User, PasswordEnv: "P"}, Routes: routes}
 	o.Env, o.SMTPTLS = []string{"P=" + mailtest.Password}, smtp.ClientTLS
-	_ = accounts
 	r, written, routed, err := reportLatest(context.Background(), o, o.Config.Store.Path)
 	if err != nil {
 		t.Fatal(err)
