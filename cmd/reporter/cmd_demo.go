@@ -5,15 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/hubreport/hubreport/internal/analyze"
 	"github.com/hubreport/hubreport/internal/catalog"
 	"github.com/hubreport/hubreport/internal/collect"
 	"github.com/hubreport/hubreport/internal/collect/demo"
+	"github.com/hubreport/hubreport/internal/config"
 	"github.com/hubreport/hubreport/internal/model"
 	"github.com/hubreport/hubreport/internal/render"
 	runner "github.com/hubreport/hubreport/internal/run"
+	"github.com/hubreport/hubreport/internal/store"
 )
 
 type demoOptions struct {
@@ -100,6 +103,10 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	routed, err := writeDemoRoutes(ctx, e, cfg, st, snap, o.out)
+	if err != nil {
+		return err
+	}
 	summary := "n/a"
 	if r.SummaryScore != nil {
 		summary = fmt.Sprintf("%.1f%%", *r.SummaryScore)
@@ -111,6 +118,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		r.Organization, snap.AccountsCollected, o.days, snap.Findings, summary)
 	for _, p := range written {
 		fmt.Fprintf(e.stdout, "  %s\n", p)
+	}
+	for _, rr := range routed {
+		fmt.Fprintf(e.stdout, "routed report for %s (%d accounts):\n", rr.Report.Scope.Title(), rr.Report.Scope.Accounts)
+		for _, p := range rr.Written {
+			fmt.Fprintf(e.stdout, "  %s\n", p)
+		}
 	}
 	if snap.Status == model.StatusPartial {
 		return fmt.Errorf("snapshot %d: %w", snap.ID, runner.ErrPartial)
@@ -142,4 +155,27 @@ func buildDemo(ctx context.Context, e *env, org *demo.Org, organization string, 
 		}
 	}
 	return st.Close()
+}
+
+// writeDemoRoutes writes the reports of deliver.email.routes as a run would email them, under
+// <out>/routes/; with no route configured, one per OU of the demo organization, to show what
+// each OU's owner would get.
+func writeDemoRoutes(ctx context.Context, e *env, cfg config.Config, st *store.Store, snap model.Snapshot, out string) ([]runner.RoutedReport, error) {
+	if len(cfg.Deliver.Email.Routes) == 0 {
+		accounts, _, err := analyze.RouteAccounts(ctx, st, snap.ID)
+		if err != nil {
+			return nil, err
+		}
+		var ous []string
+		for _, a := range accounts {
+			if a.OU != "" && !slices.Contains(ous, a.OU) {
+				ous = append(ous, a.OU)
+			}
+		}
+		slices.Sort(ous)
+		for _, ou := range ous {
+			cfg.Deliver.Email.Routes = append(cfg.Deliver.Email.Routes, config.Route{OU: ou})
+		}
+	}
+	return runner.WriteRoutedReports(ctx, e.runOptions(cfg), st, snap, runner.AnalyzeOptions(cfg), out)
 }

@@ -55,6 +55,9 @@ type Options struct {
 	// ChangeWindow is how far back the "change since" comparison of top failed controls looks
 	// (default 7 days; the snapshot nearest to that moment within a day is used).
 	ChangeWindow time.Duration
+	// Scope, when set, computes the report over these accounts only, as if they were the
+	// organization (a routed report); nil: the whole organization.
+	Scope *Scope
 	// StepDone, when set, is told how long each step of the analysis took (for debug logs and
 	// benchmarks).
 	StepDone func(step string, d time.Duration)
@@ -101,7 +104,20 @@ const dateLayout = "2006-01-02"
 func Build(ctx context.Context, st *store.Store, snap model.Snapshot, opt Options) (*report.Report, error) {
 	opt = opt.withDefaults()
 	a := &analyzer{st: st, snap: snap, opt: opt}
+	if opt.Scope != nil {
+		c, err := st.ScopedConn(ctx, opt.Scope.Accounts)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = c.Close() }() // read-only; Close discards the connection if it cannot drop the scope
+		a.scoped = c
+		if err := a.scopeSnapshot(ctx); err != nil {
+			return nil, fmt.Errorf("analyze snapshot %d for %s: %w", snap.ID, opt.Scope.Name, err)
+		}
+		snap = a.snap
+	}
 	r := &report.Report{
+		Scope:                opt.reportScope(),
 		GeneratedAt:          snap.TakenAt.UTC().Truncate(time.Second),
 		Stale:                staleness(snap.TakenAt, opt.Now(), opt.MaxSnapshotAge),
 		Organization:         snap.Organization,
@@ -146,9 +162,11 @@ func Build(ctx context.Context, st *store.Store, snap model.Snapshot, opt Option
 }
 
 type analyzer struct {
-	st   *store.Store
-	snap model.Snapshot
-	opt  Options
+	st *store.Store
+	// scoped, when the report has a Scope, is the connection every read goes through (see db).
+	scoped *store.ScopedConn
+	snap   model.Snapshot
+	opt    Options
 	// unique caches uniqueTallies for the report's snapshot.
 	unique *tallies
 	// infos and failures cache controlInfos and controlFailures for the report's snapshot, which

@@ -31,7 +31,13 @@ func (a *analyzer) controlStatuses(ctx context.Context, r *report.Report) error 
 	// Per account first (statusSQL over the account's findings of the control), then the
 	// organization: AWS's precedence over all findings is the same precedence over the accounts'
 	// statuses, so both come from one pass.
-	rows, err := a.st.DB().QueryContext(ctx, `
+	// Read before the statuses' rows are opened: a scoped analysis runs on one connection, which
+	// holds one open result at a time.
+	dis, err := a.disabledEverywhere(ctx)
+	if err != nil {
+		return err
+	}
+	rows, err := a.db().QueryContext(ctx, `
 WITH cf AS (
   SELECT account_id, control_id, standard_id, cs, suppressed, updated_at FROM (
     SELECT account_id, region, control_id, unnest(standards) AS standard_id, compliance_status AS cs,
@@ -65,10 +71,6 @@ FROM cat c FULL JOIN observed o USING (standard_id, control_id) LEFT JOIN seen U
 		return err
 	}
 	defer rows.Close()
-	dis, err := a.disabledEverywhere(ctx)
-	if err != nil {
-		return err
-	}
 	r.Controls = []report.ControlStatus{}
 	for rows.Next() {
 		var c report.ControlStatus

@@ -109,7 +109,7 @@ func compareDiffItems(x, y report.DiffItem) int {
 // snapshotAccounts returns the accounts of snapshots later and earlier by id, each as the later
 // one stores it when it has it (a renamed account or one moved to another OU shows as it is now).
 func (a *analyzer) snapshotAccounts(ctx context.Context, earlier, later int64) (map[string]report.DiffAccount, error) {
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT account_id, arg_max(name, snapshot_id = $2), arg_max(ou, snapshot_id = $2)
+	rows, err := a.db().QueryContext(ctx, `SELECT account_id, arg_max(name, snapshot_id = $2), arg_max(ou, snapshot_id = $2)
 		FROM snapshot_accounts WHERE snapshot_id IN ($1, $2) GROUP BY account_id`, earlier, later)
 	if err != nil {
 		return nil, err
@@ -128,7 +128,7 @@ func (a *analyzer) snapshotAccounts(ctx context.Context, earlier, later int64) (
 
 // accountsGone lists the accounts of snapshot in missing from snapshot notIn, by account id.
 func (a *analyzer) accountsGone(ctx context.Context, in, notIn int64, accounts map[string]report.DiffAccount) ([]report.DiffAccount, error) {
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT account_id FROM (`+accountsGoneSQL+`) ORDER BY account_id`, in, notIn)
+	rows, err := a.db().QueryContext(ctx, `SELECT account_id FROM (`+accountsGoneSQL+`) ORDER BY account_id`, in, notIn)
 	if err != nil {
 		return nil, err
 	}

@@ -56,7 +56,7 @@ func (d disabledCounts) count(standard, account string) int { return d.n[[2]stri
 // disabledEverywhere reads the report snapshot's controls DISABLED per scope.
 func (a *analyzer) disabledEverywhere(ctx context.Context) (disabledCounts, error) {
 	d := disabledCounts{n: map[[2]string]int{}, cataloged: map[string]int{}, org: map[[2]string]bool{}}
-	rows, err := a.st.DB().QueryContext(ctx, disabledEverywhereSQL, a.snap.ID)
+	rows, err := a.db().QueryContext(ctx, disabledEverywhereSQL, a.snap.ID)
 	if err != nil {
 		return d, err
 	}

@@ -41,7 +41,7 @@ func (a *analyzer) controlFailures(ctx context.Context, sid int64) (map[string]c
 	if sid == a.snap.ID && a.failures != nil {
 		return a.failures, nil
 	}
-	rows, err := a.st.DB().QueryContext(ctx, controlAccountsSQL, sid)
+	rows, err := a.db().QueryContext(ctx, controlAccountsSQL, sid)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func (a *analyzer) controlInfos(ctx context.Context, sid int64) (map[string]cont
 	if sid == a.snap.ID && a.infos != nil {
 		return a.infos, nil
 	}
-	rows, err := a.st.DB().QueryContext(ctx, `
+	rows, err := a.db().QueryContext(ctx, `
 WITH cat AS (SELECT control_id, any_value(title) AS title, any_value(severity) AS severity,
                     list(DISTINCT standard_id ORDER BY standard_id) AS stds
              FROM snapshot_controls WHERE snapshot_id = $1 GROUP BY control_id),
@@ -116,7 +116,7 @@ FROM cat FULL JOIN seen USING (control_id) LEFT JOIN labels USING (control_id)`,
 // snapshotNear returns the snapshot taken nearest to t within a day either side, before snapshot
 // sid; ok is false when there is none.
 func (a *analyzer) snapshotNear(ctx context.Context, t time.Time) (id int64, ok bool, err error) {
-	err = a.st.DB().QueryRowContext(ctx, `SELECT id FROM snapshots
+	err = a.db().QueryRowContext(ctx, `SELECT id FROM snapshots
 		WHERE taken_at BETWEEN $1::TIMESTAMP - INTERVAL 1 DAY AND $1::TIMESTAMP + INTERVAL 1 DAY AND id <> $2
 		  AND taken_at < $3
 		ORDER BY abs(epoch(taken_at) - epoch($1::TIMESTAMP)), id DESC LIMIT 1`, t.UTC(), a.snap.ID, a.snap.TakenAt.UTC()).Scan(&id)
@@ -187,7 +187,7 @@ const activeSQL = `(record_state = 'ACTIVE' AND workflow_status IN ('NEW', 'NOTI
 
 func (a *analyzer) findingSummary(ctx context.Context, r *report.Report) error {
 	s := &r.Findings
-	err := a.st.DB().QueryRowContext(ctx, `SELECT
+	err := a.db().QueryRowContext(ctx, `SELECT
 		  count(*) FILTER (WHERE `+activeSQL+`),
 		  count(*) FILTER (WHERE `+activeSQL+` AND severity_label = 'CRITICAL'),
 		  count(*) FILTER (WHERE `+activeSQL+` AND severity_label = 'HIGH'),
@@ -279,7 +279,7 @@ FROM t JOIN runs r ON r.id_key = t.id_key AND r.grp = t.grp - 1
 WHERE t.prev_failing AND t.fixed AND t.taken_at >= $2`
 
 func (a *analyzer) remediations(ctx context.Context, since time.Time) ([]remediation, error) {
-	rows, err := a.st.DB().QueryContext(ctx, remediationsSQL, a.snap.ID, since.UTC(), markerPattern(a.opt.AutomationMarkers))
+	rows, err := a.db().QueryContext(ctx, remediationsSQL, a.snap.ID, since.UTC(), markerPattern(a.opt.AutomationMarkers))
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +296,7 @@ func (a *analyzer) remediations(ctx context.Context, since time.Time) ([]remedia
 }
 
 func (a *analyzer) coverage(ctx context.Context, r *report.Report) error {
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT account_id, region, status, reason, malformed, malformed_error FROM coverage
+	rows, err := a.db().QueryContext(ctx, `SELECT account_id, region, status, reason, malformed, malformed_error FROM coverage
 		WHERE snapshot_id = $1 ORDER BY account_id, region`, a.snap.ID)
 	if err != nil {
 		return err

@@ -25,7 +25,7 @@ func nullableTime(t sql.NullTime) time.Time {
 // finding's identity, so that equal contents list equally however the store holds them (a
 // control checked on one resource in several regions, or by two products, ties otherwise).
 func (a *analyzer) failedFindings(ctx context.Context, r *report.Report) error {
-	rows, err := a.st.DB().QueryContext(ctx, `
+	rows, err := a.db().QueryContext(ctx, `
 SELECT f.account_id, coalesce(acc.name, ''), f.region, f.control_id, f.title, f.severity_label,
        f.resource_type, f.resource_id, coalesce(f.first_observed_at, f.created_at),
        f.workflow_status
@@ -58,7 +58,7 @@ ORDER BY `+severityOrderSQL+`, f.control_id, f.account_id, f.region, f.resource_
 
 // suppressed lists the ACTIVE, SUPPRESSED findings with who suppressed them, why and until when.
 func (a *analyzer) suppressed(ctx context.Context, r *report.Report) error {
-	rows, err := a.st.DB().QueryContext(ctx, `
+	rows, err := a.db().QueryContext(ctx, `
 SELECT f.account_id, coalesce(acc.name, ''), f.region, f.control_id, f.title, f.severity_label,
        f.resource_id, f.compliance_status, f.note_text, f.note_updated_by, f.note_updated_at, f.product_name,
        f.updated_at, f.user_defined_fields

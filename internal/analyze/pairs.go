@@ -141,7 +141,7 @@ const accountsGoneSQL = `SELECT account_id FROM snapshot_accounts WHERE snapshot
 
 // pairChanges runs pairChangesSQL for snapshots base and now.
 func (a *analyzer) pairChanges(ctx context.Context, base, now int64) ([]pairChange, error) {
-	rows, err := a.st.DB().QueryContext(ctx, pairChangesSQL, base, now)
+	rows, err := a.db().QueryContext(ctx, pairChangesSQL, base, now)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +197,7 @@ func (a *analyzer) controlChanges(ctx context.Context, baseline int64, p *report
 			t.now++
 		}
 	}
-	if err := a.st.DB().QueryRowContext(ctx, `SELECT count(*) FROM (`+accountsGoneSQL+`)`, baseline, a.snap.ID).Scan(&p.AccountsLeft); err != nil {
+	if err := a.db().QueryRowContext(ctx, `SELECT count(*) FROM (`+accountsGoneSQL+`)`, baseline, a.snap.ID).Scan(&p.AccountsLeft); err != nil {
 		return err
 	}
 	infos, err := a.controlInfos(ctx, a.snap.ID)

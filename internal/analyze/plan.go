@@ -34,7 +34,7 @@ func (a *analyzer) remediationPlan(ctx context.Context, r *report.Report) error 
 		return err
 	}
 	accounts := map[string][]report.PlanAccount{}
-	rows, err := a.st.DB().QueryContext(ctx, planAccountsSQL, a.snap.ID)
+	rows, err := a.db().QueryContext(ctx, planAccountsSQL, a.snap.ID)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func sortPlan(plan []report.PlanItem) {
 // remediationURLs are the https remediation links of the snapshot's catalog, by control (the
 // same for every standard; the greatest wins should two differ).
 func (a *analyzer) remediationURLs(ctx context.Context) (map[string]string, error) {
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT control_id, max(remediation_url)
+	rows, err := a.db().QueryContext(ctx, `SELECT control_id, max(remediation_url)
 		FROM snapshot_controls WHERE snapshot_id = $1 AND starts_with(remediation_url, 'https://') GROUP BY control_id`, a.snap.ID)
 	if err != nil {
 		return nil, err

@@ -21,7 +21,7 @@ type windowSnap struct {
 // snapshot), oldest first, the report's snapshot last.
 func (a *analyzer) window(ctx context.Context) ([]windowSnap, error) {
 	from := a.snap.TakenAt.Add(-time.Duration(a.opt.WindowDays) * 24 * time.Hour)
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT id, taken_at, status = 'partial' FROM snapshots
+	rows, err := a.db().QueryContext(ctx, `SELECT id, taken_at, status = 'partial' FROM snapshots
 		WHERE taken_at > $1 AND taken_at <= $2 AND id <> $3 ORDER BY taken_at, id`,
 		from.UTC(), a.snap.TakenAt.UTC(), a.snap.ID)
 	if err != nil {
@@ -36,7 +36,14 @@ func (a *analyzer) window(ctx context.Context) ([]windowSnap, error) {
 		}
 		out = append(out, w)
 	}
-	return append(out, windowSnap{a.snap.ID, a.snap.TakenAt, a.snap.Status == "partial"}), rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out = append(out, windowSnap{a.snap.ID, a.snap.TakenAt, a.snap.Status == "partial"})
+	if a.scoped != nil {
+		return out, a.scopeWindow(ctx, out)
+	}
+	return out, nil
 }
 
 func (a *analyzer) progress(ctx context.Context, r *report.Report) error {
@@ -52,7 +59,7 @@ func (a *analyzer) progress(ctx context.Context, r *report.Report) error {
 	for i, w := range win {
 		sids[i] = w.id
 	}
-	t, err := a.statusTallies(ctx, sids, false)
+	t, summary, err := a.windowTallies(ctx, sids)
 	if err != nil {
 		return err
 	}
@@ -76,10 +83,6 @@ func (a *analyzer) progress(ctx context.Context, r *report.Report) error {
 	if p.Series, err = a.riskSeries(ctx, win); err != nil {
 		return err
 	}
-	summary, err := a.summarySeries(ctx, sids)
-	if err != nil {
-		return err
-	}
 	for i, w := range win {
 		p.Series[i].SummaryScore = summary[w.id]
 	}
@@ -89,6 +92,39 @@ func (a *analyzer) progress(ctx context.Context, r *report.Report) error {
 	}
 	return a.timeToRemediate(ctx, win[0].takenAt.Add(time.Second), p)
 }
+
+// windowTallies are the organization's control-status tallies per standard of the window's
+// snapshots, and its summary score of each. A routed report (a Scope) has no stored summaries and
+// computes every snapshot from the findings: then both come from one pass over them
+// (windowTalliesSQL), which took 2/3 of the time of two.
+func (a *analyzer) windowTallies(ctx context.Context, sids []int64) (tallies, map[int64]*float64, error) {
+	if a.scoped == nil {
+		t, err := a.statusTallies(ctx, sids, false)
+		if err != nil {
+			return t, nil, err
+		}
+		summary, err := a.summarySeries(ctx, sids)
+		return t, summary, err
+	}
+	t := tallies{scored: map[scoreKey]*counts{}, all: map[scoreKey]*counts{}}
+	err := a.withScopeBatches(ctx, sids, func(conn *sql.Conn) error { return t.query(ctx, conn, windowTalliesSQL) })
+	summary := make(map[int64]*float64, len(sids))
+	for _, id := range sids {
+		// The rows of the empty standard are each control once across standards (uniqueSQL's).
+		c, _ := t.get(scoreKey{sid: id})
+		summary[id] = score(c.passed, c.failed, c.unknown)
+	}
+	return t, summary, err
+}
+
+// windowTalliesSQL is talliesSQL(false) and the organization's rows of uniqueSQL in one pass: per
+// snapshot of scope_snaps, control statuses per standard, and each control once across standards
+// under an empty standard_id.
+const windowTalliesSQL = `WITH cf AS (` + controlFindingsSQL + `)
+SELECT sid, standard_id, '' AS account, status, status_all, count(*) AS n
+FROM (SELECT sid, CASE WHEN grouping(standard_id) = 1 THEN '' ELSE standard_id END AS standard_id, control_id, ` + statusSQL + `
+      FROM cf GROUP BY GROUPING SETS ((sid, standard_id, control_id), (sid, control_id)))
+GROUP BY ALL`
 
 // markPartial sets Partial on every series point of a partial snapshot: a dip there may be the
 // accounts that were not read, not a change in the estate.
@@ -113,7 +149,7 @@ func (a *analyzer) timeToRemediate(ctx context.Context, since time.Time, p *repo
 		return err
 	}
 	p.Remediated = len(rem)
-	if err := a.st.DB().QueryRowContext(ctx, `SELECT count(*) FROM snapshot_findings($1)
+	if err := a.db().QueryRowContext(ctx, `SELECT count(*) FROM snapshot_findings($1)
 		WHERE control_id <> '' AND record_state = 'ACTIVE' AND workflow_status <> 'SUPPRESSED' AND compliance_status = 'FAILED'`,
 		a.snap.ID).Scan(&p.StillOpen); err != nil {
 		return err
@@ -226,7 +262,7 @@ func (a *analyzer) riskSeries(ctx context.Context, win []windowSnap) ([]report.P
 		return nil, err
 	}
 	if len(missing) < len(sids) {
-		rows, err := a.st.DB().QueryContext(ctx, `SELECT snapshot_id, failed_control_accounts, open_critical, open_high
+		rows, err := a.db().QueryContext(ctx, `SELECT snapshot_id, failed_control_accounts, open_critical, open_high
 			FROM snapshot_risk WHERE snapshot_id IN (`+idList(sids)+`)`)
 		if err != nil {
 			return nil, err
@@ -236,7 +272,7 @@ func (a *analyzer) riskSeries(ctx context.Context, win []windowSnap) ([]report.P
 		}
 	}
 	if len(missing) > 0 {
-		err := a.withScope(ctx, missing, func(conn *sql.Conn) error {
+		err := a.withScopeBatches(ctx, missing, func(conn *sql.Conn) error {
 			rows, err := conn.QueryContext(ctx, riskSQL)
 			if err != nil {
 				return err

@@ -31,7 +31,7 @@ SELECT standard_id, 'retired', sum(findings)::BIGINT FROM snapshot_retired_findi
 
 // reconciliation fills Report.Reconciliation from the standards already computed.
 func (a *analyzer) reconciliation(ctx context.Context, r *report.Report) error {
-	rows, err := a.st.DB().QueryContext(ctx, reconciliationSQL, a.snap.ID)
+	rows, err := a.db().QueryContext(ctx, reconciliationSQL, a.snap.ID)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -89,11 +90,11 @@ func (t tallies) get(k scoreKey) (counts, counts) {
 
 // withScope runs fn on a dedicated connection holding temp table scope_snaps with the given ids.
 func (a *analyzer) withScope(ctx context.Context, sids []int64, fn func(*sql.Conn) error) error {
-	conn, err := a.st.DB().Conn(ctx)
+	conn, release, err := a.conn(ctx)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer release()
 	ids := make([]string, len(sids))
 	for i, id := range sids {
 		ids[i] = fmt.Sprintf("(%d)", id)
@@ -104,6 +105,22 @@ func (a *analyzer) withScope(ctx context.Context, sids []int64, fn func(*sql.Con
 	}
 	defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.scope_snaps`) }()
 	return fn(conn)
+}
+
+// historyBatch is how many snapshots one query computes from the history at a time. The
+// window's tallies come from the summaries stored at commit, but a routed report (a Scope) has
+// none and computes all 90 snapshots from the findings: in one query the 12 accounts of the demo's
+// Workloads/Prod ran out of report.memory_limit (1GB); in batches memory stays that of a batch.
+const historyBatch = 10
+
+// withScopeBatches runs fn under withScope for the snapshots sids, historyBatch at a time.
+func (a *analyzer) withScopeBatches(ctx context.Context, sids []int64, fn func(*sql.Conn) error) error {
+	for batch := range slices.Chunk(sids, historyBatch) {
+		if err := a.withScope(ctx, batch, fn); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // statusTallies computes control statuses of every standard for the snapshots sids, for the
@@ -118,7 +135,7 @@ func (a *analyzer) statusTallies(ctx context.Context, sids []int64, byAccount bo
 			return t, err
 		}
 	}
-	err := a.withScope(ctx, sids, func(conn *sql.Conn) error { return t.query(ctx, conn, talliesSQL(byAccount)) })
+	err := a.withScopeBatches(ctx, sids, func(conn *sql.Conn) error { return t.query(ctx, conn, talliesSQL(byAccount)) })
 	return t, err
 }
 
@@ -130,7 +147,7 @@ func (a *analyzer) uniqueTallies(ctx context.Context) (tallies, error) {
 		return *a.unique, nil
 	}
 	t := tallies{scored: map[scoreKey]*counts{}, all: map[scoreKey]*counts{}}
-	err := a.withScope(ctx, []int64{a.snap.ID}, func(conn *sql.Conn) error { return t.query(ctx, conn, uniqueSQL()) })
+	err := a.withScope(ctx, []int64{a.snap.ID}, func(conn *sql.Conn) error { return t.query(ctx, conn, uniqueSQL(true)) })
 	if err == nil {
 		a.unique = &t
 	}
@@ -172,11 +189,19 @@ func (t tallies) query(ctx context.Context, conn *sql.Conn, q string) error {
 // (failing in any standard, or any account, fails it), per account and for the organization
 // (empty account), in the row shape of talliesSQL with an empty standard_id. Built on controlFindingsSQL, so
 // a control disabled in one standard still counts through the standards where it is enabled.
-func uniqueSQL() string {
+//
+// Without byAccount only the organization's rows are computed: the summary series over a window
+// needs no account's, and grouping per account too took most of a routed report's progress step.
+func uniqueSQL(byAccount bool) string {
+	account, groups := `''`, `GROUP BY sid, control_id`
+	if byAccount {
+		account = `CASE WHEN grouping(account_id) = 1 THEN '' ELSE account_id END`
+		groups = `GROUP BY GROUPING SETS ((sid, account_id, control_id), (sid, control_id))`
+	}
 	return `WITH cf AS (` + controlFindingsSQL + `)
 SELECT sid, '' AS standard_id, account, status, status_all, count(*) AS n
-FROM (SELECT sid, CASE WHEN grouping(account_id) = 1 THEN '' ELSE account_id END AS account, control_id, ` + statusSQL + `
-      FROM cf GROUP BY GROUPING SETS ((sid, account_id, control_id), (sid, control_id)))
+FROM (SELECT sid, ` + account + ` AS account, control_id, ` + statusSQL + `
+      FROM cf ` + groups + `)
 GROUP BY ALL`
 }
 
@@ -204,7 +229,7 @@ type standardInfo struct {
 // findings name but the catalog lacks (named by their id), in a stable order: catalog order of
 // the well-known ones first (CIS, FSBP, PCI, NIST), then by id.
 func (a *analyzer) reportedStandards(ctx context.Context) ([]standardInfo, error) {
-	rows, err := a.st.DB().QueryContext(ctx, `
+	rows, err := a.db().QueryContext(ctx, `
 WITH seen AS (SELECT DISTINCT unnest(standards) AS standard_id FROM snapshot_findings($1) WHERE control_id <> ''),
 cat AS (SELECT standard_id, name, short_name FROM snapshot_standards WHERE snapshot_id = $1),
 ctl AS (SELECT standard_id, count(*) FILTER (WHERE NOT disabled) AS n FROM snapshot_controls WHERE snapshot_id = $1 GROUP BY ALL)
@@ -320,7 +345,7 @@ func (a *analyzer) accounts(ctx context.Context, r *report.Report) error {
 	if err != nil {
 		return err
 	}
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT account_id, name, ou, coalesce(owner, '') FROM snapshot_accounts
+	rows, err := a.db().QueryContext(ctx, `SELECT account_id, name, ou, coalesce(owner, '') FROM snapshot_accounts
 		WHERE snapshot_id = $1 ORDER BY account_id`, a.snap.ID)
 	if err != nil {
 		return err
@@ -366,7 +391,7 @@ func (a *analyzer) failedControlsPerAccount(ctx context.Context) (map[string]int
 
 // countsBy runs a query returning (key, count) rows and collects them in a map.
 func (a *analyzer) countsBy(ctx context.Context, query string, args ...any) (map[string]int, error) {
-	rows, err := a.st.DB().QueryContext(ctx, query, args...)
+	rows, err := a.db().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -107,7 +107,7 @@ func idList(sids []int64) string {
 // summaries that include the accounts' control statuses (migration 009 on).
 func (a *analyzer) summarized(ctx context.Context, sids []int64, accountControls bool) (map[int64]bool, []int64, error) {
 	have := map[int64]bool{}
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT snapshot_id FROM snapshot_summarized WHERE snapshot_id IN (`+idList(sids)+`)
+	rows, err := a.db().QueryContext(ctx, `SELECT snapshot_id FROM snapshot_summarized WHERE snapshot_id IN (`+idList(sids)+`)
 		AND (account_controls OR NOT $1)`, accountControls)
 	if err != nil {
 		return nil, nil, err
@@ -135,7 +135,7 @@ func (a *analyzer) storedTallies(ctx context.Context, sids []int64, t tallies) (
 	if err != nil || len(have) == 0 {
 		return missing, err
 	}
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT snapshot_id, standard_id, passed, failed, unknown, no_data,
+	rows, err := a.db().QueryContext(ctx, `SELECT snapshot_id, standard_id, passed, failed, unknown, no_data,
 		passed_all, failed_all, unknown_all, no_data_all FROM snapshot_standard_tallies WHERE snapshot_id IN (`+idList(sids)+`)`)
 	if err != nil {
 		return nil, err
@@ -161,7 +161,7 @@ var summaryTalliesSQL = `SELECT s.sid,
        coalesce(sum(n) FILTER (WHERE status = 'UNKNOWN'), 0),
        coalesce(sum(n) FILTER (WHERE status_all = 'PASSED'), 0), coalesce(sum(n) FILTER (WHERE status_all = 'FAILED'), 0),
        coalesce(sum(n) FILTER (WHERE status_all = 'UNKNOWN'), 0)
-FROM scope_snaps s LEFT JOIN (` + uniqueSQL() + `) u ON u.sid = s.sid AND u.account = ''
+FROM scope_snaps s LEFT JOIN (` + uniqueSQL(false) + `) u ON u.sid = s.sid AND u.account = ''
 GROUP BY s.sid`
 
 // summarySeries gives the organization's summary score (suppressed findings left out) of each
@@ -181,7 +181,7 @@ func (a *analyzer) summarySeries(ctx context.Context, sids []int64) (map[int64]*
 		}
 		return rows.Err()
 	}
-	rows, err := a.st.DB().QueryContext(ctx, `SELECT snapshot_id, passed, failed, unknown, passed_all, failed_all, unknown_all
+	rows, err := a.db().QueryContext(ctx, `SELECT snapshot_id, passed, failed, unknown, passed_all, failed_all, unknown_all
 		FROM snapshot_summary_tallies WHERE snapshot_id IN (`+idList(sids)+`)`)
 	if err != nil {
 		return nil, err
@@ -198,7 +198,7 @@ func (a *analyzer) summarySeries(ctx context.Context, sids []int64) (map[int64]*
 	if len(missing) == 0 {
 		return out, nil
 	}
-	err = a.withScope(ctx, missing, func(conn *sql.Conn) error {
+	err = a.withScopeBatches(ctx, missing, func(conn *sql.Conn) error {
 		rows, err := conn.QueryContext(ctx, summaryTalliesSQL)
 		if err != nil {
 			return err

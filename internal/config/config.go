@@ -88,6 +88,9 @@ type Email struct {
 	From      string   `yaml:"from"`
 	To        []string `yaml:"to"`
 	SMTP      SMTP     `yaml:"smtp"`
+	// Routes send each a report of some accounts (an OU, or an owner) to their own recipients,
+	// besides the organization's report to To (see Route).
+	Routes []Route `yaml:"routes"`
 }
 
 // SMTP is an SMTP submission server. The password is never in the file: PasswordEnv names the
@@ -423,6 +426,9 @@ func (c Config) Validate() error {
 	}
 	if e.SMTP.Port < 1 || e.SMTP.Port > 65535 {
 		return &ValidationError{Key: "deliver.email.smtp.port", Msg: fmt.Sprintf("%d is not a TCP port", e.SMTP.Port)}
+	}
+	if err := c.validateRoutes(); err != nil {
+		return err
 	}
 	return c.Deliver.validateChat()
 }

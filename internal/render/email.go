@@ -71,11 +71,16 @@ func Email(ctx context.Context, r *report.Report, opt EmailOptions) (*EmailConte
 	v := emailView{R: r, Summary: summary, Links: opt.Links}
 	v.Mean, _ = pct(r.SummaryScoreMeanOfStandards)
 	v.SummaryOf = groupDigits(int64(r.SummaryControls.Passed)) + " of " + groupDigits(int64(r.SummaryControls.Scored()))
-	v.Subject = fmt.Sprintf("[%s] Security Hub compliance %s: %s", r.Organization, r.ReportDate, summary)
+	// A routed report names its scope after the organization: "[acme-corp] OU Workloads/Prod: ...".
+	who := "[" + r.Organization + "]"
+	if r.Scope != nil {
+		who += " " + r.Scope.Title() + ":"
+	}
+	v.Subject = fmt.Sprintf("%s Security Hub compliance %s: %s", who, r.ReportDate, summary)
 	if st := r.Stale; st != nil {
 		// In the subject too: an inbox list shows no body, and old data must not pass for new.
-		v.Subject = fmt.Sprintf("[%s] Security Hub compliance %s (STALE: %s old on %s): %s",
-			r.Organization, r.ReportDate, st.Age(), st.RunDate, summary)
+		v.Subject = fmt.Sprintf("%s Security Hub compliance %s (STALE: %s old on %s): %s",
+			who, r.ReportDate, st.Age(), st.RunDate, summary)
 	}
 	if opt.TargetScore > 0 {
 		v.Target, _ = pct(opt.TargetScore)

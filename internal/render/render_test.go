@@ -545,6 +545,9 @@ func TestJSONFields(t *testing.T) {
 			})
 		}
 	}
+	if _, err := lookup(doc, "scope"); err == nil {
+		t.Error("the organization's report.json has a scope key")
+	}
 	if got, err := lookup(doc, "standards[].score"); err != nil || got != 78.2 {
 		t.Errorf("standards[0].score: got %v (%v), want the unrounded 78.2", got, err)
 	}
@@ -803,5 +806,37 @@ func TestTextPartialSnapshots(t *testing.T) {
 	want := "\nPartial snapshots (not every account/region read; their points may move for that alone): 2024-12-26, 2025-01-25\n"
 	if !strings.Contains(buf.String(), want) {
 		t.Errorf("report lacks %q:\n%s", want, buf.String())
+	}
+}
+
+// TestScopedReportNamesItsScope: a routed report says whose accounts it covers in report.json,
+// the text report and the email's subject and heading.
+func TestScopedReportNamesItsScope(t *testing.T) {
+	r := fullReport()
+	r.Scope = &report.Scope{Kind: report.ScopeOU, Name: "Workloads/Prod", Accounts: 3}
+	var js, txt bytes.Buffer
+	if err := JSON(context.Background(), &js, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := Text(context.Background(), &txt, r); err != nil {
+		t.Fatal(err)
+	}
+	mail, err := Email(context.Background(), r, EmailOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"scope": {
+    "kind": "ou",
+    "name": "Workloads/Prod",
+    "accounts": 3
+  }`) {
+		t.Errorf("report.json:\n%s", js.String()[:600])
+	}
+	if !strings.Contains(txt.String(), "\nScope: OU Workloads/Prod, 3 account(s) only, computed as if they were the organization\n") {
+		t.Errorf("text:\n%s", txt.String()[:400])
+	}
+	if want := "[" + r.Organization + "] OU Workloads/Prod: Security Hub compliance " + r.ReportDate; !strings.HasPrefix(mail.Subject, want) ||
+		!strings.Contains(mail.HTML, r.Organization+", OU Workloads/Prod</h1>") {
+		t.Errorf("subject %q, want it to start %q; html heading missing the scope", mail.Subject, want)
 	}
 }

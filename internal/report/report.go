@@ -24,6 +24,9 @@ type Report struct {
 	// Stale is set when the snapshot was older than report.max_snapshot_age when the report was
 	// built; nil otherwise.
 	Stale *Staleness `json:"stale"`
+	// Scope is set on a routed report (deliver.email.routes): the report is computed over these
+	// accounts only, as if they were the organization. Absent from the organization's report.
+	Scope *Scope `json:"scope,omitempty"`
 
 	// SummaryScore is AWS's summary score: unique PASSED controls over unique PASSED + FAILED +
 	// UNKNOWN controls across all reported standards, each control once with one status for the
@@ -382,4 +385,31 @@ type IgnoredFindings struct {
 	RetiredControl          int64 `json:"retired_control"`           // control AWS has retired (Catalog.Retired): dropped at collection
 	Suppressed              int64 `json:"suppressed"`                // Workflow.Status SUPPRESSED (counted in score_without_suppressions)
 	WithoutComplianceStatus int64 `json:"without_compliance_status"` // no Compliance.Status
+}
+
+// Scope kinds: a route by OU path (the OU and every OU below it), or by an account tag.
+const (
+	ScopeOU  = "ou"
+	ScopeTag = "tag"
+)
+
+// Scope is what a routed report covers.
+type Scope struct {
+	// Kind is ScopeOU or ScopeTag.
+	Kind string `json:"kind"`
+	// Name is the OU path (Workloads/Prod) or the tag as KEY=VALUE (owner=payments-team).
+	Name string `json:"name"`
+	// Accounts is how many accounts the scope holds in the snapshot.
+	Accounts int `json:"accounts"`
+}
+
+// Title names the scope in titles and subjects: "OU Workloads/Prod", "owner=payments-team".
+func (s *Scope) Title() string {
+	if s == nil {
+		return ""
+	}
+	if s.Kind == ScopeOU {
+		return "OU " + s.Name
+	}
+	return s.Name
 }

@@ -8,6 +8,7 @@ package run
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -58,6 +59,9 @@ type Options struct {
 	// HTTPClient posts the chat digests (deliver.slack, deliver.teams); nil is the chat package's
 	// default. Tests hand over one that trusts their TLS server.
 	HTTPClient *http.Client
+	// SMTPTLS trusts the SMTP server's certificate (deliver.email.transport smtp); nil is the
+	// system's roots. Tests hand over one that trusts their server.
+	SMTPTLS *tls.Config
 
 	// job is what Schedule runs for each job; nil is Run. Tests set it to make a job slow or
 	// panic.
@@ -159,8 +163,10 @@ type Result struct {
 	Written  []string
 	Archived int
 	Emailed  int
-	Posted   int // chat webhooks the digest was posted to
-	Start    time.Time
+	// Sent lists every email sent: the organization's report and each route's.
+	Sent   []Sent
+	Posted int // chat webhooks the digest was posted to
+	Start  time.Time
 }
 
 // Warning is the error (exit 3) of a run that succeeded on a partial or a stale snapshot, nil
@@ -187,7 +193,7 @@ func LogFinished(log *slog.Logger, job string, res Result, err error) {
 		outcome = "stale"
 	}
 	attrs := []any{"job", job, "outcome", outcome, "steps", strings.Join(res.Steps, ","), "snapshot", res.Snapshot,
-		"duration_ms", time.Since(res.Start).Milliseconds(), "reports", len(res.Written), "archived", res.Archived, "emailed", res.Emailed, "posted", res.Posted}
+		"duration_ms", time.Since(res.Start).Milliseconds(), "reports", len(res.Written), "archived", res.Archived, "emailed", res.Emailed, "emails", len(res.Sent), "posted", res.Posted}
 	if err != nil {
 		attrs = append(attrs, "error", err.Error())
 		log.Error("run finished", attrs...)
@@ -269,7 +275,7 @@ func reportAndDeliver(ctx context.Context, o Options, aws *clients, db string, r
 	if !o.Steps.Report {
 		return nil
 	}
-	r, written, err := reportLatest(ctx, o, db)
+	r, written, routed, err := reportLatest(ctx, o, db)
 	if err != nil {
 		return err
 	}
@@ -279,30 +285,36 @@ func reportAndDeliver(ctx context.Context, o Options, aws *clients, db string, r
 	if !o.Steps.Deliver {
 		return nil
 	}
-	return deliverReports(ctx, o, aws, r, res)
+	return deliverReports(ctx, o, aws, r, routed, res)
 }
 
-// reportLatest writes every configured format for the latest snapshot into report.out.
-func reportLatest(ctx context.Context, o Options, db string) (*report.Report, []string, error) {
+// reportLatest writes every configured format for the latest snapshot into report.out, and the
+// report of each route (deliver.email.routes) below it (WriteRoutedReports).
+func reportLatest(ctx context.Context, o Options, db string) (*report.Report, []string, []RoutedReport, error) {
 	cfg := o.Config
 	formats, err := ParseFormats(cfg.Report.Formats)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	st, err := OpenForAnalysis(ctx, db, cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer st.Close()
 	snap, err := st.SnapshotAt(ctx, time.Time{})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// The latest snapshot: stale past report.max_snapshot_age, which the reports then say.
-	r, err := analyze.Build(ctx, st, snap, LatestOptions(cfg, o.Now))
+	opt := LatestOptions(cfg, o.Now)
+	r, err := analyze.Build(ctx, st, snap, opt)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	written, err := WriteReports(ctx, o, st, r, formats, cfg.Report.Out)
-	return r, written, err
+	if err != nil || len(cfg.Deliver.Email.Routes) == 0 {
+		return r, written, nil, err
+	}
+	routed, err := WriteRoutedReports(ctx, o, st, snap, opt, cfg.Report.Out)
+	return r, written, routed, err
 }

@@ -81,7 +81,7 @@ func TestOversizedEmailLinksToArchive(t *testing.T) {
 	if _, err := Collect(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
-	r, _, err := reportLatest(context.Background(), o, cfg.Store.Path)
+	r, _, _, err := reportLatest(context.Background(), o, cfg.Store.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestOversizedEmailLinksToArchive(t *testing.T) {
 	pdf := filepath.Join(work, "report.pdf")
 	os.WriteFile(pdf, append([]byte("%PDF-1.7\n"), big...), 0o600)
 	res := Result{Written: []string{pdf}}
-	if err := deliverReports(context.Background(), o, &clients{load: o.AWSConfig}, r, &res); err != nil {
+	if err := deliverReports(context.Background(), o, &clients{load: o.AWSConfig}, r, nil, &res); err != nil {
 		t.Fatal(err)
 	}
 	mails := srv.SentEmails()

@@ -22,7 +22,12 @@ func (d *doc) cover() {
 		y += lh(28)
 	}
 	d.font(sans, "", 15, onNavy)
-	d.text(marginX, y+2, d.cw, dateAs(r.ReportDate, "2 January 2006"), "L")
+	when := dateAs(r.ReportDate, "2 January 2006")
+	if sc := r.Scope; sc != nil {
+		// A routed report: whose accounts, on the first line a reader sees.
+		when = fmt.Sprintf("%s · %s (%d accounts)", when, sc.Title(), sc.Accounts)
+	}
+	d.text(marginX, y+2, d.cw, d.fit(when, d.cw), "L")
 	if st := r.Stale; st != nil {
 		// Old data must not pass for new: a red strip across the foot of the band, above the
 		// score, where a reader on a phone cannot miss it.

@@ -49,7 +49,11 @@ func newDoc(r *report.Report, size string) *doc {
 	f.SetCatalogSort(true)
 	f.SetCompression(true)
 
-	f.SetTitle(clean(fmt.Sprintf("%s – Security Hub compliance report %s", r.Organization, r.ReportDate)), true)
+	who := r.Organization
+	if r.Scope != nil {
+		who += " · " + r.Scope.Title()
+	}
+	f.SetTitle(clean(fmt.Sprintf("%s – Security Hub compliance report %s", who, r.ReportDate)), true)
 	f.SetSubject("AWS Security Hub compliance report", true)
 	f.SetCreator("hubreport", true)
 	f.SetAuthor(clean(r.Organization), true)
@@ -77,7 +81,12 @@ func (d *doc) header() {
 	}
 	half := d.cw/2 - 2
 	d.font(sans, "B", 8, faint)
-	d.text(marginX, 9, half, d.fit(d.r.Organization, half), "L")
+	who := d.r.Organization
+	if sc := d.r.Scope; sc != nil {
+		// A page forwarded on its own still says whose accounts it covers.
+		who += " · " + sc.Title()
+	}
+	d.text(marginX, 9, half, d.fit(who, half), "L")
 	title, c := "AWS Security Hub compliance report", faint
 	if st := d.r.Stale; st != nil {
 		// Every page says so: a page is often forwarded on its own.

@@ -25,6 +25,9 @@ func (b *book) summary(_ context.Context, r *report.Report) error {
 
 	section("Report")
 	item("Organization", b.text(r.Organization))
+	if sc := r.Scope; sc != nil {
+		item("Scope (these accounts only)", b.text(fmt.Sprintf("%s, %d accounts", sc.Title(), sc.Accounts)))
+	}
 	item("Administrator account", b.text(r.AdministratorAccount))
 	item("Report date", b.day(r.ReportDate))
 	if st := r.Stale; st != nil {
@@ -163,7 +166,9 @@ func (b *book) standards(_ context.Context, r *report.Report) error {
 const scaleLow, scaleMid, scaleHigh = "#F8696B", "#FFEB84", "#63BE7B"
 
 func (b *book) accounts(_ context.Context, r *report.Report) error {
-	cols := []column{{"Account ID", 15}, {"Account name", 28}, {"OU", 24}, {"Overall score", 10}, {"Mean of standard scores", 12}, {"Failed controls", 10}}
+	cols := []column{{"Account ID", 15}, {"Account name", 28}, {"OU", 24}, {"Owner", 26}, {"Overall score", 10}, {"Mean of standard scores", 12}, {"Failed controls", 10}}
+	// Columns (1-based) of the overall score and of the first standard, for the color scales.
+	const overallCol, firstStandardCol = 5, 8
 	for _, s := range r.Standards {
 		cols = append(cols, column{standardLabel(s.ShortName, s.Name, s.ID), 14})
 	}
@@ -174,7 +179,7 @@ func (b *book) accounts(_ context.Context, r *report.Report) error {
 		for _, s := range a.Standards {
 			byID[s.ID] = s.Score
 		}
-		row := []any{b.text(a.AccountID), b.text(a.Name), b.text(a.OU), b.pct(a.SummaryScore), b.pct(a.SummaryScoreMeanOfStandards), b.count(int64(a.Failed))}
+		row := []any{b.text(a.AccountID), b.text(a.Name), b.text(a.OU), b.text(a.Owner), b.pct(a.SummaryScore), b.pct(a.SummaryScoreMeanOfStandards), b.count(int64(a.Failed))}
 		for _, s := range r.Standards {
 			row = append(row, b.pct(byID[s.ID]))
 		}
@@ -200,13 +205,10 @@ func (b *book) accounts(_ context.Context, r *report.Report) error {
 		MaxType: "num", MaxValue: ftoa(high), MaxColor: scaleHigh,
 	}}
 	last := t.row
-	ranges := []string{fmt.Sprintf("D2:D%d", last)}
+	colName := func(n int) string { c, _ := excelize.ColumnNumberToName(n); return c } // n >= 1 cannot fail
+	ranges := []string{fmt.Sprintf("%[1]s2:%[1]s%d", colName(overallCol), last)}
 	if n := len(r.Standards); n > 0 {
-		end, err := excelize.ColumnNumberToName(5 + n)
-		if err != nil {
-			return err
-		}
-		ranges = append(ranges, fmt.Sprintf("F2:%s%d", end, last))
+		ranges = append(ranges, fmt.Sprintf("%s2:%s%d", colName(firstStandardCol), colName(firstStandardCol+n-1), last))
 	}
 	for _, rng := range ranges {
 		if err := b.f.SetConditionalFormat(sheetAccounts, rng, scale); err != nil {

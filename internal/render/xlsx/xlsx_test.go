@@ -120,6 +120,7 @@ func testReport(nilScores bool) *report.Report {
 			AccountID: fmt.Sprintf("%012d", 100000000000+i*7919),
 			Name:      fmt.Sprintf("workload-%02d", i),
 			OU:        ous[i%len(ous)],
+			Owner:     fmt.Sprintf("team-%d@example.com", i%3),
 			Score:     score(i, 9),
 			Failed:    (i * 7) % 31,
 			// The headline and the mean differ, so a column mix-up shows.
@@ -668,6 +669,7 @@ func TestRender(t *testing.T) {
 					s.wantText("Account ID", row, a.AccountID)
 					s.wantText("Account name", row, a.Name)
 					s.wantText("OU", row, a.OU)
+					s.wantText("Owner", row, a.Owner)
 					s.wantScore("Overall score", row, a.SummaryScore)
 					s.wantScore("Mean of standard scores", row, a.SummaryScoreMeanOfStandards)
 					s.wantCount("Failed controls", row, int64(a.Failed))
@@ -683,6 +685,14 @@ func TestRender(t *testing.T) {
 					x := sheetXML(t, data, sheetAccounts)
 					if n := strings.Count(x, `<cfRule type="colorScale"`); n != 2 || strings.Count(x, "<cfvo ") != 6 {
 						t.Errorf("want 2 three-color scales (overall score, standard scores), got %d in %s", n, x[strings.Index(x, "<conditionalFormatting"):])
+					}
+					// The scales cover the overall score (E) and the standards (H on), not the
+					// mean or the failed-controls count.
+					end, _ := excelize.ColumnNumberToName(7 + len(r.Standards))
+					for _, want := range []string{fmt.Sprintf(`sqref="E2:E%d"`, len(r.Accounts)+1), fmt.Sprintf(`sqref="H2:%s%d"`, end, len(r.Accounts)+1)} {
+						if len(r.Standards) > 0 && !strings.Contains(x, want) {
+							t.Errorf("no color scale with %s in %s", want, x[strings.Index(x, "<conditionalFormatting"):])
+						}
 					}
 				}
 			})
