@@ -29,7 +29,7 @@ func TestScopedConnShowsOnlyTheScope(t *testing.T) {
 	if _, err := w.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.DB().ExecContext(ctx, `INSERT INTO snapshot_summarized VALUES (1)`); err != nil {
+	if _, err := s.DB().ExecContext(ctx, `INSERT INTO snapshot_summarized (snapshot_id) VALUES (1)`); err != nil {
 		t.Fatal(err)
 	}
 	s.db.SetMaxOpenConns(1)
