@@ -75,7 +75,7 @@ func TestDecodeOCSFEvents(t *testing.T) {
 		t.Fatalf("JSON lines: %d findings, %v", len(want), err)
 	}
 	e1, e2, e3, e4 := importedV2("e1", c1), importedV2("e2", c2), importedV2("e3", c3), importedV2("e4", det)
-	for name, input := range map[string]string{
+	shapes := map[string]string{
 		"one per line":             e1 + "\n" + e2 + "\n" + e4 + "\n" + e3 + "\n",
 		"concatenated":             e1 + e2 + e4 + e3,
 		"one event of four":        importedV2("e", c1, c2, det, c3),
@@ -83,33 +83,18 @@ func TestDecodeOCSFEvents(t *testing.T) {
 		"detail first":             event("e1", securityHubSource, importedV2DetailType, true, c1, c2) + e4 + e3,
 		"with a custom action":     e1 + e2 + event("c", securityHubSource, "Security Hub Findings - Custom Action", false, c1) + e4 + e3,
 		"class_uid repeated, last": e1 + e2 + importedV2("e4", strings.Replace(det, `"class_uid": 2004`, `"class_uid": 2003, "class_uid": 2004`, 1)) + e3,
-	} {
-		for _, gz := range []bool{false, true} {
-			data := []byte(input)
-			if gz {
-				name += ", gzip"
-				data = gzipBytes(t, data)
-			}
-			t.Run(name, func(t *testing.T) {
-				got, st, err := decodeWithStats(t, data)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(got, want) {
-					t.Errorf("got %q, want the findings of the JSON lines %q", ids(got), ids(want))
-				}
-				var det *SkippedRecords
-				for i := range st.Skipped {
-					if st.Skipped[i].Kind == "OCSF class 2004 (Detection Finding)" {
-						det = &st.Skipped[i]
-					}
-				}
-				if det == nil || det.Count != 1 || st.Events == 0 {
-					t.Errorf("%d events, skipped %+v; want the Detection Finding skipped", st.Events, st.Skipped)
-				}
-			})
-		}
 	}
+	decodeEachShape(t, shapes, want, "the JSON lines", func(t *testing.T, _ string, st DecodeStats) {
+		var det *SkippedRecords
+		for i := range st.Skipped {
+			if st.Skipped[i].Kind == "OCSF class 2004 (Detection Finding)" {
+				det = &st.Skipped[i]
+			}
+		}
+		if det == nil || det.Count != 1 || st.Events == 0 {
+			t.Errorf("%d events, skipped %+v; want the Detection Finding skipped", st.Events, st.Skipped)
+		}
+	})
 
 	// ASFF and OCSF events side by side: both are Security Hub's events of imported findings.
 	asff := findingJSON(t, "f1")
@@ -119,29 +104,17 @@ func TestDecodeOCSFEvents(t *testing.T) {
 	}
 }
 
-// TestDecodeBadOCSFEvents: a V2 event whose finding is no OCSF record refuses the file naming the
-// event; a bad attribute names the record; V2 events do not mix with OCSF records at the top level.
-func TestDecodeBadOCSFEvents(t *testing.T) {
+// badOCSFEvents are the cases of TestDecodeBadEvents for "Findings Imported V2" events: one whose
+// finding is no OCSF record refuses the file naming the event; a bad attribute names the record.
+func badOCSFEvents(t *testing.T) []struct{ name, input, want string } {
 	c1 := ocsfJSON("1", "2003")
-	asff := findingJSON(t, "f1")
 	e1 := importedV2("e1", c1)
 	bad := strings.Replace(c1, `"status_id": 3`, `"status_id": 12`, 1)
-	tests := []struct{ name, input, want string }{
-		{"ASFF in a V2 event", e1 + importedV2("e2", asff), fmt.Sprintf(`import findings.json: EventBridge event at byte %d: field "detail.findings": the finding at byte %d has no class_uid`, len(e1), len(e1)+strings.Index(e1, "[{")+1)},
+	return []struct{ name, input, want string }{
+		{"ASFF in a V2 event", e1 + importedV2("e2", findingJSON(t, "f1")), fmt.Sprintf(`import findings.json: EventBridge event at byte %d: field "detail.findings": the finding at byte %d has no class_uid`, len(e1), len(e1)+strings.Index(e1, "[{")+1)},
 		{"a number in a V2 event", importedV2("e1", "1"), `import findings.json: record 0: got a number, want a finding object`},
-		{"a bad attribute", e1 + importedV2("e2", bad), `import findings.json: record 1: field "compliance.status_id": unknown value 12`},
-		{"syntax in a finding", importedV2("e1", `{"class_uid": 2004, "a": tru}`), `import findings.json: invalid JSON at byte`},
-		{"OCSF lines then a V2 event", c1 + "\n" + e1, fmt.Sprintf("import findings.json: an EventBridge event at byte %d in a file of OCSF records (the first at byte 0)", len(c1)+1)},
-		{"a V2 event then OCSF lines", e1 + "\n" + c1, fmt.Sprintf("import findings.json: an OCSF record at byte %d in a file of EventBridge events (the first at byte 0)", len(e1)+1)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, _, err := decodeWithStats(t, []byte(tt.input))
-			var ie *ImportError
-			if !errors.As(err, &ie) || !strings.HasPrefix(err.Error(), tt.want) {
-				t.Errorf("got %d findings, %v; want %q", len(got), err, tt.want)
-			}
-		})
+		{"a bad attribute in a V2 event", e1 + importedV2("e2", bad), `import findings.json: record 1: field "compliance.status_id": unknown value 12`},
+		{"syntax in a V2 event's finding", importedV2("e1", `{"class_uid": 2004, "a": tru}`), `import findings.json: invalid JSON at byte`},
 	}
 }
 
