@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,27 +132,88 @@ func TestExportOCSFUsage(t *testing.T) {
 	}
 }
 
-// TestImportOCSFOtherClass: a record of another OCSF class is refused, naming the file, the
-// record, class_uid and the class, and nothing is stored.
-func TestImportOCSFOtherClass(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "r.duckdb")
+// ocsfExport imports the small demo's findings from ASFF into db and returns them exported as
+// OCSF JSON lines, one record a line.
+func ocsfExport(t *testing.T, dir, db string) []string {
+	t.Helper()
 	asff := filepath.Join(dir, "findings.json")
 	demoASFF(t, asff)
 	if code, _, stderr := call(t, "", "import", "--db", db, "--as-of", "2025-02-23T06:00:00Z", asff); code != exitOK {
 		t.Fatalf("import: exit %d %s", code, stderr)
 	}
-	_, out, _ := call(t, "", "export", "--db", db, "--format", "ocsf", "--out", "-")
-	lines := strings.SplitAfter(out, "\n")
+	code, out, stderr := call(t, "", "export", "--db", db, "--format", "ocsf", "--out", "-")
+	if code != exitOK {
+		t.Fatalf("export: exit %d %s", code, stderr)
+	}
+	return strings.SplitAfter(strings.TrimSuffix(out, "\n"), "\n")
+}
+
+// TestImportOCSFOtherClass: records of other OCSF classes are skipped, counted and named on the
+// summary line with the file, class and offset of the first; the Compliance Findings beside them
+// are read. A file of such records only is an empty import that names them, and stores nothing.
+func TestImportOCSFOtherClass(t *testing.T) {
+	dir := t.TempDir()
+	lines := ocsfExport(t, dir, filepath.Join(dir, "r.duckdb"))
 	lines[2] = strings.Replace(lines[2], `"class_uid":2003`, `"class_uid":2004`, 1)
+	lines[5] = strings.Replace(lines[5], `"class_uid":2003`, `"class_uid":2004`, 1)
 	file := filepath.Join(dir, "mixed.jsonl")
 	os.WriteFile(file, []byte(strings.Join(lines, "")), 0o600)
 	db2 := filepath.Join(dir, "r2.duckdb")
-	code, _, stderr := call(t, "", "import", "--db", db2, "--as-of", "2025-02-23T06:00:00Z", file)
-	if code != exitError || !strings.Contains(stderr, file+`: record 2: field "class_uid": OCSF class_uid 2004 (Detection Finding) is not a Compliance Finding`) {
-		t.Errorf("import of a Detection Finding: exit %d, %s", code, stderr)
+	code, stdout, stderr := call(t, "", "import", "--db", db2, "--as-of", "2025-02-23T06:00:00Z", file)
+	first := len(lines[0]) + len(lines[1])
+	if code != exitOK || !strings.Contains(stdout, fmt.Sprintf(": %d findings from ", len(lines)-2)) ||
+		!strings.Contains(stdout, fmt.Sprintf("%s: 2 skipped, OCSF class 2004 (Detection Finding) (the first at byte %d)", file, first)) {
+		t.Errorf("import of two Detection Findings among %d records: exit %d, stdout %q, stderr %q", len(lines), code, stdout, stderr)
 	}
-	if got := snapshotsOf(t, db2); len(got) != 0 {
+
+	only := filepath.Join(dir, "detections.jsonl")
+	os.WriteFile(only, []byte(lines[2]+lines[5]), 0o600)
+	db3 := filepath.Join(dir, "r3.duckdb")
+	code, _, stderr = call(t, "", "import", "--db", db3, "--as-of", "2025-02-23T06:00:00Z", only)
+	if code != exitError || !strings.Contains(stderr, "no findings in any file") ||
+		!strings.Contains(stderr, only+": 2 skipped, OCSF class 2004 (Detection Finding) (the first at byte 0)") {
+		t.Errorf("import of Detection Findings only: exit %d, %s", code, stderr)
+	}
+	if got := snapshotsOf(t, db3); len(got) != 0 {
 		t.Errorf("a refused import stored %d snapshots", len(got))
+	}
+}
+
+// TestImportOCSFEventsGiveTheSameReport: the demo's findings as Security Hub's "Findings Imported
+// V2" EventBridge events (OCSF in detail.findings), one per line and concatenated and gzipped as
+// Firehose writes them, with a Detection Finding's event among them, give the report of the same
+// findings imported from ASFF (which TestExportOCSFRoundTrip shows the OCSF lines give too).
+func TestImportOCSFEventsGiveTheSameReport(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "asff.duckdb")
+	lines := ocsfExport(t, dir, db)
+	want := mustJSON(t, reportJSON(t, db))
+	var events []string
+	for i, l := range lines {
+		events = append(events, fmt.Sprintf(`{"version":"0","id":"e-%d","detail-type":"Findings Imported V2","source":"aws.securityhub",`+
+			`"account":"111122223333","time":"2025-02-23T05:00:00Z","region":"us-east-1","resources":[],"detail":{"findings":[%s]}}`, i, strings.TrimSuffix(l, "\n")))
+		if i == 3 {
+			det := strings.Replace(strings.Replace(l, `"class_uid":2003`, `"class_uid":2004`, 1), `/finding/`, `/detection/`, 1)
+			events = append(events, `{"detail-type":"Findings Imported V2","source":"aws.securityhub","detail":{"findings":[`+strings.TrimSuffix(det, "\n")+`]}}`)
+		}
+	}
+	files := map[string][]byte{
+		"v2-events.jsonl": []byte(strings.Join(events, "\n") + "\n"),
+		"v2-firehose.gz":  gzipped(t, []byte(strings.Join(events, ""))),
+	}
+	for _, name := range []string{"v2-events.jsonl", "v2-firehose.gz"} {
+		file := filepath.Join(dir, name)
+		if err := os.WriteFile(file, files[name], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		db := filepath.Join(dir, name+".duckdb")
+		code, stdout, stderr := call(t, "", "import", "--db", db, "--as-of", "2025-02-23T06:00:00Z", file)
+		if code != exitOK || !strings.Contains(stdout, fmt.Sprintf(": %d findings from ", len(lines))) ||
+			!strings.Contains(stdout, file+": 1 skipped, OCSF class 2004 (Detection Finding)") {
+			t.Fatalf("%s: exit %d, stdout %q, stderr %q", name, code, stdout, stderr)
+		}
+		if got := mustJSON(t, reportJSON(t, db)); got != want {
+			t.Errorf("%s: the report differs from the ASFF import's:\n%s", name, firstDiff(got, want))
+		}
 	}
 }

@@ -52,8 +52,9 @@ const (
 // Decode streams the findings of one file's content to fn. The content may be a JSON array of
 // findings, a {"Findings": [...]} page as written by `aws securityhub get-findings` (or
 // {"findings": [...]}), several of those concatenated, JSON Lines of finding objects, or
-// EventBridge events of Security Hub findings, one per line or concatenated without separators
-// (as Firehose writes them), and any of these gzip-compressed (detected by the magic bytes, not
+// EventBridge events of Security Hub findings (ASFF, or OCSF in "Findings Imported V2" events),
+// one per line or concatenated without separators (as Firehose writes them), OCSF records in any
+// of the shapes findings come in, and any of these gzip-compressed (detected by the magic bytes, not
 // the name). How a record is told apart, and which records are skipped, is dispatch's business
 // (decodeshapes.go). name is only used in errors. cat maps legacy control ids; nil means
 // catalog.Default().

@@ -70,12 +70,15 @@ func (s *shapeState) stats() DecodeStats {
 //   - an ASFF finding is queued for decoding (record);
 //   - an EventBridge event of imported Security Hub findings has its detail.findings queued, each
 //     one a record; any other event is skipped and counted (event, eventbridge.go);
-//   - an OCSF record is queued too: decodeRecord maps it (ocsfrecord.go), or refuses its class;
+//   - an OCSF Compliance Finding is queued too: decodeRecord maps it (ocsfrecord.go); an OCSF
+//     record of any other class is skipped and counted (ocsfRecord);
 //   - anything else is decoded as a finding, which fails naming what is missing.
 //
 // A file holds records of one kind (oneKind): ASFF findings, in pages, arrays or lines, OCSF
-// records, in the same shapes, or EventBridge events, in lines, concatenated or in an array. A
-// new kind of record adds its case to classify and here.
+// records, in the same shapes, or EventBridge events, in lines, concatenated or in an array
+// (Security Hub's ASFF events and its OCSF "Findings Imported V2" events are both events: one
+// EventBridge rule on aws.securityhub delivers both to the same Firehose stream). A new kind of
+// record adds its case to classify and here.
 func (d *decoder) dispatch(b []byte, start int64) error {
 	if b[0] != '{' {
 		return d.record(b, start) // refused there, naming what it is
@@ -90,6 +93,8 @@ func (d *decoder) dispatch(b []byte, start int64) error {
 	switch kind {
 	case kindEvent:
 		return d.event(b, start, ev)
+	case kindOCSF:
+		return d.ocsfRecord(b, start, ev.classUID)
 	default:
 		return d.record(b, start)
 	}
@@ -124,7 +129,8 @@ func classify(b []byte, start int64) (recordKind, eventParts) {
 		case "detail-type":
 			ev.detailType, ev.detailTypeAt = v, at
 		case "class_uid":
-			ocsf = true
+			// The last one counts, as in encoding/json (the value is checked below).
+			ocsf, ev.classUID = true, v
 		default:
 			if asffKeys[key] {
 				asff = true
@@ -143,7 +149,7 @@ func classify(b []byte, start int64) (recordKind, eventParts) {
 	case ev.source != nil && ev.detailType != nil:
 		return kindEvent, ev
 	case ocsf:
-		return kindOCSF, eventParts{}
+		return kindOCSF, eventParts{classUID: ev.classUID}
 	}
 	return kindFinding, eventParts{}
 }

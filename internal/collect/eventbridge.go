@@ -11,22 +11,31 @@ import (
 // Firehose, which writes them to S3 one after the other, without separators. The same finding
 // comes again with each update, so such files hold repeated findings; the store keeps, per
 // finding, the copy with the latest UpdatedAt (docs/operations.md).
+//
+// The new Security Hub sends its findings in OCSF, one per event, under another detail-type
+// ("Findings Imported V2"): those are read through the OCSF mapping, like OCSF records at the
+// top level (ocsfrecord.go).
 const (
-	securityHubSource  = "aws.securityhub"
-	importedDetailType = "Security Hub Findings - Imported"
+	securityHubSource    = "aws.securityhub"
+	importedDetailType   = "Security Hub Findings - Imported"
+	importedV2DetailType = "Findings Imported V2"
 )
 
-// eventParts are the members of an EventBridge event that matter, framed (raw JSON).
+// eventParts are the members of an EventBridge event that matter, framed (raw JSON), and of an
+// OCSF record its class_uid.
 type eventParts struct {
 	source, detailType, detail       []byte
 	sourceAt, detailTypeAt, detailAt int64 // their input offsets
+	classUID                         []byte
 }
 
 // event handles the EventBridge event b, framed at input offset start, whose members classify
 // has found and checked, bar detail. An event of imported
-// Security Hub findings has each of its detail.findings queued as a record. Any other event (a
-// custom action's, insight results, another service's such as GuardDuty's) is skipped and
-// counted: it is not the state Security Hub holds of a finding, or not a Security Hub finding.
+// Security Hub findings has each of its detail.findings queued as a record: ASFF in a
+// "Security Hub Findings - Imported" event, OCSF in a "Findings Imported V2" one (where a
+// record of another class than Compliance Finding is skipped, as at the top level). Any other
+// event (a custom action's, insight results, another service's such as GuardDuty's) is skipped
+// and counted: it is not the state Security Hub holds of a finding, or not a Security Hub finding.
 func (d *decoder) event(b []byte, start int64, ev eventParts) error {
 	source, err := d.eventString(start, "source", ev.source, ev.sourceAt)
 	if err != nil {
@@ -36,7 +45,8 @@ func (d *decoder) event(b []byte, start int64, ev eventParts) error {
 	if err != nil {
 		return err
 	}
-	if source != securityHubSource || detailType != importedDetailType {
+	v2 := detailType == importedV2DetailType
+	if source != securityHubSource || (detailType != importedDetailType && !v2) {
 		if err := checkValid(b, start); err != nil {
 			return d.eventError(start, "", err)
 		}
@@ -77,10 +87,12 @@ func (d *decoder) event(b []byte, start int64, ev eventParts) error {
 	// errors name the event.
 	var recErr error
 	err = elements(findings, findingsAt, func(e []byte, at int64) error {
-		if recErr = d.record(e, at); recErr != nil {
-			return recErr
+		if v2 {
+			recErr = d.v2Finding(start, e, at)
+		} else {
+			recErr = d.record(e, at)
 		}
-		return nil
+		return recErr
 	})
 	switch {
 	case recErr != nil:

@@ -51,6 +51,9 @@ func FuzzDecode(f *testing.F) {
 		imported("e1", f1) + imported("e2", f1, f1) + "\n" + event("c", securityHubSource, "Security Hub Findings - Custom Action", true, f1),
 		"[" + imported("e1", f1) + "," + event("g", "aws.guardduty", "GuardDuty Finding", false) + "]",
 		f1 + "\n" + imported("e1", f1),
+		// OCSF: lines with a skipped class, and V2 events beside an ASFF one.
+		ocsfJSON("1", "2003") + "\n" + ocsfJSON("2", "2004"),
+		importedV2("v1", ocsfJSON("1", "2003"), ocsfJSON("2", "2002")) + imported("e1", f1) + importedV2("v2", `{"class_uid": 3002}`),
 	} {
 		f.Add([]byte(s))
 	}

@@ -23,8 +23,8 @@ const ocsfRecord = `{"activity_id": 2, "category_uid": 2, "class_uid": 2003, "ty
  "resources": [{"type": "AWS::EC2::SecurityGroup", "uid": "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-1"}]}`
 
 // TestDecodeOCSF: OCSF Compliance Findings read in the shapes exports come in (JSON lines, an
-// array, a GetFindingsV2 page), beside ASFF findings, with their standards normalized; a record
-// of another class refuses the file, naming the record and class_uid.
+// array, a GetFindingsV2 page), with their standards normalized; records of other classes are
+// left out; a bad attribute is named.
 func TestDecodeOCSF(t *testing.T) {
 	line := strings.ReplaceAll(ocsfRecord, "\n", "")
 	for name, in := range map[string]string{
@@ -48,18 +48,21 @@ func TestDecodeOCSF(t *testing.T) {
 		}
 	}
 
+	// Records of other classes are skipped (counted in TestDecodeSkipsOtherOCSFClasses), not read.
 	other := strings.Replace(line, `"class_uid": 2003`, `"class_uid": 2002`, 1)
-	err := collect.Decode(context.Background(), "mixed.jsonl", strings.NewReader(line+"\n"+other+"\n"), nil,
-		func(*model.Finding) error { return nil })
-	var ie *collect.ImportError
-	if !errors.As(err, &ie) || ie.Record != 1 || ie.Field != "class_uid" || !strings.Contains(err.Error(), "Vulnerability Finding") {
-		t.Errorf("a Vulnerability Finding: %v, want an ImportError at record 1, field class_uid", err)
-	}
-	// No key that folds onto an ASFF name: the fast ASFF path reads it, finds no Id, and asks OCSF.
 	auth := `{"class_uid": 3002, "category_uid": 3, "time": 1727870485000, "metadata": {"version": "1.6.0"}}`
-	err = collect.Decode(context.Background(), "auth.jsonl", strings.NewReader(auth), nil, func(*model.Finding) error { return nil })
-	if !errors.As(err, &ie) || ie.Record != 0 || ie.Field != "class_uid" || !strings.Contains(err.Error(), "3002 (not a Finding class)") {
-		t.Errorf("an Authentication event: %v, want an ImportError at record 0, field class_uid", err)
+	var got []*model.Finding
+	err := collect.Decode(context.Background(), "mixed.jsonl", strings.NewReader(line+"\n"+other+"\n"+auth+"\n"), nil,
+		func(f *model.Finding) error { got = append(got, f); return nil })
+	if err != nil || len(got) != 1 {
+		t.Errorf("a Compliance Finding, a Vulnerability Finding and an Authentication event: %d findings, %v; want 1", len(got), err)
+	}
+	// A record with an ASFF attribute is taken for a finding; with another class it is refused.
+	withID := strings.Replace(other, `{"activity_id"`, `{"Id": "x", "activity_id"`, 1)
+	err = collect.Decode(context.Background(), "id.jsonl", strings.NewReader(withID), nil, func(*model.Finding) error { return nil })
+	var ie *collect.ImportError
+	if !errors.As(err, &ie) || ie.Record != 0 || ie.Field != "class_uid" || !strings.Contains(err.Error(), "2002 (Vulnerability Finding)") {
+		t.Errorf("a Vulnerability Finding with an Id: %v, want an ImportError at record 0, field class_uid", err)
 	}
 	bad := strings.Replace(line, `"status": "Fail", "status_id": 3`, `"status_id": 12`, 1)
 	err = collect.Decode(context.Background(), "bad.jsonl", strings.NewReader(bad), nil, func(*model.Finding) error { return nil })

@@ -61,6 +61,19 @@ func TestDecodeShapesAgree(t *testing.T) {
 		"events, detail first":        event("e1", securityHubSource, importedDetailType, true, f1) + event("e2", securityHubSource, importedDetailType, true, f2, f3),
 		"events, detail not last":     `{"detail": {"other": [1, {"a": "]"}], "findings": [` + f1 + `, ` + f2 + `], "x": null}, "source": "aws.securityhub", "detail-type": "Security Hub Findings - Imported"}` + e3,
 	}
+	decodeEachShape(t, shapes, want, "the array", func(t *testing.T, name string, st DecodeStats) {
+		if len(st.Skipped) != 0 {
+			t.Errorf("skipped %+v", st.Skipped)
+		}
+		if isEvents := strings.Contains(name, "event"); isEvents != (st.Events > 0) {
+			t.Errorf("events counted: %d", st.Events)
+		}
+	})
+}
+
+// decodeEachShape decodes each input of shapes, plain and gzipped, in a subtest of its own, and
+// checks that it gives want (what, for the message) before it calls check.
+func decodeEachShape(t *testing.T, shapes map[string]string, want []*model.Finding, what string, check func(t *testing.T, name string, st DecodeStats)) {
 	for name, input := range shapes {
 		for _, gz := range []bool{false, true} {
 			data := []byte(input)
@@ -74,14 +87,9 @@ func TestDecodeShapesAgree(t *testing.T) {
 					t.Fatal(err)
 				}
 				if !reflect.DeepEqual(got, want) {
-					t.Errorf("got %q, want the findings of the array %q", ids(got), ids(want))
+					t.Errorf("got %q, want the findings of %s %q", ids(got), what, ids(want))
 				}
-				if len(st.Skipped) != 0 {
-					t.Errorf("skipped %+v", st.Skipped)
-				}
-				if isEvents := strings.Contains(name, "event"); isEvents != (st.Events > 0) {
-					t.Errorf("events counted: %d", st.Events)
-				}
+				check(t, name, st)
 			})
 		}
 	}
@@ -133,6 +141,7 @@ func TestDecodeRefusesMixedKinds(t *testing.T) {
 		` "finding_info": {"uid": "arn:aws:securityhub:eu-west-1:123456789012:security-control/EC2.19/finding/1", "title": "t"},` +
 		` "metadata": {"product": {"name": "Security Hub", "uid": "arn:aws:securityhub:eu-west-1::productv2/aws/securityhub", "vendor_name": "AWS"}, "version": "1.6.0"}, "resources": []}`
 	gd := event("g", "aws.guardduty", "GuardDuty Finding", false)
+	v2 := importedV2("v", ocsfLine)
 	tests := []struct {
 		name, input string
 		want        string
@@ -143,6 +152,8 @@ func TestDecodeRefusesMixedKinds(t *testing.T) {
 		{"finding then a skipped event", f1 + gd, fmt.Sprintf("import findings.json: an EventBridge event at byte %d in a file of ASFF findings (the first at byte 0)", len(f1))},
 		{"OCSF then ASFF", ocsfLine + "\n" + f1, fmt.Sprintf("import findings.json: an ASFF finding at byte %d in a file of OCSF records (the first at byte 0)", len(ocsfLine)+1)},
 		{"an event in OCSF lines", ocsfLine + "\n" + e2, fmt.Sprintf("import findings.json: an EventBridge event at byte %d in a file of OCSF records (the first at byte 0)", len(ocsfLine)+1)},
+		// V2 events carry OCSF, but an event stream and an export job's lines are two exports.
+		{"a V2 event then OCSF lines", v2 + "\n" + ocsfLine, fmt.Sprintf("import findings.json: an OCSF record at byte %d in a file of EventBridge events (the first at byte 0)", len(v2)+1)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,6 +193,7 @@ func TestDecodeBadEvents(t *testing.T) {
 		// At the top level, object checks every member's value before it dispatches.
 		{"syntax at the top level", `{"source": "aws.securityhub", "detail-type": "Security Hub Findings - Imported", "time": tru, "detail": {"findings": []}}`, `import findings.json: invalid JSON at byte 92`},
 	}
+	tests = append(tests, badOCSFEvents(t)...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, _, err := decodeWithStats(t, []byte(tt.input))

@@ -21,9 +21,10 @@ type FieldError struct {
 func (e *FieldError) Error() string { return fmt.Sprintf("field %q: %v", e.Field, e.Err) }
 func (e *FieldError) Unwrap() error { return e.Err }
 
-// ClassError is a record of another OCSF class than Compliance Finding. Import refuses it
+// ClassError is a record of another OCSF class than Compliance Finding. Unmarshal refuses it
 // rather than guess: only a Compliance Finding carries a control's status, and a finding of
-// another class read as one would change the scores without a trace.
+// another class read as one would change the scores without a trace. (Import looks at class_uid
+// before it calls Unmarshal, and skips and counts such records: docs/operations.md.)
 type ClassError struct {
 	ClassUID int
 }

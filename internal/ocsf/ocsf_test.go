@@ -291,12 +291,20 @@ func TestUnmarshalErrors(t *testing.T) {
 	}
 }
 
+// TestOtherClassIsRefused: Unmarshal maps Compliance Findings only; another class is a ClassError
+// naming it (collect skips such records before, and names them with ClassName).
 func TestOtherClassIsRefused(t *testing.T) {
 	b := strings.Replace(securityHubRecord, `"class_uid": 2003`, `"class_uid": 2004`, 1)
 	_, err := ocsf.Unmarshal([]byte(b))
 	var ce *ocsf.ClassError
 	if !errors.As(err, &ce) || ce.ClassUID != 2004 || !strings.Contains(err.Error(), "Detection Finding") {
 		t.Errorf("class 2004: %v, want a ClassError naming Detection Finding", err)
+	}
+	if n := ocsf.ClassName(2002); n != "Vulnerability Finding" {
+		t.Errorf("ClassName(2002) = %q", n)
+	}
+	if n := ocsf.ClassName(3002); n != "not a Finding class" {
+		t.Errorf("ClassName(3002) = %q", n)
 	}
 	if _, err := ocsf.Unmarshal([]byte(`{"Id": "x", "ProductFields": {"class_uid": "1"}}`)); !errors.Is(err, ocsf.ErrNotOCSF) {
 		t.Errorf("class_uid below the top level: %v, want ErrNotOCSF", err)
