@@ -116,15 +116,22 @@ func (a *analyzer) organizationalUnits(ctx context.Context, r *report.Report) er
 		return err
 	}
 	unique := tallies{scored: map[scoreKey]*counts{}, all: map[scoreKey]*counts{}}
-	for _, part := range []struct {
+	type part struct {
 		sids     []int64
 		accounts string
-	}{{slices.Collect(maps.Keys(stored)), storedAccountControlsSQL}, {missing, accountControlsSQL(false)}} {
-		if len(part.sids) == 0 {
+	}
+	parts := []part{{slices.Collect(maps.Keys(stored)), storedAccountControlsSQL}}
+	// Snapshots computed from the history go backfillBatch at a time, as the backfill does: all
+	// 90 of a window at once took a routed report past DuckDB's memory limit.
+	for batch := range slices.Chunk(missing, backfillBatch) {
+		parts = append(parts, part{batch, accountControlsSQL(false)})
+	}
+	for _, p := range parts {
+		if len(p.sids) == 0 {
 			continue
 		}
-		err = a.withOUScope(ctx, part.sids, members, func(conn *sql.Conn) error {
-			return unique.query(ctx, conn, ouTalliesSQL(part.accounts, false))
+		err = a.withOUScope(ctx, p.sids, members, func(conn *sql.Conn) error {
+			return unique.query(ctx, conn, ouTalliesSQL(p.accounts, false))
 		})
 		if err != nil {
 			return err

@@ -56,7 +56,7 @@ func TestOUScoresMatchIndependentCalculation(t *testing.T) {
 	stored := checkOUs(t, "stored at commit", st, last, ou, refs, days)
 	// Snapshots summarized before migration 009 have no account statuses.
 	for _, q := range []string{`DELETE FROM snapshot_account_controls WHERE snapshot_id % 2 = 0`,
-		`UPDATE snapshot_summarized SET account_controls = false WHERE snapshot_id % 2 = 0`} {
+		`DELETE FROM snapshot_account_controls_stored WHERE snapshot_id % 2 = 0`} {
 		if _, err := st.DB().Exec(q); err != nil {
 			t.Fatal(err)
 		}
@@ -229,7 +229,7 @@ func TestSummarizeBackfillsAccountControls(t *testing.T) {
 	if len(want) < old {
 		t.Fatalf("%d account control statuses stored over %d snapshots", len(want), old)
 	}
-	for _, q := range []string{`DELETE FROM snapshot_account_controls`, `UPDATE snapshot_summarized SET account_controls = false`} {
+	for _, q := range []string{`DELETE FROM snapshot_account_controls`, `DELETE FROM snapshot_account_controls_stored`} {
 		if _, err := st.DB().Exec(q); err != nil {
 			t.Fatal(err)
 		}
@@ -239,7 +239,7 @@ func TestSummarizeBackfillsAccountControls(t *testing.T) {
 		t.Errorf("backfilled %d account control statuses, committed %d; first differences:\n%v\n%v", len(got), len(want), got[:min(len(got), 5)], want[:5])
 	}
 	var unmarked int
-	if err := st.DB().QueryRow(`SELECT count(*) FROM snapshot_summarized WHERE NOT account_controls`).Scan(&unmarked); err != nil || unmarked != 0 {
+	if err := st.DB().QueryRow(`SELECT count(*) FROM snapshot_summarized ANTI JOIN snapshot_account_controls_stored USING (snapshot_id)`).Scan(&unmarked); err != nil || unmarked != 0 {
 		t.Errorf("%d snapshots still without account control statuses (%v)", unmarked, err)
 	}
 }

@@ -39,7 +39,8 @@ SELECT ` + fmt.Sprint(id) + `,
        count(*) FILTER (WHERE ` + unrankSQL("ra") + ` = 'UNKNOWN')
 FROM (SELECT control_id, max(status) AS r, max(status_all) AS ra FROM snapshot_account_controls
       WHERE snapshot_id = ` + fmt.Sprint(id) + ` GROUP BY ALL)`,
-		fmt.Sprintf(`INSERT INTO snapshot_summarized (snapshot_id, account_controls) VALUES (%d, true)`, id),
+		fmt.Sprintf(`INSERT INTO snapshot_summarized VALUES (%d)`, id),
+		fmt.Sprintf(`INSERT INTO snapshot_account_controls_stored VALUES (%d)`, id),
 		`DROP TABLE temp.scope_snaps`,
 	}
 	for _, q := range stmts {
@@ -63,7 +64,7 @@ const (
 
 func backfillAccountControls(ctx context.Context, conn *sql.Conn) error {
 	rows, err := conn.QueryContext(ctx, fmt.Sprintf(`SELECT snapshot_id FROM snapshot_summarized
-		WHERE NOT coalesce(account_controls, false) ORDER BY snapshot_id DESC LIMIT %d`, backfillMax))
+		ANTI JOIN snapshot_account_controls_stored USING (snapshot_id) ORDER BY snapshot_id DESC LIMIT %d`, backfillMax))
 	if err != nil {
 		return err
 	}
@@ -84,7 +85,7 @@ func backfillAccountControls(ctx context.Context, conn *sql.Conn) error {
 		for _, q := range []string{
 			`CREATE OR REPLACE TEMP TABLE scope_snaps AS SELECT unnest([` + list + `])::BIGINT AS sid`,
 			`INSERT INTO snapshot_account_controls ` + accountControlsSQL(false),
-			`UPDATE snapshot_summarized SET account_controls = true WHERE snapshot_id IN (` + list + `)`,
+			`INSERT INTO snapshot_account_controls_stored SELECT sid FROM temp.scope_snaps`,
 			`DROP TABLE temp.scope_snaps`,
 		} {
 			if _, err := conn.ExecContext(ctx, q); err != nil {
@@ -104,11 +105,16 @@ func idList(sids []int64) string {
 }
 
 // summarized splits sids into those with stored summaries and the rest; with accountControls,
-// summaries that include the accounts' control statuses (migration 009 on).
+// into those with stored account control statuses (migration 009 on) and the rest. On a scoped
+// connection (a routed report) the organization's summaries are hidden but the accounts'
+// statuses are not: they hold for any set of accounts.
 func (a *analyzer) summarized(ctx context.Context, sids []int64, accountControls bool) (map[int64]bool, []int64, error) {
 	have := map[int64]bool{}
-	rows, err := a.db().QueryContext(ctx, `SELECT snapshot_id FROM snapshot_summarized WHERE snapshot_id IN (`+idList(sids)+`)
-		AND (account_controls OR NOT $1)`, accountControls)
+	table := "snapshot_summarized"
+	if accountControls {
+		table = "snapshot_account_controls_stored"
+	}
+	rows, err := a.db().QueryContext(ctx, `SELECT snapshot_id FROM `+table+` WHERE snapshot_id IN (`+idList(sids)+`)`)
 	if err != nil {
 		return nil, nil, err
 	}

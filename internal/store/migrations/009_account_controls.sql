@@ -20,8 +20,10 @@ CREATE TABLE snapshot_account_controls (
 );
 
 -- A snapshot summarized before this version has no rows here, and so does one without control
--- findings: the mark tells them apart. Unmarked snapshots are computed from the history when a
--- report needs them (a cache, never the only copy). No NOT NULL: DuckDB adds no column with a
--- constraint (see 003).
-ALTER TABLE snapshot_summarized ADD COLUMN account_controls BOOLEAN DEFAULT false;
-UPDATE snapshot_summarized SET account_controls = false WHERE account_controls IS NULL;
+-- findings: this mark tells them apart. Unmarked snapshots are computed from the history when a
+-- report needs them (a cache, never the only copy). It is a table of its own, not a column of
+-- snapshot_summarized, because the two marks differ for a routed report (store.ScopedConn): the
+-- organization's tallies do not hold for a few of its accounts, but each account's statuses do.
+CREATE TABLE snapshot_account_controls_stored (
+    snapshot_id BIGINT PRIMARY KEY
+);
