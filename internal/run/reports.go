@@ -73,9 +73,11 @@ func WriteReports(ctx context.Context, o Options, st *store.Store, r *report.Rep
 	var written []string
 	for _, f := range formats {
 		path := filepath.Join(dir, render.FileName(f))
+		start := time.Now()
 		if err := WriteFileAtomic(path, func(w *os.File) error { return rn.Render(ctx, f, w, r) }); err != nil {
 			return written, fmt.Errorf("write %s report %s: %w", f, path, err)
 		}
+		o.log().Debug("report rendered", "format", f, "snapshot", r.Snapshot.ID, "duration_ms", time.Since(start).Milliseconds())
 		written = append(written, path)
 		if f == "evidence" {
 			sum, err := evidenceManifestSum(path)
