@@ -111,6 +111,13 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	var params []string
 	if opt.ReadOnly {
 		params = append(params, "access_mode=READ_ONLY")
+		// DuckDB spills to <path>.tmp by default, and two processes reading one database (a
+		// scheduled report and one run by hand) then wrote and read the same spill files: one
+		// failed reading another's ("Could not read enough bytes from file ...tmp") or crashed.
+		// Each process spills to a directory of its own (one per process, not per store, since
+		// DuckDB refuses a second connection to a file with other settings in one process);
+		// DuckDB creates it when it first spills and removes it when it closes.
+		params = append(params, "temp_directory="+url.QueryEscape(fmt.Sprintf("%s.tmp-%d", dsn, os.Getpid())))
 	}
 	if opt.MemoryLimit != "" {
 		// Escaped, so that the value is one setting's value whatever it holds: spliced in as it
