@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/hubreport/hubreport/internal/analyze"
 	"github.com/hubreport/hubreport/internal/model"
@@ -69,9 +68,6 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	opts := runner.AnalyzeOptions(cfg)
 	if o.snapshot == 0 && o.asOf == "" {
 		opts = runner.LatestOptions(cfg, e.now)
-	}
-	opts.StepDone = func(step string, d time.Duration) {
-		e.log.Debug("analysis step done", "step", step, "snapshot", snap.ID, "duration_ms", d.Milliseconds())
 	}
 	r, err := analyze.Build(ctx, st, snap, opts)
 	if err != nil {
