@@ -57,8 +57,9 @@ lint: $(STATICCHECK) $(ERRCHECK)
 	$(ERRCHECK) -ignoretests -exclude .ci/errcheck-excludes ./...
 
 # Benchmarks print figures (findings/s, peak RSS, bytes) with their targets; they assert nothing
-# about time. BenchmarkReportAtScale builds 1,000 accounts x 90 days first (about 40 minutes)
-# unless HUBREPORT_SCALE_DB names such a database; BENCH_IMPORT_1M=1 adds the 1M-finding import.
+# about time. BenchmarkReportAtScale builds 1,000 accounts x 2 days (about a million findings, a
+# few minutes) unless HUBREPORT_SCALE_DB names such a database, then runs `report` on it for each
+# format and for all together; BENCH_IMPORT_1M=1 adds the 1M-finding import.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m ./...
 

@@ -59,7 +59,30 @@ type Options struct {
 }
 
 // Renderer renders reports with fixed options.
-type Renderer struct{ opt Options }
+type Renderer struct {
+	opt      Options
+	rendered map[string]rendered // by format: see WithRendered
+}
+
+// rendered is a report's file in one format, as Render wrote it.
+type rendered struct {
+	r    *report.Report
+	data []byte
+}
+
+// WithRendered returns rn remembering data as r rendered in format (by rn.Render). The evidence
+// package of the same r then carries data instead of rendering that format again, when r is
+// the report the package would render: not stale, and dated by its snapshot (as analyze.Build
+// dates it). The bytes are the same either way, since the renderers are reproducible.
+func (rn Renderer) WithRendered(format string, r *report.Report, data []byte) Renderer {
+	m := make(map[string]rendered, len(rn.rendered)+1)
+	for k, v := range rn.rendered {
+		m[k] = v
+	}
+	m[format] = rendered{r: r, data: data}
+	rn.rendered = m
+	return rn
+}
 
 // New returns a Renderer with the given options.
 func New(opt Options) Renderer { return Renderer{opt: opt} }
@@ -105,11 +128,16 @@ func (rn Renderer) evidence(ctx context.Context, w io.Writer, r *report.Report) 
 		if f != "pdf" && f != "xlsx" {
 			continue
 		}
+		name := "reports/" + FileName(f)
+		if done, ok := rn.rendered[f]; ok && done.r == r && r.Stale == nil && r.GeneratedAt.Equal(pinned.GeneratedAt) {
+			opt.Attachments = append(opt.Attachments, evidence.Attachment{Name: name, Data: done.data})
+			continue
+		}
 		var buf bytes.Buffer
 		if err := rn.Render(ctx, f, &buf, &pinned); err != nil {
 			return fmt.Errorf("evidence: %s report: %w", f, err)
 		}
-		opt.Attachments = append(opt.Attachments, evidence.Attachment{Name: "reports/" + FileName(f), Data: buf.Bytes()})
+		opt.Attachments = append(opt.Attachments, evidence.Attachment{Name: name, Data: buf.Bytes()})
 	}
 	return evidence.Write(ctx, w, &pinned, opt)
 }
@@ -138,8 +166,22 @@ var timeType = reflect.TypeFor[time.Time]()
 // empty ones (report.json promises [] rather than null), times are in UTC, and when clean is not
 // nil every string goes through it. It walks the type by reflection so that a field added to
 // the Report is covered without an edit here.
+//
+// The Report's fields that report.json leaves out (json:"-": the failed and suppressed findings
+// and the control statuses, up to a million rows) are left empty in the copy: neither the text
+// report nor report.json prints them, and copying them took seconds at a million findings.
 func copyReport(r *report.Report, clean func(string) string) *report.Report {
-	return copyValue(reflect.ValueOf(r), clean).Interface().(*report.Report)
+	if r == nil {
+		return nil
+	}
+	trimmed := *r
+	v := reflect.ValueOf(&trimmed).Elem()
+	for i := range v.NumField() {
+		if v.Type().Field(i).Tag.Get("json") == "-" {
+			v.Field(i).SetZero()
+		}
+	}
+	return copyValue(reflect.ValueOf(&trimmed), clean).Interface().(*report.Report)
 }
 
 func copyValue(v reflect.Value, clean func(string) string) reflect.Value {

@@ -1,6 +1,7 @@
 package run
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,11 +73,27 @@ func WriteReports(ctx context.Context, o Options, st *store.Store, r *report.Rep
 		return nil, err
 	}
 	var written []string
+	withEvidence := slices.Contains(formats, "evidence")
 	for _, f := range formats {
 		path := filepath.Join(dir, render.FileName(f))
-		if err := WriteFileAtomic(path, func(w *os.File) error { return rn.Render(ctx, f, w, r) }); err != nil {
+		start := time.Now()
+		fill := func(w *os.File) error { return rn.Render(ctx, f, w, r) }
+		if withEvidence && (f == "pdf" || f == "xlsx") {
+			// The evidence package carries this file: keep it, so that the package need not
+			// render it again (a workbook of a million findings takes seconds).
+			fill = func(w *os.File) error {
+				var buf bytes.Buffer
+				if err := rn.Render(ctx, f, io.MultiWriter(w, &buf), r); err != nil {
+					return err
+				}
+				rn = rn.WithRendered(f, r, buf.Bytes())
+				return nil
+			}
+		}
+		if err := WriteFileAtomic(path, fill); err != nil {
 			return written, fmt.Errorf("write %s report %s: %w", f, path, err)
 		}
+		o.log().Debug("report rendered", "format", f, "snapshot", r.Snapshot.ID, "duration_ms", time.Since(start).Milliseconds())
 		written = append(written, path)
 		if f == "evidence" {
 			sum, err := evidenceManifestSum(path)

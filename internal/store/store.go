@@ -111,6 +111,13 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	var params []string
 	if opt.ReadOnly {
 		params = append(params, "access_mode=READ_ONLY")
+		// DuckDB spills to <path>.tmp by default, and two processes reading one database (a
+		// scheduled report and one run by hand) then wrote and read the same spill files: one
+		// failed reading another's ("Could not read enough bytes from file ...tmp") or crashed.
+		// Each process spills to a directory of its own (one per process, not per store, since
+		// DuckDB refuses a second connection to a file with other settings in one process);
+		// DuckDB creates it when it first spills and removes it when it closes.
+		params = append(params, "temp_directory="+url.QueryEscape(fmt.Sprintf("%s.tmp-%d", dsn, os.Getpid())))
 	}
 	if opt.MemoryLimit != "" {
 		// Escaped, so that the value is one setting's value whatever it holds: spliced in as it
@@ -118,13 +125,12 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		// a memory size; config.CheckMemoryLimit refuses one before it gets here.
 		params = append(params, "memory_limit="+url.QueryEscape(opt.MemoryLimit))
 	}
-	if !opt.ReadOnly {
-		// DuckDB's allocator keeps freed memory for reuse until a task has allocated 128 MB
-		// (512 MB for bulk frees), outside memory_limit; across an import's statements that kept
-		// the process about 100 MB bigger at 1,000,000 findings (633 and 551 MB peak RSS in two
-		// runs, against 477 and 514 MB with these), at no measurable cost in time.
-		params = append(params, "allocator_flush_threshold=16MB", "allocator_bulk_deallocation_flush_threshold=16MB")
-	}
+	// DuckDB's allocator keeps freed memory for reuse until a task has allocated 128 MB (512 MB
+	// for bulk frees), outside memory_limit; across an import's statements that kept the process
+	// about 100 MB bigger at 1,000,000 findings (633 and 551 MB peak RSS in two runs, against 477
+	// and 514 MB with these), at no measurable cost in time. A report's analysis runs a few dozen
+	// statements over the snapshot's findings, so the same holds there.
+	params = append(params, "allocator_flush_threshold=16MB", "allocator_bulk_deallocation_flush_threshold=16MB")
 	if len(params) > 0 {
 		dsn += "?" + strings.Join(params, "&")
 	}

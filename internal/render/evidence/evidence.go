@@ -6,20 +6,24 @@ package evidence
 
 import (
 	"archive/zip"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"text/template"
 	"time"
 	"unicode"
+
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/pgzip"
 
 	"github.com/hubreport/hubreport/internal/report"
 	"github.com/hubreport/hubreport/templates"
@@ -91,30 +95,31 @@ type FileRef struct {
 // Write writes the package for r to w. Entries carry the snapshot's time, not the clock's, and
 // come in a fixed order; the manifest comes last, after every file it lists.
 func Write(ctx context.Context, w io.Writer, r *report.Report, opt Options) error {
-	z := &zipper{zw: zip.NewWriter(w), modified: r.Snapshot.TakenAt.UTC()}
-	steps := []entry{{"methodology.md", func(w io.Writer) error { return methodology(w, r, opt.ToolVersion) }}}
+	z := newZipper(w, r.Snapshot.TakenAt.UTC())
+	steps := []entry{{"methodology.md", func(w io.Writer) error { return methodology(w, r, opt.ToolVersion) }, false}}
 	for _, s := range r.Standards {
-		steps = append(steps, entry{"controls/" + Slug(s.ID) + ".csv", func(w io.Writer) error { return controlsCSV(w, r, s.ID) }})
+		steps = append(steps, entry{"controls/" + Slug(s.ID) + ".csv", func(w io.Writer) error { return controlsCSV(w, r, s.ID) }, false})
 	}
 	steps = append(steps,
-		entry{"account-scores.csv", func(w io.Writer) error { return accountScoresCSV(w, r) }},
-		entry{"findings/failed.csv", func(w io.Writer) error { return failedCSV(w, r) }},
-		entry{"findings/suppressed.csv", func(w io.Writer) error { return suppressedCSV(w, r) }},
-		entry{"remediation-plan.csv", func(w io.Writer) error { return planCSV(w, r) }},
+		entry{"account-scores.csv", func(w io.Writer) error { return accountScoresCSV(w, r) }, false},
+		entry{"findings/failed.csv", func(w io.Writer) error { return failedCSV(w, r) }, false},
+		entry{"findings/suppressed.csv", func(w io.Writer) error { return suppressedCSV(w, r) }, false},
+		entry{"remediation-plan.csv", func(w io.Writer) error { return planCSV(w, r) }, false},
 	)
 	if opt.Findings != nil {
+		// Already compressed: stored as it is, rather than deflated a second time on one core.
 		steps = append(steps, entry{"findings/findings.asff.json.gz", func(w io.Writer) error {
 			return gzipped(w, func(w io.Writer) error { return opt.Findings(ctx, w) })
-		}})
+		}, true})
 	}
 	for _, a := range opt.Attachments {
-		steps = append(steps, entry{a.Name, func(w io.Writer) error { _, err := w.Write(a.Data); return err }})
+		steps = append(steps, entry{a.Name, func(w io.Writer) error { _, err := w.Write(a.Data); return err }, false})
 	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := z.add(s.name, s.fill); err != nil {
+		if err := z.add(s.name, s.stored, s.fill); err != nil {
 			return fmt.Errorf("evidence %s: %w", s.name, err)
 		}
 	}
@@ -162,6 +167,8 @@ func ManifestSHA256(zipData io.ReaderAt, size int64) (string, error) {
 type entry struct {
 	name string
 	fill func(io.Writer) error
+	// stored: the content is compressed already, so the zip stores it rather than deflating it.
+	stored bool
 }
 
 // zipper writes entries with fixed metadata and records each one's size and hash.
@@ -171,14 +178,28 @@ type zipper struct {
 	files    []FileRef
 }
 
-func (z *zipper) header(name string) *zip.FileHeader {
+// zipDeflateLevel is the zip entries' deflate level: 5 is what archive/zip uses by default.
+const zipDeflateLevel = 5
+
+func newZipper(w io.Writer, modified time.Time) *zipper {
+	zw := zip.NewWriter(w)
+	// klauspost's deflate writes the same format as compress/flate, about twice as fast; for a
+	// given level its output depends on the input only, so the package stays reproducible.
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, zipDeflateLevel) })
+	return &zipper{zw: zw, modified: modified}
+}
+
+func (z *zipper) header(name string, stored bool) *zip.FileHeader {
 	h := &zip.FileHeader{Name: name, Method: zip.Deflate, Modified: z.modified}
+	if stored {
+		h.Method = zip.Store
+	}
 	h.SetMode(0o640)
 	return h
 }
 
-func (z *zipper) add(name string, fill func(io.Writer) error) error {
-	w, err := z.zw.CreateHeader(z.header(name))
+func (z *zipper) add(name string, stored bool, fill func(io.Writer) error) error {
+	w, err := z.zw.CreateHeader(z.header(name, stored))
 	if err != nil {
 		return err
 	}
@@ -193,7 +214,7 @@ func (z *zipper) add(name string, fill func(io.Writer) error) error {
 
 // addRaw adds a file the manifest does not list (the manifest itself).
 func (z *zipper) addRaw(name string, data []byte) error {
-	w, err := z.zw.CreateHeader(z.header(name))
+	w, err := z.zw.CreateHeader(z.header(name, false))
 	if err != nil {
 		return err
 	}
@@ -367,12 +388,38 @@ func planCSV(w io.Writer, r *report.Report) error {
 	return c.done()
 }
 
+// Parallel gzip of the full findings file. pgzip cuts the input into blocks of gzipBlockSize and
+// deflates them side by side, each primed with the 32 KB before it, into one standard gzip
+// member. Where a block ends depends on gzipBlockSize only, never on how fill's writes fall or
+// how many blocks run at once, and each block's deflate is a function of its input and its
+// primer, so the same findings give the same bytes on any number of cores. A million findings
+// (about 2 GB of ASFF JSON) took 37 s with compress/gzip on one core.
+const (
+	gzipBlockSize = 1 << 20
+	// On the demo's ASFF, klauspost's level 5 writes 5.8% of the input against 5.7% at level 6,
+	// with a fifth less CPU; level 1 takes half the CPU of level 5 but writes 6.9%.
+	gzipLevel = 5
+)
+
+// gzipBlocks is how many blocks are compressed, or wait for their turn to be written, at once:
+// memory holds about three buffers of gzipBlockSize per block.
+func gzipBlocks() int { return max(2, 2*runtime.GOMAXPROCS(0)) }
+
 // gzipped writes fill's output gzip-compressed, with no name or time in the header, so the same
 // input gives the same bytes.
 func gzipped(w io.Writer, fill func(io.Writer) error) error {
-	gz := gzip.NewWriter(w)
-	if err := fill(gz); err != nil {
+	gz, err := pgzip.NewWriterLevel(w, gzipLevel)
+	if err != nil {
 		return err
+	}
+	if err := gz.SetConcurrency(gzipBlockSize, gzipBlocks()); err != nil {
+		return err
+	}
+	// 0, "no time", as compress/gzip writes for a zero ModTime; pgzip would write the zero time's
+	// Unix seconds cut to 32 bits, which reads as a date in 2042.
+	gz.ModTime = time.Unix(0, 0)
+	if err := fill(gz); err != nil {
+		return errors.Join(err, gz.Close())
 	}
 	return gz.Close()
 }
