@@ -70,7 +70,10 @@ func TestAWSAssociationsAccountsMode(t *testing.T) {
 			t.Errorf("coverage %+v: want collected, no reason", c)
 		}
 	}
-	// Batches of up to 100 associations: ceil(controls / 100) calls per account and region.
+	// Batches of up to 100 associations: ceil(controls / 100) calls per account and region. The
+	// emulator counts requests as they arrive, so a request the SDK's retryer sent again (under
+	// -race on a loaded machine a connection is now and then cut mid-body) counts twice: up to one
+	// retry per pair is allowed, far less than smaller batches would add (50 a call: twice as many).
 	n := 0
 	for _, c := range plan.Controls {
 		if !c.Disabled {
@@ -78,8 +81,8 @@ func TestAWSAssociationsAccountsMode(t *testing.T) {
 		}
 	}
 	pairs := len(plan.Accounts) * len(plan.Regions)
-	if calls, want := srv.Stats().Requests["BatchGetStandardsControlAssociations"], pairs*((n+99)/100); calls != want {
-		t.Errorf("%d BatchGetStandardsControlAssociations calls, want %d (%d pairs x %d associations / 100)", calls, want, pairs, n)
+	if calls, want := srv.Stats().Requests["BatchGetStandardsControlAssociations"], pairs*((n+99)/100); calls < want || calls > want+pairs {
+		t.Errorf("%d BatchGetStandardsControlAssociations calls, want %d (%d pairs x %d associations / 100), at most %d with retries", calls, want, pairs, n, want+pairs)
 	}
 }
 
