@@ -74,6 +74,29 @@ func TestCollectFromAWS(t *testing.T) {
 	}
 }
 
+// TestCollectOUTreeDeniedIsAReportWarning: an organization whose OU tree cannot be read
+// (ListOrganizationalUnitsForParent denied) is still collected, and the snapshot's report.json
+// and text report say so, with the permission to grant, rather than only the collection's log.
+func TestCollectOUTreeDeniedIsAReportWarning(t *testing.T) {
+	srv, hs := demoaws.NewTestServer(t, demoaws.Config{Accounts: 3}, fakeaws.Options{Aggregator: true, Unlimited: true,
+		DenyOperations: []string{"*:ListOrganizationalUnitsForParent"}})
+	awsEnv(t, srv, hs.URL)
+	db := filepath.Join(t.TempDir(), "r.duckdb")
+	code, stdout, stderr := call(t, "", "collect", "--db", db)
+	if code != exitOK {
+		t.Fatalf("collect: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	w := reportWarnings(t, reportJSON(t, db))
+	if len(w) != 1 || !strings.HasPrefix(w[0], "ou_tree_unreadable: cannot read the organization's OU tree or account tags (AccessDeniedException on ListOrganizationalUnitsForParent)") ||
+		!strings.Contains(w[0], "organizations:ListOrganizationalUnitsForParent") {
+		t.Errorf("report.json coverage.warnings = %q; want the unreadable OU tree", w)
+	}
+	code, stdout, _ = call(t, "", "report", "--db", db, "--format", "text", "--out", "-")
+	if code != exitOK || !strings.Contains(stdout, "Warnings (1):\n  ou_tree_unreadable: cannot read the organization's OU tree") {
+		t.Errorf("text report: exit %d, no OU tree warning in:\n%s", code, stdout)
+	}
+}
+
 // TestCollectRegionsMode: `collect --mode regions` reads every account through the administrator,
 // region by region; a region where Security Hub is off is a gap in the coverage, not a failure:
 // the snapshot is stored, partial, and the exit code is 3, as for any account/region not read.

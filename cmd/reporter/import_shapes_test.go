@@ -207,4 +207,34 @@ func TestImportNamesSkippedAndRefusesMixed(t *testing.T) {
 	if after, _ := os.ReadFile(db); !bytes.Equal(before, after) {
 		t.Error("the refused import changed the database")
 	}
+
+	// The skipped records are stored with the snapshot: report.json and the text report name them,
+	// as the import's output did.
+	want := []string{
+		file + `: 2 skipped, EventBridge event "Security Hub Findings - Custom Action" from "aws.securityhub" (the first at byte ` + fmt.Sprint(len(ev)) + ")",
+		file + `: 1 skipped, EventBridge event "GuardDuty Finding" from "aws.guardduty" (the first at byte ` + fmt.Sprint(len(ev)+len(custom)) + ")",
+	}
+	if got := reportWarnings(t, reportJSON(t, db)); fmt.Sprint(got) != fmt.Sprint([]string{"records_skipped: " + want[0], "records_skipped: " + want[1]}) {
+		t.Errorf("report.json coverage.warnings = %q; want the two skipped kinds %q", got, want)
+	}
+	code, stdout, stderr = call(t, "", "report", "--db", db, "--format", "text", "--out", "-")
+	if (code != exitOK && code != exitPartial) || !strings.Contains(stdout, "Warnings (2):\n  records_skipped: "+want[0]+"\n  records_skipped: "+want[1]) {
+		t.Errorf("text report: exit %d, stderr %q, no skipped records in:\n%s", code, stderr, stdout)
+	}
+}
+
+// reportWarnings are report.json's coverage.warnings as "kind: message".
+func reportWarnings(t *testing.T, report map[string]any) []string {
+	t.Helper()
+	cov, ok := report["coverage"].(map[string]any)
+	if !ok {
+		t.Fatalf("report.json has no coverage object")
+	}
+	ws, _ := cov["warnings"].([]any)
+	out := make([]string, 0, len(ws))
+	for _, w := range ws {
+		m, _ := w.(map[string]any)
+		out = append(out, fmt.Sprintf("%v: %v", m["kind"], m["message"]))
+	}
+	return out
 }

@@ -329,5 +329,25 @@ func (a *analyzer) coverage(ctx context.Context, r *report.Report) error {
 		c.Gaps = append(c.Gaps, g)
 	}
 	c.Complete = len(c.Gaps) == 0 && a.snap.Status == "complete"
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return a.warnings(ctx, c)
+}
+
+// warnings reads the snapshot's stored warnings into c, in the order the collection gave them.
+func (a *analyzer) warnings(ctx context.Context, c *report.Coverage) error {
+	rows, err := a.db().QueryContext(ctx, `SELECT kind, message FROM snapshot_warnings WHERE snapshot_id = $1 ORDER BY seq`, a.snap.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var w report.Warning
+		if err := rows.Scan(&w.Kind, &w.Message); err != nil {
+			return err
+		}
+		c.Warnings = append(c.Warnings, w)
+	}
 	return rows.Err()
 }

@@ -120,6 +120,9 @@ type AWSPlan struct {
 	// ALL_REGIONS or ALL_REGIONS_EXCEPT_SPECIFIED): AggregatorRegions then holds only the home
 	// region and the ones it names.
 	AllRegionsLinked bool
+	// Warnings are what Prepare could not read without failing (the OU tree); Collect stores them
+	// with the snapshot.
+	Warnings []model.Warning
 }
 
 // NewAWSSource returns a source using cfg's credentials and region (the home region). cfg
@@ -253,6 +256,7 @@ func (s *AWSSource) Prepare(ctx context.Context) (*AWSPlan, error) {
 				return nil, ctx.Err()
 			}
 			s.opts.Log.Warn("cannot read the organization's OU tree or account tags; accounts have no OU or owner in this snapshot", "err", err)
+			p.Warnings = append(p.Warnings, ouTreeWarning(err))
 		}
 	case s.opts.Mode != ModeAccounts && isAccessDenied(err):
 		// A delegated administrator that is not also allowed to list the organization can still
@@ -344,6 +348,23 @@ func (s *AWSSource) filterAccounts(all []model.Account) []model.Account {
 		}
 	}
 	return out
+}
+
+// ouTreeWarning is the snapshot's warning for an organization tree that could not be read: AWS's
+// error code and operation, and the permissions that let the next run read it.
+func ouTreeWarning(err error) model.Warning {
+	cause := "error"
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		cause = apiErr.ErrorCode()
+	}
+	var opErr *smithy.OperationError
+	if errors.As(err, &opErr) {
+		cause += " on " + opErr.OperationName
+	}
+	return model.Warning{Kind: "ou_tree_unreadable", Message: "cannot read the organization's OU tree or account tags (" + cause +
+		"): accounts have no OU or owner in this snapshot. Grant the role organizations:ListRoots, " +
+		"organizations:ListOrganizationalUnitsForParent, organizations:ListAccountsForParent and organizations:ListTagsForResource"}
 }
 
 func isAccessDenied(err error) bool {

@@ -23,6 +23,11 @@ func (s *AWSSource) Collect(ctx context.Context, sink Sink) error {
 	}
 	s.retired.reset()
 	sink = retiredFilter{Sink: sink, cat: s.opts.Catalog, dropped: &s.retired}
+	for _, w := range s.plan.Warnings {
+		if err := AddWarning(sink, w); err != nil {
+			return err
+		}
+	}
 	for _, a := range s.plan.Accounts {
 		if err := sink.AddAccount(a); err != nil {
 			return err

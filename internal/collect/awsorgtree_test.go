@@ -71,4 +71,10 @@ func TestAWSOUTreeDeniedIsAWarning(t *testing.T) {
 	if !strings.Contains(log.String(), "cannot read the organization's OU tree") || !strings.Contains(log.String(), "AccessDeniedException") {
 		t.Errorf("the log does not say the OU tree was denied:\n%s", log.String())
 	}
+	// Not only the log: the sink gets the warning, to be stored with the snapshot.
+	if len(sink.Warnings) != 1 || sink.Warnings[0].Kind != "ou_tree_unreadable" ||
+		!strings.Contains(sink.Warnings[0].Message, "AccessDeniedException on ListOrganizationalUnitsForParent") ||
+		!strings.Contains(sink.Warnings[0].Message, "organizations:ListOrganizationalUnitsForParent") {
+		t.Errorf("sink warnings %+v; want one ou_tree_unreadable naming the denied call and the permission to grant", sink.Warnings)
+	}
 }

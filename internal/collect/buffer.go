@@ -14,6 +14,7 @@ type Buffer struct {
 	Coverage []model.Coverage
 	Disabled []model.DisabledControl
 	Retired  []model.RetiredFindings
+	Warnings []model.Warning
 }
 
 var (
@@ -42,9 +43,20 @@ func (b *Buffer) AddRetiredFindings(r model.RetiredFindings) error {
 	return nil
 }
 
-// Collect replays the buffer into sink: disabled controls, retired controls' counts, accounts,
-// coverage, then findings.
+// AddWarning keeps w.
+func (b *Buffer) AddWarning(w model.Warning) error {
+	b.Warnings = append(b.Warnings, w)
+	return nil
+}
+
+// Collect replays the buffer into sink: warnings, disabled controls, retired controls' counts,
+// accounts, coverage, then findings.
 func (b *Buffer) Collect(ctx context.Context, sink Sink) error {
+	for _, w := range b.Warnings {
+		if err := AddWarning(sink, w); err != nil {
+			return err
+		}
+	}
 	for _, d := range b.Disabled {
 		if err := AddDisabled(sink, d); err != nil {
 			return err

@@ -54,6 +54,23 @@ func AddRetired(sink Sink, r model.RetiredFindings) error {
 	return nil
 }
 
+// WarningSink is a Sink that also stores the snapshot's warnings: what the collection could not
+// read or left out without failing (optional for the same reason as DisabledSink).
+type WarningSink interface {
+	AddWarning(w model.Warning) error
+}
+
+var _ WarningSink = (*Buffer)(nil)
+
+// AddWarning hands w to sink when it stores warnings (or to the sink it wraps), and drops it
+// otherwise; the caller logs it as well.
+func AddWarning(sink Sink, w model.Warning) error {
+	if ws, ok := unwrapTo[WarningSink](sink); ok {
+		return ws.AddWarning(w)
+	}
+	return nil
+}
+
 // unwrapTo is sink, or the first sink it wraps (through Unwrap() Sink methods), that is a T.
 func unwrapTo[T any](sink Sink) (T, bool) {
 	for sink != nil {

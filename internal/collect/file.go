@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hubreport/hubreport/internal/catalog"
+	"github.com/hubreport/hubreport/internal/model"
 )
 
 // FileSource reads exported ASFF files; "-" means Stdin.
@@ -71,6 +72,12 @@ func (s *FileSource) Collect(ctx context.Context, sink Sink) error {
 	s.read = counted.n
 	if err := s.retired.flush(sink); err != nil {
 		return err
+	}
+	// Stored with the snapshot as well as printed, so that the report says records were left out.
+	for _, sk := range s.skipped {
+		if err := AddWarning(sink, model.Warning{Kind: "records_skipped", Message: sk.String()}); err != nil {
+			return err
+		}
 	}
 	if counted.n == 0 && !s.AllowEmpty {
 		return &EmptyImportError{Files: s.names(), Skipped: s.skipped}

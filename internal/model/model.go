@@ -157,3 +157,10 @@ type RetiredFindings struct {
 	ControlID  string
 	Findings   int64
 }
+
+// Warning is something a collection or import left out or could not read without failing: it is
+// stored with the snapshot so that the report shows it, not only the run's log.
+type Warning struct {
+	Kind    string // a stable token, e.g. "ou_tree_unreadable", "records_skipped"
+	Message string // what happened and what to do, for a reader
+}

@@ -322,6 +322,16 @@ type Coverage struct {
 	// (associations denied, central configuration not in use): a control disabled there is not
 	// known to be, and its status comes from the findings alone. Not gaps: the snapshot is complete.
 	EnablementUnknown []CoverageGap `json:"enablement_unknown"`
+	// Warnings are what the collection or import could not read or left out without failing (the
+	// organization's OU tree unreadable, records of other kinds skipped), stored with the snapshot.
+	// Left out of the JSON when there are none, so reports without them are unchanged.
+	Warnings []Warning `json:"warnings,omitempty"`
+}
+
+// Warning is one of the snapshot's warnings (model.Warning).
+type Warning struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
 }
 
 // CoverageGap is one account/region pair that was not collected, or (Status "malformed") was

@@ -21,7 +21,7 @@ type PruneResult struct {
 
 // snapshotTables are the tables keyed by snapshot_id, besides snapshots itself.
 var snapshotTables = []string{"snapshot_accounts", "coverage", "snapshot_disabled_controls", "snapshot_retired_findings", "snapshot_standards", "snapshot_controls",
-	"snapshot_standard_tallies", "snapshot_summary_tallies", "snapshot_account_controls", "snapshot_account_controls_stored", "snapshot_risk", "snapshot_summarized"}
+	"snapshot_standard_tallies", "snapshot_summary_tallies", "snapshot_account_controls", "snapshot_account_controls_stored", "snapshot_risk", "snapshot_summarized", "snapshot_warnings"}
 
 // Prune deletes the snapshots taken more than keep before the newest one or the clock, whichever
 // is earlier (never the newest itself), the history only they needed, and checkpoints so the

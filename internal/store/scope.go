@@ -30,8 +30,9 @@ var summaryTables = []string{"snapshot_standard_tallies", "snapshot_risk", "snap
 // unscopedTables hold no per-account rows, or reach accounts only through a scoped table:
 // finding_states is a finding's state, keyed by fkey, and every read of it joins findings;
 // snapshot_account_controls_stored marks the snapshots whose account statuses are stored, which
-// is as true of a few accounts as of all.
-var unscopedTables = []string{"schema_migrations", "snapshots", "snapshot_standards", "snapshot_controls", "finding_states", "snapshot_account_controls_stored"}
+// is as true of a few accounts as of all; snapshot_warnings are the collection's or import's as a
+// whole (an unreadable OU tree, skipped records), which a routed report shows too.
+var unscopedTables = []string{"schema_migrations", "snapshots", "snapshot_standards", "snapshot_controls", "finding_states", "snapshot_account_controls_stored", "snapshot_warnings"}
 
 // ScopedConn is a connection of the pool scoped to some accounts (Store.ScopedConn). Run every
 // read of the scoped analysis on it, and Close it.

@@ -42,6 +42,7 @@ type SnapshotWriter struct {
 	coverage []model.Coverage
 	disabled []model.DisabledControl
 	retired  map[retiredKey]int64
+	warnings []model.Warning
 	n        int64
 	done     bool
 	threads  int64 // DuckDB's threads setting before BeginSnapshot, restored when the writer ends
@@ -353,6 +354,9 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap model.Snapshot, err er
 		return snap, err
 	}
 	if err := w.writeRetired(id); err != nil {
+		return snap, err
+	}
+	if err := w.writeWarnings(ctx, id); err != nil {
 		return snap, err
 	}
 	snap, err = w.writeSnapshotRow(ctx, id)

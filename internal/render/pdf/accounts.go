@@ -145,3 +145,20 @@ func (d *doc) gaps() {
 		}
 	})
 }
+
+// warnings lists what the collection or import could not read or left out without failing (an
+// unreadable OU tree, skipped records), if anything: the log is not where a reader looks.
+func (d *doc) warnings() {
+	ws := d.r.Coverage.Warnings
+	if len(ws) == 0 {
+		return
+	}
+	d.y += 8
+	d.h2("Collection warnings", 30)
+	d.paragraph("The snapshot was stored, but these were not read or were left out:", 9.5, muted)
+	d.y += 3
+	for _, w := range ws {
+		d.paragraph(w.Kind+": "+w.Message, 9, ink)
+		d.y += 2
+	}
+}

@@ -51,7 +51,7 @@ func Render(ctx context.Context, w io.Writer, r *report.Report, opt Options) err
 	}
 	d := newDoc(r, size)
 	for _, section := range []func(){
-		d.cover, d.summary, d.trends, d.sinceLastWeek, d.severities, d.controls, d.accounts, d.gaps, d.ous, d.exceptions, d.plan,
+		d.cover, d.summary, d.trends, d.sinceLastWeek, d.severities, d.controls, d.accounts, d.gaps, d.warnings, d.ous, d.exceptions, d.plan,
 		d.methodology,
 	} {
 		if err := ctx.Err(); err != nil {

@@ -604,6 +604,28 @@ func TestRenderEmpty(t *testing.T) {
 	}
 }
 
+// TestRenderWarnings: the snapshot's warnings (an unreadable OU tree, skipped records) have a
+// section of their own, with each kind and message; a report without any has none.
+func TestRenderWarnings(t *testing.T) {
+	r := &report.Report{Organization: "warned-org", ReportDate: "2025-02-23", Progress: report.Progress{WindowDays: 90}}
+	path, _ := renderFile(t, "nowarnings", r, pdf.Options{})
+	if all := strings.Join(pages(t, path), "\n"); strings.Contains(all, "Collection warnings") {
+		t.Error("a report without warnings has a warnings section")
+	}
+	r.Coverage.Warnings = []report.Warning{
+		{Kind: "ou_tree_unreadable", Message: "cannot read the organization's OU tree or account tags (AccessDeniedException on ListOrganizationalUnitsForParent)"},
+		{Kind: "records_skipped", Message: "events.json: 2 skipped, OCSF class 2004 (Detection Finding) (the first at byte 17)"},
+	}
+	path, _ = renderFile(t, "warnings", r, pdf.Options{})
+	flat := strings.Join(strings.Fields(strings.Join(pages(t, path), "\n")), " ")
+	for _, want := range []string{"Collection warnings", "ou_tree_unreadable: cannot read the organization's OU tree",
+		"AccessDeniedException on ListOrganizationalUnitsForParent", "records_skipped: events.json: 2 skipped, OCSF class 2004"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the PDF lacks %q:\n%s", want, flat)
+		}
+	}
+}
+
 // BenchmarkRender1M renders a report carrying a million failed findings. The PDF does not list
 // them, so the time and memory must stay those of a small report.
 func BenchmarkRender1M(b *testing.B) {
