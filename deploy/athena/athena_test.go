@@ -123,6 +123,8 @@ func (r *replay) exercise(ctls []model.Control) []model.Control {
 	// Findings of a retired control dropped in that account, so retired_findings is exported.
 	r.Retired = append(r.Retired, model.RetiredFindings{AccountID: first.AccountID, Region: first.Region,
 		StandardID: first.Standards[0], ControlID: "AppSync.1", Findings: 2})
+	// A warning, so that warnings is exported.
+	r.Warnings = append(r.Warnings, model.Warning{Kind: "ou_tree_unreadable", Message: "exercised"})
 	out := slices.Clone(ctls)
 	oneDone := false
 	for i, c := range out {

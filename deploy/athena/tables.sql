@@ -7,7 +7,7 @@
 --
 -- Layout (hive style; partition columns live in the path, not in the files):
 --   findings/snapshot_date=YYYY-MM-DD/account_id=ID/*.parquet      one row per finding and snapshot
---   snapshots/  accounts/  coverage/  standards/  controls/  disabled_controls/  retired_findings/
+--   snapshots/  accounts/  coverage/  standards/  controls/  disabled_controls/  retired_findings/  warnings/
 --     /snapshot_date=YYYY-MM-DD/*.parquet
 -- snapshot_date is the UTC date of the snapshot's taken_at. A snapshot is identified by
 -- (snapshot_date, taken_at); snapshot_id is the id in the exporting database only (two
@@ -227,4 +227,27 @@ TBLPROPERTIES (
   'projection.snapshot_date.interval' = '1',
   'projection.snapshot_date.interval.unit' = 'DAYS',
   'storage.location.template' = 's3://BUCKET/PREFIX/retired_findings/snapshot_date=${snapshot_date}/'
+);
+
+-- The snapshot's warnings: what the collection or import could not read or left out without
+-- failing (kind ou_tree_unreadable, records_skipped; report.json's coverage.warnings), in the
+-- order given (seq). Exports from before this table have no warnings/ prefix.
+CREATE EXTERNAL TABLE IF NOT EXISTS hubreport.warnings (
+  snapshot_id bigint,
+  taken_at    timestamp,
+  seq         int,
+  kind        string,
+  message     string
+)
+PARTITIONED BY (snapshot_date string)
+STORED AS PARQUET
+LOCATION 's3://BUCKET/PREFIX/warnings/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.snapshot_date.type' = 'date',
+  'projection.snapshot_date.format' = 'yyyy-MM-dd',
+  'projection.snapshot_date.range' = '2025-01-01,NOW',
+  'projection.snapshot_date.interval' = '1',
+  'projection.snapshot_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://BUCKET/PREFIX/warnings/snapshot_date=${snapshot_date}/'
 );

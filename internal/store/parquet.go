@@ -144,6 +144,14 @@ FROM snapshot_retired_findings WHERE snapshot_id = %[1]d ORDER BY account_id, re
 		`snapshot_date::VARCHAR AS snapshot_date, snapshot_id::BIGINT AS snapshot_id,
        taken_at::TIMESTAMP AS taken_at, account_id::VARCHAR AS account_id, region::VARCHAR AS region,
        standard_id::VARCHAR AS standard_id, control_id::VARCHAR AS control_id, findings::BIGINT AS findings`},
+	// The snapshot's warnings (an unreadable OU tree, skipped records), in the order given: the
+	// shards of a collection each give theirs, and the merged snapshot keeps them. Exports from
+	// before schema 10 have no such directory: they import with none.
+	{"warnings", `
+SELECT '%[2]s' AS snapshot_date, snapshot_id, ` + takenAtSQL + ` AS taken_at, seq, kind, message
+FROM snapshot_warnings WHERE snapshot_id = %[1]d ORDER BY seq`,
+		`snapshot_date::VARCHAR AS snapshot_date, snapshot_id::BIGINT AS snapshot_id,
+       taken_at::TIMESTAMP AS taken_at, seq::INTEGER AS seq, kind::VARCHAR AS kind, message::VARCHAR AS message`},
 }
 
 // ParquetTables are the directories an export writes under its root, findings first.

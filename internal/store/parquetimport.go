@@ -276,6 +276,7 @@ func emptyRow(table string) string {
 		"controls":          {"standard_id", "control_id", "title", "severity", "disabled", "remediation_url"},
 		"disabled_controls": {"account_id", "region", "standard_id", "control_id", "source", "reason"},
 		"retired_findings":  {"account_id", "region", "standard_id", "control_id", "findings"},
+		"warnings":          {"seq", "kind", "message"},
 	}[table]
 	sel := []string{"NULL AS snapshot_date", "NULL AS snapshot_id", "NULL AS taken_at"}
 	for _, c := range cols {

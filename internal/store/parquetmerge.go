@@ -126,6 +126,9 @@ func (im *importer) fill(ctx context.Context, g importGroup, w *SnapshotWriter) 
 	if err := im.fillRetired(ctx, g, w); err != nil {
 		return err
 	}
+	if err := im.fillWarnings(ctx, g, w); err != nil {
+		return err
+	}
 	files, err := im.pickedFiles(ctx, g)
 	if err != nil {
 		return err
@@ -167,6 +170,28 @@ func (im *importer) fillRetired(ctx context.Context, g importGroup, w *SnapshotW
 			return []any{&r.AccountID, &r.Region, &r.StandardID, &r.ControlID, &r.Findings}
 		},
 		w.AddRetiredFindings)
+}
+
+// fillWarnings adds the warnings of the exported snapshots the group picked any account from, each
+// once: the shards of one collection each met the same unreadable OU tree.
+func (im *importer) fillWarnings(ctx context.Context, g importGroup, w *SnapshotWriter) error {
+	rows, err := im.conn.QueryContext(ctx, `SELECT x.kind, x.message FROM pq_warnings x
+		WHERE (x.snapshot_date, x.taken_at) IN (SELECT (snapshot_date, taken_at) FROM pq_pick WHERE snapshot_date = ? AND source = ?)
+		GROUP BY x.kind, x.message ORDER BY min(x.taken_at), min(x.seq), x.kind, x.message`, g.date, g.source)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var x model.Warning
+		if err := rows.Scan(&x.Kind, &x.Message); err != nil {
+			return err
+		}
+		if err := w.AddWarning(x); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // fillPicked adds the rows of pq_<table>, a table keyed by account, region, standard and control

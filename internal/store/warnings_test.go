@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -64,5 +66,60 @@ func TestWarningsLiveAndDieWithTheSnapshot(t *testing.T) {
 	}
 	if n := count(t, s, `SELECT count(*) FROM snapshot_warnings`); n != 0 {
 		t.Errorf("%d warnings left of a pruned snapshot", n)
+	}
+}
+
+// TestWarningsParquetRoundTrip: two shards of one collection, exported to Parquet and imported
+// together, give one snapshot with each shard's warnings, a warning both met once; an export
+// without a warnings directory (before schema 10) imports with none.
+func TestWarningsParquetRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	ou := model.Warning{Kind: "ou_tree_unreadable", Message: "denied"}
+	shard := func(name, account string, extra model.Warning) {
+		t.Helper()
+		s, _ := openTemp(t)
+		w, err := s.BeginSnapshot(ctx, model.SnapshotMeta{TakenAt: t0, Source: "aws", Organization: "org"}, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, err := range []error{w.AddAccount(model.Account{AccountID: account}), w.AddFinding(finding("f"+name, account, "FAILED")),
+			w.AddWarning(ou), w.AddWarning(extra)} {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := w.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ExportParquet(ctx, filepath.Join(dir, "shards", name), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shard("a", "111111111111", model.Warning{Kind: "records_skipped", Message: "a"})
+	shard("b", "222222222222", model.Warning{Kind: "records_skipped", Message: "b"})
+	merged, _ := openTemp(t)
+	if _, _, err := merged.ImportParquet(ctx, filepath.Join(dir, "shards")); err != nil {
+		t.Fatal(err)
+	}
+	snaps, err := merged.Snapshots(ctx)
+	if err != nil || len(snaps) != 1 {
+		t.Fatalf("merged %d snapshots, %v; want 1", len(snaps), err)
+	}
+	got, err := merged.WarningsOf(ctx, snaps[0].ID)
+	want := []model.Warning{ou, {Kind: "records_skipped", Message: "a"}, {Kind: "records_skipped", Message: "b"}}
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("merged warnings %+v, %v; want %+v", got, err, want)
+	}
+
+	if err := os.RemoveAll(filepath.Join(dir, "shards", "a", "warnings")); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := openTemp(t)
+	if _, _, err := old.ImportParquet(ctx, filepath.Join(dir, "shards", "a")); err != nil {
+		t.Fatalf("an export without warnings: %v", err)
+	}
+	if n := count(t, old, `SELECT count(*) FROM snapshot_warnings`); n != 0 {
+		t.Errorf("%d warnings imported from nowhere", n)
 	}
 }
