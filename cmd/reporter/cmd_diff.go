@@ -50,14 +50,7 @@ func runDiff(ctx context.Context, e *env, args []string) error {
 	if o.format == "xlsx" && o.out == "-" && isTerminal(e.stdout) {
 		return usagef("--format xlsx --out -: stdout is a terminal; give --out FILE or redirect stdout")
 	}
-	cfg, err := loadConfig(e, *cfgPath)
-	if err != nil {
-		return err
-	}
-	if o.db == "" {
-		o.db = cfg.Store.Path
-	}
-	st, err := runner.OpenForAnalysis(ctx, o.db, cfg)
+	st, err := openForAnalysis(ctx, e, *cfgPath, &o.db)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/hubreport/hubreport/internal/model"
-	runner "github.com/hubreport/hubreport/internal/run"
 	"github.com/hubreport/hubreport/internal/store"
 )
 
@@ -54,14 +53,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if o.snapshot != 0 && o.all {
 		return usagef("--snapshot and --all are alternatives; give one")
 	}
-	cfg, err := loadConfig(e, *cfgPath)
-	if err != nil {
-		return err
-	}
-	if o.db == "" {
-		o.db = cfg.Store.Path
-	}
-	st, err := runner.OpenForAnalysis(ctx, o.db, cfg)
+	st, err := openForAnalysis(ctx, e, *cfgPath, &o.db)
 	if err != nil {
 		return err
 	}

@@ -225,6 +225,20 @@ func loadConfig(e *env, path string) (config.Config, error) {
 	return cfg, err
 }
 
+// openForAnalysis loads the configuration and opens the store read for analysis: *db, or the
+// configured store.path when *db is empty (then *db is set to it, for messages that name it).
+// For the commands that only read the store.
+func openForAnalysis(ctx context.Context, e *env, cfgPath string, db *string) (*store.Store, error) {
+	cfg, err := loadConfig(e, cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	if *db == "" {
+		*db = cfg.Store.Path
+	}
+	return runner.OpenForAnalysis(ctx, *db, cfg)
+}
+
 func readConfig(e *env, path string) (config.Config, error) {
 	if path == "" {
 		return config.Load(nil, e.vars)
