@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hubreport/hubreport/internal/analyze"
 	"github.com/hubreport/hubreport/internal/config"
@@ -85,6 +86,9 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	opts := runner.AnalyzeOptions(cfg)
 	if o.snapshot == 0 && o.asOf == "" {
 		opts = runner.LatestOptions(cfg, e.now)
+	}
+	opts.StepDone = func(step string, d time.Duration) {
+		e.log.Debug("analysis step done", "step", step, "duration_ms", d.Milliseconds())
 	}
 	if route != nil {
 		if opts.Scope, err = runner.RouteScope(ctx, st, snap.ID, *route, routeKey); err != nil {
