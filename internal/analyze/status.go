@@ -15,7 +15,7 @@ import (
 // finding and associated standard, with the finding's compliance status and whether it is
 // suppressed. Archived records are not part of any control status.
 const controlFindingsSQL = `
-SELECT sid, account_id, region, control_id, standard_id, cs, suppressed
+SELECT cf.sid, cf.account_id, cf.region, cf.control_id, cf.standard_id, cf.cs, cf.suppressed
 FROM (
   SELECT w.sid, f.account_id, f.region, f.control_id, unnest(f.standards) AS standard_id,
          s.compliance_status AS cs, s.workflow_status = 'SUPPRESSED' AS suppressed
@@ -31,9 +31,14 @@ ANTI JOIN (SELECT snapshot_id, standard_id, control_id FROM snapshot_controls WH
   ON d.snapshot_id = cf.sid AND d.standard_id = cf.standard_id AND d.control_id = cf.control_id
 -- A control disabled for the standard in the finding's account and region (control associations,
 -- central configuration, controls.disabled) is DISABLED there: its findings there count nowhere.
-ANTI JOIN snapshot_disabled_controls x
-  ON x.snapshot_id = cf.sid AND x.account_id = cf.account_id AND x.region = cf.region
- AND x.standard_id = cf.standard_id AND x.control_id = cf.control_id`
+-- A left join with the standards disabled per account, region and control, not an anti join on
+-- all five columns: DuckDB turned that into a right anti join, hashing the ~1.7 million rows of cf
+-- to probe them with the few disabled ones, which took 2.6 of uniqueSQL's 3.1 s on a
+-- 1,000,000-finding snapshot (under load); so 0.42 s against 0.98 s, both warm.
+LEFT JOIN (SELECT snapshot_id, account_id, region, control_id, list(standard_id) AS disabled_in
+           FROM snapshot_disabled_controls GROUP BY ALL) x
+  ON x.snapshot_id = cf.sid AND x.account_id = cf.account_id AND x.region = cf.region AND x.control_id = cf.control_id
+WHERE x.disabled_in IS NULL OR NOT list_contains(x.disabled_in, cf.standard_id)`
 
 // statusSQL aggregates AWS's rule over the rows of a group: the first CASE ignores suppressed
 // findings (the score), the second counts them (the score without suppressions).
