@@ -222,7 +222,7 @@ func (a *analyzer) findingSummary(ctx context.Context, r *report.Report) error {
 
 // remediation is a finding seen FAILED and then, in a later snapshot, PASSED, RESOLVED or archived.
 type remediation struct {
-	finding string    // id_key: Id and ProductArn
+	finding string    // hex of id_key: Id and ProductArn
 	at      time.Time // taken_at of the snapshot that first showed the fix
 	days    float64   // since the finding started failing
 	auto    bool      // the fixing change carries an automation marker
@@ -235,26 +235,40 @@ type remediation struct {
 // failing (fixed before, or passing when first seen) did not start at FirstObservedAt: it starts
 // at the earliest of the run's first snapshot and AWS's UpdatedAt, but no earlier than that
 // snapshot. Without FirstObservedAt, the same as the latter.
+//
+// Narrowed to the findings that failed before reading any history, and the finding's identity
+// returned as hex(id_key), not id_key::VARCHAR (DuckDB's UHUGEINT to VARCHAR cast took 3.2 s for
+// 20,000 values): at 1,000,000 findings the query took 0.26 s against 8.8 s, under load.
 const remediationsSQL = `
-WITH fixed_keys AS (
-  -- Only findings with a fixing state shown in the period can count; their whole history is read
-  -- (a failing run can start long before), everyone else's is not.
-  SELECT DISTINCT f.id_key
-  FROM finding_states s JOIN findings f ON f.fkey = s.fkey JOIN snapshots sn ON sn.id = s.valid_from
-  WHERE f.control_id <> '' AND s.valid_from <= $1 AND sn.taken_at >= $2
-    AND (s.compliance_status = 'PASSED' OR s.workflow_status = 'RESOLVED' OR s.record_state = 'ARCHIVED')),
-h AS (
+WITH failed_keys AS (
+  -- Only a finding seen failing can have been fixed: the findings with a failing state up to $1
+  -- (a few hundred thousand of a million; the fixing states are most of the store) ...
+  SELECT DISTINCT f.id_key FROM finding_states s JOIN findings f ON f.fkey = s.fkey
+  WHERE s.valid_from <= $1 AND s.compliance_status = 'FAILED' AND s.record_state = 'ACTIVE'),
+versions AS (
+  -- ... all their versions (a changed title or resource is a new fkey of the same finding), so
+  -- that their states are found by fkey: joining the states to the findings first and filtering
+  -- after hashed every state row of the store ...
+  SELECT fkey, id_key, control_id, account_id, region, first_observed_at FROM findings SEMI JOIN failed_keys USING (id_key)),
+hist AS (
   SELECT f.id_key, s.valid_from, sn.taken_at, s.updated_at, f.first_observed_at, s.note_updated_by, s.user_defined_fields,
          s.compliance_status = 'FAILED' AND s.record_state = 'ACTIVE' AS failing,
          -- Archived because its control was disabled there (AWS archives the findings of a
          -- control it disables): no fix.
          s.compliance_status = 'PASSED' OR s.workflow_status = 'RESOLVED'
-           OR (s.record_state = 'ARCHIVED' AND dc.control_id IS NULL) AS fixed
-  FROM finding_states s JOIN findings f ON f.fkey = s.fkey JOIN snapshots sn ON sn.id = s.valid_from
-  SEMI JOIN fixed_keys k ON k.id_key = f.id_key
+           OR (s.record_state = 'ARCHIVED' AND dc.control_id IS NULL) AS fixed,
+         -- a fixing state of a control finding shown in the period
+         f.control_id <> '' AND sn.taken_at >= $2
+           AND (s.compliance_status = 'PASSED' OR s.workflow_status = 'RESOLVED' OR s.record_state = 'ARCHIVED') AS fix_shown
+  FROM finding_states s JOIN versions f ON f.fkey = s.fkey JOIN snapshots sn ON sn.id = s.valid_from
   LEFT JOIN (SELECT DISTINCT snapshot_id, account_id, region, control_id FROM snapshot_disabled_controls) dc
     ON dc.snapshot_id = s.valid_from AND dc.account_id = f.account_id AND dc.region = f.region AND dc.control_id = f.control_id
   WHERE s.valid_from <= $1),
+h AS (
+  -- ... and of those only the ones with a fixing state shown in the period; their whole history
+  -- is read (a failing run can start long before), everyone else's is not.
+  SELECT * EXCLUDE (fix_shown) FROM hist
+  WHERE id_key IN (SELECT id_key FROM hist GROUP BY id_key HAVING bool_or(fix_shown))),
 t AS (
   SELECT *, lag(failing) OVER w AS prev_failing,
          sum(CASE WHEN failing THEN 0 ELSE 1 END) OVER (w ROWS UNBOUNDED PRECEDING) AS grp
@@ -273,7 +287,7 @@ runs AS (
               WHEN seen_start < before_run THEN before_run
               ELSE seen_start END AS fail_start
   FROM spans)
-SELECT t.id_key::VARCHAR, t.taken_at, epoch(t.taken_at - r.fail_start) / 86400.0,
+SELECT hex(t.id_key), t.taken_at, epoch(t.taken_at - r.fail_start) / 86400.0,
        regexp_matches(lower(t.note_updated_by || ' ' || t.user_defined_fields), $3)
 FROM t JOIN runs r ON r.id_key = t.id_key AND r.grp = t.grp - 1
 WHERE t.prev_failing AND t.fixed AND t.taken_at >= $2`
