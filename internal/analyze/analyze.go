@@ -14,6 +14,7 @@ package analyze
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"regexp"
 	"strings"
@@ -110,11 +111,31 @@ func Build(ctx context.Context, st *store.Store, snap model.Snapshot, opt Option
 			return nil, err
 		}
 		defer func() { _ = c.Close() }() // read-only; Close discards the connection if it cannot drop the scope
-		a.scoped = c
+		a.scoped, a.pinned = c, c.Conn
 		if err := a.scopeSnapshot(ctx); err != nil {
 			return nil, fmt.Errorf("analyze snapshot %d for %s: %w", snap.ID, opt.Scope.Name, err)
 		}
 		snap = a.snap
+	} else {
+		// Every read runs on one connection, so that what one step derives from the report's
+		// snapshot and keeps in a temp table (accountControls) serves the steps after it.
+		c, err := st.DB().Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = c.Close() }() // read-only work: a close error loses nothing
+		a.pinned = c
+	}
+	defer a.dropDerived()
+	// The report's snapshot is read a dozen times: its finding states are read once and kept.
+	start := time.Now()
+	release, err := store.KeepSnapshotStates(ctx, a.pinned, snap.ID)
+	if err != nil {
+		return nil, fmt.Errorf("analyze snapshot %d: %w", snap.ID, err)
+	}
+	defer func() { _ = release() }() // release discards the connection if it cannot
+	if opt.StepDone != nil {
+		opt.StepDone("read snapshot", time.Since(start))
 	}
 	r := &report.Report{
 		Scope:                opt.reportScope(),
@@ -165,8 +186,13 @@ type analyzer struct {
 	st *store.Store
 	// scoped, when the report has a Scope, is the connection every read goes through (see db).
 	scoped *store.ScopedConn
-	snap   model.Snapshot
-	opt    Options
+	// pinned is the connection every read goes through: the scoped one, or one of the pool's.
+	pinned *sql.Conn
+	// accountControlsReady: temp table report_account_controls holds the report snapshot's
+	// account statuses (accountControls).
+	accountControlsReady bool
+	snap                 model.Snapshot
+	opt                  Options
 	// unique caches uniqueTallies for the report's snapshot.
 	unique *tallies
 	// infos and failures cache controlInfos and controlFailures for the report's snapshot, which

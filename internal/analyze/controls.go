@@ -37,18 +37,16 @@ func (a *analyzer) controlStatuses(ctx context.Context, r *report.Report) error 
 	if err != nil {
 		return err
 	}
-	rows, err := a.db().QueryContext(ctx, `
-WITH cf AS (
-  SELECT account_id, control_id, standard_id, cs, suppressed, updated_at FROM (
-    SELECT account_id, region, control_id, unnest(standards) AS standard_id, compliance_status AS cs,
-           workflow_status = 'SUPPRESSED' AS suppressed, updated_at
-    FROM snapshot_findings($1) WHERE control_id <> '' AND record_state = 'ACTIVE') f
-  -- Where the control is disabled its findings say nothing (see disabled.go).
-  ANTI JOIN (SELECT * FROM snapshot_disabled_controls WHERE snapshot_id = $1) x
-    USING (account_id, region, standard_id, control_id)),
-per_account AS (
-  SELECT standard_id, control_id, account_id, `+statusSQL+`, max(updated_at) AS last
-  FROM cf GROUP BY ALL),
+	conn, release, err := a.accountControls(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	// The account statuses (accountControls) leave out the findings where the control is
+	// disabled (see disabled.go) and keep the controls the catalog disables, listed as such.
+	rows, err := conn.QueryContext(ctx, `
+WITH per_account AS (
+  SELECT standard_id, control_id, account_id, `+unrankSQL("r")+` AS status, last FROM report_account_controls),
 observed AS (
   SELECT standard_id, control_id,
          CASE WHEN bool_or(status = 'FAILED') THEN 'FAILED' WHEN bool_or(status = 'UNKNOWN') THEN 'UNKNOWN'

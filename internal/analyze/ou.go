@@ -70,10 +70,13 @@ FROM po GROUP BY ALL`
 }
 
 // ouFailedSQL counts, per OU path and control, the accounts where the control is FAILED in the
-// report's snapshot (scope_snaps holds it alone).
-const ouFailedSQL = `WITH cf AS (` + controlFindingsSQL + `),
-pa AS (SELECT account_id, control_id FROM cf GROUP BY ALL HAVING bool_or(cs = 'FAILED') FILTER (WHERE NOT suppressed))
+// report's snapshot (FAILED in any standard: the highest rank), from its account statuses.
+const ouFailedSQL = `WITH pa AS (SELECT account_id, control_id FROM ` + scoredAccountControls + ` GROUP BY ALL HAVING max(r) = 3)
 SELECT m.path, pa.control_id, count(*) FROM pa JOIN ou_members m USING (account_id) GROUP BY ALL`
+
+// reportAccountControlsSQL are the rows of accountControlsSQL(true) for the report's snapshot
+// (scope_snaps holds it alone), from report_account_controls.
+const reportAccountControlsSQL = `SELECT s.sid, account_id, standard_id, control_id, r, ra FROM ` + scoredAccountControls + ` CROSS JOIN scope_snaps s`
 
 // ouPaths is an OU path and every path above it: "Workloads/Prod" -> Workloads, Workloads/Prod.
 func ouPaths(ou string) []string {
@@ -139,27 +142,31 @@ func (a *analyzer) organizationalUnits(ctx context.Context, r *report.Report) er
 	}
 	byStd := tallies{scored: map[scoreKey]*counts{}, all: map[scoreKey]*counts{}}
 	failed := map[string]map[string]int{} // path -> control -> failed accounts
-	err = a.withOUScope(ctx, []int64{a.snap.ID}, members, func(conn *sql.Conn) error {
-		if err := byStd.query(ctx, conn, ouTalliesSQL(accountControlsSQL(true), true)); err != nil {
-			return err
-		}
-		rows, err := conn.QueryContext(ctx, ouFailedSQL)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var path, control string
-			var n int
-			if err := rows.Scan(&path, &control, &n); err != nil {
+	// The report snapshot's per-standard scores and failing controls combine its account
+	// statuses (accountControls), which the accounts' scores computed already.
+	err = a.withAccountControls(ctx, func(*sql.Conn) error {
+		return a.withOUScope(ctx, []int64{a.snap.ID}, members, func(conn *sql.Conn) error {
+			if err := byStd.query(ctx, conn, ouTalliesSQL(reportAccountControlsSQL, true)); err != nil {
 				return err
 			}
-			if failed[path] == nil {
-				failed[path] = map[string]int{}
+			rows, err := conn.QueryContext(ctx, ouFailedSQL)
+			if err != nil {
+				return err
 			}
-			failed[path][control] = n
-		}
-		return rows.Err()
+			defer rows.Close()
+			for rows.Next() {
+				var path, control string
+				var n int
+				if err := rows.Scan(&path, &control, &n); err != nil {
+					return err
+				}
+				if failed[path] == nil {
+					failed[path] = map[string]int{}
+				}
+				failed[path][control] = n
+			}
+			return rows.Err()
+		})
 	})
 	if err != nil {
 		return err

@@ -149,7 +149,7 @@ func (a *analyzer) timeToRemediate(ctx context.Context, since time.Time, p *repo
 		return err
 	}
 	p.Remediated = len(rem)
-	if err := a.db().QueryRowContext(ctx, `SELECT count(*) FROM snapshot_findings($1)
+	if err := a.db().QueryRowContext(ctx, `SELECT count(*) FROM snapshot_states($1)
 		WHERE control_id <> '' AND record_state = 'ACTIVE' AND workflow_status <> 'SUPPRESSED' AND compliance_status = 'FAILED'`,
 		a.snap.ID).Scan(&p.StillOpen); err != nil {
 		return err

@@ -12,7 +12,7 @@ const reconciliationSQL = `
 WITH cf AS (
   SELECT f.account_id, f.region, f.control_id, unnest(f.standards) AS standard_id, f.record_state,
          f.workflow_status, f.compliance_status
-  FROM snapshot_findings($1) f WHERE f.control_id <> ''),
+  FROM snapshot_states($1) f WHERE f.control_id <> ''),
 k AS (
   SELECT cf.standard_id,
          CASE WHEN cf.record_state <> 'ACTIVE' THEN 'archived'

@@ -25,24 +25,24 @@ type Scope struct {
 	Accounts []string
 }
 
-// querier is what the analysis reads through: the store's pool, or the scoped connection.
+// querier is what the analysis reads through: the pinned connection (Build), else the store's pool.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 func (a *analyzer) db() querier {
-	if a.scoped != nil {
-		return a.scoped
+	if a.pinned != nil {
+		return a.pinned
 	}
 	return a.st.DB()
 }
 
-// conn is a connection for temp tables (withScope): the scoped connection itself, kept open,
+// conn is a connection for temp tables (withScope): the pinned connection itself, kept open,
 // or a connection of the pool, given back by release.
 func (a *analyzer) conn(ctx context.Context) (*sql.Conn, func(), error) {
-	if a.scoped != nil {
-		return a.scoped.Conn, func() {}, nil
+	if a.pinned != nil {
+		return a.pinned, func() {}, nil
 	}
 	c, err := a.st.DB().Conn(ctx)
 	if err != nil {
@@ -56,7 +56,7 @@ func (a *analyzer) conn(ctx context.Context) (*sql.Conn, func(), error) {
 // accounts known, and whether it is partial (a pair not collected or with malformed findings
 // left out, or an account known but not collected).
 const scopedSnapshotSQL = `SELECT
-  (SELECT count(*) FROM snapshot_findings($1)),
+  (SELECT count(*) FROM snapshot_states($1)),
   (SELECT count(DISTINCT account_id) FROM coverage WHERE snapshot_id = $1 AND status = 'collected'),
   (SELECT count(DISTINCT account_id) FROM snapshot_accounts WHERE snapshot_id = $1),
   (SELECT count(*) FROM coverage WHERE snapshot_id = $1 AND (status <> 'collected' OR malformed > 0))`

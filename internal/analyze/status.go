@@ -31,10 +31,15 @@ ANTI JOIN (SELECT snapshot_id, standard_id, control_id FROM snapshot_controls WH
   ON d.snapshot_id = cf.sid AND d.standard_id = cf.standard_id AND d.control_id = cf.control_id
 -- A control disabled for the standard in the finding's account and region (control associations,
 -- central configuration, controls.disabled) is DISABLED there: its findings there count nowhere.
--- A left join with the standards disabled per account, region and control, not an anti join on
--- all five columns: DuckDB turned that into a right anti join, hashing the ~1.7 million rows of cf
--- to probe them with the few disabled ones, which took 2.6 of uniqueSQL's 3.1 s on a
--- 1,000,000-finding snapshot (under load); so 0.42 s against 0.98 s, both warm.
+` + disabledInPlaceSQL
+
+// disabledInPlaceSQL drops, from control-finding rows cf (sid, account_id, region, control_id,
+// standard_id), those whose control is disabled for the standard in the finding's account and
+// region in snapshot sid. A left join with the standards disabled per account, region and control,
+// not an anti join on all five columns: DuckDB turned that into a right anti join, hashing the
+// ~1.7 million rows of cf to probe them with the few disabled ones, which took 2.6 of uniqueSQL's
+// 3.1 s on a 1,000,000-finding snapshot (under load); so 0.42 s against 0.98 s, both warm.
+const disabledInPlaceSQL = `
 LEFT JOIN (SELECT snapshot_id, account_id, region, control_id, list(standard_id) AS disabled_in
            FROM snapshot_disabled_controls GROUP BY ALL) x
   ON x.snapshot_id = cf.sid AND x.account_id = cf.account_id AND x.region = cf.region AND x.control_id = cf.control_id
@@ -152,7 +157,7 @@ func (a *analyzer) uniqueTallies(ctx context.Context) (tallies, error) {
 		return *a.unique, nil
 	}
 	t := tallies{scored: map[scoreKey]*counts{}, all: map[scoreKey]*counts{}}
-	err := a.withScope(ctx, []int64{a.snap.ID}, func(conn *sql.Conn) error { return t.query(ctx, conn, uniqueSQL(true)) })
+	err := a.withAccountControls(ctx, func(conn *sql.Conn) error { return t.query(ctx, conn, reportUniqueSQL, a.snap.ID) })
 	if err == nil {
 		a.unique = &t
 	}
@@ -160,8 +165,8 @@ func (a *analyzer) uniqueTallies(ctx context.Context) (tallies, error) {
 }
 
 // query adds the rows (sid, standard_id, account, status, status_all, n) of q to the tallies.
-func (t tallies) query(ctx context.Context, conn *sql.Conn, q string) error {
-	rows, err := conn.QueryContext(ctx, q)
+func (t tallies) query(ctx context.Context, conn *sql.Conn, q string, args ...any) error {
+	rows, err := conn.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
 	}
@@ -235,7 +240,7 @@ type standardInfo struct {
 // the well-known ones first (CIS, FSBP, PCI, NIST), then by id.
 func (a *analyzer) reportedStandards(ctx context.Context) ([]standardInfo, error) {
 	rows, err := a.db().QueryContext(ctx, `
-WITH seen AS (SELECT DISTINCT unnest(standards) AS standard_id FROM snapshot_findings($1) WHERE control_id <> ''),
+WITH seen AS (SELECT DISTINCT unnest(standards) AS standard_id FROM snapshot_states($1) WHERE control_id <> ''),
 cat AS (SELECT standard_id, name, short_name FROM snapshot_standards WHERE snapshot_id = $1),
 ctl AS (SELECT standard_id, count(*) FILTER (WHERE NOT disabled) AS n FROM snapshot_controls WHERE snapshot_id = $1 GROUP BY ALL)
 SELECT s.standard_id, coalesce(c.name, s.standard_id), coalesce(c.short_name, s.standard_id), coalesce(ctl.n, 0)
@@ -322,19 +327,23 @@ func (a *analyzer) standards(ctx context.Context, r *report.Report) error {
 // controlsWithData counts, per standard, the catalog's enabled controls that have any active
 // control finding in the snapshot (suppressed or not) where the control is not disabled.
 func (a *analyzer) controlsWithData(ctx context.Context) (map[string]int, error) {
-	return a.countsBy(ctx, `
-WITH cf AS (SELECT DISTINCT control_id, standard_id FROM (
-              SELECT account_id, region, control_id, unnest(standards) AS standard_id
-              FROM snapshot_findings($1) WHERE control_id <> '' AND record_state = 'ACTIVE') f
-            ANTI JOIN (SELECT * FROM snapshot_disabled_controls WHERE snapshot_id = $1) x
-              USING (account_id, region, standard_id, control_id))
+	var out map[string]int
+	err := a.withAccountControls(ctx, func(conn *sql.Conn) error {
+		var err error
+		// The account statuses are those rows, catalog-disabled ones included; the catalog's
+		// enabled controls are counted.
+		out, err = countsBy(ctx, conn, `
+WITH cf AS (SELECT DISTINCT standard_id, control_id FROM report_account_controls)
 SELECT c.standard_id, count(*) FROM snapshot_controls c SEMI JOIN cf USING (standard_id, control_id)
 WHERE c.snapshot_id = $1 AND NOT c.disabled GROUP BY ALL`, a.snap.ID)
+		return err
+	})
+	return out, err
 }
 
 // accounts fills each account's score per standard.
 func (a *analyzer) accounts(ctx context.Context, r *report.Report) error {
-	t, err := a.statusTallies(ctx, []int64{a.snap.ID}, true)
+	t, err := a.reportTallies(ctx)
 	if err != nil {
 		return err
 	}
@@ -387,16 +396,16 @@ func (a *analyzer) accounts(ctx context.Context, r *report.Report) error {
 // failedControlsPerAccount counts the distinct controls FAILED in each account, where they are
 // not disabled.
 func (a *analyzer) failedControlsPerAccount(ctx context.Context) (map[string]int, error) {
-	return a.countsBy(ctx, `SELECT f.account_id, count(DISTINCT f.control_id)
-		FROM snapshot_findings($1) f `+disabledJoin+`
+	return countsBy(ctx, a.db(), `SELECT f.account_id, count(DISTINCT f.control_id)
+		FROM snapshot_states($1) f `+disabledJoin+`
 		WHERE f.control_id <> '' AND f.record_state = 'ACTIVE' AND f.workflow_status <> 'SUPPRESSED' AND f.compliance_status = 'FAILED'
 		  AND `+notDisabled+`
 		GROUP BY ALL`, a.snap.ID)
 }
 
 // countsBy runs a query returning (key, count) rows and collects them in a map.
-func (a *analyzer) countsBy(ctx context.Context, query string, args ...any) (map[string]int, error) {
-	rows, err := a.db().QueryContext(ctx, query, args...)
+func countsBy(ctx context.Context, db querier, query string, args ...any) (map[string]int, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

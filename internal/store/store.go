@@ -90,6 +90,8 @@ SELECT f.fkey, f.finding_id, f.product_arn, f.product_name, f.company_name, f.ge
        s.user_defined_fields
 FROM finding_states s JOIN findings f ON f.fkey = s.fkey
 WHERE s.valid_from <= sid AND (s.valid_to IS NULL OR s.valid_to > sid);
+CREATE OR REPLACE TEMP MACRO snapshot_states(sid) AS TABLE
+` + snapshotStatesSQL + `;
 `
 
 // Open opens (creating when needed, unless read-only) the database at path and brings its schema
