@@ -199,6 +199,9 @@ type analyzer struct {
 	// several steps read (callers do not modify them).
 	infos    map[string]controlInfo
 	failures map[string]controlFailures
+	// fixes caches remediations shown since fixesSince (see remediations).
+	fixes      []remediation
+	fixesSince time.Time
 }
 
 // markerPattern is an RE2 regular expression (Go's and DuckDB's dialects agree on it) matching any

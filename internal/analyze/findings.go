@@ -242,6 +242,9 @@ type remediation struct {
 	at      time.Time // taken_at of the snapshot that first showed the fix
 	days    float64   // since the finding started failing
 	auto    bool      // the fixing change carries an automation marker
+	// lastFix is when the finding last showed a fixing state (remediationsSQL's key condition):
+	// the fixes since a later date are those at and since it of the findings fixed since it.
+	lastFix time.Time
 }
 
 // remediationsSQL finds the fixes up to snapshot $1 shown by snapshots taken at or after $2. A
@@ -273,9 +276,9 @@ hist AS (
          -- control it disables): no fix.
          s.compliance_status = 'PASSED' OR s.workflow_status = 'RESOLVED'
            OR (s.record_state = 'ARCHIVED' AND dc.control_id IS NULL) AS fixed,
-         -- a fixing state of a control finding shown in the period
-         f.control_id <> '' AND sn.taken_at >= $2
-           AND (s.compliance_status = 'PASSED' OR s.workflow_status = 'RESOLVED' OR s.record_state = 'ARCHIVED') AS fix_shown
+         -- when a fixing state of a control finding was shown
+         CASE WHEN f.control_id <> '' AND (s.compliance_status = 'PASSED' OR s.workflow_status = 'RESOLVED'
+                   OR s.record_state = 'ARCHIVED') THEN sn.taken_at END AS fix_at
   FROM finding_states s JOIN versions f ON f.fkey = s.fkey JOIN snapshots sn ON sn.id = s.valid_from
   LEFT JOIN (SELECT DISTINCT snapshot_id, account_id, region, control_id FROM snapshot_disabled_controls) dc
     ON dc.snapshot_id = s.valid_from AND dc.account_id = f.account_id AND dc.region = f.region AND dc.control_id = f.control_id
@@ -283,8 +286,8 @@ hist AS (
 h AS (
   -- ... and of those only the ones with a fixing state shown in the period; their whole history
   -- is read (a failing run can start long before), everyone else's is not.
-  SELECT * EXCLUDE (fix_shown) FROM hist
-  WHERE id_key IN (SELECT id_key FROM hist GROUP BY id_key HAVING bool_or(fix_shown))),
+  SELECT hist.* EXCLUDE (fix_at), k.last_fix FROM hist
+  JOIN (SELECT id_key, max(fix_at) AS last_fix FROM hist GROUP BY id_key HAVING max(fix_at) >= $2) k ON k.id_key = hist.id_key),
 t AS (
   SELECT *, lag(failing) OVER w AS prev_failing,
          sum(CASE WHEN failing THEN 0 ELSE 1 END) OVER (w ROWS UNBOUNDED PRECEDING) AS grp
@@ -304,20 +307,47 @@ runs AS (
               ELSE seen_start END AS fail_start
   FROM spans)
 SELECT hex(t.id_key), t.taken_at, epoch(t.taken_at - r.fail_start) / 86400.0,
-       regexp_matches(lower(t.note_updated_by || ' ' || t.user_defined_fields), $3)
+       regexp_matches(lower(t.note_updated_by || ' ' || t.user_defined_fields), $3), t.last_fix
 FROM t JOIN runs r ON r.id_key = t.id_key AND r.grp = t.grp - 1
 WHERE t.prev_failing AND t.fixed AND t.taken_at >= $2`
 
+// remediations are the fixes shown at or after since. The finding summary asks for this month's and
+// the progress for its window's: both are cut from one query from the earlier of the month's start
+// and the window's (at 1,000,000 findings each query took 0.2 to 0.8 s, under load).
 func (a *analyzer) remediations(ctx context.Context, since time.Time) ([]remediation, error) {
+	if a.fixes == nil || since.Before(a.fixesSince) {
+		from := since
+		for _, t := range []time.Time{a.snap.TakenAt.Add(-time.Duration(a.opt.WindowDays) * 24 * time.Hour),
+			time.Date(a.snap.TakenAt.Year(), a.snap.TakenAt.Month(), 1, 0, 0, 0, 0, time.UTC)} {
+			if t.Before(from) {
+				from = t
+			}
+		}
+		fixes, err := a.queryRemediations(ctx, from)
+		if err != nil {
+			return nil, err
+		}
+		a.fixes, a.fixesSince = fixes, from
+	}
+	var out []remediation
+	for _, x := range a.fixes {
+		if !x.at.Before(since) && !x.lastFix.Before(since) {
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
+
+func (a *analyzer) queryRemediations(ctx context.Context, since time.Time) ([]remediation, error) {
 	rows, err := a.db().QueryContext(ctx, remediationsSQL, a.snap.ID, since.UTC(), markerPattern(a.opt.AutomationMarkers))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []remediation
+	out := []remediation{}
 	for rows.Next() {
 		var x remediation
-		if err := rows.Scan(&x.finding, &x.at, &x.days, &x.auto); err != nil {
+		if err := rows.Scan(&x.finding, &x.at, &x.days, &x.auto, &x.lastFix); err != nil {
 			return nil, err
 		}
 		out = append(out, x)
