@@ -185,8 +185,14 @@ var forEachBatch int64 = 25000
 
 // eachFindingBatch reads the findings of each_finding whose rowid is from ..
 // from+forEachBatch-1.
+//
+// A scan of one table gives its rows in the order they were inserted (DuckDB's
+// preserve_insertion_order, on by default), so the query has no ORDER BY rowid: sorting each
+// batch again cost 2.5 s of the 9.1 s the 40 batches of a million findings took (under load).
+// Each row's rowid is checked instead, so a setting that broke the order would be an error, not a
+// package in another order.
 func eachFindingBatch(ctx context.Context, conn *sql.Conn, id, from int64) ([]model.Finding, error) {
-	rows, err := conn.QueryContext(ctx, `SELECT * FROM temp.each_finding WHERE rowid >= ? AND rowid < ? ORDER BY rowid`,
+	rows, err := conn.QueryContext(ctx, `SELECT rowid, * FROM temp.each_finding WHERE rowid >= ? AND rowid < ?`,
 		from, from+forEachBatch)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %d findings: %w", id, err)
@@ -198,12 +204,16 @@ func eachFindingBatch(ctx context.Context, conn *sql.Conn, id, from int64) ([]mo
 		f := &out[len(out)-1]
 		var stds, udf string
 		var first, created, updated, noteAt sql.NullTime
-		if err := rows.Scan(&f.ID, &f.ProductARN, &f.ProductName, &f.CompanyName, &f.GeneratorID, &f.AccountID,
+		var rowid int64
+		if err := rows.Scan(&rowid, &f.ID, &f.ProductARN, &f.ProductName, &f.CompanyName, &f.GeneratorID, &f.AccountID,
 			&f.Region, &f.Type, &f.Title, &f.ResourceType, &f.ResourceID, &f.ControlID, &stds,
 			&first, &created, &updated, &f.SeverityLabel, &f.SeverityNormalized,
 			&f.ComplianceStatus, &f.WorkflowStatus, &f.RecordState, &f.NoteText, &f.NoteUpdatedBy,
 			&noteAt, &udf); err != nil {
 			return nil, fmt.Errorf("snapshot %d findings: %w", id, err)
+		}
+		if want := from + int64(len(out)) - 1; rowid != want {
+			return nil, fmt.Errorf("snapshot %d findings: row %d came where row %d was due", id, rowid, want)
 		}
 		if stds != "" {
 			f.Standards = strings.Split(stds, "\x1f")
