@@ -107,10 +107,11 @@ func Write(ctx context.Context, w io.Writer, r *report.Report, opt Options) erro
 		entry{"remediation-plan.csv", func(w io.Writer) error { return planCSV(w, r) }, false},
 	)
 	if opt.Findings != nil {
-		// Already compressed: stored as it is, rather than deflated a second time on one core.
-		steps = append(steps, entry{"findings/findings.asff.json.gz", func(w io.Writer) error {
-			return gzipped(w, func(w io.Writer) error { return opt.Findings(ctx, w) })
-		}, true})
+		// Started now, written in its turn: see startFindings. Already compressed, it is stored
+		// as it is rather than deflated a second time.
+		early := startFindings(ctx, opt.Findings)
+		defer early.discard()
+		steps = append(steps, entry{"findings/findings.asff.json.gz", early.copyTo, true})
 	}
 	for _, a := range opt.Attachments {
 		steps = append(steps, entry{a.Name, func(w io.Writer) error { _, err := w.Write(a.Data); return err }, false})
