@@ -1,6 +1,7 @@
 package collect
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -131,7 +132,7 @@ func AppendASFF(dst []byte, f *model.Finding) []byte {
 	}
 	if len(f.UserDefinedFields) > 0 {
 		dst = append(dst, `,"UserDefinedFields":{`...)
-		for i, k := range slices.Sorted(mapKeys(f.UserDefinedFields)) {
+		for i, k := range slices.Sorted(maps.Keys(f.UserDefinedFields)) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
@@ -146,18 +147,6 @@ func AppendASFF(dst []byte, f *model.Finding) []byte {
 	dst = append(dst, `,"Types":`...)
 	dst = appendTypes(dst, f.Type)
 	return append(dst, `}}`...)
-}
-
-// mapKeys is maps.Keys without the iterator's closure allocation showing up per finding: the
-// few findings with user-defined fields pay for it, the rest never call it.
-func mapKeys(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // appendField appends ,"name":"value", or nothing when value is empty (omitempty).
