@@ -82,6 +82,12 @@ func (s *Store) SnapshotAt(ctx context.Context, t time.Time) (model.Snapshot, er
 // Reading a batch (DuckDB's query, then scanning its rows) costs about as much CPU as what the
 // evidence package does with it (ASFF encoding, gzip), so the next batch is read on another
 // goroutine while fn works through the current one: the two run on two cores.
+//
+// Ordering the wide rows is most of the cost (a million findings: about 6.5 s of CPU on one
+// thread, against 2-3 s to copy them unordered), and it is the rows it moves, not the key: by
+// fkey, an integer, it took as long. Ordering only the keys (2 s) and fetching each batch by
+// them was slower still, since a batch's findings lie all over the tables and every batch
+// scanned the whole snapshot (0.5 s each, 40 batches; measured under load).
 func (s *Store) ForEachFinding(ctx context.Context, id int64, fn func(*model.Finding) error) error {
 	conn, err := s.db.Conn(ctx) // the temporary table belongs to one connection
 	if err != nil {
@@ -93,6 +99,11 @@ func (s *Store) ForEachFinding(ctx context.Context, id int64, fn func(*model.Fin
 		return fmt.Errorf("snapshot %d findings: %w", id, err)
 	}
 	defer restore()
+	restoreThreads, err := capThreads(ctx, conn)
+	if err != nil {
+		return fmt.Errorf("snapshot %d findings: %w", id, err)
+	}
+	defer restoreThreads()
 	// Inserted in order, so a row's rowid (0, 1, 2, ...) is its place, and a batch is a range of
 	// rowids, which DuckDB reads without scanning the rest.
 	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE each_finding AS
@@ -164,6 +175,27 @@ func capMemory(ctx context.Context, conn *sql.Conn, limit int64) (func(), error)
 	return func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `SET memory_limit = `+sqlString(was)) }, nil
 }
 
+// capThreads runs DuckDB on one thread (threads is a setting of the whole database, not of
+// conn) and returns what puts the setting back. Ordering a million findings for the evidence
+// package took 6.5-6.8 s of CPU and 9-10.5 s on one thread against 9.2-12.3 s of CPU and
+// 14.5-16.3 s on two (two runs each, interleaved, under load): with two, the thread running
+// the statement busy-waits while the other holds its tasks (duckdb/duckdb#22178, see
+// SnapshotWriter.oneThread), and the sort of wide rows gains nothing from the second core. The
+// core left free runs the caller's work on the batches already read.
+func capThreads(ctx context.Context, conn *sql.Conn) (func(), error) {
+	var was int64
+	if err := conn.QueryRowContext(ctx, `SELECT current_setting('threads')`).Scan(&was); err != nil {
+		return nil, err
+	}
+	if was <= 1 {
+		return func() {}, nil
+	}
+	if _, err := conn.ExecContext(ctx, `SET threads = 1`); err != nil {
+		return nil, err
+	}
+	return func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`SET threads = %d`, was)) }, nil
+}
+
 // parseDuckDBSize reads a size as DuckDB prints a setting ("953.6 MiB", "1.0 GiB", "512 bytes").
 func parseDuckDBSize(s string) (int64, bool) {
 	num, unit, _ := strings.Cut(strings.TrimSpace(s), " ")
@@ -185,8 +217,14 @@ var forEachBatch int64 = 25000
 
 // eachFindingBatch reads the findings of each_finding whose rowid is from ..
 // from+forEachBatch-1.
+//
+// A scan of one table gives its rows in the order they were inserted (DuckDB's
+// preserve_insertion_order, on by default), so the query has no ORDER BY rowid: sorting each
+// batch again cost 2.5 s of the 9.1 s the 40 batches of a million findings took (under load).
+// Each row's rowid is checked instead, so a setting that broke the order would be an error, not a
+// package in another order.
 func eachFindingBatch(ctx context.Context, conn *sql.Conn, id, from int64) ([]model.Finding, error) {
-	rows, err := conn.QueryContext(ctx, `SELECT * FROM temp.each_finding WHERE rowid >= ? AND rowid < ? ORDER BY rowid`,
+	rows, err := conn.QueryContext(ctx, `SELECT rowid, * FROM temp.each_finding WHERE rowid >= ? AND rowid < ?`,
 		from, from+forEachBatch)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %d findings: %w", id, err)
@@ -198,12 +236,16 @@ func eachFindingBatch(ctx context.Context, conn *sql.Conn, id, from int64) ([]mo
 		f := &out[len(out)-1]
 		var stds, udf string
 		var first, created, updated, noteAt sql.NullTime
-		if err := rows.Scan(&f.ID, &f.ProductARN, &f.ProductName, &f.CompanyName, &f.GeneratorID, &f.AccountID,
+		var rowid int64
+		if err := rows.Scan(&rowid, &f.ID, &f.ProductARN, &f.ProductName, &f.CompanyName, &f.GeneratorID, &f.AccountID,
 			&f.Region, &f.Type, &f.Title, &f.ResourceType, &f.ResourceID, &f.ControlID, &stds,
 			&first, &created, &updated, &f.SeverityLabel, &f.SeverityNormalized,
 			&f.ComplianceStatus, &f.WorkflowStatus, &f.RecordState, &f.NoteText, &f.NoteUpdatedBy,
 			&noteAt, &udf); err != nil {
 			return nil, fmt.Errorf("snapshot %d findings: %w", id, err)
+		}
+		if want := from + int64(len(out)) - 1; rowid != want {
+			return nil, fmt.Errorf("snapshot %d findings: row %d came where row %d was due", id, rowid, want)
 		}
 		if stds != "" {
 			f.Standards = strings.Split(stds, "\x1f")
