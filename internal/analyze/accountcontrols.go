@@ -76,22 +76,25 @@ func (a *analyzer) withAccountControls(ctx context.Context, fn func(*sql.Conn) e
 // disabled by the catalog (controlFindingsSQL leaves those out).
 const scoredAccountControls = `(SELECT * FROM report_account_controls WHERE NOT cataloged_disabled)`
 
-// reportUniqueSQL is uniqueSQL(true) for the report's snapshot $1 from its account statuses: each
-// control once across its standards, per account and for the organization (an empty account).
+// reportUniqueSQL is uniqueSQL for the report's snapshot $1, from its account statuses and with
+// each account's rows too: each control once across its standards, per account and for the
+// organization (an empty account).
 var reportUniqueSQL = `WITH pa AS (SELECT account_id, control_id, max(r) AS r, max(ra) AS ra FROM ` + scoredAccountControls + ` GROUP BY ALL)
 SELECT $1::BIGINT, '', account_id, ` + unrankStatuses + `, count(*) FROM pa GROUP BY ALL
 UNION ALL
 SELECT $1::BIGINT, '', '', ` + unrankStatuses + `, count(*)
 FROM (SELECT control_id, max(r) AS r, max(ra) AS ra FROM pa GROUP BY ALL) GROUP BY ALL`
 
-// reportTalliesSQL is talliesSQL(true) for the report's snapshot $1 from its account statuses.
+// reportTalliesSQL counts control statuses per standard and account (talliesSQL's rows, per
+// account) for the report's snapshot $1, from its account statuses.
 var reportTalliesSQL = `SELECT $1::BIGINT, standard_id, account_id, ` + unrankStatuses + `, count(*)
 FROM ` + scoredAccountControls + ` GROUP BY ALL`
 
 // unrankStatuses are the status and status_all of ranks r and ra.
 var unrankStatuses = unrankSQL("r") + `, ` + unrankSQL("ra")
 
-// reportTallies are statusTallies(report snapshot, byAccount) from its account statuses.
+// reportTallies are the report snapshot's per-account tallies per standard, from its account
+// statuses.
 func (a *analyzer) reportTallies(ctx context.Context) (tallies, error) {
 	t := tallies{scored: map[scoreKey]*counts{}, all: map[scoreKey]*counts{}}
 	err := a.withAccountControls(ctx, func(conn *sql.Conn) error { return t.query(ctx, conn, reportTalliesSQL, a.snap.ID) })

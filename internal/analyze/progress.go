@@ -99,7 +99,7 @@ func (a *analyzer) progress(ctx context.Context, r *report.Report) error {
 // (windowTalliesSQL), which took 2/3 of the time of two.
 func (a *analyzer) windowTallies(ctx context.Context, sids []int64) (tallies, map[int64]*float64, error) {
 	if a.scoped == nil {
-		t, err := a.statusTallies(ctx, sids, false)
+		t, err := a.statusTallies(ctx, sids)
 		if err != nil {
 			return t, nil, err
 		}
@@ -117,7 +117,7 @@ func (a *analyzer) windowTallies(ctx context.Context, sids []int64) (tallies, ma
 	return t, summary, err
 }
 
-// windowTalliesSQL is talliesSQL(false) and the organization's rows of uniqueSQL in one pass: per
+// windowTalliesSQL is talliesSQL and the organization's rows of uniqueSQL in one pass: per
 // snapshot of scope_snaps, control statuses per standard, and each control once across standards
 // under an empty standard_id.
 const windowTalliesSQL = `WITH cf AS (` + controlFindingsSQL + `)

@@ -133,19 +133,18 @@ func (a *analyzer) withScopeBatches(ctx context.Context, sids []int64, fn func(*
 	return nil
 }
 
-// statusTallies computes control statuses of every standard for the snapshots sids, for the
-// organization, and per account when byAccount is set. Controls without data in a scope are not
-// tallied (NO_DATA is added from the catalog where it is reported).
-func (a *analyzer) statusTallies(ctx context.Context, sids []int64, byAccount bool) (tallies, error) {
+// statusTallies computes the organization's control statuses of every standard for the snapshots
+// sids. Controls without data in a scope are not tallied (NO_DATA is added from the catalog where
+// it is reported). The report snapshot's per-account tallies come from its account statuses
+// (reportTallies).
+func (a *analyzer) statusTallies(ctx context.Context, sids []int64) (tallies, error) {
 	t := tallies{scored: map[scoreKey]*counts{}, all: map[scoreKey]*counts{}}
-	if !byAccount {
-		// Summaries stored at commit (Summarize) answer for the snapshots that have them.
-		var err error
-		if sids, err = a.storedTallies(ctx, sids, t); err != nil || len(sids) == 0 {
-			return t, err
-		}
+	// Summaries stored at commit (Summarize) answer for the snapshots that have them.
+	sids, err := a.storedTallies(ctx, sids, t)
+	if err != nil || len(sids) == 0 {
+		return t, err
 	}
-	err := a.withScopeBatches(ctx, sids, func(conn *sql.Conn) error { return t.query(ctx, conn, talliesSQL(byAccount)) })
+	err = a.withScopeBatches(ctx, sids, func(conn *sql.Conn) error { return t.query(ctx, conn, talliesSQL) })
 	return t, err
 }
 
@@ -195,39 +194,23 @@ func (t tallies) query(ctx context.Context, conn *sql.Conn, q string, args ...an
 	return rows.Err()
 }
 
-// uniqueSQL gives each control one status per scope over the finding rows of all its standards
-// (failing in any standard, or any account, fails it), per account and for the organization
-// (empty account), in the row shape of talliesSQL with an empty standard_id. Built on controlFindingsSQL, so
-// a control disabled in one standard still counts through the standards where it is enabled.
-//
-// Without byAccount only the organization's rows are computed: the summary series over a window
-// needs no account's, and grouping per account too took most of a routed report's progress step.
-func uniqueSQL(byAccount bool) string {
-	account, groups := `''`, `GROUP BY sid, control_id`
-	if byAccount {
-		account = `CASE WHEN grouping(account_id) = 1 THEN '' ELSE account_id END`
-		groups = `GROUP BY GROUPING SETS ((sid, account_id, control_id), (sid, control_id))`
-	}
-	return `WITH cf AS (` + controlFindingsSQL + `)
-SELECT sid, '' AS standard_id, account, status, status_all, count(*) AS n
-FROM (SELECT sid, ` + account + ` AS account, control_id, ` + statusSQL + `
-      FROM cf ` + groups + `)
+// uniqueSQL gives each control one status per snapshot of scope_snaps over the finding rows of
+// all its standards (failing in any standard, or any account, fails it), for the organization (an
+// empty account), in the row shape of talliesSQL with an empty standard_id. Built on
+// controlFindingsSQL, so a control disabled in one standard still counts through the standards
+// where it is enabled. The report snapshot's per-account rows come from its account statuses
+// (reportUniqueSQL).
+const uniqueSQL = `WITH cf AS (` + controlFindingsSQL + `)
+SELECT sid, '' AS standard_id, '' AS account, status, status_all, count(*) AS n
+FROM (SELECT sid, control_id, ` + statusSQL + ` FROM cf GROUP BY sid, control_id)
 GROUP BY ALL`
-}
 
-// talliesSQL counts control statuses per snapshot of scope_snaps, standard and account (” for the
-// organization) as rows (sid, standard_id, account, status, status_all, n).
-func talliesSQL(byAccount bool) string {
-	accountCol := "''"
-	if byAccount {
-		accountCol = "account_id"
-	}
-	return `WITH cf AS (` + controlFindingsSQL + `)
-SELECT sid, standard_id, ` + accountCol + ` AS account, status, status_all, count(*) AS n
-FROM (SELECT sid, standard_id, ` + accountCol + ` AS account_id, control_id, ` + statusSQL + `
-      FROM cf GROUP BY ALL)
+// talliesSQL counts the organization's control statuses per snapshot of scope_snaps and standard
+// as rows (sid, standard_id, account, status, status_all, n), with an empty account.
+const talliesSQL = `WITH cf AS (` + controlFindingsSQL + `)
+SELECT sid, standard_id, '' AS account, status, status_all, count(*) AS n
+FROM (SELECT sid, standard_id, control_id, ` + statusSQL + ` FROM cf GROUP BY ALL)
 GROUP BY ALL`
-}
 
 // standardInfo is a standard reported on, in report order.
 type standardInfo struct {
@@ -285,7 +268,7 @@ func (a *analyzer) standards(ctx context.Context, r *report.Report) error {
 	if err != nil {
 		return err
 	}
-	t, err := a.statusTallies(ctx, []int64{a.snap.ID}, false)
+	t, err := a.statusTallies(ctx, []int64{a.snap.ID})
 	if err != nil {
 		return err
 	}

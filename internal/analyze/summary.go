@@ -24,7 +24,7 @@ SELECT sid, standard_id,
        coalesce(sum(n) FILTER (WHERE status = 'UNKNOWN'), 0), coalesce(sum(n) FILTER (WHERE status = 'NO_DATA'), 0),
        coalesce(sum(n) FILTER (WHERE status_all = 'PASSED'), 0), coalesce(sum(n) FILTER (WHERE status_all = 'FAILED'), 0),
        coalesce(sum(n) FILTER (WHERE status_all = 'UNKNOWN'), 0), coalesce(sum(n) FILTER (WHERE status_all = 'NO_DATA'), 0)
-FROM (` + talliesSQL(false) + `) GROUP BY ALL`,
+FROM (` + talliesSQL + `) GROUP BY ALL`,
 		`INSERT INTO snapshot_risk ` + riskSQL,
 		`INSERT INTO snapshot_account_controls ` + accountControlsSQL(false),
 		// The organization's summary tallies from the account statuses just stored, as an OU's
@@ -167,7 +167,7 @@ var summaryTalliesSQL = `SELECT s.sid,
        coalesce(sum(n) FILTER (WHERE status = 'UNKNOWN'), 0),
        coalesce(sum(n) FILTER (WHERE status_all = 'PASSED'), 0), coalesce(sum(n) FILTER (WHERE status_all = 'FAILED'), 0),
        coalesce(sum(n) FILTER (WHERE status_all = 'UNKNOWN'), 0)
-FROM scope_snaps s LEFT JOIN (` + uniqueSQL(false) + `) u ON u.sid = s.sid AND u.account = ''
+FROM scope_snaps s LEFT JOIN (` + uniqueSQL + `) u ON u.sid = s.sid AND u.account = ''
 GROUP BY s.sid`
 
 // summarySeries gives the organization's summary score (suppressed findings left out) of each
