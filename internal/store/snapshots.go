@@ -99,11 +99,15 @@ func (s *Store) ForEachFinding(ctx context.Context, id int64, fn func(*model.Fin
 		return fmt.Errorf("snapshot %d findings: %w", id, err)
 	}
 	defer restore()
-	restoreThreads, err := capThreads(ctx, conn)
+	// Ordering a million findings took 6.5-6.8 s of CPU and 9-10.5 s on one thread against
+	// 9.2-12.3 s of CPU and 14.5-16.3 s on two (two runs each, interleaved, under load): the sort
+	// of wide rows gains nothing from the second core, which runs the caller's work on the
+	// batches already read instead.
+	_, restoreThreads, err := capThreads(ctx, conn)
 	if err != nil {
 		return fmt.Errorf("snapshot %d findings: %w", id, err)
 	}
-	defer restoreThreads()
+	defer func() { _ = restoreThreads() }() // failing to would change the time taken, not any result
 	// Inserted in order, so a row's rowid (0, 1, 2, ...) is its place, and a batch is a range of
 	// rowids, which DuckDB reads without scanning the rest.
 	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE each_finding AS
@@ -176,24 +180,27 @@ func capMemory(ctx context.Context, conn *sql.Conn, limit int64) (func(), error)
 }
 
 // capThreads runs DuckDB on one thread (threads is a setting of the whole database, not of
-// conn) and returns what puts the setting back. Ordering a million findings for the evidence
-// package took 6.5-6.8 s of CPU and 9-10.5 s on one thread against 9.2-12.3 s of CPU and
-// 14.5-16.3 s on two (two runs each, interleaved, under load): with two, the thread running
-// the statement busy-waits while the other holds its tasks (duckdb/duckdb#22178, see
-// SnapshotWriter.oneThread), and the sort of wide rows gains nothing from the second core. The
-// core left free runs the caller's work on the batches already read.
-func capThreads(ctx context.Context, conn *sql.Conn) (func(), error) {
-	var was int64
+// conn) and returns the threads it had and what puts them back. With more than one, the thread
+// that runs a statement busy-waits whenever the other threads hold all of its tasks
+// (duckdb/duckdb#22178): it does no work and burns a core doing it. The snapshot writer and
+// ForEachFinding both run on one thread for that reason (see SnapshotWriter.parallelStep and
+// ForEachFinding's comment for the figures).
+func capThreads(ctx context.Context, conn *sql.Conn) (was int64, restore func() error, err error) {
 	if err := conn.QueryRowContext(ctx, `SELECT current_setting('threads')`).Scan(&was); err != nil {
-		return nil, err
+		return 0, nil, err
 	}
+	restore = func() error { return nil }
 	if was <= 1 {
-		return func() {}, nil
+		return was, restore, nil
 	}
 	if _, err := conn.ExecContext(ctx, `SET threads = 1`); err != nil {
-		return nil, err
+		return 0, nil, err
 	}
-	return func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`SET threads = %d`, was)) }, nil
+	restore = func() error {
+		_, err := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`SET threads = %d`, was))
+		return err
+	}
+	return was, restore, nil
 }
 
 // parseDuckDBSize reads a size as DuckDB prints a setting ("953.6 MiB", "1.0 GiB", "512 bytes").

@@ -46,6 +46,8 @@ type SnapshotWriter struct {
 	n        int64
 	done     bool
 	threads  int64 // DuckDB's threads setting before BeginSnapshot, restored when the writer ends
+	// giveBackThreads restores threads (see capThreads); nil until BeginSnapshot has set them.
+	giveBackThreads func() error
 }
 
 // The columns of a finding version and of a finding state, as the merge hashes and stores them.
@@ -96,21 +98,18 @@ func (s *Store) BeginSnapshot(ctx context.Context, meta model.SnapshotMeta, stds
 	return w, nil
 }
 
-// oneThread runs DuckDB on one thread while the snapshot is written, and parallelStep gives a
-// statement of the merge the threads it had. With more than one, the thread that runs a statement
-// busy-waits whenever the other threads hold all of its tasks (duckdb/duckdb#22178): it does no
-// work and burns a core doing it. And an INSERT that keeps its rows in order (ours must, for the
-// same snapshot to give the same bytes) builds row groups on each thread and then merges them.
-// On one thread the merge of 200,000 findings took 2.1 s of CPU instead of 3.5 s, and its wall
-// time did not grow (one run each on a loaded machine): the merge is mostly these inserts. Only
-// the keying, a scan that hashes every row, gains from a second core (see parallelStep). The
-// appender's staging is single-threaded either way. DuckDB's threads setting is the instance's,
-// so it is restored when the writer ends.
+// oneThread runs DuckDB on one thread while the snapshot is written (capThreads), and
+// parallelStep gives a statement of the merge the threads it had. An INSERT that keeps its rows
+// in order (ours must, for the same snapshot to give the same bytes) builds row groups on each
+// thread and then merges them, and the thread running it busy-waits on the others. On one thread
+// the merge of 200,000 findings took 2.1 s of CPU instead of 3.5 s, and its wall time did not
+// grow (one run each on a loaded machine): the merge is mostly these inserts. Only the keying, a
+// scan that hashes every row, gains from a second core (see parallelStep). The appender's staging
+// is single-threaded either way. DuckDB's threads setting is the instance's, so it is restored
+// when the writer ends.
 func (w *SnapshotWriter) oneThread(ctx context.Context) error {
-	if err := w.conn.QueryRowContext(ctx, `SELECT current_setting('threads')`).Scan(&w.threads); err != nil {
-		return err
-	}
-	_, err := w.conn.ExecContext(ctx, `SET threads = 1`)
+	var err error
+	w.threads, w.giveBackThreads, err = capThreads(ctx, w.conn)
 	return err
 }
 
@@ -129,11 +128,10 @@ func (w *SnapshotWriter) parallelStep(ctx context.Context, parallel bool, query 
 
 // restoreThreads gives DuckDB back the threads it had before BeginSnapshot.
 func (w *SnapshotWriter) restoreThreads() error {
-	if w.threads < 1 {
+	if w.giveBackThreads == nil {
 		return nil
 	}
-	_, err := w.conn.ExecContext(context.Background(), fmt.Sprintf(`SET threads = %d`, w.threads))
-	return err
+	return w.giveBackThreads()
 }
 
 // closeAppenders flushes what the appenders hold into the staging tables and closes them.
