@@ -132,7 +132,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 }
 
 func buildDemo(ctx context.Context, e *env, org *demo.Org, organization string, cat *catalog.Catalog, path, memoryLimit string, disabled []collect.DisabledRule, accounts []model.Account) error {
-	st, err := runner.OpenWritable(ctx, path, memoryLimit)
+	st, err := runner.OpenWritable(ctx, e.log, path, memoryLimit)
 	if err != nil {
 		return err
 	}

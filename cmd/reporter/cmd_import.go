@@ -60,7 +60,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		all = append(all, s.ID)
 	}
 	stds, ctls := cat.ForSnapshot(all)
-	st, err := runner.OpenWritable(ctx, o.db, cfg.Store.MemoryLimit)
+	st, err := runner.OpenWritable(ctx, e.log, o.db, cfg.Store.MemoryLimit)
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func runImportParquet(ctx context.Context, e *env, args []string) error {
 	if o.db == "" {
 		o.db = cfg.Store.Path
 	}
-	st, err := runner.OpenWritable(ctx, o.db, cfg.Store.MemoryLimit)
+	st, err := runner.OpenWritable(ctx, e.log, o.db, cfg.Store.MemoryLimit)
 	if err != nil {
 		return err
 	}

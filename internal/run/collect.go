@@ -119,7 +119,7 @@ func collectInto(ctx context.Context, o Options, db string) (model.Snapshot, err
 		}
 	}
 
-	st, err := OpenWritable(ctx, db, cfg.Store.MemoryLimit)
+	st, err := OpenWritable(ctx, log, db, cfg.Store.MemoryLimit)
 	if err != nil {
 		return model.Snapshot{}, err
 	}

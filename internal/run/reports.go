@@ -156,9 +156,14 @@ func WriteFileAtomic(path string, fill func(*os.File) error) error {
 }
 
 // OpenWritable opens the database for writing snapshots. Every snapshot is summarized as it is
-// committed (analyze.Summarize), which keeps reports over long histories fast.
-func OpenWritable(ctx context.Context, path, memoryLimit string) (*store.Store, error) {
-	return store.Open(ctx, path, store.Options{MemoryLimit: memoryLimit, OnCommit: analyze.Summarize})
+// committed (analyze.Summarize), which keeps reports over long histories fast. Each step of
+// writing a snapshot is logged at debug level to log (`snapshot step done`), where a slow import
+// or collection shows where its time went.
+func OpenWritable(ctx context.Context, log *slog.Logger, path, memoryLimit string) (*store.Store, error) {
+	return store.Open(ctx, path, store.Options{MemoryLimit: memoryLimit, OnCommit: analyze.Summarize,
+		StepDone: func(step string, d time.Duration) {
+			log.Debug("snapshot step done", "step", step, "duration_ms", d.Milliseconds())
+		}})
 }
 
 // OpenForAnalysis opens the database read-only with report.memory_limit: the analysis of a large

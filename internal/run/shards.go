@@ -223,7 +223,7 @@ func (s *shardSet) merge(ctx context.Context, o Options, db string) (model.Snaps
 			return model.Snapshot{}, fmt.Errorf("merge: %w", err)
 		}
 	}
-	st, err := OpenWritable(ctx, db, cfg.Store.MemoryLimit)
+	st, err := OpenWritable(ctx, log, db, cfg.Store.MemoryLimit)
 	if err != nil {
 		return model.Snapshot{}, err
 	}

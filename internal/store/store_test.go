@@ -3,6 +3,7 @@ package store
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -664,5 +665,38 @@ func TestSnapshotWriterGivesBackDuckDBThreads(t *testing.T) {
 	}
 	if got := threads(); got != 3 {
 		t.Errorf("after Rollback: %d threads, want 3", got)
+	}
+}
+
+// TestWriterTimesItsSteps checks that Options.StepDone hears of every step of writing a snapshot,
+// in order, with the summaries only when there is an OnCommit to run them.
+func TestWriterTimesItsSteps(t *testing.T) {
+	merge := []string{"stage", "keys", "dedupe", "close states", "open states", "new versions", "scope and catalog"}
+	for _, tc := range []struct {
+		name     string
+		onCommit func(context.Context, *sql.Conn, int64) error
+		want     []string
+	}{
+		{"without summaries", nil, append(slices.Clone(merge), "commit")},
+		{"with summaries", func(context.Context, *sql.Conn, int64) error { return nil }, append(slices.Clone(merge), "summaries", "commit")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			s, err := Open(context.Background(), filepath.Join(t.TempDir(), "r.duckdb"), Options{OnCommit: tc.onCommit,
+				StepDone: func(step string, d time.Duration) {
+					if d < 0 {
+						t.Errorf("step %s took %v", step, d)
+					}
+					got = append(got, step)
+				}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			write(t, s, t0, finding("f1", "111122223333", "FAILED"))
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("steps %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

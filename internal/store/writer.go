@@ -48,6 +48,8 @@ type SnapshotWriter struct {
 	threads  int64 // DuckDB's threads setting before BeginSnapshot, restored when the writer ends
 	// giveBackThreads restores threads (see capThreads); nil until BeginSnapshot has set them.
 	giveBackThreads func() error
+	// stepStart is when the step being timed began: BeginSnapshot, then each step of Commit.
+	stepStart time.Time
 }
 
 // The columns of a finding version and of a finding state, as the merge hashes and stores them.
@@ -78,7 +80,7 @@ func (s *Store) BeginSnapshot(ctx context.Context, meta model.SnapshotMeta, stds
 	if err != nil {
 		return nil, err
 	}
-	w := &SnapshotWriter{store: s, conn: conn, meta: meta, stds: stds, ctls: ctls}
+	w := &SnapshotWriter{store: s, conn: conn, meta: meta, stds: stds, ctls: ctls, stepStart: time.Now()}
 	if err := w.oneThread(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("snapshot: threads: %w", err), conn.Close())
 	}
@@ -248,8 +250,20 @@ func (w *SnapshotWriter) Rollback() error {
 	return errors.Join(errs...)
 }
 
+// stepDone tells Options.StepDone that step has ended, and starts timing the next one.
+func (w *SnapshotWriter) stepDone(step string) {
+	now := time.Now()
+	if f := w.store.opt.StepDone; f != nil {
+		f(step, now.Sub(w.stepStart))
+	}
+	w.stepStart = now
+}
+
 // Commit merges the staged findings into the history and records the snapshot, all in one
-// transaction, and returns the new snapshot's id.
+// transaction, and returns the new snapshot's id. Options.StepDone hears of "stage" (from
+// BeginSnapshot: the source's own work and the staging of its findings), each step of the merge
+// (keys, dedupe, close states, open states, new versions), "scope and catalog", "summaries" and
+// "commit".
 func (w *SnapshotWriter) Commit(ctx context.Context) (model.Snapshot, error) {
 	if w.done {
 		return model.Snapshot{}, errors.New("snapshot: already committed or rolled back")
@@ -257,6 +271,7 @@ func (w *SnapshotWriter) Commit(ctx context.Context) (model.Snapshot, error) {
 	if err := w.closeAppenders(); err != nil {
 		return model.Snapshot{}, errors.Join(fmt.Errorf("snapshot: flush findings: %w", err), w.Rollback())
 	}
+	w.stepDone("stage")
 	snap, err := w.merge(ctx)
 	if err != nil {
 		return model.Snapshot{}, errors.Join(err, w.Rollback())
@@ -344,6 +359,7 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap model.Snapshot, err er
 		if err := w.parallelStep(ctx, st.parallel, st.sql); err != nil {
 			return snap, fmt.Errorf("snapshot: %s: %w", st.name, err)
 		}
+		w.stepDone(st.name)
 	}
 	if err := w.writeScope(ctx, id); err != nil {
 		return snap, err
@@ -361,10 +377,12 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap model.Snapshot, err er
 	if err != nil {
 		return snap, err
 	}
+	w.stepDone("scope and catalog")
 	if h := w.store.onCommit; h != nil {
 		if err := h(ctx, c, id); err != nil {
 			return snap, fmt.Errorf("snapshot: summaries: %w", err)
 		}
+		w.stepDone("summaries")
 	}
 	if _, err := c.ExecContext(ctx, `DROP TABLE temp.k`); err != nil {
 		return snap, err
@@ -377,6 +395,7 @@ func (w *SnapshotWriter) merge(ctx context.Context) (snap model.Snapshot, err er
 	if _, err := c.ExecContext(context.WithoutCancel(ctx), `COMMIT`); err != nil {
 		return snap, fmt.Errorf("snapshot: commit: %w", err)
 	}
+	w.stepDone("commit")
 	return snap, nil
 }
 
