@@ -147,16 +147,23 @@ func (d *doc) gaps() {
 }
 
 // warnings lists what the collection or import could not read or left out without failing (an
-// unreadable OU tree, skipped records), if anything: the log is not where a reader looks.
+// unreadable OU tree, skipped records, the control enablement of some collected pairs), if
+// anything: the log is not where a reader looks.
 func (d *doc) warnings() {
-	ws := d.r.Coverage.Warnings
-	if len(ws) == 0 {
+	ws, eu := d.r.Coverage.Warnings, d.r.Coverage.EnablementUnknown
+	if len(ws) == 0 && len(eu) == 0 {
 		return
 	}
 	d.y += 8
 	d.h2("Collection warnings", 30)
 	d.paragraph("The snapshot was stored, but these were not read or were left out:", 9.5, muted)
 	d.y += 3
+	if len(eu) > 0 {
+		d.paragraph(fmt.Sprintf("Control enablement unknown in %s collected account/region pair(s), the first %s %s (%s): "+
+			"disabled controls there cannot be told apart; statuses come from the findings alone.",
+			d.count(int64(len(eu))), eu[0].AccountID, eu[0].Region, eu[0].Reason), 9, ink)
+		d.y += 2
+	}
 	for _, w := range ws {
 		d.paragraph(w.Kind+": "+w.Message, 9, ink)
 		d.y += 2

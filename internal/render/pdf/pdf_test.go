@@ -604,8 +604,9 @@ func TestRenderEmpty(t *testing.T) {
 	}
 }
 
-// TestRenderWarnings: the snapshot's warnings (an unreadable OU tree, skipped records) have a
-// section of their own, with each kind and message; a report without any has none.
+// TestRenderWarnings: the snapshot's warnings (an unreadable OU tree, skipped records) and the
+// collected pairs whose control enablement is unknown have a section of their own, with each
+// kind and message; a report without any has none.
 func TestRenderWarnings(t *testing.T) {
 	r := &report.Report{Organization: "warned-org", ReportDate: "2025-02-23", Progress: report.Progress{WindowDays: 90}}
 	path, _ := renderFile(t, "nowarnings", r, pdf.Options{})
@@ -616,10 +617,15 @@ func TestRenderWarnings(t *testing.T) {
 		{Kind: "ou_tree_unreadable", Message: "cannot read the organization's OU tree or account tags (AccessDeniedException on ListOrganizationalUnitsForParent)"},
 		{Kind: "records_skipped", Message: "events.json: 2 skipped, OCSF class 2004 (Detection Finding) (the first at byte 17)"},
 	}
+	r.Coverage.EnablementUnknown = []report.CoverageGap{
+		{AccountID: "444455556666", Region: "eu-west-1", Status: "collected", Reason: "AccessDenied on ListSecurityControlDefinitions"},
+		{AccountID: "444455556666", Region: "us-east-1", Status: "collected", Reason: "AccessDenied on ListSecurityControlDefinitions"},
+	}
 	path, _ = renderFile(t, "warnings", r, pdf.Options{})
 	flat := strings.Join(strings.Fields(strings.Join(pages(t, path), "\n")), " ")
 	for _, want := range []string{"Collection warnings", "ou_tree_unreadable: cannot read the organization's OU tree",
-		"AccessDeniedException on ListOrganizationalUnitsForParent", "records_skipped: events.json: 2 skipped, OCSF class 2004"} {
+		"AccessDeniedException on ListOrganizationalUnitsForParent", "records_skipped: events.json: 2 skipped, OCSF class 2004",
+		"Control enablement unknown in 2 collected account/region pair(s), the first 444455556666 eu-west-1"} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("the PDF lacks %q:\n%s", want, flat)
 		}

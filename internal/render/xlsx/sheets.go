@@ -56,6 +56,14 @@ func (b *book) summary(_ context.Context, r *report.Report) error {
 		}
 		item("Not collected: "+g.AccountID+" "+g.Region, b.text(note))
 	}
+	// What the snapshot was stored without (disabled controls it could not tell, records it
+	// skipped, an OU tree it could not read): the log is not where a reader of the workbook looks.
+	if eu := r.Coverage.EnablementUnknown; len(eu) > 0 {
+		item("Control enablement unknown", b.text(enablementUnknown(eu)))
+	}
+	for _, w := range r.Coverage.Warnings {
+		item("Warning: "+w.Kind, b.text(w.Message))
+	}
 
 	section("Scores")
 	item("Summary score", b.pct(r.SummaryScore))

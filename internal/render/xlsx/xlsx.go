@@ -303,3 +303,11 @@ func yesNo(v bool) string {
 	}
 	return "No"
 }
+
+// enablementUnknown says in one cell what the text report says of the collected pairs whose
+// control enablement could not be read: how many, the first, and what it means for the statuses.
+func enablementUnknown(eu []report.CoverageGap) string {
+	first := eu[0]
+	return fmt.Sprintf("%d collected pair(s), the first %s %s (%s): disabled controls there cannot be told apart; statuses come from the findings alone",
+		len(eu), first.AccountID, first.Region, first.Reason)
+}
