@@ -7,6 +7,7 @@ package chat
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,9 @@ type Digest struct {
 	Stale string
 	// Partial says which part of the organization was not collected; empty when complete.
 	Partial string
+	// Warnings says what the snapshot was stored without (report.Coverage.Warnings: an OU tree
+	// that could not be read, skipped records), by kind; empty when there is nothing.
+	Warnings string
 }
 
 // Week is the digest's comparison with a week earlier.
@@ -73,6 +77,15 @@ func NewDigest(r *report.Report, archive string) Digest {
 	}
 	if c := r.Coverage; !c.Complete && c.Expected > 0 {
 		d.Partial = fmt.Sprintf("Partial collection: %d of %d account/region pairs were read; the report lists the others.", c.Collected, c.Expected)
+	}
+	if ws := r.Coverage.Warnings; len(ws) > 0 {
+		var kinds []string
+		for _, w := range ws {
+			if !slices.Contains(kinds, w.Kind) {
+				kinds = append(kinds, w.Kind)
+			}
+		}
+		d.Warnings = fmt.Sprintf("Stored with %d warning(s) (%s); the report lists them.", len(ws), strings.Join(kinds, ", "))
 	}
 	d.Week = weekEarlier(r)
 	return d
@@ -207,8 +220,10 @@ func (d Digest) Text() string {
 			fmt.Fprintf(&b, "%d. %s\n", i+1, ControlLine(c))
 		}
 	}
-	if d.Partial != "" {
-		b.WriteString(d.Partial + "\n")
+	for _, caveat := range []string{d.Partial, d.Warnings} {
+		if caveat != "" {
+			b.WriteString(caveat + "\n")
+		}
 	}
 	fmt.Fprintf(&b, "Report of %s. %s", d.ReportDate, d.ArchiveText())
 	return b.String()

@@ -96,11 +96,14 @@ func TestDigestWeek(t *testing.T) {
 }
 
 // TestStaleAndPartialAreSaid: a stale report says so in the title and first; a partial one says
-// what was not read; both payloads carry it.
+// what was not read, and one stored with warnings how many of which kinds; both payloads carry
+// them.
 func TestStaleAndPartialAreSaid(t *testing.T) {
 	r := weeklyReport()
 	r.Stale = &report.Staleness{SnapshotDate: "2026-12-07", RunDate: "2026-12-10", AgeDays: 3, MaxAgeHours: 36}
-	r.Coverage = report.Coverage{Collected: 98, Expected: 100}
+	r.Coverage = report.Coverage{Collected: 98, Expected: 100, Warnings: []report.Warning{
+		{Kind: "records_skipped", Message: "a.json: 2 skipped"}, {Kind: "ou_tree_unreadable", Message: "AccessDenied"},
+		{Kind: "records_skipped", Message: "b.json: 1 skipped"}}}
 	d := NewDigest(r, "")
 	if !strings.HasPrefix(d.Title(), "STALE ") || !strings.HasPrefix(d.Text(), "STALE DATA: this report was made on 2026-12-10 from the snapshot of 2026-12-07, 3 days old") {
 		t.Errorf("stale report not said first:\n%s\n%s", d.Title(), d.Text())
@@ -114,14 +117,16 @@ func TestStaleAndPartialAreSaid(t *testing.T) {
 		if err := json.Unmarshal(b, &v); err != nil {
 			t.Fatalf("%s payload is not JSON: %v", s, err)
 		}
-		for _, want := range []string{"STALE DATA", "3 days old", "98 of 100 account/region pairs", "not archived"} {
+		for _, want := range []string{"STALE DATA", "3 days old", "98 of 100 account/region pairs", "not archived",
+			"Stored with 3 warning(s) (records_skipped, ou_tree_unreadable); the report lists them."} {
 			if !strings.Contains(string(b), want) {
 				t.Errorf("%s payload lacks %q", s, want)
 			}
 		}
 	}
-	if fresh := NewDigest(weeklyReport(), ""); fresh.Stale != "" || strings.Contains(fresh.Text(), "STALE") || fresh.Partial != "" {
-		t.Errorf("a fresh, complete report is called stale or partial: %q", fresh.Text())
+	if fresh := NewDigest(weeklyReport(), ""); fresh.Stale != "" || strings.Contains(fresh.Text(), "STALE") || fresh.Partial != "" ||
+		fresh.Warnings != "" || strings.Contains(fresh.Text(), "warning") {
+		t.Errorf("a fresh, complete report is called stale, partial or warned of: %q", fresh.Text())
 	}
 }
 

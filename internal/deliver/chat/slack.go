@@ -56,8 +56,10 @@ func SlackPayload(d Digest) ([]byte, error) {
 		}
 		blocks = append(blocks, slackBlock{Type: "section", Text: ptr(md(b.String()))})
 	}
-	if d.Partial != "" {
-		blocks = append(blocks, slackBlock{Type: "section", Text: ptr(md(mrkdwn(d.Partial)))})
+	for _, caveat := range []string{d.Partial, d.Warnings} {
+		if caveat != "" {
+			blocks = append(blocks, slackBlock{Type: "section", Text: ptr(md(mrkdwn(caveat)))})
+		}
 	}
 	blocks = append(blocks, slackBlock{Type: "context", Elements: []slackText{
 		md(mrkdwn("Report of " + d.ReportDate + " · " + d.ArchiveText())),

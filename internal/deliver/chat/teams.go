@@ -71,10 +71,12 @@ func TeamsPayload(d Digest) ([]byte, error) {
 		}
 		body = append(body, h, cardElement{Type: "FactSet", Facts: facts})
 	}
-	if d.Partial != "" {
-		p := text(d.Partial)
-		p.Color = "Warning"
-		body = append(body, p)
+	for _, caveat := range []string{d.Partial, d.Warnings} {
+		if caveat != "" {
+			p := text(caveat)
+			p.Color = "Warning"
+			body = append(body, p)
+		}
 	}
 	foot := text("Report of " + d.ReportDate + " · " + d.ArchiveText())
 	foot.IsSubtle = true
