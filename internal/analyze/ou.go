@@ -33,21 +33,16 @@ func unrankSQL(col string) string {
 	return `CASE ` + col + ` WHEN 3 THEN 'FAILED' WHEN 2 THEN 'UNKNOWN' WHEN 1 THEN 'PASSED' ELSE 'NO_DATA' END`
 }
 
-// accountControlsSQL gives each account's status of each control per snapshot of scope_snaps, as
-// rows (sid, account_id, [standard_id,] control_id, r, ra) of rankSQL's ranks without and with
-// suppressed findings: per standard with byStandard, else each control once across standards.
-// Summarize stores the latter at commit (snapshot_account_controls).
-func accountControlsSQL(byStandard bool) string {
-	std := ""
-	if byStandard {
-		std = "standard_id, "
-	}
-	return `WITH cf AS (` + controlFindingsSQL + `)
-SELECT sid, account_id, ` + std + `control_id, ` + rankSQL("status") + ` AS r, ` + rankSQL("status_all") + ` AS ra
-FROM (SELECT sid, account_id, ` + std + `control_id, ` + statusSQL + ` FROM cf GROUP BY ALL)`
-}
+// accountControlsSQL gives each account's status of each control per snapshot of scope_snaps,
+// each control once across its standards, as rows (sid, account_id, control_id, r, ra) of
+// rankSQL's ranks without and with suppressed findings. Summarize stores them at commit
+// (snapshot_account_controls); the report's snapshot has them per standard in
+// report_account_controls (accountControls).
+var accountControlsSQL = `WITH cf AS (` + controlFindingsSQL + `)
+SELECT sid, account_id, control_id, ` + rankSQL("status") + ` AS r, ` + rankSQL("status_all") + ` AS ra
+FROM (SELECT sid, account_id, control_id, ` + statusSQL + ` FROM cf GROUP BY ALL)`
 
-// storedAccountControlsSQL reads the rows of accountControlsSQL(false) that Summarize stored for
+// storedAccountControlsSQL reads the rows of accountControlsSQL that Summarize stored for
 // the snapshots of scope_snaps.
 const storedAccountControlsSQL = `SELECT snapshot_id AS sid, account_id, control_id, status AS r, status_all AS ra
 FROM snapshot_account_controls SEMI JOIN scope_snaps s ON s.sid = snapshot_id`
@@ -74,8 +69,9 @@ FROM po GROUP BY ALL`
 const ouFailedSQL = `WITH pa AS (SELECT account_id, control_id FROM ` + scoredAccountControls + ` GROUP BY ALL HAVING max(r) = 3)
 SELECT m.path, pa.control_id, count(*) FROM pa JOIN ou_members m USING (account_id) GROUP BY ALL`
 
-// reportAccountControlsSQL are the rows of accountControlsSQL(true) for the report's snapshot
-// (scope_snaps holds it alone), from report_account_controls.
+// reportAccountControlsSQL are the report snapshot's account statuses per standard, as rows
+// (sid, account_id, standard_id, control_id, r, ra) (scope_snaps holds the snapshot alone), from
+// report_account_controls.
 const reportAccountControlsSQL = `SELECT s.sid, account_id, standard_id, control_id, r, ra FROM ` + scoredAccountControls + ` CROSS JOIN scope_snaps s`
 
 // ouPaths is an OU path and every path above it: "Workloads/Prod" -> Workloads, Workloads/Prod.
@@ -127,7 +123,7 @@ func (a *analyzer) organizationalUnits(ctx context.Context, r *report.Report) er
 	// Snapshots computed from the history go backfillBatch at a time, as the backfill does: all
 	// 90 of a window at once took a routed report past DuckDB's memory limit.
 	for batch := range slices.Chunk(missing, backfillBatch) {
-		parts = append(parts, part{batch, accountControlsSQL(false)})
+		parts = append(parts, part{batch, accountControlsSQL})
 	}
 	for _, p := range parts {
 		if len(p.sids) == 0 {

@@ -26,7 +26,7 @@ SELECT sid, standard_id,
        coalesce(sum(n) FILTER (WHERE status_all = 'UNKNOWN'), 0), coalesce(sum(n) FILTER (WHERE status_all = 'NO_DATA'), 0)
 FROM (` + talliesSQL + `) GROUP BY ALL`,
 		`INSERT INTO snapshot_risk ` + riskSQL,
-		`INSERT INTO snapshot_account_controls ` + accountControlsSQL(false),
+		`INSERT INTO snapshot_account_controls ` + accountControlsSQL,
 		// The organization's summary tallies from the account statuses just stored, as an OU's
 		// are: a control's status across accounts is the highest of theirs. Reading the findings
 		// again for them (summaryTalliesSQL, as a report does for a snapshot without a summary)
@@ -84,7 +84,7 @@ func backfillAccountControls(ctx context.Context, conn *sql.Conn) error {
 		list := idList(batch)
 		for _, q := range []string{
 			`CREATE OR REPLACE TEMP TABLE scope_snaps AS SELECT unnest([` + list + `])::BIGINT AS sid`,
-			`INSERT INTO snapshot_account_controls ` + accountControlsSQL(false),
+			`INSERT INTO snapshot_account_controls ` + accountControlsSQL,
 			`INSERT INTO snapshot_account_controls_stored SELECT sid FROM temp.scope_snaps`,
 			`DROP TABLE temp.scope_snaps`,
 		} {
